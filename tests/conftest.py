@@ -1,0 +1,56 @@
+"""Shared fixtures: one sandbox per test session, reached over real loopback HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from xlbilling.atria import Atria
+from xlbilling.http import ApiClient
+from xlbilling.sandbox import Sandbox, start_sandbox
+from xlbilling.xarios import Xarios
+
+TODAY = date(2026, 11, 21)
+LATEST_CLOSED = date(2026, 10, 31)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    """The local sandbox with the default data set, seed 1, "today" fixed at 2026-11-21."""
+    with start_sandbox(seed=1, today=TODAY) as running:
+        yield running
+
+
+@pytest.fixture
+def atria(sandbox: Sandbox) -> Iterator[Atria]:
+    """An Atria client talking to the sandbox."""
+    client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
+    yield Atria(client)
+    client.close()
+
+
+@pytest.fixture
+def xarios(sandbox: Sandbox) -> Iterator[Xarios]:
+    """A Xarios client talking to the sandbox."""
+    client = ApiClient("Xarios", sandbox.url, sandbox.token, retries=1, backoff=0.01)
+    yield Xarios(client)
+    client.close()
+
+
+@pytest.fixture
+def period() -> date:
+    """The latest closed period's end date in the sandbox."""
+    return LATEST_CLOSED
+
+
+@pytest.fixture
+def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point the settings (environment) at the sandbox, with an empty config file and no keyring."""
+    config = tmp_path_factory.mktemp("config") / "config.toml"
+    for api in ("ATRIA", "XARIOS"):
+        monkeypatch.setenv(f"XLBILLING_{api}_URL", sandbox.url)
+        monkeypatch.setenv(f"XLBILLING_{api}_TOKEN", sandbox.token)
+    monkeypatch.setenv("XLBILLING_CONFIG", str(config))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")

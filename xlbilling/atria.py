@@ -1,0 +1,153 @@
+"""The Atria billing REST API: one method per call, each returning a typed DataFrame.
+
+Atria is the source of truth for *billed quantities* (it has no prices). Columns are documented in
+docs/contract.md and the README; field names on the wire are matched through ``xlbilling/fields.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from xlbilling import fields
+from xlbilling.dates import parse_period
+from xlbilling.errors import BadResponse, DataError, InputError
+from xlbilling.frames import find_key, to_frame
+from xlbilling.http import ApiClient
+
+API = "Atria"
+_PERIOD_HINT = "Run `xlbilling periods` (or =XLB_PERIODS()) to list the billing periods, named by their end date."
+_CUSTOMER_HINT = "Check the period with `xlbilling periods` and the customer code with `xlbilling customers`."
+_LIST_KEYS = ("items", "data", "value", "results", "rows")
+
+
+class Atria:
+    """A connection to one Atria instance (or the sandbox)."""
+
+    def __init__(self, client: ApiClient) -> None:
+        self.client = client
+
+    def periods(self) -> pd.DataFrame:
+        """The billing periods Atria knows: ``period_start, period_end, name, is_closed``, oldest first."""
+        frame = to_frame(self._parameters("billingPeriods", "periods"), fields.ATRIA_PERIOD, API, "periods")
+        return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
+
+    def latest_closed_period(self) -> date:
+        """The end date of the latest closed period; ``DataError`` when no period has closed yet."""
+        periods = self.periods()
+        closed = periods[periods["is_closed"].fillna(False).astype(bool)]
+        if closed.empty:
+            raise DataError(
+                "Atria has no closed billing period yet.", "Name a period explicitly, or wait for one to close."
+            )
+        last: date = closed["period_end"].iloc[-1].date()
+        return last
+
+    def customers(self) -> pd.DataFrame:
+        """The customers: ``customer_code, customer_name, account_code, billed_by``."""
+        return to_frame(self._parameters("customers"), fields.ATRIA_CUSTOMER, API, "customers")
+
+    def summary(self, period: Any, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
+        """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
+        count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
+        difference``. Without ``by_customer`` the customer columns are empty."""
+        end = parse_period(period)
+        params = {"billableOnly": billable_only, "aggregateByCustomer": by_customer}
+        rows = self._rows("summary", f"/api/billing/{end.isoformat()}", params, _PERIOD_HINT)
+        frame = to_frame(rows, fields.ATRIA_SUMMARY, API, "summary")
+        missing = frame["difference"].isna()
+        frame.loc[missing, "difference"] = frame["this_count"] - frame["last_count"]
+        return frame
+
+    def detail(
+        self,
+        period: Any,
+        customer: str | None = None,
+        service: str | None = None,
+        user: str | None = None,
+        billable_only: bool = False,
+    ) -> pd.DataFrame:
+        """User-level rows for one period, optionally for one customer code, one service name, users whose
+        name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
+        customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
+        line_description, override_reason, start_date, end_date``."""
+        end = parse_period(period)
+        params = {
+            "customer": _optional(customer, "customer"),
+            "service": _optional(service, "service"),
+            "userSearch": _optional(user, "user"),
+            "billableOnly": billable_only,
+        }
+        rows = self._rows("detail", f"/api/billing/{end.isoformat()}/detail", params, _hint(customer))
+        return to_frame(rows, fields.ATRIA_DETAIL, API, "detail")
+
+    def invoice_lines(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+        """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
+        customer_name, customer_account_code, bill_to_code, bill_to_name, bill_to_account_code, sku,
+        service_code, service_name, line_description, quantity``. A missing Bill To means the customer
+        pays for itself."""
+        end = parse_period(period)
+        params = {"customer": _optional(customer, "customer")}
+        records = self._rows("invoice", f"/api/Billing/{end.isoformat()}/invoice", params, _hint(customer))
+        return _invoice_frame(records)
+
+    def analysis(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+        """The most detailed rows: customer address and every user service, billable or not, with
+        ``duration_percent`` (0-100: the share of the period the service was active). Columns in
+        docs/contract.md."""
+        end = parse_period(period)
+        params = {"customer": _optional(customer, "customer")}
+        rows = self._rows("analysis", f"/api/Billing/{end.isoformat()}/analysis", params, _hint(customer))
+        return to_frame(rows, fields.ATRIA_ANALYSIS, API, "analysis")
+
+    def _parameters(self, *names: str) -> list[dict[str, Any]]:
+        payload = self.client.get_json("parameters", "/api/Billing/parameters")
+        if not isinstance(payload, dict):
+            raise BadResponse(API, "parameters", "expected a JSON object with periods and customers.")
+        key = find_key(payload, names)
+        if key is None:
+            raise BadResponse(API, "parameters", f"the answer has no '{names[0]}' field.")
+        return _objects(payload[key], "parameters")
+
+    def _rows(self, call: str, path: str, params: dict[str, Any], hint: str) -> list[dict[str, Any]]:
+        payload = self.client.get_json(call, path, params, not_found_hint=hint)
+        if isinstance(payload, dict):
+            key = find_key(payload, _LIST_KEYS)
+            if key is None:
+                raise BadResponse(API, call, "expected a JSON list of rows.")
+            payload = payload[key]
+        return _objects(payload, call)
+
+
+def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    headers = to_frame(records, fields.ATRIA_INVOICE_RECORD, API, "invoice")
+    owners: list[int] = []
+    lines: list[dict[str, Any]] = []
+    for position, record in enumerate(records):
+        key = find_key(record, fields.ATRIA_INVOICE_LINES_KEYS)
+        record_lines = _objects(record.get(key) or [], "invoice") if key else []
+        lines.extend(record_lines)
+        owners.extend([position] * len(record_lines))
+    body = to_frame(lines, fields.ATRIA_INVOICE_LINE, API, "invoice")
+    frame = pd.concat([headers.iloc[owners].reset_index(drop=True), body], axis=1)
+    return frame
+
+
+def _objects(payload: Any, call: str) -> list[dict[str, Any]]:
+    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
+        raise BadResponse(API, call, "expected a JSON list of objects.")
+    return payload
+
+
+def _optional(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"The {name} filter must be text, not {value!r}.")
+    return value.strip() or None
+
+
+def _hint(customer: str | None) -> str:
+    return _CUSTOMER_HINT if customer else _PERIOD_HINT

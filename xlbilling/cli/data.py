@@ -1,0 +1,86 @@
+"""``xlbilling periods | customers | summary | detail | invoice-lines | analysis``: Atria data out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from xlbilling.cli import main
+from xlbilling.cli._common import atria_client, fetch, output_options, period_option, resolve_period, show
+
+
+@main.command()
+@output_options
+def periods(fmt: str, output: Path | None) -> None:
+    """List the billing periods Atria knows (a period is named by its end date)."""
+    atria = atria_client()
+    show(fetch("Fetching periods…", atria.periods), fmt, output, title="Periods", table_name="Periods")
+
+
+@main.command()
+@output_options
+def customers(fmt: str, output: Path | None) -> None:
+    """List Atria's customers with their codes and account codes."""
+    atria = atria_client()
+    show(fetch("Fetching customers…", atria.customers), fmt, output, title="Customers", table_name="Customers")
+
+
+@main.command()
+@period_option
+@click.option("--billable-only", is_flag=True, help="Only billable items.")
+@click.option("--by-customer/--all-customers", default=True, show_default=True, help="One row per customer and SKU.")
+@output_options
+def summary(period: str | None, billable_only: bool, by_customer: bool, fmt: str, output: Path | None) -> None:
+    """Quantities per SKU for a period, compared with the prior period."""
+    atria = atria_client()
+    end = resolve_period(atria, period)
+    frame = fetch(f"Fetching the summary for {end}…", lambda: atria.summary(end, billable_only, by_customer))
+    show(frame, fmt, output, title="Summary", table_name="Summary")
+
+
+@main.command()
+@period_option
+@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@click.option("--service", metavar="NAME", help="One service name.")
+@click.option("--user", metavar="TEXT", help="Users whose name contains TEXT.")
+@click.option("--billable-only", is_flag=True, help="Only billable items.")
+@output_options
+def detail(
+    period: str | None,
+    customer: str | None,
+    service: str | None,
+    user: str | None,
+    billable_only: bool,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """User-level rows for a period: who had which service, from when to when."""
+    atria = atria_client()
+    end = resolve_period(atria, period)
+    frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, customer, service, user, billable_only))
+    show(frame, fmt, output, title="Detail", table_name="Detail")
+
+
+@main.command("invoice-lines")
+@period_option
+@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@output_options
+def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
+    """Invoice lines per consuming customer, with the Bill To customer who pays."""
+    atria = atria_client()
+    end = resolve_period(atria, period)
+    frame = fetch(f"Fetching invoice lines for {end}…", lambda: atria.invoice_lines(end, customer))
+    show(frame, fmt, output, title="Invoice Lines", table_name="InvoiceLines")
+
+
+@main.command()
+@period_option
+@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@output_options
+def analysis(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
+    """Every user service of a period with addresses and DurationPercent (billable and not)."""
+    atria = atria_client()
+    end = resolve_period(atria, period)
+    frame = fetch(f"Fetching the analysis for {end}…", lambda: atria.analysis(end, customer))
+    show(frame, fmt, output, title="Analysis", table_name="Analysis")

@@ -1,0 +1,17 @@
+"""Clients built from the user's settings (environment, config file, keyring)."""
+
+from __future__ import annotations
+
+from xlbilling.atria import Atria
+from xlbilling.settings import Settings, load_settings
+from xlbilling.xarios import Xarios
+
+
+def atria(settings: Settings | None = None) -> Atria:
+    """An Atria client for the configured URL and token; ``ConfigError`` says which setting is missing."""
+    return Atria((settings or load_settings()).atria_client())
+
+
+def xarios(settings: Settings | None = None) -> Xarios:
+    """A Xarios client for the configured URL and token; ``ConfigError`` says which setting is missing."""
+    return Xarios((settings or load_settings()).xarios_client())

@@ -1,0 +1,361 @@
+"""One small adapter for writing DataFrames into workbooks: a workbook file (openpyxl) or a live Excel
+book (xlwings). Both put a DataFrame in as a real Excel table (ListObject) with a header row, resized on
+every write, with dates shown as dates, money as numbers in a money format, and API text kept as text
+(never a formula). Nothing outside the table's own cells is changed.
+
+xlwings is never imported here: ``XlwingsBook`` receives a live ``xlwings.Book`` from its caller.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from xlbilling.cells import clean_text, is_formula_like, neutralize
+from xlbilling.errors import DataError, InputError
+
+if TYPE_CHECKING:
+    import xlwings as xw
+    from openpyxl.worksheet.worksheet import Worksheet
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MONEY_FORMAT = "#,##0.00"
+TABLE_STYLE = "TableStyleMedium2"
+
+_TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]{0,254}$")
+_CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)$")
+
+
+class WorkbookLike(Protocol):
+    """What refresh code needs from a workbook, whichever implementation is behind it."""
+
+    def sheet_names(self) -> list[str]: ...
+
+    def read(self, sheet: str, cell: str) -> Any: ...
+
+    def write(self, sheet: str, cell: str, value: Any) -> None: ...
+
+    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str: ...
+
+
+# --- how a DataFrame column becomes cells -------------------------------------------------------------
+
+
+def column_format(series: pd.Series) -> str | None:
+    """The Excel number format for a column: dates, date-times, money (Decimal) or none."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series.dropna()
+        has_time = bool((values != values.dt.normalize()).any()) if len(values) else False
+        return DATETIME_FORMAT if has_time else DATE_FORMAT
+    if series.dtype == object and any(isinstance(v, Decimal) for v in series):
+        return MONEY_FORMAT
+    return None
+
+
+def cell_value(value: Any) -> Any:
+    """A pandas/numpy value as a plain Python cell value: missing values become ``None``, timestamps
+    ``datetime``, numpy scalars Python numbers; Decimal stays Decimal and text is cleaned."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Decimal | bool | int | float | date):
+        if isinstance(value, float) and value != value:
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.to_pydatetime()
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return clean_text(str(value))
+
+
+def check_table_name(name: str) -> None:
+    """Raise ``InputError`` unless ``name`` is a name Excel accepts for a table."""
+    if not _TABLE_NAME.match(name) or _CELL_LIKE.match(name):
+        raise InputError(
+            f"'{name}' cannot be an Excel table name.",
+            "Use letters, digits and underscores, starting with a letter (e.g. Summary).",
+        )
+
+
+def _headers(df: pd.DataFrame) -> list[str]:
+    headers = [clean_text(str(column)) for column in df.columns]
+    if len({h.lower() for h in headers}) != len(headers) or not all(headers):
+        raise DataError("A table needs unique, non-empty column names.", "Rename the columns and try again.")
+    return headers
+
+
+def _rows(df: pd.DataFrame) -> Iterator[list[Any]]:
+    for row in df.itertuples(index=False, name=None):
+        yield [cell_value(v) for v in row]
+
+
+# --- openpyxl: a workbook file ------------------------------------------------------------------------
+
+
+class OpenpyxlBook:
+    """A workbook file edited through openpyxl: ``OpenpyxlBook.new()`` or ``OpenpyxlBook.open(path)``."""
+
+    def __init__(self, workbook: Workbook, path: Path | None = None) -> None:
+        self.workbook = workbook
+        self.path = path
+
+    @classmethod
+    def new(cls) -> OpenpyxlBook:
+        """An empty workbook (its first, empty sheet is removed once a table sheet exists)."""
+        return cls(Workbook())
+
+    @classmethod
+    def open(cls, path: str | Path) -> OpenpyxlBook:
+        """Open ``path`` (``.xlsx`` or ``.xlsm``; VBA and external links are kept)."""
+        path = Path(path)
+        try:
+            workbook = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+        except FileNotFoundError:
+            raise InputError(f"There is no workbook at {path}.", "Check the path.") from None
+        except (OSError, ValueError, KeyError) as error:
+            raise DataError(
+                f"{path.name} cannot be read as an Excel workbook ({error}).",
+                "Open it in Excel and save it as .xlsx or .xlsm.",
+            ) from None
+        return cls(workbook, path)
+
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheet names in tab order."""
+        return list(self.workbook.sheetnames)
+
+    def read(self, sheet: str, cell: str) -> Any:
+        """The value of one cell (``None`` when the sheet or cell is empty)."""
+        if sheet not in self.workbook.sheetnames:
+            return None
+        return self.workbook[sheet][cell].value
+
+    def write(self, sheet: str, cell: str, value: Any) -> None:
+        """Put one value in one cell; text is always stored as text."""
+        target = self._sheet(sheet)[cell]
+        _set_cell(target, cell_value(value))
+        if isinstance(target.value, datetime | date):
+            target.number_format = DATETIME_FORMAT if isinstance(target.value, datetime) else DATE_FORMAT
+
+    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """Write ``df`` as the Excel table ``name`` on ``sheet`` and return its range (e.g. ``A3:K120``).
+
+        An existing table of that name keeps its top-left corner and is resized; cells it no longer
+        covers are emptied. Raises ``DataError`` if the table would cover cells that hold something else.
+        """
+        check_table_name(name)
+        headers = _headers(df)
+        ws = self._sheet(sheet)
+        old = self._find_table(ws, name)
+        top_left = old.ref.split(":")[0] if old is not None else anchor
+        min_col, min_row, _, _ = range_boundaries(top_left + ":" + top_left)
+        assert min_col is not None and min_row is not None
+        last_row = min_row + max(len(df), 1)  # Excel tables keep one (empty) body row
+        last_col = min_col + len(headers) - 1
+        ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}{last_row}"
+        old_cells = _cells_of(old.ref) if old is not None else set()
+        new_cells = _cells_of(ref)
+        self._check_free(ws, name, new_cells - old_cells)
+        if old is not None:
+            del ws.tables[old.name]
+            for column, row in old_cells - new_cells:
+                cell = ws.cell(row=row, column=column)
+                cell.value = None
+                cell.number_format = "General"
+        for offset, header in enumerate(headers):
+            _set_cell(ws.cell(row=min_row, column=min_col + offset), header)
+        formats = [column_format(df[column]) for column in df.columns]
+        for r, values in enumerate(_rows(df), start=min_row + 1):
+            for offset, value in enumerate(values):
+                cell = ws.cell(row=r, column=min_col + offset)
+                _set_cell(cell, value)
+                cell.number_format = formats[offset] or "General"
+        if df.empty:
+            for offset in range(len(headers)):
+                ws.cell(row=min_row + 1, column=min_col + offset).value = None
+        table = Table(displayName=name, ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+        ws.add_table(table)
+        self._drop_placeholder_sheet()
+        return ref
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the workbook to ``path`` (default: where it was opened) through a temporary file."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise InputError("No file name to save the workbook to.", "Give a path ending in .xlsx.")
+        atomic_write(target, self.workbook.save)
+        self.path = target
+        return target
+
+    # -- helpers --
+
+    def _sheet(self, sheet: str) -> Worksheet:
+        if sheet in self.workbook.sheetnames:
+            return self.workbook[sheet]
+        return self.workbook.create_sheet(sheet)
+
+    def _find_table(self, ws: Worksheet, name: str) -> Table | None:
+        for other in self.workbook.worksheets:
+            for table in other.tables.values():
+                if table.name.lower() == name.lower():
+                    if other is not ws:
+                        raise DataError(
+                            f"The table {name} is on sheet '{other.title}', not on '{ws.title}'.",
+                            f"Move it back to '{ws.title}' or delete it, then refresh again.",
+                        )
+                    return table
+        return None
+
+    def _check_free(self, ws: Worksheet, name: str, cells: set[tuple[int, int]]) -> None:
+        for table in ws.tables.values():
+            if table.name.lower() != name.lower() and cells & _cells_of(table.ref):
+                raise DataError(
+                    f"The table {name} would overlap the table {table.name} on '{ws.title}'.",
+                    "Move one of the tables so there is room, then refresh again.",
+                )
+        taken = sorted((r, c) for c, r in cells if ws._cells.get((r, c)) is not None
+                       and ws._cells[(r, c)].value is not None)
+        if taken:
+            row, column = taken[0]
+            raise DataError(
+                f"The table {name} would overwrite {get_column_letter(column)}{row} on '{ws.title}'.",
+                "Move or clear the cells below and to the right of the table, then refresh again.",
+            )
+
+    def _drop_placeholder_sheet(self) -> None:
+        first = self.workbook.worksheets[0]
+        if (
+            len(self.workbook.worksheets) > 1
+            and self.path is None
+            and first.title == "Sheet"
+            and first.max_row == 1
+            and first["A1"].value is None
+            and not first.tables
+        ):
+            self.workbook.remove(first)
+
+
+def _set_cell(cell: Any, value: Any) -> None:
+    cell.value = value
+    if isinstance(value, str) and is_formula_like(value):
+        cell.data_type = "s"
+
+
+def _cells_of(ref: str) -> set[tuple[int, int]]:
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    assert None not in (min_col, min_row, max_col, max_row)
+    return {
+        (c, r)
+        for c in range(min_col, max_col + 1)
+        for r in range(min_row, max_row + 1)
+    }
+
+
+def atomic_write(target: Path, write: Any) -> None:
+    """Call ``write(temp_path)`` for a temporary file beside ``target``, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    try:
+        write(temp)
+        os.replace(temp, target)
+    except PermissionError:
+        Path(temp).unlink(missing_ok=True)
+        raise DataError(
+            f"{target.name} cannot be written.", "Close it in Excel (or check the folder's permissions)."
+        ) from None
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# --- xlwings: a live Excel book ------------------------------------------------------------------------
+
+
+class XlwingsBook:
+    """A book open in Excel, driven through xlwings' typed API (mypy checks every call against it)."""
+
+    def __init__(self, book: xw.Book) -> None:
+        self.book = book
+
+    def sheet_names(self) -> list[str]:
+        """The book's sheet names in tab order."""
+        return [sheet.name for sheet in self.book.sheets]
+
+    def read(self, sheet: str, cell: str) -> Any:
+        """The value of one cell (``None`` when the sheet or cell is empty)."""
+        if sheet not in self.sheet_names():
+            return None
+        return self.book.sheets[sheet].range(cell).value
+
+    def write(self, sheet: str, cell: str, value: Any) -> None:
+        """Put one value in one cell; text that looks like a formula gets Excel's text apostrophe."""
+        self._sheet(sheet).range(cell).value = _xl_value(cell_value(value))
+
+    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """Write ``df`` as the Excel table ``name`` on ``sheet`` (resizing it) and return its address."""
+        check_table_name(name)
+        headers = _headers(df)
+        ws = self._sheet(sheet)
+        values = [headers, *([_xl_value(v) for v in row] for row in _rows(df))]
+        existing = {table.name.lower(): table for table in ws.tables}
+        table = existing.get(name.lower())
+        if table is None:
+            top = ws.range(anchor)
+            target = top.resize(len(values), len(headers))
+            target.value = values
+            table = ws.tables.add(source=target, name=name, table_style_name=TABLE_STYLE, has_headers=True)
+        else:
+            top = table.range[0, 0]
+            old_rows, old_cols = table.range.shape
+            target = top.resize(len(values), len(headers))
+            table.resize(target)
+            if old_rows > len(values) or old_cols > len(headers):
+                top.resize(max(old_rows, len(values)), max(old_cols, len(headers))).clear_contents()
+                table.resize(target)
+            target.value = values
+        for offset, column in enumerate(df.columns):
+            number_format = column_format(df[column])
+            if number_format and len(df):
+                _column_body(top, offset, len(df)).number_format = number_format
+        return str(table.range.address).replace("$", "")
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save the book in Excel (to ``path`` if given)."""
+        self.book.save(str(path) if path is not None else None)
+        return Path(self.book.fullname)
+
+    def _sheet(self, sheet: str) -> xw.Sheet:
+        if sheet in self.sheet_names():
+            return self.book.sheets[sheet]
+        return self.book.sheets.add(sheet, after=self.book.sheets[-1])
+
+
+def _column_body(top: xw.Range, offset: int, rows: int) -> xw.Range:
+    return top.offset(1, offset).resize(rows, 1)
+
+
+def _xl_value(value: Any) -> Any:
+    """A cell value as xlwings can send it to Excel: Decimal as a number, formula-like text as text."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return neutralize(value)

@@ -1,0 +1,539 @@
+"""The only module that talks HTTP: one ``ApiClient`` per API, with auth, timeouts, retries and fail-fast.
+
+Every failure leaves this module as an ``xlbilling.errors`` class whose message says what went wrong and
+what to do. TLS verification is always on. The token is sent only in the ``Authorization`` header and
+never appears in a message or a log line; the log (``xlbilling.http``, DEBUG) holds the method, the URL
+path, the status and the elapsed time.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NoReturn, TypeVar
+
+import httpx
+import orjson
+
+from xlbilling import __version__
+from xlbilling.errors import (
+    ApiError,
+    ApiTimeout,
+    ApiUnreachable,
+    AuthError,
+    BadResponse,
+    ConfigError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+
+logger = logging.getLogger("xlbilling.http")
+_E = TypeVar("_E", bound=ApiError)
+
+#: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+#: How much of an error answer is read to find the server's message.
+_ERROR_BODY_BYTES = 64 * 1024
+
+_TOKEN_HELP = {
+    "Atria": (
+        "Create a new External API token in Atria, signed in as a user with the "
+        '"Service Provider Developer" permission (disabling that user disables its tokens).'
+    ),
+    "Xarios": (
+        "Get a new OAuth token from login.xarios.cloud (tokens expire; the user needs the "
+        '"REST API Administrator" and "Billing Administrator" roles).'
+    ),
+}
+
+
+def token_problem(token: str) -> str | None:
+    """Say why ``token`` cannot be sent in an HTTP header (e.g. a pasted line break), or None if it can."""
+    if not token:
+        return "it is empty"
+    if any(char.isspace() for char in token):
+        return "it contains a space or a line break"
+    if not (token.isascii() and token.isprintable()):
+        return "it contains characters that are not plain ASCII (was it copied with a '…'?)"
+    return None
+
+
+def _size(n: int) -> str:
+    """``n`` bytes as a short human size: ``512 bytes``, ``64 KB``, ``20 MB``."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def _param(value: Any) -> Any:
+    """One query value as the APIs expect it: ``true``/``false``, ISO dates, lists kept as lists."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_param(item) for item in value]
+    return str(value)
+
+
+def _query(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The query string parameters with ``None`` values dropped."""
+    return {key: _param(value) for key, value in (params or {}).items() if value is not None}
+
+
+def retry_after_seconds(value: str | None, cap: float) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds or HTTP date), at most ``cap``; None if absent."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), cap)
+
+
+def _connect_reason(error: httpx.TransportError) -> str:
+    """A short, plain reason for a failed connection."""
+    text = str(error)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(
+        s in lowered for s in ("name or service", "getaddrinfo", "nodename", "no address", "name resolution")
+    ):
+        return "host name not found"
+    if isinstance(error, httpx.TimeoutException):
+        return "no answer to the connection attempt"
+    return text[:200] or type(error).__name__
+
+
+def _is_certificate_error(error: BaseException) -> bool:
+    """True when a connection failed because the server's TLS certificate could not be verified."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _server_message(body: bytes) -> str:
+    """The human message in a JSON error body (``message``, ``detail``, ``title``...), or ``""``."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    lowered = {str(key).lower(): value for key, value in data.items()}
+    for key in ("message", "detail", "title", "error_description", "error"):
+        value = lowered.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())[:200]
+    return ""
+
+
+def _looks_like_html(response: httpx.Response, body: bytes) -> bool:
+    """True when the answer is a web page (a login page, a proxy's error page, a wrong URL)."""
+    head = body.lstrip()[:15].lower()
+    return "html" in response.headers.get("content-type", "").lower() or head.startswith(
+        (b"<!doctype", b"<html")
+    )
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way worth trying again; ``error`` is raised once retries run out."""
+
+    def __init__(self, error: ApiError, wait: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.wait = wait
+
+
+class ApiClient:
+    """A connection to one API (``api`` is "Atria" or "Xarios") at ``base_url`` with a bearer ``token``.
+
+    ``call`` names the call in messages (``"summary"``, ``"invoice 123"``). Connection errors, timeouts,
+    429 and 502/503/504 are retried ``retries`` times with exponential backoff and jitter (429 waits for
+    ``Retry-After``, at most ``max_wait`` seconds). Once the host proved unreachable, calls fail at once
+    with ``ApiUnreachable`` for ``cooldown`` seconds, so a sheet of formulas does not wait on every cell.
+    ``sleep``, ``clock`` and ``jitter`` can be replaced in tests.
+    """
+
+    def __init__(
+        self,
+        api: str,
+        base_url: str,
+        token: str | None,
+        *,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        ca_bundle: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        token_help: str = "",
+        cooldown: float = 10.0,
+        max_wait: float = 30.0,
+        max_json_bytes: int = 256 * 1024 * 1024,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.api = api
+        self.base_url = base_url.strip()
+        self._url = _check_base_url(api, self.base_url)
+        self._token = token
+        if token is not None and (problem := token_problem(token)):
+            raise ConfigError(f"The {api} token cannot be used: {problem}.", "Set it again, copied in full.")
+        self._retries = max(0, retries)
+        self._backoff = backoff
+        self._timeout = timeout
+        self._cooldown = cooldown
+        self._max_wait = max_wait
+        self._max_json_bytes = max_json_bytes
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self._token_help = " ".join(
+            s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s
+        )
+        self._down_until = -math.inf
+        self._down_error: ApiUnreachable | None = None
+        headers = {"User-Agent": f"xlbilling/{__version__}"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            verify=_tls_context(ca_bundle) if ca_bundle else True,
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    # --- public calls ------------------------------------------------------------------------------
+
+    def get_json(
+        self, call: str, path: str, params: Mapping[str, Any] | None = None, *, not_found_hint: str = ""
+    ) -> Any:
+        """GET ``path`` and return its JSON, parsed; an HTML page or broken JSON raises ``BadResponse``."""
+        response, body = self._get(
+            call, path, params, self._max_json_bytes, not_found_hint, "application/json"
+        )
+        if _looks_like_html(response, body):
+            self._html_page(call, response, "JSON")
+        if not body.strip():
+            self._fail(BadResponse, call, "the answer was empty, not JSON", self._later_hint())
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
+                message = f"the JSON answer stops in the middle (cut off after {_size(len(body))})"
+            else:
+                message = f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
+            self._fail(BadResponse, call, message, self._later_hint())
+
+    def get_bytes(
+        self,
+        call: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_bytes: int,
+        not_found_hint: str = "",
+    ) -> bytes:
+        """GET ``path`` and return its body (a ZIP, a PDF); ``BadResponse`` past ``max_bytes`` bytes."""
+        response, body = self._get(call, path, params, max_bytes, not_found_hint, "*/*")
+        if "html" in response.headers.get("content-type", "").lower():
+            self._html_page(call, response, "a file")
+        return body
+
+    def close(self) -> None:
+        """Close the connections this client keeps open."""
+        self._client.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # --- one call, with retries --------------------------------------------------------------------
+
+    def _get(
+        self,
+        call: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        max_bytes: int,
+        not_found_hint: str,
+        accept: str,
+    ) -> tuple[httpx.Response, bytes]:
+        """Send the GET, retrying what is worth retrying; return the response and its whole body."""
+        self._check_cooldown(call)
+        query = _query(params)
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(call, path, query, max_bytes, not_found_hint, accept)
+            except _Retryable as retry:
+                if attempt >= self._retries:
+                    if isinstance(retry.error, ApiUnreachable):
+                        self._mark_down(retry.error)
+                    raise retry.error from None
+                delay = retry.wait if retry.wait is not None else self._backoff_delay(attempt)
+                logger.debug("GET %s: retry %d in %.2f s (%s)", path, attempt + 1, delay, retry.error.message)
+                self._sleep(delay)
+                attempt += 1
+
+    def _attempt(
+        self, call: str, path: str, query: dict[str, Any], max_bytes: int, not_found_hint: str, accept: str
+    ) -> tuple[httpx.Response, bytes]:
+        """One GET: the response and its body, or an ``ApiError`` (``_Retryable`` when worth retrying)."""
+        started = time.perf_counter()
+        try:
+            with self._client.stream("GET", path, params=query, headers={"Accept": accept}) as response:
+                logger.debug(
+                    "GET %s -> %d in %.3f s",
+                    response.url.path,
+                    response.status_code,
+                    time.perf_counter() - started,
+                )
+                if not response.is_success:
+                    self._status_error(call, response, not_found_hint)
+                return response, self._read(call, response, max_bytes)
+        except httpx.HTTPError as error:
+            logger.debug(
+                "GET %s failed after %.3f s: %s", path, time.perf_counter() - started, type(error).__name__
+            )
+            self._transport_error(call, error)
+
+    def _read(self, call: str, response: httpx.Response, max_bytes: int) -> bytes:
+        """The whole body; ``BadResponse`` once it passes ``max_bytes``, or when it is cut off."""
+        declared = response.headers.get("content-length", "")
+        # A compressed body's length says nothing about the decoded size; httpx checks it on the wire.
+        expected = (
+            int(declared) if declared.isdigit() and "content-encoding" not in response.headers else None
+        )
+        too_big = f"the answer is larger than {_size(max_bytes)}, so xlbilling stopped reading it"
+        too_big_hint = "Check the URL, or ask for less data (one customer or one invoice)."
+        if expected is not None and expected > max_bytes:
+            self._fail(BadResponse, call, too_big, too_big_hint)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                self._fail(BadResponse, call, too_big, too_big_hint)
+            chunks.append(chunk)
+        if expected is not None and size < expected:
+            message = f"the answer was cut off after {_size(size)} of {_size(expected)}"
+            raise _Retryable(self._error(BadResponse, call, message, self._later_hint()))
+        return b"".join(chunks)
+
+    def _error_body(self, response: httpx.Response) -> bytes:
+        """The start of an error answer (enough to find a message), never more than 64 KB."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= _ERROR_BODY_BYTES:
+                    break
+        except httpx.HTTPError:
+            pass  # the status alone says enough
+        return b"".join(chunks)[:_ERROR_BODY_BYTES]
+
+    # --- turning failures into xlbilling errors ----------------------------------------------------
+
+    def _status_error(self, call: str, response: httpx.Response, not_found_hint: str) -> NoReturn:
+        """Raise the error for a non-2xx answer (``_Retryable`` for 429 and 502/503/504)."""
+        status = response.status_code
+        body = self._error_body(response)
+        said = _server_message(body)
+        detail = f": {said}" if said else ""
+        if status in (401, 403):
+            if self._token is None:
+                message = f"no token was sent (HTTP {status})"
+            elif status == 401:
+                message = "the token was rejected (HTTP 401): it is wrong, expired or revoked"
+            else:
+                message = "the token was rejected (HTTP 403): its user lacks the permission for this"
+            self._fail(AuthError, call, message, self._token_help)
+        if status == 404:
+            if said and said.lower() != "not found":
+                message = f"not found (HTTP 404){detail}"
+            else:
+                message = "not found (HTTP 404)"
+            hint = not_found_hint or f"Check what you asked for and the {self.api} URL."
+            if _looks_like_html(response, body):
+                hint = f"{hint} The server answered with an HTML page: is the URL right?"
+            self._fail(NotFoundError, call, message, hint)
+        if status == 429:
+            wait = retry_after_seconds(response.headers.get("retry-after"), self._max_wait)
+            error = self._error(
+                RateLimitError,
+                call,
+                f"the API kept answering 'too many requests' (HTTP 429) after {self._retries + 1} attempts",
+                "Wait a minute and try again, with fewer calls at once (e.g. fewer formulas recalculating).",
+            )
+            raise _Retryable(error, wait)
+        if status in RETRY_STATUSES:
+            raise _Retryable(
+                self._error(
+                    ServerError,
+                    call,
+                    f"the server kept failing (HTTP {status}) after {self._retries + 1} attempts",
+                    f"The {self.api} service may be down or busy: try again later.",
+                )
+            )
+        if status >= 500:
+            self._fail(
+                ServerError,
+                call,
+                f"the server failed (HTTP {status}){detail}",
+                f"This is a problem on the {self.api} side: try again later, and tell {self.api} support "
+                "if it persists.",
+            )
+        if 400 <= status < 500:
+            self._fail(
+                ApiError,
+                call,
+                f"the server refused the request (HTTP {status}){detail}",
+                "Check the values you asked for (dates as yyyy-mm-dd, customer and invoice ids).",
+            )
+        self._fail(BadResponse, call, f"unexpected answer HTTP {status}", self._later_hint())
+
+    def _transport_error(self, call: str, error: httpx.HTTPError) -> NoReturn:
+        """Raise the error for a failure below HTTP: no connection, a timeout, a broken transfer."""
+        host = self._url.host + (f":{self._url.port}" if self._url.port else "")
+        check = (
+            f"Check the {self.api} URL ({self.base_url}) with `xlbilling config`, and your network or VPN."
+        )
+        if isinstance(error, httpx.ConnectError) and _is_certificate_error(error):
+            unreachable = self._error(
+                ApiUnreachable,
+                call,
+                f"the TLS certificate of {host} could not be verified",
+                "If a corporate proxy inspects HTTPS, set XLBILLING_CA_BUNDLE (or ca_bundle under [http] in "
+                "the config file) to its CA certificate, a PEM file.",
+            )
+            self._mark_down(unreachable)
+            raise unreachable from None
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
+            reason = _connect_reason(error)
+            raise _Retryable(self._error(ApiUnreachable, call, f"cannot reach {host} ({reason})", check))
+        if isinstance(error, httpx.TimeoutException):
+            raise _Retryable(
+                self._error(
+                    ApiTimeout,
+                    call,
+                    f"{host} did not answer within {self._timeout:g} s ({self._retries + 1} attempts)",
+                    "The server may be busy: try again later, ask for less data (one customer or a shorter "
+                    "period), or raise XLBILLING_TIMEOUT.",
+                )
+            )
+        if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            raise _Retryable(
+                self._error(BadResponse, call, "the connection broke before the answer was complete", check)
+            )
+        if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            raise ConfigError(f"{self.api} {call}: the URL cannot be used ({error}).", check) from None
+        self._fail(
+            BadResponse, call, f"the answer could not be read ({type(error).__name__})", self._later_hint()
+        )
+
+    def _html_page(self, call: str, response: httpx.Response, expected: str) -> NoReturn:
+        """Raise ``BadResponse`` for a web page (a login page, a proxy page) where data was expected."""
+        self._fail(
+            BadResponse,
+            call,
+            f"got an HTML page, not {expected}: is the URL right? ({response.url.copy_with(query=None)})",
+            f"The {self.api} URL must be the address of the API itself; check it with `xlbilling config`.",
+        )
+
+    def _later_hint(self) -> str:
+        return f"Try again later; if it persists, check the {self.api} URL with `xlbilling config`."
+
+    def _error(self, kind: type[_E], call: str, message: str, hint: str) -> _E:
+        """An error of ``kind`` for ``call``, with the token (should a server echo it) blanked out."""
+        return kind(self.api, call, self._redact(message), self._redact(hint))
+
+    def _fail(self, kind: type[ApiError], call: str, message: str, hint: str) -> NoReturn:
+        raise self._error(kind, call, message, hint)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._token, "(token)") if self._token else text
+
+    # --- backoff and fail-fast ---------------------------------------------------------------------
+
+    def _backoff_delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter: about ``backoff * 2**attempt`` seconds, at most ``max_wait``."""
+        return min(self._backoff * 2**attempt * (0.5 + self._jitter()), self._max_wait)
+
+    def _mark_down(self, error: ApiUnreachable) -> None:
+        self._down_until = self._clock() + self._cooldown
+        self._down_error = error
+
+    def _check_cooldown(self, call: str) -> None:
+        """Fail at once while the host is known to be unreachable (for ``cooldown`` seconds)."""
+        remaining = self._down_until - self._clock()
+        if remaining <= 0 or self._down_error is None:
+            return
+        first = self._down_error
+        self._fail(
+            ApiUnreachable,
+            call,
+            f"{first.message.split(': ', 1)[-1]} a moment ago; not trying again for {math.ceil(remaining)} s",
+            first.hint,
+        )
+
+
+def _check_base_url(api: str, base_url: str) -> httpx.URL:
+    """The parsed base URL; ``ConfigError`` when it is not an http(s) address with a host."""
+    hint = f"Write the {api} URL in full, e.g. https://api.example.com, and check it with `xlbilling config`."
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"The {api} URL {base_url!r} is not a valid address ({error}).", hint) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"The {api} URL {base_url!r} is not an http(s) address.", hint)
+    return url
+
+
+def _tls_context(ca_bundle: str) -> ssl.SSLContext:
+    """A verifying TLS context that also trusts the CA certificates in ``ca_bundle`` (a PEM file)."""
+    path = Path(ca_bundle).expanduser()
+    hint = "Set XLBILLING_CA_BUNDLE (or ca_bundle under [http]) to your proxy's CA certificate, or remove it."
+    if not path.is_file():
+        raise ConfigError(f"The CA bundle {path} does not exist.", hint)
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+        context.load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as error:
+        raise ConfigError(
+            f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint
+        ) from None
+    return context

@@ -1,0 +1,143 @@
+"""The MSP's price list: what each Atria SKU sells for (Atria itself carries no prices).
+
+A price list is a CSV or .xlsx file whose first row is the header ``sku,unit_price,currency`` plus the
+optional columns ``description`` and ``tax_rate`` (a fraction such as ``0.20``, or ``20%``). Column names
+are matched case-insensitively; other columns are ignored; blank rows are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from xlbilling.cells import clean_text
+from xlbilling.errors import DataError
+from xlbilling.money import to_decimal
+
+REQUIRED = ("sku", "unit_price", "currency")
+OPTIONAL = ("description", "tax_rate")
+
+
+@dataclass(frozen=True)
+class Price:
+    """One SKU's selling price; ``tax_rate`` is a fraction (0.20 for 20%) or None for the default rate."""
+
+    sku: str
+    unit_price: Decimal
+    currency: str
+    description: str | None
+    tax_rate: Decimal | None
+
+
+def load_prices(path: str | Path) -> dict[str, Price]:
+    """Read a price list and return it keyed by SKU (SKUs are matched exactly, surrounding spaces dropped).
+
+    Raises ``DataError`` naming the file, the row number (as a spreadsheet shows it) and the column when
+    the file is missing, has no such column, or holds a value that is not a valid SKU, price, currency
+    or tax rate, or the same SKU twice.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
+    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
+    return _parse(path, rows)
+
+
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            yield from csv.reader(handle)
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not a UTF-8 text file.", "Save the price list as CSV UTF-8.") from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    from xlbilling.reports.rows import xlsx_rows  # openpyxl lives in reports/ only
+
+    return xlsx_rows(path)
+
+
+def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
+        raise DataError(
+            f"{path} is empty.", f"The first row must be the header {','.join(REQUIRED + OPTIONAL)}."
+        )
+    columns = {str(name).strip().lower(): index for index, name in enumerate(header) if name is not None}
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise DataError(
+            f"{path}, row 1: no column {', '.join(missing)}.",
+            f"The first row must be the header {','.join(REQUIRED + OPTIONAL)}.",
+        )
+    prices: dict[str, Price] = {}
+    for number, row in enumerate(iterator, start=2):
+        values = {name: _cell(row, columns.get(name)) for name in REQUIRED + OPTIONAL}
+        if all(value is None for value in values.values()):
+            continue
+        price = _price(path, number, values)
+        if price.sku in prices:
+            raise DataError(
+                f"{path}, row {number}, column sku: {price.sku} is listed twice.", "Keep one row per SKU."
+            )
+        prices[price.sku] = price
+    return prices
+
+
+def _cell(row: list[Any], index: int | None) -> Any:
+    if index is None or index >= len(row):
+        return None
+    value = row[index]
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _price(path: Path, number: int, values: dict[str, Any]) -> Price:
+    def fail(column: str, problem: str, hint: str) -> DataError:
+        return DataError(f"{path}, row {number}, column {column}: {problem}.", hint)
+
+    sku = values["sku"]
+    if sku is None:
+        raise fail("sku", "empty", "Every row needs the Atria SKU it prices.")
+    sku = clean_text(str(sku))
+    try:
+        unit_price = to_decimal(values["unit_price"]) if values["unit_price"] is not None else None
+    except ValueError:
+        unit_price = None
+    if unit_price is None or unit_price < 0:
+        raise fail("unit_price", f"{values['unit_price']!r} is not a price", "Write a number such as 12.50.")
+    currency = str(values["currency"] or "").upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise fail("currency", f"{values['currency']!r} is not a currency code", "Write a code such as GBP.")
+    description = values["description"]
+    try:
+        tax_rate = _tax_rate(values["tax_rate"])
+    except ValueError:
+        raise fail(
+            "tax_rate", f"{values['tax_rate']!r} is not a tax rate", "Write a fraction such as 0.20, or 20%."
+        ) from None
+    return Price(
+        sku=sku,
+        unit_price=unit_price,
+        currency=currency,
+        description=clean_text(str(description)) if description is not None else None,
+        tax_rate=tax_rate,
+    )
+
+
+def _tax_rate(value: Any) -> Decimal | None:
+    """Parse ``0.2`` or ``20%``; raise ValueError for anything else or a rate outside 0 to 1."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    rate = to_decimal(text[:-1]) / 100 if text.endswith("%") else to_decimal(value)
+    if not Decimal(0) <= rate < 1:
+        raise ValueError(f"tax rate out of range: {value!r}")
+    return rate

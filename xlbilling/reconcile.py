@@ -1,0 +1,486 @@
+"""Margin leaks: what the distributor charged (Xarios) against what the MSP billed (Atria), per customer
+and product.
+
+``compare`` does the comparison on DataFrames and nothing else; ``reconcile`` fetches one billing period
+from both APIs and calls it. The CLI, the Excel formula ``XLB_RECONCILE`` and the ribbon's Reconcile
+button all call ``reconcile``.
+
+How things are matched
+    Customers: the Xarios ``TenantCodeExt`` is the Atria Customer Account Code (case and surrounding
+    spaces ignored), unless the tenant mapping sends that code elsewhere. Only when a code is missing (on
+    the tenant, or on the Atria customer) is the exact normalised name used instead (case and runs of
+    spaces ignored, nothing else). ``match_basis`` says which rule matched: ``account code``,
+    ``mapping``, ``name``; ``not on invoice`` marks Atria customers the invoice does not mention.
+    Products: the product mapping sends each Xarios part number to an Atria SKU. Only Atria SKUs named in
+    the mapping are expected on a Xarios invoice; other Atria lines are counted as not supplied.
+    Periods: the Xarios invoices compared are those whose billing period contains the Atria period's
+    end date (Xarios invoices a calendar month; Atria periods may end on another day). ``invoice_id``
+    overrides this with one explicit invoice.
+
+What comes out, per Atria customer and SKU
+    ``difference`` = vendor quantity - billed quantity. ``money_at_stake`` = difference x unit price
+    from the price list, or x the unit cost Xarios charged when the SKU has no price (``price_basis``
+    says which), rounded half-up to cents: positive is revenue not billed (a margin leak), negative is
+    billing with no matching cost. Categories: ``under_billed`` (charged more than billed),
+    ``over_billed``, ``charged_not_billed``, ``billed_not_charged``, ``matched``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from xlbilling.dates import parse_period
+from xlbilling.errors import DataError, InputError
+from xlbilling.mapping import Mapping, code_key, load_mapping, part_key
+from xlbilling.money import cents, round_to, to_decimal
+from xlbilling.prices import Price, load_prices
+
+if TYPE_CHECKING:
+    from xlbilling.atria import Atria
+    from xlbilling.xarios import Xarios, XariosInvoice
+
+CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "matched")
+DETAIL_COLUMNS = (
+    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number",
+    "vendor_quantity", "billed_quantity", "difference", "unit_cost", "unit_price", "money_at_stake",
+    "price_basis", "category",
+)  # fmt: skip
+UNMAPPED_TENANT_COLUMNS = (
+    "tenant_code_ext", "tenant_name", "part_numbers", "vendor_quantity", "value", "reason", "add_to_mapping",
+)  # fmt: skip
+UNMAPPED_PRODUCT_COLUMNS = ("part_number", "product_name", "tenants", "vendor_quantity", "value", "add_to_mapping")
+CHECK_COLUMNS = ("invoice_id", "invoice_number", "period_start", "period_end", "subtotal", "tax", "total", "check")
+SUMMARY_COLUMNS = (
+    "account_code", "customer_name", "flagged", "under_billed", "over_billed", "charged_not_billed",
+    "billed_not_charged", "money_at_stake",
+)  # fmt: skip
+_TEXT_COLUMNS = (
+    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number", "price_basis", "category",
+)
+NOT_ON_INVOICE = "not on invoice"
+_ZERO = Decimal(0)
+_MAPPING_HINT = "Pass the product mapping with --mapping PATH (a CSV with the header part_number,sku)."
+
+
+class NothingCompared(DataError):
+    """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for.
+
+    ``reconciliation`` still holds the unmapped lists that explain why.
+    """
+
+    def __init__(self, message: str, hint: str, reconciliation: Reconciliation) -> None:
+        super().__init__(message, hint)
+        self.reconciliation = reconciliation
+
+
+def _frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The result: one detail row per Atria customer and SKU, the unmapped lists, the invoice checks."""
+
+    detail: pd.DataFrame
+    unmapped_tenants: pd.DataFrame
+    unmapped_products: pd.DataFrame
+    compared: int
+    not_supplied: int = 0
+    invoice_checks: pd.DataFrame = field(default_factory=lambda: _frame(CHECK_COLUMNS))
+    period_end: date | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Detail rows per category, every category present (zero when none)."""
+        found = self.detail["category"].value_counts()
+        return {category: int(found.get(category, 0)) for category in CATEGORIES}
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """The detail rows that are not ``matched``, largest money at stake first."""
+        rows = self.detail[self.detail["category"] != "matched"]
+        order = rows["money_at_stake"].map(lambda m: abs(m) if isinstance(m, Decimal) else _ZERO)
+        return rows.loc[order.sort_values(ascending=False, kind="stable").index]
+
+    @property
+    def leaked(self) -> Decimal:
+        """Revenue not billed: the sum of the positive money at stake (under-billed, charged not billed)."""
+        return sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m > 0), _ZERO)
+
+    @property
+    def over_billed(self) -> Decimal:
+        """Billing with no matching cost: the sum of the negative money at stake, as a positive amount."""
+        return -sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m < 0), _ZERO)
+
+    @property
+    def unpriced(self) -> int:
+        """Flagged rows with neither a price nor a unit cost, so no money at stake (see their quantities)."""
+        return int((self.detail["category"].ne("matched") & self.detail["money_at_stake"].isna()).sum())
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Money at stake per customer and category, biggest leak first; customers with nothing flagged
+        are left out."""
+        rows = self.detail[self.detail["category"] != "matched"]
+        if rows.empty:
+            return _frame(SUMMARY_COLUMNS)
+        money = rows["money_at_stake"].where(rows["money_at_stake"].notna(), _ZERO)
+        frame = pd.DataFrame({"account_code": rows["account_code"], "customer_name": rows["customer_name"]})
+        frame["flagged"] = 1
+        for category in CATEGORIES[:4]:
+            frame[category] = money.where(rows["category"] == category, _ZERO)
+        frame["money_at_stake"] = money
+        keys = ["account_code", "customer_name"]
+        summary = frame.fillna({"account_code": ""}).groupby(keys, sort=False, dropna=False).sum().reset_index()
+        summary["flagged"] = summary["flagged"].astype("int64")
+        for column in SUMMARY_COLUMNS[3:]:
+            summary[column] = summary[column].map(cents)
+        order = summary["money_at_stake"].map(Decimal).sort_values(ascending=False, kind="stable").index
+        return summary.loc[order, list(SUMMARY_COLUMNS)].reset_index(drop=True)
+
+
+# --- the comparison ----------------------------------------------------------------------------------
+
+
+def compare(
+    billed: pd.DataFrame,
+    charged: pd.DataFrame,
+    mapping: Mapping,
+    prices: MappingType[str, Price] | None = None,
+    customers: pd.DataFrame | None = None,
+) -> Reconciliation:
+    """Compare billed quantities with charged ones, per Atria customer and SKU (see the module docstring).
+
+    ``billed``: Atria invoice lines (``customer_code, customer_name, customer_account_code, sku,
+    quantity``). ``charged``: Xarios invoice items (``part_number, tenant_code_ext, tenant_name, quantity,
+    value``; ``is_purchase`` and ``product_name`` when present). ``customers``: every Atria customer
+    (``customer_code, customer_name, account_code``), so a charged customer with nothing billed is still
+    recognised; without it only customers in ``billed`` are known.
+
+    Raises ``NothingCompared`` when no invoice item matched both an Atria customer and a mapped SKU.
+    """
+    directory = _directory(billed, customers)
+    items = _purchases(charged, mapping)
+    tenants = _match_tenants(items, directory, mapping)
+    items = items.merge(tenants, on=["tenant_code_ext", "tenant_name"], how="left", validate="many_to_one")
+    unmapped_tenants = _unmapped_tenants(items, tenants)
+    unmapped_products = _unmapped_products(items)
+    vendor = _vendor_side(items[items["key"].notna() & items["sku"].notna()])
+    lines = billed.assign(key=_billed_keys(billed))
+    in_scope = lines["sku"].isin(mapping.skus)
+    detail = _detail(vendor, _billed_side(lines[in_scope]), directory, prices or {})
+    compared = int((detail["match_basis"] != NOT_ON_INVOICE).sum())
+    result = Reconciliation(
+        detail=detail,
+        unmapped_tenants=unmapped_tenants,
+        unmapped_products=unmapped_products,
+        compared=compared,
+        not_supplied=int((~in_scope).sum()),
+    )
+    if compared == 0:
+        raise NothingCompared(
+            f"Nothing could be compared: none of the {len(items)} charged items matched both an Atria customer "
+            f"and a mapped SKU ({len(unmapped_tenants)} unmapped tenants, {len(unmapped_products)} unmapped "
+            "part numbers).",
+            "Check the unmapped lists and the mapping, or choose the invoice with --invoice.",
+            result,
+        )
+    return result
+
+
+def normalise_name(name: Any) -> str:
+    """The form names are compared in when a code is missing: case and runs of spaces ignored."""
+    return " ".join(str(name).split()).casefold() if isinstance(name, str) else ""
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Text with missing values as ``""`` and surrounding spaces removed."""
+    return series.astype("string").fillna("").str.strip().astype(object)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def _billed_keys(billed: pd.DataFrame) -> pd.Series:
+    """Each Atria row's customer key: its account code, or ``~`` + its customer code when it has none."""
+    codes = _text(_column(billed, "customer_account_code")).str.upper()
+    fallback = "~" + _text(_column(billed, "customer_code")).str.upper()
+    return codes.where(codes != "", fallback).astype(object)
+
+
+def _directory(billed: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """Every known Atria customer once per key: ``key, account_code, customer_name, name_key``."""
+    known = [billed.rename(columns={"customer_account_code": "account_code"})]
+    if customers is not None:
+        known.insert(0, customers)
+    frame = pd.concat(
+        [pd.DataFrame({
+            "account_code": _text(_column(part, "account_code")),
+            "customer_code": _text(_column(part, "customer_code")),
+            "customer_name": _text(_column(part, "customer_name")),
+        }) for part in known],
+        ignore_index=True,
+    ).drop_duplicates()
+    frame["key"] = _billed_keys(frame.rename(columns={"account_code": "customer_account_code"}))
+    frame = frame.drop_duplicates(["key", "customer_name"])
+    frame["name_key"] = frame["customer_name"].map(normalise_name)
+    return frame.groupby("key", sort=False).agg(
+        account_code=("account_code", "first"),
+        customer_name=("customer_name", _join),
+        name_key=("name_key", "first"),
+    ).reset_index()
+
+
+def _join(values: pd.Series) -> str:
+    return "; ".join(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+
+
+def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """The chargeable items with their SKU (None when the part number is unmapped), zeros for blanks."""
+    if "is_purchase" in charged:
+        charged = charged[charged["is_purchase"].fillna(False).astype(bool)]
+    parts = _text(_column(charged, "part_number")).map(part_key)
+    return pd.DataFrame({
+        "tenant_code_ext": _text(_column(charged, "tenant_code_ext")),
+        "tenant_name": _text(_column(charged, "tenant_name")),
+        "part_number": parts,
+        "product_name": _text(_column(charged, "product_name")),
+        "sku": parts.map(mapping.products).astype(object),
+        "quantity": _decimals(_column(charged, "quantity")),
+        "value": _decimals(_column(charged, "value")),
+    }).reset_index(drop=True)
+
+
+def _decimals(values: pd.Series) -> pd.Series:
+    """Exact Decimals, blanks as zero (a float quantity from Atria goes through its shortest repr)."""
+    return values.map(lambda v: _ZERO if v is None or v is pd.NA or v != v else to_decimal(v)).astype(object)
+
+
+def _match_tenants(items: pd.DataFrame, directory: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """One row per distinct (tenant code, tenant name): the customer key it matched, how, and if it did
+    not, why and what to add to the mapping."""
+    tenants = items[["tenant_code_ext", "tenant_name"]].drop_duplicates().reset_index(drop=True)
+    by_code = dict(zip(directory["account_code"].str.upper(), directory["key"], strict=True))
+    by_code.pop("", None)
+    names = directory.groupby("name_key")["key"].agg(list)
+    coded = dict(zip(directory["key"], directory["account_code"], strict=True))
+    matches = [_match(code, name, by_code, names, coded, mapping.tenants)
+               for code, name in zip(tenants["tenant_code_ext"], tenants["tenant_name"], strict=True)]
+    found = pd.DataFrame(matches, columns=["key", "match_basis", "reason", "add_to_mapping"], dtype=object)
+    return pd.concat([tenants, found], axis=1)
+
+
+def _match(
+    code: str,
+    name: str,
+    by_code: dict[str, str],
+    names: pd.Series,
+    coded: dict[str, str],
+    aliases: dict[str, str],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(key, match basis, reason, mapping row to add) for one tenant."""
+    code = code_key(code)
+    if code in aliases:
+        target = aliases[code]
+        if target in by_code:
+            return by_code[target], "mapping", None, None
+        return None, None, f"the tenant mapping sends it to {target}, which no Atria customer has", None
+    if code in by_code:
+        return by_code[code], "account code", None, None
+    candidates = names.get(normalise_name(name), []) if name else []
+    if len(candidates) > 1:
+        return None, None, f"{len(candidates)} Atria customers are named '{name}'", _tenant_row(code, None)
+    candidate = candidates[0] if candidates else None
+    if candidate is not None and (not code or not coded[candidate]):
+        return candidate, "name", None, None
+    if not code:
+        reason = "no TenantCodeExt and no Atria customer of that name"
+        return None, None, reason, "set the tenant's TenantCodeExt in Xarios to its Atria Customer Account Code"
+    if candidate is not None:
+        suggestion = coded[candidate]
+        return None, None, f"no Atria customer has account code {code}; '{name}' has {suggestion}", \
+            _tenant_row(code, suggestion)
+    return None, None, f"no Atria customer has account code {code}", _tenant_row(code, None)
+
+
+def _tenant_row(code: str, account_code: str | None) -> str:
+    return f"tenant_code_ext,account_code: {code},{account_code or '<Atria account code>'}"
+
+
+def _unmapped_tenants(items: pd.DataFrame, tenants: pd.DataFrame) -> pd.DataFrame:
+    rows = items[items["key"].isna()]
+    if rows.empty:
+        return _frame(UNMAPPED_TENANT_COLUMNS)
+    totals = rows.groupby(["tenant_code_ext", "tenant_name"], sort=True).agg(
+        part_numbers=("part_number", _join),
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+        reason=("reason", "first"),
+        add_to_mapping=("add_to_mapping", "first"),
+    ).reset_index()
+    return totals.loc[:, list(UNMAPPED_TENANT_COLUMNS)]
+
+
+def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
+    rows = items[items["sku"].isna()]
+    if rows.empty:
+        return _frame(UNMAPPED_PRODUCT_COLUMNS)
+    totals = rows.groupby("part_number", sort=True).agg(
+        product_name=("product_name", _join),
+        tenants=("tenant_code_ext", "nunique"),
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+    ).reset_index()
+    totals["add_to_mapping"] = "part_number,sku: " + totals["part_number"] + ",<Atria SKU>"
+    return totals.loc[:, list(UNMAPPED_PRODUCT_COLUMNS)]
+
+
+def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
+    return items.groupby(["key", "sku"], sort=False).agg(
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+        tenant_name=("tenant_name", _join),
+        part_number=("part_number", _join),
+        match_basis=("match_basis", _join),
+    ).reset_index()
+
+
+def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({"key": lines["key"], "sku": _text(lines["sku"]), "quantity": _decimals(lines["quantity"])})
+    return frame.groupby(["key", "sku"], sort=False).agg(billed_quantity=("quantity", "sum")).reset_index()
+
+
+def _detail(
+    vendor: pd.DataFrame, billed: pd.DataFrame, directory: pd.DataFrame, prices: MappingType[str, Price]
+) -> pd.DataFrame:
+    rows = vendor.merge(billed, on=["key", "sku"], how="outer", sort=False)
+    on_invoice = set(vendor["key"])
+    rows["match_basis"] = rows["match_basis"].where(rows["key"].isin(on_invoice), NOT_ON_INVOICE)
+    people = directory.set_index("key")
+    rows["account_code"] = rows["key"].map(people["account_code"]).astype(object)
+    rows["customer_name"] = rows["key"].map(people["customer_name"]).astype(object)
+    for column in ("vendor_quantity", "billed_quantity", "value"):
+        rows[column] = rows[column].where(rows[column].notna(), _ZERO).astype(object)
+    vendor_qty, billed_qty = rows["vendor_quantity"], rows["billed_quantity"]
+    rows["difference"] = (vendor_qty - billed_qty).map(_quantity)
+    rows["vendor_quantity"] = vendor_qty.map(_quantity)
+    rows["billed_quantity"] = billed_qty.map(_quantity)
+    usual = _usual_costs(vendor)
+    rows["unit_cost"] = [round_to(v / q, 4) if q else usual.get(sku)
+                         for v, q, sku in zip(rows["value"], vendor_qty, rows["sku"], strict=True)]
+    rows["unit_price"] = rows["sku"].map(lambda sku: prices[sku].unit_price if sku in prices else None)
+    rate = rows["unit_price"].where(rows["unit_price"].notna(), rows["unit_cost"])
+    rows["price_basis"] = np.where(rows["unit_price"].notna(), "price", np.where(rate.notna(), "cost", ""))
+    rows["money_at_stake"] = [cents(d * r) if r is not None else None
+                              for d, r in zip(rows["difference"], rate, strict=True)]
+    rows["category"] = np.select(
+        [vendor_qty == billed_qty, billed_qty == 0, vendor_qty == 0, vendor_qty > billed_qty],
+        ["matched", "charged_not_billed", "billed_not_charged", "under_billed"],
+        "over_billed",
+    ) if len(rows) else pd.Series(dtype=object)
+    for column in ("account_code", "customer_name", "tenant_name", "part_number"):
+        rows[column] = rows[column].fillna("")
+    rows = rows.sort_values(["account_code", "customer_name", "sku"], kind="stable").reset_index(drop=True)
+    return rows.loc[:, list(DETAIL_COLUMNS)].astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
+
+
+def _usual_costs(vendor: pd.DataFrame) -> dict[str, Decimal]:
+    """Each SKU's unit cost across the whole invoice: the cost shown where a customer was not charged."""
+    totals = vendor.groupby("sku").agg(value=("value", "sum"), quantity=("vendor_quantity", "sum"))
+    return {sku: round_to(v / q, 4) for sku, v, q in zip(totals.index, totals["value"], totals["quantity"],
+                                                            strict=True) if q}
+
+
+def _quantity(value: Decimal) -> Decimal:
+    """A quantity without a meaningless ``.0`` (``12.0`` -> ``12``); fractions are kept as they are."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+# --- fetching one period -----------------------------------------------------------------------------
+
+
+def invoices_for_period(invoices: pd.DataFrame, period_end: date) -> list[str]:
+    """The ids of the Xarios invoices whose billing period contains ``period_end`` (dates, inclusive)."""
+    day = pd.Timestamp(period_end)
+    starts = invoices["period_start"].dt.normalize()
+    ends = invoices["period_end"].dt.normalize()
+    return [str(i) for i in invoices.loc[(starts <= day) & (day <= ends), "invoice_id"]]
+
+
+def reconcile(
+    atria: Atria,
+    xarios: Xarios,
+    period: Any,
+    *,
+    invoice_id: str | None = None,
+    mapping: Mapping | str | Path | pd.DataFrame | None = None,
+    prices: MappingType[str, Price] | str | Path | None = None,
+) -> Reconciliation:
+    """Reconcile the Atria billing period ending ``period`` with the Xarios invoice(s) covering it.
+
+    ``period`` is the period's end date (a date, ``YYYY-MM-DD`` or an Excel serial). ``invoice_id``
+    picks the Xarios invoice instead of matching by dates. ``mapping`` is a ``Mapping`` or a CSV/.xlsx
+    path or a sheet as a DataFrame; ``prices`` a price list (or its path) to value the differences at
+    selling price, otherwise they are valued at Xarios cost.
+
+    Raises ``InputError`` without a mapping, ``DataError`` when no Xarios invoice covers the period, and
+    ``NothingCompared`` when nothing matched.
+    """
+    end = parse_period(period)
+    product_map = _as_mapping(mapping)
+    price_list = load_prices(prices) if isinstance(prices, str | Path) else prices
+    chosen = [xarios.invoice(invoice_id)] if invoice_id else _invoices_covering(xarios, end)
+    items = pd.concat([invoice.items for invoice in chosen], ignore_index=True)
+    try:
+        result = compare(
+            atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers()
+        )
+    except NothingCompared as error:
+        which = ", ".join(invoice.header.invoice_id for invoice in chosen)
+        raise NothingCompared(
+            f"Period ending {end.isoformat()}, invoice {which}: {error.message}", error.hint,
+            replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end),
+        ) from None
+    return replace(result, invoice_checks=_checks(chosen), period_end=end)
+
+
+def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
+    if mapping is None:
+        raise InputError("No product mapping given.", _MAPPING_HINT)
+    return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+
+
+def _invoices_covering(xarios: Xarios, end: date) -> list[XariosInvoice]:
+    ids = invoices_for_period(xarios.invoices(), end)
+    if not ids:
+        raise DataError(
+            f"No Xarios invoice covers the period ending {end.isoformat()}.",
+            "Xarios invoices closed months only; list them with `xlbilling xarios list` and pass --invoice ID.",
+        )
+    return [xarios.invoice(invoice_id) for invoice_id in ids]
+
+
+def _checks(invoices: list[XariosInvoice]) -> pd.DataFrame:
+    rows = [
+        {
+            "invoice_id": invoice.header.invoice_id,
+            "invoice_number": invoice.header.invoice_number,
+            "period_start": invoice.header.period_start,
+            "period_end": invoice.header.period_end,
+            "subtotal": invoice.check.subtotal,
+            "tax": invoice.check.tax,
+            "total": invoice.check.total,
+            "check": invoice.check.message,
+        }
+        for invoice in invoices
+    ]
+    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))

@@ -1,0 +1,211 @@
+"""What one invoice holds, and the template fields (``{{ invoice.number }}``) that show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+BASIS_TEXT = {
+    "none": "quantities at period end",
+    "daily": "daily proration (sum of DurationPercent)",
+}
+
+
+@dataclass(frozen=True)
+class BillTo:
+    """The customer who pays: a direct customer or a channel partner."""
+
+    code: str
+    name: str
+    account_code: str
+    address: tuple[str, ...]  # address_line1, address_line2, city, region, postal_code, country
+
+
+@dataclass(frozen=True)
+class Line:
+    """One priced invoice line of one consuming customer."""
+
+    customer_code: str
+    customer_name: str
+    sku: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class Group:
+    """The lines of one consuming customer and their subtotal."""
+
+    customer_code: str
+    customer_name: str
+    account_code: str
+    lines: tuple[Line, ...]
+    subtotal: Decimal
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    """Tax at one rate: the net it applies to and the tax, rounded half-up to cents."""
+
+    rate: Decimal
+    net: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class UserLine:
+    """One user-level service of the Users sheet."""
+
+    customer_name: str
+    user_name: str
+    service: str
+    sku: str
+    start_date: date | None
+    end_date: date | None
+    duration_percent: Decimal
+    billable: bool
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One row of the Changes sheet: a SKU's count last period and this period."""
+
+    customer_name: str
+    sku: str
+    description: str
+    last_count: int
+    this_count: int
+    difference: int
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """Everything one invoice workbook shows, with its totals computed in Decimal."""
+
+    number: str
+    bill_to: BillTo
+    period_start: date
+    period_end: date
+    period_name: str
+    issue_date: date
+    due_date: date
+    currency: str
+    basis: str
+    groups: tuple[Group, ...]
+    taxes: tuple[TaxLine, ...]
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    users: tuple[UserLine, ...]
+    changes: tuple[ChangeLine, ...]
+
+    @property
+    def line_count(self) -> int:
+        """How many invoice lines, all customers together."""
+        return sum(len(group.lines) for group in self.groups)
+
+
+@dataclass(frozen=True)
+class FailedInvoice:
+    """A Bill To customer whose invoice could not be made, and why."""
+
+    bill_to: BillTo
+    customers: tuple[str, ...]
+    currency: str
+    line_count: int
+    error: str
+
+
+def _address(bill_to: BillTo) -> str:
+    return "\n".join(part for part in bill_to.address if part)
+
+
+def _period(invoice: Invoice) -> str:
+    return f"{invoice.period_start:%d %b %Y} to {invoice.period_end:%d %b %Y}"
+
+
+Getter = Callable[[Any], Any]
+
+# Every field a template may use, by collection. ``invoice`` and ``bill_to`` work anywhere; ``line``,
+# ``group``, ``tax``, ``user`` and ``change`` mark a row that repeats once per item.
+FIELDS: dict[str, dict[str, Getter]] = {
+    "invoice": {
+        "number": lambda i: i.number,
+        "issue_date": lambda i: i.issue_date,
+        "due_date": lambda i: i.due_date,
+        "period_start": lambda i: i.period_start,
+        "period_end": lambda i: i.period_end,
+        "period_name": lambda i: i.period_name,
+        "period": _period,
+        "currency": lambda i: i.currency,
+        "basis": lambda i: BASIS_TEXT[i.basis],
+        "line_count": lambda i: i.line_count,
+    },
+    "bill_to": {
+        "name": lambda i: i.bill_to.name,
+        "code": lambda i: i.bill_to.code,
+        "account_code": lambda i: i.bill_to.account_code,
+        "address": lambda i: _address(i.bill_to),
+        "address_line1": lambda i: i.bill_to.address[0],
+        "address_line2": lambda i: i.bill_to.address[1],
+        "city": lambda i: i.bill_to.address[2],
+        "region": lambda i: i.bill_to.address[3],
+        "postal_code": lambda i: i.bill_to.address[4],
+        "country": lambda i: i.bill_to.address[5],
+    },
+    "line": {
+        "sku": lambda x: x.line.sku,
+        "description": lambda x: x.line.description,
+        "customer": lambda x: "" if x.line.customer_code == x.invoice.bill_to.code else x.line.customer_name,
+        "customer_code": lambda x: x.line.customer_code,
+        "quantity": lambda x: x.line.quantity,
+        "unit_price": lambda x: x.line.unit_price,
+        "tax_rate": lambda x: x.line.tax_rate,
+        "net": lambda x: x.line.net,
+    },
+    "group": {
+        "customer_name": lambda g: g.customer_name,
+        "customer_code": lambda g: g.customer_code,
+        "account_code": lambda g: g.account_code,
+        "subtotal": lambda g: g.subtotal,
+    },
+    "tax": {
+        "rate": lambda t: t.rate,
+        "net": lambda t: t.net,
+        "amount": lambda t: t.amount,
+    },
+    "user": {
+        "customer": lambda u: u.customer_name,
+        "user_name": lambda u: u.user_name,
+        "service": lambda u: u.service,
+        "sku": lambda u: u.sku,
+        "start_date": lambda u: u.start_date,
+        "end_date": lambda u: u.end_date,
+        "duration_percent": lambda u: u.duration_percent,
+        "billable": lambda u: u.billable,
+    },
+    "change": {
+        "customer": lambda c: c.customer_name,
+        "sku": lambda c: c.sku,
+        "description": lambda c: c.description,
+        "last_count": lambda c: c.last_count,
+        "this_count": lambda c: c.this_count,
+        "difference": lambda c: c.difference,
+    },
+}
+
+REPEATING = ("line", "tax", "user", "change")
+
+
+@dataclass(frozen=True)
+class LineContext:
+    """A line seen from its row: the line fields need the invoice to know the Bill To."""
+
+    invoice: Invoice
+    line: Line
