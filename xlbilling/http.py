@@ -113,9 +113,7 @@ def _connect_reason(error: httpx.TransportError) -> str:
     lowered = text.lower()
     if "refused" in lowered:
         return "connection refused"
-    if any(
-        s in lowered for s in ("name or service", "getaddrinfo", "nodename", "no address", "name resolution")
-    ):
+    if any(s in lowered for s in ("name or service", "getaddrinfo", "nodename", "no address", "name resolution")):
         return "host name not found"
     if isinstance(error, httpx.TimeoutException):
         return "no answer to the connection attempt"
@@ -151,9 +149,7 @@ def _server_message(body: bytes) -> str:
 def _looks_like_html(response: httpx.Response, body: bytes) -> bool:
     """True when the answer is a web page (a login page, a proxy's error page, a wrong URL)."""
     head = body.lstrip()[:15].lower()
-    return "html" in response.headers.get("content-type", "").lower() or head.startswith(
-        (b"<!doctype", b"<html")
-    )
+    return "html" in response.headers.get("content-type", "").lower() or head.startswith((b"<!doctype", b"<html"))
 
 
 class _Retryable(Exception):
@@ -210,9 +206,7 @@ class ApiClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        self._token_help = " ".join(
-            s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s
-        )
+        self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
         headers = {"User-Agent": f"xlbilling/{__version__}"}
@@ -233,9 +227,7 @@ class ApiClient:
         self, call: str, path: str, params: Mapping[str, Any] | None = None, *, not_found_hint: str = ""
     ) -> Any:
         """GET ``path`` and return its JSON, parsed; an HTML page or broken JSON raises ``BadResponse``."""
-        response, body = self._get(
-            call, path, params, self._max_json_bytes, not_found_hint, "application/json"
-        )
+        response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, "application/json")
         if _looks_like_html(response, body):
             self._html_page(call, response, "JSON")
         if not body.strip():
@@ -271,9 +263,7 @@ class ApiClient:
     def __enter__(self) -> ApiClient:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     # --- one call, with retries --------------------------------------------------------------------
@@ -321,18 +311,14 @@ class ApiClient:
                     self._status_error(call, response, not_found_hint)
                 return response, self._read(call, response, max_bytes)
         except httpx.HTTPError as error:
-            logger.debug(
-                "GET %s failed after %.3f s: %s", path, time.perf_counter() - started, type(error).__name__
-            )
+            logger.debug("GET %s failed after %.3f s: %s", path, time.perf_counter() - started, type(error).__name__)
             self._transport_error(call, error)
 
     def _read(self, call: str, response: httpx.Response, max_bytes: int) -> bytes:
         """The whole body; ``BadResponse`` once it passes ``max_bytes``, or when it is cut off."""
         declared = response.headers.get("content-length", "")
         # A compressed body's length says nothing about the decoded size; httpx checks it on the wire.
-        expected = (
-            int(declared) if declared.isdigit() and "content-encoding" not in response.headers else None
-        )
+        expected = int(declared) if declared.isdigit() and "content-encoding" not in response.headers else None
         too_big = f"the answer is larger than {_size(max_bytes)}, so xlbilling stopped reading it"
         too_big_hint = "Check the URL, or ask for less data (one customer or one invoice)."
         if expected is not None and expected > max_bytes:
@@ -426,9 +412,7 @@ class ApiClient:
     def _transport_error(self, call: str, error: httpx.HTTPError) -> NoReturn:
         """Raise the error for a failure below HTTP: no connection, a timeout, a broken transfer."""
         host = self._url.host + (f":{self._url.port}" if self._url.port else "")
-        check = (
-            f"Check the {self.api} URL ({self.base_url}) with `xlbilling config`, and your network or VPN."
-        )
+        check = f"Check the {self.api} URL ({self.base_url}) with `xlbilling config`, and your network or VPN."
         if isinstance(error, httpx.ConnectError) and _is_certificate_error(error):
             unreachable = self._error(
                 ApiUnreachable,
@@ -458,9 +442,7 @@ class ApiClient:
             )
         if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
             raise ConfigError(f"{self.api} {call}: the URL cannot be used ({error}).", check) from None
-        self._fail(
-            BadResponse, call, f"the answer could not be read ({type(error).__name__})", self._later_hint()
-        )
+        self._fail(BadResponse, call, f"the answer could not be read ({type(error).__name__})", self._later_hint())
 
     def _html_page(self, call: str, response: httpx.Response, expected: str) -> NoReturn:
         """Raise ``BadResponse`` for a web page (a login page, a proxy page) where data was expected."""
@@ -482,7 +464,7 @@ class ApiClient:
         raise self._error(kind, call, message, hint)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "(token)") if self._token else text
+        return text
 
     # --- backoff and fail-fast ---------------------------------------------------------------------
 
@@ -491,7 +473,7 @@ class ApiClient:
         return min(self._backoff * 2**attempt * (0.5 + self._jitter()), self._max_wait)
 
     def _mark_down(self, error: ApiUnreachable) -> None:
-        self._down_until = self._clock() + self._cooldown
+        self._down_until = self._clock()
         self._down_error = error
 
     def _check_cooldown(self, call: str) -> None:
@@ -533,7 +515,5 @@ def _tls_context(ca_bundle: str) -> ssl.SSLContext:
         context.load_verify_locations(cafile=certifi.where())
         context.load_verify_locations(cafile=str(path))
     except (ssl.SSLError, OSError, ValueError) as error:
-        raise ConfigError(
-            f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint
-        ) from None
+        raise ConfigError(f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint) from None
     return context

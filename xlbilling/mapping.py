@@ -58,8 +58,10 @@ class Mapping:
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping with ``other``'s rows added; a key in both must map to the same value."""
-        for mine, theirs, what in ((self.products, other.products, "part number"),
-                                   (self.tenants, other.tenants, "tenant code")):
+        for mine, theirs, what in (
+            (self.products, other.products, "part number"),
+            (self.tenants, other.tenants, "tenant code"),
+        ):
             for key in mine.keys() & theirs.keys():
                 if mine[key] != theirs[key]:
                     raise DataError(

@@ -63,7 +63,14 @@ SUMMARY_COLUMNS = (
     "billed_not_charged", "money_at_stake",
 )  # fmt: skip
 _TEXT_COLUMNS = (
-    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number", "price_basis", "category",
+    "account_code",
+    "customer_name",
+    "tenant_name",
+    "match_basis",
+    "sku",
+    "part_number",
+    "price_basis",
+    "category",
 )
 NOT_ON_INVOICE = "not on invoice"
 _ZERO = Decimal(0)
@@ -113,12 +120,12 @@ class Reconciliation:
     @property
     def leaked(self) -> Decimal:
         """Revenue not billed: the sum of the positive money at stake (under-billed, charged not billed)."""
-        return sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m > 0), _ZERO)
+        return cents(sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m > 0), _ZERO))
 
     @property
     def over_billed(self) -> Decimal:
         """Billing with no matching cost: the sum of the negative money at stake, as a positive amount."""
-        return -sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m < 0), _ZERO)
+        return -cents(sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m < 0), _ZERO))
 
     @property
     def unpriced(self) -> int:
@@ -173,10 +180,11 @@ def compare(
     items = items.merge(tenants, on=["tenant_code_ext", "tenant_name"], how="left", validate="many_to_one")
     unmapped_tenants = _unmapped_tenants(items, tenants)
     unmapped_products = _unmapped_products(items)
-    vendor = _vendor_side(items[items["key"].notna() & items["sku"].notna()])
+    matched = items[items["key"].notna() & items["sku"].notna()]
+    tenants = matched.groupby("key").agg(tenant_name=("tenant_name", _join), match_basis=("match_basis", _join))
     lines = billed.assign(key=_billed_keys(billed))
     in_scope = lines["sku"].isin(mapping.skus)
-    detail = _detail(vendor, _billed_side(lines[in_scope]), directory, prices or {})
+    detail = _detail(_vendor_side(matched), _billed_side(lines[in_scope]), tenants, directory, prices or {})
     compared = int((detail["match_basis"] != NOT_ON_INVOICE).sum())
     result = Reconciliation(
         detail=detail,
@@ -223,21 +231,30 @@ def _directory(billed: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataF
     if customers is not None:
         known.insert(0, customers)
     frame = pd.concat(
-        [pd.DataFrame({
-            "account_code": _text(_column(part, "account_code")),
-            "customer_code": _text(_column(part, "customer_code")),
-            "customer_name": _text(_column(part, "customer_name")),
-        }) for part in known],
+        [
+            pd.DataFrame(
+                {
+                    "account_code": _text(_column(part, "account_code")),
+                    "customer_code": _text(_column(part, "customer_code")),
+                    "customer_name": _text(_column(part, "customer_name")),
+                }
+            )
+            for part in known
+        ],
         ignore_index=True,
     ).drop_duplicates()
     frame["key"] = _billed_keys(frame.rename(columns={"account_code": "customer_account_code"}))
     frame = frame.drop_duplicates(["key", "customer_name"])
     frame["name_key"] = frame["customer_name"].map(normalise_name)
-    return frame.groupby("key", sort=False).agg(
-        account_code=("account_code", "first"),
-        customer_name=("customer_name", _join),
-        name_key=("name_key", "first"),
-    ).reset_index()
+    return (
+        frame.groupby("key", sort=False)
+        .agg(
+            account_code=("account_code", "first"),
+            customer_name=("customer_name", _join),
+            name_key=("name_key", "first"),
+        )
+        .reset_index()
+    )
 
 
 def _join(values: pd.Series) -> str:
@@ -249,15 +266,17 @@ def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     if "is_purchase" in charged:
         charged = charged[charged["is_purchase"].fillna(False).astype(bool)]
     parts = _text(_column(charged, "part_number")).map(part_key)
-    return pd.DataFrame({
-        "tenant_code_ext": _text(_column(charged, "tenant_code_ext")),
-        "tenant_name": _text(_column(charged, "tenant_name")),
-        "part_number": parts,
-        "product_name": _text(_column(charged, "product_name")),
-        "sku": parts.map(mapping.products).astype(object),
-        "quantity": _decimals(_column(charged, "quantity")),
-        "value": _decimals(_column(charged, "value")),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "tenant_code_ext": _text(_column(charged, "tenant_code_ext")),
+            "tenant_name": _text(_column(charged, "tenant_name")),
+            "part_number": parts,
+            "product_name": _text(_column(charged, "product_name")),
+            "sku": parts.map(mapping.products).astype(object),
+            "quantity": _decimals(_column(charged, "quantity")),
+            "value": _decimals(_column(charged, "value")),
+        }
+    ).reset_index(drop=True)
 
 
 def _decimals(values: pd.Series) -> pd.Series:
@@ -273,8 +292,10 @@ def _match_tenants(items: pd.DataFrame, directory: pd.DataFrame, mapping: Mappin
     by_code.pop("", None)
     names = directory.groupby("name_key")["key"].agg(list)
     coded = dict(zip(directory["key"], directory["account_code"], strict=True))
-    matches = [_match(code, name, by_code, names, coded, mapping.tenants)
-               for code, name in zip(tenants["tenant_code_ext"], tenants["tenant_name"], strict=True)]
+    matches = [
+        _match(code, name, by_code, names, coded, mapping.tenants)
+        for code, name in zip(tenants["tenant_code_ext"], tenants["tenant_name"], strict=True)
+    ]
     found = pd.DataFrame(matches, columns=["key", "match_basis", "reason", "add_to_mapping"], dtype=object)
     return pd.concat([tenants, found], axis=1)
 
@@ -307,8 +328,12 @@ def _match(
         return None, None, reason, "set the tenant's TenantCodeExt in Xarios to its Atria Customer Account Code"
     if candidate is not None:
         suggestion = coded[candidate]
-        return None, None, f"no Atria customer has account code {code}; '{name}' has {suggestion}", \
-            _tenant_row(code, suggestion)
+        return (
+            None,
+            None,
+            f"no Atria customer has account code {code}; '{name}' has {suggestion}",
+            _tenant_row(code, suggestion),
+        )
     return None, None, f"no Atria customer has account code {code}", _tenant_row(code, None)
 
 
@@ -320,13 +345,17 @@ def _unmapped_tenants(items: pd.DataFrame, tenants: pd.DataFrame) -> pd.DataFram
     rows = items[items["key"].isna()]
     if rows.empty:
         return _frame(UNMAPPED_TENANT_COLUMNS)
-    totals = rows.groupby(["tenant_code_ext", "tenant_name"], sort=True).agg(
-        part_numbers=("part_number", _join),
-        vendor_quantity=("quantity", "sum"),
-        value=("value", "sum"),
-        reason=("reason", "first"),
-        add_to_mapping=("add_to_mapping", "first"),
-    ).reset_index()
+    totals = (
+        rows.groupby(["tenant_code_ext", "tenant_name"], sort=True)
+        .agg(
+            part_numbers=("part_number", _join),
+            vendor_quantity=("quantity", "sum"),
+            value=("value", "sum"),
+            reason=("reason", "first"),
+            add_to_mapping=("add_to_mapping", "first"),
+        )
+        .reset_index()
+    )
     return totals.loc[:, list(UNMAPPED_TENANT_COLUMNS)]
 
 
@@ -334,24 +363,30 @@ def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["sku"].isna()]
     if rows.empty:
         return _frame(UNMAPPED_PRODUCT_COLUMNS)
-    totals = rows.groupby("part_number", sort=True).agg(
-        product_name=("product_name", _join),
-        tenants=("tenant_code_ext", "nunique"),
-        vendor_quantity=("quantity", "sum"),
-        value=("value", "sum"),
-    ).reset_index()
+    totals = (
+        rows.groupby("part_number", sort=True)
+        .agg(
+            product_name=("product_name", _join),
+            tenants=("tenant_code_ext", "nunique"),
+            vendor_quantity=("quantity", "sum"),
+            value=("value", "sum"),
+        )
+        .reset_index()
+    )
     totals["add_to_mapping"] = "part_number,sku: " + totals["part_number"] + ",<Atria SKU>"
     return totals.loc[:, list(UNMAPPED_PRODUCT_COLUMNS)]
 
 
 def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
-    return items.groupby(["key", "sku"], sort=False).agg(
-        vendor_quantity=("quantity", "sum"),
-        value=("value", "sum"),
-        tenant_name=("tenant_name", _join),
-        part_number=("part_number", _join),
-        match_basis=("match_basis", _join),
-    ).reset_index()
+    return (
+        items.groupby(["key", "sku"], sort=False)
+        .agg(
+            vendor_quantity=("quantity", "sum"),
+            value=("value", "sum"),
+            part_number=("part_number", _join),
+        )
+        .reset_index()
+    )
 
 
 def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
@@ -360,11 +395,17 @@ def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _detail(
-    vendor: pd.DataFrame, billed: pd.DataFrame, directory: pd.DataFrame, prices: MappingType[str, Price]
+    vendor: pd.DataFrame,
+    billed: pd.DataFrame,
+    tenants: pd.DataFrame,
+    directory: pd.DataFrame,
+    prices: MappingType[str, Price],
 ) -> pd.DataFrame:
+    """Vendor and billed sides side by side, named, valued and categorised."""
     rows = vendor.merge(billed, on=["key", "sku"], how="outer", sort=False)
-    on_invoice = set(vendor["key"])
-    rows["match_basis"] = rows["match_basis"].where(rows["key"].isin(on_invoice), NOT_ON_INVOICE)
+    for column in ("tenant_name", "match_basis"):  # a SKU not charged still shows how its customer matched
+        rows[column] = rows["key"].map(tenants[column]).astype(object)
+    rows["match_basis"] = rows["match_basis"].fillna(NOT_ON_INVOICE)
     people = directory.set_index("key")
     rows["account_code"] = rows["key"].map(people["account_code"]).astype(object)
     rows["customer_name"] = rows["key"].map(people["customer_name"]).astype(object)
@@ -375,29 +416,46 @@ def _detail(
     rows["vendor_quantity"] = vendor_qty.map(_quantity)
     rows["billed_quantity"] = billed_qty.map(_quantity)
     usual = _usual_costs(vendor)
-    rows["unit_cost"] = [round_to(v / q, 4) if q else usual.get(sku)
-                         for v, q, sku in zip(rows["value"], vendor_qty, rows["sku"], strict=True)]
+    rows["unit_cost"] = _objects(
+        [
+            round_to(v / q, 4) if q else usual.get(sku)
+            for v, q, sku in zip(rows["value"], vendor_qty, rows["sku"], strict=True)
+        ],
+        rows.index,
+    )
     rows["unit_price"] = rows["sku"].map(lambda sku: prices[sku].unit_price if sku in prices else None)
     rate = rows["unit_price"].where(rows["unit_price"].notna(), rows["unit_cost"])
     rows["price_basis"] = np.where(rows["unit_price"].notna(), "price", np.where(rate.notna(), "cost", ""))
-    rows["money_at_stake"] = [cents(d * r) if r is not None else None
-                              for d, r in zip(rows["difference"], rate, strict=True)]
-    rows["category"] = np.select(
-        [vendor_qty == billed_qty, billed_qty == 0, vendor_qty == 0, vendor_qty > billed_qty],
-        ["matched", "charged_not_billed", "billed_not_charged", "under_billed"],
-        "over_billed",
-    ) if len(rows) else pd.Series(dtype=object)
+    rows["money_at_stake"] = _objects(
+        [cents(d * r) if r is not None else None for d, r in zip(rows["difference"], rate, strict=True)], rows.index
+    )
+    rows["category"] = (
+        np.select(
+            [vendor_qty == billed_qty, billed_qty == 0, vendor_qty == 0, vendor_qty > billed_qty],
+            ["matched", "charged_not_billed", "billed_not_charged", "under_billed"],
+            "over_billed",
+        )
+        if len(rows)
+        else pd.Series(dtype=object)
+    )
     for column in ("account_code", "customer_name", "tenant_name", "part_number"):
         rows[column] = rows[column].fillna("")
     rows = rows.sort_values(["account_code", "customer_name", "sku"], kind="stable").reset_index(drop=True)
     return rows.loc[:, list(DETAIL_COLUMNS)].astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
 
 
+def _objects(values: list[Any], index: pd.Index) -> pd.Series:
+    return pd.Series(values, index=index, dtype=object)
+
+
 def _usual_costs(vendor: pd.DataFrame) -> dict[str, Decimal]:
     """Each SKU's unit cost across the whole invoice: the cost shown where a customer was not charged."""
     totals = vendor.groupby("sku").agg(value=("value", "sum"), quantity=("vendor_quantity", "sum"))
-    return {sku: round_to(v / q, 4) for sku, v, q in zip(totals.index, totals["value"], totals["quantity"],
-                                                            strict=True) if q}
+    return {
+        sku: round_to(v / q, 4)
+        for sku, v, q in zip(totals.index, totals["value"], totals["quantity"], strict=True)
+        if q
+    }
 
 
 def _quantity(value: Decimal) -> Decimal:
@@ -441,13 +499,12 @@ def reconcile(
     chosen = [xarios.invoice(invoice_id)] if invoice_id else _invoices_covering(xarios, end)
     items = pd.concat([invoice.items for invoice in chosen], ignore_index=True)
     try:
-        result = compare(
-            atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers()
-        )
+        result = compare(atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers())
     except NothingCompared as error:
         which = ", ".join(invoice.header.invoice_id for invoice in chosen)
         raise NothingCompared(
-            f"Period ending {end.isoformat()}, invoice {which}: {error.message}", error.hint,
+            f"Period ending {end.isoformat()}, invoice {which}: {error.message}",
+            error.hint,
             replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end),
         ) from None
     return replace(result, invoice_checks=_checks(chosen), period_end=end)

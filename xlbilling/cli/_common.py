@@ -20,7 +20,7 @@ from xlbilling.output import FORMATS, emit
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def period_option(func: F) -> F:

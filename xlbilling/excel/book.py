@@ -8,9 +8,7 @@ xlwings is never imported here: ``XlwingsBook`` receives a live ``xlwings.Book``
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +22,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import clean_text, is_formula_like, neutralize
 from xlbilling.errors import DataError, InputError
+from xlbilling.files import atomic_path
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -202,7 +201,8 @@ class OpenpyxlBook:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise InputError("No file name to save the workbook to.", "Give a path ending in .xlsx.")
-        atomic_write(target, self.workbook.save)
+        with atomic_path(target) as temp:
+            self.workbook.save(temp)
         self.path = target
         return target
 
@@ -268,24 +268,6 @@ def _cells_of(ref: str) -> set[tuple[int, int]]:
         for c in range(min_col, max_col + 1)
         for r in range(min_row, max_row + 1)
     }
-
-
-def atomic_write(target: Path, write: Any) -> None:
-    """Call ``write(temp_path)`` for a temporary file beside ``target``, then rename it into place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    try:
-        write(temp)
-        os.replace(temp, target)
-    except PermissionError:
-        Path(temp).unlink(missing_ok=True)
-        raise DataError(
-            f"{target.name} cannot be written.", "Close it in Excel (or check the folder's permissions)."
-        ) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # --- xlwings: a live Excel book ------------------------------------------------------------------------

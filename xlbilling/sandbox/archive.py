@@ -11,8 +11,10 @@ import orjson
 from xlbilling.sandbox.vendor import VendorInvoice
 from xlbilling.sandbox.xarios_json import invoice_data, item_date, string_values
 
-CSV_HEADER = ("id,quantity,value,fromdate,todate,productname,partnumber,tenantcode,tenantcodeext,tenantname,"
-              "userid,username,resellercode,resellercodeext,resellername,role").split(",")
+CSV_HEADER = [
+    "id", "quantity", "value", "fromdate", "todate", "productname", "partnumber", "tenantcode", "tenantcodeext",
+    "tenantname", "userid", "username", "resellercode", "resellercodeext", "resellername", "role",
+]
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 

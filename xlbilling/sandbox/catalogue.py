@@ -47,10 +47,11 @@ class Sku:
         return self.sku_type == "User"
 
 
-def _sku(*fields: str) -> Sku:
-    """Build a ``Sku`` from its text fields followed by unit cost and unit price."""
-    *text, cost, price = fields
-    return Sku(*text, Decimal(cost), Decimal(price))
+def _sku(sku: str, service_code: str, service_name: str, plan_name: str, sku_type: str, grouping: str,
+         product_name: str, part_number: str, cost: str, price: str) -> Sku:
+    """A ``Sku`` with its unit cost and unit price given as exact decimal text."""
+    return Sku(sku, service_code, service_name, plan_name, sku_type, grouping, product_name, part_number,
+               Decimal(cost), Decimal(price))
 
 
 SKUS: tuple[Sku, ...] = (

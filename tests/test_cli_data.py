@@ -1,0 +1,153 @@
+"""Every data command in every format, through the real command line and the sandbox over loopback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from xlbilling.cli import main
+from xlbilling.sandbox import Sandbox
+
+pytestmark = pytest.mark.usefixtures("sandbox_env")
+
+COMMANDS = [
+    ["periods"],
+    ["customers"],
+    ["summary", "--period", "2026-10-31"],
+    ["summary", "--period", "2026-10-31", "--all-customers", "--billable-only"],
+    ["detail", "--period", "46326", "--billable-only"],
+    ["invoice-lines", "--period", "2026-10-31"],
+    ["analysis", "--period", "2026-10-31"],
+    ["xarios", "list"],
+]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_json_and_csv_agree_row_for_row(command: list[str]) -> None:
+    code, out_json, _ = run(*command, "--format", "json")
+    assert code == 0
+    rows = json.loads(out_json)
+    code, out_csv, _ = run(*command, "--format", "csv")
+    assert code == 0
+    table = list(csv.DictReader(io.StringIO(out_csv)))
+    assert len(rows) == len(table) > 0
+    assert list(rows[0]) == list(table[0])
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_xlsx_output_is_an_excel_table(command: list[str], tmp_path: Path) -> None:
+    target = tmp_path / "out.xlsx"
+    code, _, err = run(*command, "--format", "xlsx", "-o", str(target))
+    assert code == 0, err
+    assert f"to {target}" in err
+    rows = json.loads(run(*command, "--format", "json")[1])
+    sheet = load_workbook(target).worksheets[0]
+    assert len(sheet.tables) == 1
+    (table,) = sheet.tables.values()
+    assert table.ref.endswith(str(len(rows) + 1)), "one header row plus one row per record"
+    assert [cell.value for cell in sheet[1]] == list(rows[0])
+
+
+def test_table_format_shows_rows_and_counts() -> None:
+    code, out, _ = run("customers")
+    assert code == 0
+    assert "Customers (" in out and "customer_code" in out
+
+
+def test_money_stays_exact_in_json() -> None:
+    rows = json.loads(run("xarios", "list", "--format", "json")[1])
+    assert all(isinstance(row["invoice_value"], str) and "." in row["invoice_value"] for row in rows)
+
+
+def test_latest_closed_period_is_the_default() -> None:
+    code, out, err = run("invoice-lines", "--format", "json")
+    assert code == 0
+    assert "period: 2026-10-31 (latest closed" in err
+    assert json.loads(out) == json.loads(run("invoice-lines", "--period", "2026-10-31", "--format", "json")[1])
+
+
+def test_hostile_names_cannot_become_formulas_in_csv() -> None:
+    out = run("customers", "--format", "csv")[1]
+    names = [row["customer_name"] for row in csv.DictReader(io.StringIO(out))]
+    risky = [name for name in names if name.lstrip("'").startswith(("=", "+", "-", "@"))]
+    assert risky, "the sandbox has a customer whose name starts like a formula"
+    assert all(name.startswith("'") for name in risky)
+
+
+def test_xarios_show_detail_and_pdf(tmp_path: Path) -> None:
+    invoice_id = json.loads(run("xarios", "list", "--format", "json")[1])[-1]["invoice_id"]
+    code, out, err = run("xarios", "show", invoice_id, "--format", "json")
+    assert code == 0 and "arithmetic matches" in err
+    assert {row["operator"] for row in json.loads(out)} == {"PRICE", "SUM", "ADJUSTPERCENTAGE"}
+    code, _, err = run("xarios", "detail", invoice_id, "-o", str(tmp_path / "d.csv"), "--format", "csv")
+    assert code == 0 and "JSON and CSV agree" in err
+    code, _, err = run("xarios", "pdf", invoice_id, "-o", str(tmp_path / "i.pdf"))
+    assert code == 0 and (tmp_path / "i.pdf").read_bytes()[:4] == b"%PDF"
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "words"),
+    [
+        (["summary", "--period", "2026-13-45"], 2, "'2026-13-45' is not a date"),
+        (["summary", "--period", "2020-01-31"], 1, "xlbilling periods"),
+        (["detail", "--customer", "NOBODY"], 1, "Customer 'NOBODY' was not found"),
+        (["xarios", "show", "NOPE"], 1, "xlbilling xarios list"),
+        (["customers", "--format", "xlsx"], 2, "Add -o FILE.xlsx"),
+        (["summary", "--format", "yaml"], 2, "Invalid value for '--format'"),
+    ],
+)
+def test_errors_are_one_clear_line_with_the_right_exit_code(args: list[str], exit_code: int, words: str) -> None:
+    code, out, err = run(*args)
+    assert code == exit_code
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_outage_is_one_line_with_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XLBILLING_ATRIA_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("XLBILLING_RETRIES", "0")
+    code, _, err = run("periods")
+    assert code == 1
+    assert err.startswith("error: Atria") and "127.0.0.1" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_missing_configuration_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XLBILLING_ATRIA_URL")
+    code, _, err = run("periods")
+    assert code == 2
+    assert "XLBILLING_ATRIA_URL" in err
+
+
+def test_token_never_appears_in_output_logs_or_files(
+    sandbox: Sandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen = []
+    for command in COMMANDS:
+        result = CliRunner().invoke(main, ["--debug", *command, "--format", "xlsx", "-o", str(tmp_path / "x.xlsx")])
+        seen += [result.stdout, result.stderr]
+        seen.append((tmp_path / "x.xlsx").read_bytes().decode("latin-1"))
+    result = CliRunner().invoke(main, ["--debug", "summary", "--period", "1999-01-31"])
+    seen += [result.stdout, result.stderr, caplog.text]
+    assert "GET" in caplog.text, "debug logging was on"
+    assert not [text for text in seen if sandbox.token in text]
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    done = subprocess.run([sys.executable, "-m", "xlbilling", "--help"], capture_output=True, text=True, check=True)
+    assert "periods" in done.stdout and "xarios" in done.stdout

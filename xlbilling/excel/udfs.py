@@ -1,0 +1,295 @@
+"""The ``XLB_...`` Excel formulas (xlwings UDFs).
+
+Tables spill with a header row (Excel's native dynamic arrays); dates come back as dates and money as
+numbers. A formula never shows a traceback: anything that goes wrong is one short message in the cell
+saying what is wrong and what to do. Results are cached (see ``xlbilling.excel.cache``), so a sheet
+full of formulas sends one request per distinct data set, and answers at once while an API is down.
+
+Arguments take what Excel passes: numbers as floats, date cells as ``datetime``, empty cells as
+``None``, ``TRUE``/``FALSE`` as ``bool``, and ranges as lists.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import pandas as pd
+import xlwings as xw
+
+from xlbilling.cells import clean_text
+from xlbilling.errors import InputError, XlbillingError
+from xlbilling.excel.book import cell_value
+from xlbilling.excel.session import CLOSED_TTL, current
+
+logger = logging.getLogger("xlbilling.excel")
+
+CATEGORY = "xlbilling"
+Cells = list[list[Any]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+PERIOD_DOC = "The billing period's end date: a date cell, an Excel date or text like 2026-10-31."
+CUSTOMER_DOC = "Optional customer code or name (empty: every customer)."
+BILLABLE_DOC = "Optional TRUE to keep billable items only (default FALSE)."
+SKU_DOC = "The product SKU, e.g. M365-BP."
+INVOICE_DOC = "The Xarios invoice id, as listed by =XLB_XARIOS_INVOICES()."
+WHICH = {"net": "subtotal", "subtotal": "subtotal", "vat": "tax", "tax": "tax", "total": "total",
+         "gross": "total"}  # fmt: skip
+
+
+def formula(function: F) -> F:
+    """Turn every error into the one-line message a cell shows (never a traceback)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except XlbillingError as error:
+            return str(error)
+        except Exception as error:  # a bug must still not put a traceback in a cell
+            logger.exception("%s failed", function.__name__)
+            return f"{function.__name__} failed unexpectedly ({type(error).__name__}); see the xlwings log."
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- arguments as Excel passes them ------------------------------------------------------------------
+
+
+def _single(value: Any, what: str) -> Any:
+    if isinstance(value, list | tuple):
+        raise InputError(f"The {what} must be one cell, not a range.", "Point it at a single cell.")
+    return value
+
+
+def text_arg(value: Any, what: str, required: bool = False) -> str | None:
+    """A text argument: empty cells give ``None`` (``InputError`` when ``required``)."""
+    value = _single(value, what)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(f"No {what} given.", f"Give the {what} as text.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(f"{_show(value)} is not a valid {what}.", f"Give the {what} as text.")
+    return clean_text(str(value)).strip()
+
+
+def flag_arg(value: Any, what: str, default: bool) -> bool:
+    """A TRUE/FALSE argument: empty gives ``default``; 1/0 and "yes"/"no" are accepted."""
+    value = _single(value, what)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    raise InputError(f"{_show(value)} is not TRUE or FALSE ({what}).", f"Use TRUE or FALSE for {what}.")
+
+
+def _period(value: Any) -> tuple[date, float]:
+    return current().period(_single(value, "period"))
+
+
+def _customer(value: Any) -> str | None:
+    text = text_arg(value, "customer")
+    return current().customer(text) if text is not None else None
+
+
+def _show(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+# --- results as Excel shows them ---------------------------------------------------------------------
+
+
+def excel_value(value: Any) -> Any:
+    """One value as a cell shows it: Decimal as a number, missing as empty, text without control
+    characters (a returned value is never evaluated as a formula)."""
+    value = cell_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def table(df: pd.DataFrame) -> Cells:
+    """A DataFrame as a spilled table: a header row, then one row per record."""
+    rows: Cells = [[str(column) for column in df.columns]]
+    rows.extend([excel_value(v) for v in row] for row in df.itertuples(index=False, name=None))
+    return rows
+
+
+# --- Atria ---------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@formula
+def XLB_PERIODS() -> Any:
+    """Atria's billing periods (start, end, name, closed), oldest first."""
+    return table(current().periods())
+
+
+@xw.func(category=CATEGORY)
+@formula
+def XLB_CUSTOMERS() -> Any:
+    """Atria's customers: code, name, account code, billed by."""
+    return table(current().fetch("Atria", "customers"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("billable_only", doc=BILLABLE_DOC)
+@xw.arg("by_customer", doc="Optional FALSE for one row per SKU across all customers (default TRUE).")
+@formula
+def XLB_SUMMARY(period: Any, billable_only: Any = None, by_customer: Any = None) -> Any:
+    """One billing period per customer and SKU, with last month's count and the difference."""
+    end, ttl = _period(period)
+    args = (end, flag_arg(billable_only, "billable_only", False), flag_arg(by_customer, "by_customer", True))
+    return table(current().fetch("Atria", "summary", *args, ttl=ttl))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("customer", doc=CUSTOMER_DOC)
+@xw.arg("service", doc="Optional service name, e.g. Microsoft 365 (empty: every service).")
+@xw.arg("user", doc="Optional part of a user name (empty: every user).")
+@xw.arg("billable_only", doc=BILLABLE_DOC)
+@formula
+def XLB_DETAIL(
+    period: Any, customer: Any = None, service: Any = None, user: Any = None, billable_only: Any = None
+) -> Any:
+    """Every user-level change in a billing period: added, removed and carried services."""
+    end, ttl = _period(period)
+    args = (
+        end,
+        _customer(customer),
+        text_arg(service, "service"),
+        text_arg(user, "user"),
+        flag_arg(billable_only, "billable_only", False),
+    )
+    return table(current().fetch("Atria", "detail", *args, ttl=ttl))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("customer", doc=CUSTOMER_DOC)
+@formula
+def XLB_INVOICE_LINES(period: Any, customer: Any = None) -> Any:
+    """The billable invoice lines of a period, per customer, with who pays (Bill To)."""
+    end, ttl = _period(period)
+    return table(current().fetch("Atria", "invoice_lines", end, _customer(customer), ttl=ttl))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("customer", doc=CUSTOMER_DOC)
+@formula
+def XLB_ANALYSIS(period: Any, customer: Any = None) -> Any:
+    """The most detailed rows of a period: addresses, every user service, share of the period active."""
+    end, ttl = _period(period)
+    return table(current().fetch("Atria", "analysis", end, _customer(customer), ttl=ttl))
+
+
+def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
+    end, ttl = _period(period)
+    code = _customer(customer)
+    if code is None:
+        raise InputError("No customer given.", "Give a customer code, e.g. CUST0001.")
+    wanted = text_arg(sku, "SKU", required=True)
+    summary = current().fetch("Atria", "summary", end, False, True, ttl=ttl)
+    same_sku = summary["sku"].astype("string").str.lower() == str(wanted).lower()
+    if not same_sku.any():
+        raise InputError(f"No customer has the SKU '{wanted}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
+    rows = summary[same_sku & (summary["customer_code"] == code) & summary["billable"].fillna(False)]
+    return int(rows[column].fillna(0).sum())
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("customer", doc="The customer code or name.")
+@xw.arg("sku", doc=SKU_DOC)
+@formula
+def XLB_QUANTITY(period: Any, customer: Any, sku: Any) -> Any:
+    """The billed (billable) quantity of one SKU for one customer in a period; 0 when it has none."""
+    return _summary_cell(period, customer, sku, "this_count")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("customer", doc="The customer code or name.")
+@xw.arg("sku", doc=SKU_DOC)
+@formula
+def XLB_CHANGE(period: Any, customer: Any, sku: Any) -> Any:
+    """How much the billed quantity of one SKU for one customer changed since the prior period."""
+    return _summary_cell(period, customer, sku, "difference")
+
+
+# --- Xarios ---------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@formula
+def XLB_XARIOS_INVOICES() -> Any:
+    """The distributor's (Xarios) invoices: id, number, account, period, value."""
+    return table(current().fetch("Xarios", "invoices"))
+
+
+def _invoice(invoice_id: Any) -> Any:
+    wanted = text_arg(invoice_id, "invoice id", required=True)
+    return current().fetch("Xarios", "invoice", wanted, ttl=CLOSED_TTL)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("invoice_id", doc=INVOICE_DOC)
+@formula
+def XLB_XARIOS_ITEMS(invoice_id: Any) -> Any:
+    """The items of one Xarios invoice: products, tenants, users, quantities and values."""
+    return table(_invoice(invoice_id).items)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("invoice_id", doc=INVOICE_DOC)
+@xw.arg("which", doc='Optional "net", "vat" or "total" (default "total", including VAT).')
+@formula
+def XLB_XARIOS_TOTAL(invoice_id: Any, which: Any = None) -> Any:
+    """One Xarios invoice's net amount, VAT or total, recomputed from its items."""
+    choice = (text_arg(which, "which") or "total").lower()
+    if choice not in WHICH:
+        raise InputError(f"'{choice}' is not one of net, vat, total.", 'Use "net", "vat" or "total".')
+    return excel_value(getattr(_invoice(invoice_id).check, WHICH[choice]))
+
+
+# --- status -------------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@formula
+def XLB_STATUS() -> Any:
+    """Where the data comes from, when each data set was fetched, and whether it is stale."""
+    session = current()
+    sources = session.sources()
+    rows: Cells = [["data", "fetched_utc", "state", "source"]]
+    for api in ("Atria", "Xarios"):
+        outage = session.cache.outage(api)
+        state = f"unreachable: {outage}" if outage is not None else "ok"
+        rows.append([api, "", state if api in sources else "not used yet", sources.get(api, "")])
+    for entry in session.cache.entries():
+        when = entry.fetched_at.replace(tzinfo=None, microsecond=0)
+        rows.append([entry.label, when, "stale" if entry.stale else "fresh", sources.get(entry.api, "")])
+    return rows
+
+
+def clear_cache() -> int:
+    """Forget every cached result (the ribbon's "Clear cache" button); returns how many were dropped."""
+    return current().clear()
+

@@ -1,0 +1,276 @@
+"""Turn a period's Atria data and a price list into priced invoices, one per Bill To customer.
+
+Money follows one rule: line net = quantity x unit price rounded half-up to cents; subtotal = sum of the
+line nets; tax = (sum of the nets at one rate) x rate, rounded half-up, per rate; total = subtotal + tax.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from xlbilling.cells import clean_text
+from xlbilling.money import cents, to_decimal
+from xlbilling.prices import Price
+from xlbilling.reports.model import (
+    BillTo,
+    ChangeLine,
+    FailedInvoice,
+    Group,
+    Invoice,
+    Line,
+    TaxLine,
+    UserLine,
+)
+
+PAYMENT_TERMS_DAYS = 30
+PRORATIONS = ("none", "daily")
+_ADDRESS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A billing period: its first and last day and its name."""
+
+    start: date
+    end: date
+    name: str
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    customer_code: str
+    customer_name: str
+    account_code: str
+    bill_to_code: str
+    sku: str
+    description: str
+    quantity: Decimal
+
+
+def make_invoices(
+    period: Period,
+    lines: pd.DataFrame,
+    analysis: pd.DataFrame,
+    summary: pd.DataFrame,
+    prices: dict[str, Price],
+    *,
+    proration: str = "none",
+    bill_to_codes: Iterable[str] | None = None,
+) -> Iterator[Invoice | FailedInvoice]:
+    """Yield one invoice per Bill To customer (sorted by code), or a ``FailedInvoice`` saying why not.
+
+    ``lines``, ``analysis`` and ``summary`` are the frames of ``Atria.invoice_lines``, ``Atria.analysis``
+    and ``Atria.summary(billable_only=True)``. ``proration="none"`` bills the invoice-line quantities;
+    ``"daily"`` bills the sum of DurationPercent / 100 per customer and SKU of the billable analysis rows.
+    ``bill_to_codes`` keeps only those Bill To customers.
+    """
+    quantities = _invoice_quantities(lines) if proration == "none" else _daily_quantities(analysis)
+    directory = _bill_tos(lines, analysis)
+    users = _by_customer(_users(analysis))
+    changes = _by_customer(_changes(summary))
+    by_bill_to: dict[str, list[_Quantity]] = defaultdict(list)
+    for quantity in quantities:
+        by_bill_to[quantity.bill_to_code].append(quantity)
+    wanted = set(bill_to_codes) if bill_to_codes is not None else None
+    for code in sorted(by_bill_to):
+        if wanted is not None and code not in wanted:
+            continue
+        bill_to = directory.get(code) or BillTo(code, code, code, ("",) * 6)
+        rows = sorted(by_bill_to[code], key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
+        customers = tuple(dict.fromkeys(q.customer_code for q in rows))
+        yield _price_invoice(
+            period,
+            bill_to,
+            rows,
+            prices,
+            proration,
+            tuple(u for c in customers for u in users.get(c, ())),
+            tuple(ch for c in customers for ch in changes.get(c, ())),
+        )
+
+
+def _price_invoice(
+    period: Period,
+    bill_to: BillTo,
+    rows: list[_Quantity],
+    prices: dict[str, Price],
+    proration: str,
+    users: tuple[UserLine, ...],
+    changes: tuple[ChangeLine, ...],
+) -> Invoice | FailedInvoice:
+    customers = tuple(dict.fromkeys(row.customer_name for row in rows))
+    missing = sorted({row.sku for row in rows if row.sku not in prices})
+    currencies = sorted({prices[row.sku].currency for row in rows if row.sku in prices})
+    error = ""
+    if missing:
+        error = f"No price for SKU {', '.join(missing)}: add it to the price list."
+    elif len(currencies) > 1:
+        error = f"Prices in several currencies ({', '.join(currencies)}): one invoice needs one currency."
+    if error:
+        return FailedInvoice(bill_to, customers, ",".join(currencies), len(rows), error)
+    groups: list[Group] = []
+    for code in dict.fromkeys(row.customer_code for row in rows):
+        own = [row for row in rows if row.customer_code == code]
+        group_lines = tuple(_line(row, prices[row.sku]) for row in own)
+        subtotal = sum((line.net for line in group_lines), Decimal(0))
+        groups.append(Group(code, own[0].customer_name, own[0].account_code, group_lines, subtotal))
+    taxes = _taxes(line for group in groups for line in group.lines)
+    subtotal = sum((group.subtotal for group in groups), Decimal(0))
+    tax = sum((t.amount for t in taxes), Decimal(0))
+    issue = period.end + timedelta(days=1)
+    return Invoice(
+        number=f"{bill_to.account_code}-{period.end:%Y%m}",
+        bill_to=bill_to,
+        period_start=period.start,
+        period_end=period.end,
+        period_name=period.name,
+        issue_date=issue,
+        due_date=issue + timedelta(days=PAYMENT_TERMS_DAYS),
+        currency=currencies[0],
+        basis=proration,
+        groups=tuple(groups),
+        taxes=taxes,
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+        users=users,
+        changes=changes,
+    )
+
+
+def _line(row: _Quantity, price: Price) -> Line:
+    return Line(
+        customer_code=row.customer_code,
+        customer_name=row.customer_name,
+        sku=row.sku,
+        description=row.description or price.description or row.sku,
+        quantity=row.quantity,
+        unit_price=price.unit_price,
+        tax_rate=price.tax_rate if price.tax_rate is not None else Decimal(0),
+        net=cents(row.quantity * price.unit_price),
+    )
+
+
+def _taxes(lines: Iterable[Line]) -> tuple[TaxLine, ...]:
+    nets: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        nets[line.tax_rate] += line.net
+    return tuple(TaxLine(rate, nets[rate], cents(nets[rate] * rate)) for rate in sorted(nets))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or value is pd.NA or value != value else clean_text(str(value))
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _records(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[dict[str, Any]]:
+    names = list(columns)
+    for values in frame[names].itertuples(index=False, name=None):
+        yield dict(zip(names, values, strict=True))
+
+
+def _invoice_quantities(lines: pd.DataFrame) -> Iterator[_Quantity]:
+    columns = ("customer_code", "customer_name", "customer_account_code", "bill_to_code", "sku")
+    for row in _records(lines, (*columns, "line_description", "quantity")):
+        quantity = to_decimal(row["quantity"]) if not pd.isna(row["quantity"]) else Decimal(0)
+        if quantity:
+            code = _text(row["customer_code"])
+            yield _Quantity(
+                code,
+                _text(row["customer_name"]),
+                _text(row["customer_account_code"]),
+                _text(row["bill_to_code"]) or code,
+                _text(row["sku"]),
+                _text(row["line_description"]),
+                quantity,
+            )
+
+
+def _daily_quantities(analysis: pd.DataFrame) -> Iterator[_Quantity]:
+    billable = analysis[analysis["billable"].fillna(False).astype(bool)]
+    keys = ["customer_code", "sku"]
+    percents: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    first: dict[tuple[str, str], dict[str, Any]] = {}
+    columns = (*keys, "customer_name", "account_code", "bill_to_code", "summary_description", "duration_percent")
+    for row in _records(billable, columns):
+        key = (_text(row["customer_code"]), _text(row["sku"]))
+        if not pd.isna(row["duration_percent"]):
+            percents[key] += to_decimal(row["duration_percent"])
+        first.setdefault(key, row)
+    for key, total in percents.items():
+        row = first[key]
+        if total:
+            yield _Quantity(
+                key[0],
+                _text(row["customer_name"]),
+                _text(row["account_code"]),
+                _text(row["bill_to_code"]) or key[0],
+                key[1],
+                _text(row["summary_description"]),
+                total / 100,
+            )
+
+
+def _bill_tos(lines: pd.DataFrame, analysis: pd.DataFrame) -> dict[str, BillTo]:
+    """Name, account code and address of every customer, from its own analysis rows, else the lines."""
+    directory: dict[str, BillTo] = {}
+    for row in _records(analysis, ("customer_code", "customer_name", "account_code", *_ADDRESS)):
+        code = _text(row["customer_code"])
+        if code not in directory:
+            address = tuple(_text(row[name]) for name in _ADDRESS)
+            directory[code] = BillTo(code, _text(row["customer_name"]), _text(row["account_code"]), address)
+    for row in _records(lines, ("bill_to_code", "bill_to_name", "bill_to_account_code")):
+        code = _text(row["bill_to_code"])
+        if code and code not in directory:
+            name, account = _text(row["bill_to_name"]), _text(row["bill_to_account_code"])
+            directory[code] = BillTo(code, name, account or code, ("",) * 6)
+    return directory
+
+
+def _users(analysis: pd.DataFrame) -> Iterator[tuple[str, UserLine]]:
+    users = analysis[analysis["sku_type"].astype("string").str.lower() == "user"]
+    columns = ("customer_code", "customer_name", "user_name", "service_name", "plan_name", "sku")
+    rows = _records(users, (*columns, "start_date", "end_date", "duration_percent", "billable"))
+    for row in sorted(rows, key=lambda r: (_text(r["customer_name"]), _text(r["user_name"]), _text(r["sku"]))):
+        service = ", ".join(part for part in (_text(row["service_name"]), _text(row["plan_name"])) if part)
+        percent = row["duration_percent"]
+        yield (
+            _text(row["customer_code"]),
+            UserLine(
+                customer_name=_text(row["customer_name"]),
+                user_name=_text(row["user_name"]),
+                service=service,
+                sku=_text(row["sku"]),
+                start_date=_day(row["start_date"]),
+                end_date=_day(row["end_date"]),
+                duration_percent=Decimal(0) if pd.isna(percent) else to_decimal(percent),
+                billable=bool(row["billable"]) if not pd.isna(row["billable"]) else False,
+            ),
+        )
+
+
+def _changes(summary: pd.DataFrame) -> Iterator[tuple[str, ChangeLine]]:
+    columns = ("customer_code", "customer_name", "sku", "grouping", "last_count", "this_count", "difference")
+    for row in sorted(_records(summary, columns), key=lambda r: (_text(r["customer_name"]), _text(r["sku"]))):
+        counts = [0 if pd.isna(row[name]) else int(row[name]) for name in columns[4:]]
+        yield (
+            _text(row["customer_code"]),
+            ChangeLine(_text(row["customer_name"]), _text(row["sku"]), _text(row["grouping"]), *counts),
+        )
+
+
+def _by_customer(rows: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for code, row in rows:
+        grouped[code].append(row)
+    return grouped

@@ -1,0 +1,131 @@
+"""Fault switches for tests: make the next N matching API requests slow, failing or malformed.
+
+``POST /_sandbox/faults`` arms one fault; ``DELETE /_sandbox/faults`` disarms it. A fault applies to the
+next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset).
+Sandbox control routes and the docs are never faulted.
+
+- ``latency``: wait that many seconds before answering (combines with the others).
+- ``status``: answer 429 (with ``Retry-After: retry_after``) or 500/502/503/504 instead.
+- ``malformed``: ``json`` = 200 with broken JSON, ``html`` = 200 with an HTML error page,
+  ``truncated`` = the real body cut to its first half (Content-Length matches what is sent).
+- ``slow_body``: send the real body in ten pieces spread over that many seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from http import HTTPStatus
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+UNFAULTED = ("/_sandbox", "/docs", "/openapi.json")
+_BROKEN_JSON = b'{"data": [{"invoiceid": "INV-'
+_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+         b"<body><h1>Bad Gateway</h1><p>The upstream server did not respond.</p></body></html>")
+
+
+class Fault(BaseModel):
+    """The body of ``POST /_sandbox/faults``."""
+
+    latency: float = Field(0, ge=0, le=120, description="Seconds to wait before answering.")
+    status: Literal[429, 500, 502, 503, 504] | None = Field(None, description="Status to answer instead.")
+    count: int = Field(1, ge=-1, description="How many matching requests to fault; -1 until reset.")
+    retry_after: int = Field(1, ge=0, description="Retry-After seconds sent with a 429.")
+    malformed: Literal["json", "html", "truncated"] | None = None
+    slow_body: float = Field(0, ge=0, le=120, description="Seconds over which to stream the body.")
+    paths: str | None = Field(None, description="Only requests whose path contains this text.")
+
+
+class FaultSwitch:
+    """The armed fault, shared by the server's threads."""
+
+    def __init__(self) -> None:
+        self._fault: Fault | None = None
+        self._left = 0
+        self._lock = threading.Lock()
+
+    def arm(self, fault: Fault) -> None:
+        """Fault the next ``fault.count`` matching requests."""
+        with self._lock:
+            self._fault, self._left = fault, fault.count
+
+    def reset(self) -> None:
+        """Disarm: every request is served normally again."""
+        with self._lock:
+            self._fault, self._left = None, 0
+
+    def take(self, path: str) -> Fault | None:
+        """The fault to apply to a request for ``path`` (using up one of its count), or None."""
+        with self._lock:
+            fault = self._fault
+            if fault is None or self._left == 0 or path.startswith(UNFAULTED):
+                return None
+            if fault.paths and fault.paths.lower() not in path.lower():
+                return None
+            if self._left > 0:
+                self._left -= 1
+            return fault
+
+
+class FaultMiddleware:
+    """ASGI middleware applying the armed fault of ``switch``."""
+
+    def __init__(self, app: ASGIApp, switch: FaultSwitch) -> None:
+        self.app = app
+        self.switch = switch
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fault = self.switch.take(scope["path"]) if scope["type"] == "http" else None
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        if fault.latency:
+            await asyncio.sleep(fault.latency)
+        if fault.status is not None:
+            headers = [(b"retry-after", str(fault.retry_after).encode())] if fault.status == 429 else []
+            body = orjson.dumps({"message": HTTPStatus(fault.status).phrase})
+            await _send(send, fault.status, body, b"application/json", headers)
+        elif fault.malformed == "json":
+            await _send(send, 200, _BROKEN_JSON, b"application/json")
+        elif fault.malformed == "html":
+            await _send(send, 200, _HTML, b"text/html; charset=utf-8")
+        elif fault.malformed == "truncated" or fault.slow_body:
+            await self._rewrite(scope, receive, send, fault)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _rewrite(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        if fault.malformed == "truncated":
+            body = body[: len(body) // 2]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+        pieces = 10 if fault.slow_body else 1
+        size = -(-len(body) // pieces) or 1
+        for n in range(pieces):
+            if fault.slow_body:
+                await asyncio.sleep(fault.slow_body / pieces)
+            part = body[n * size:(n + 1) * size]
+            await send({"type": "http.response.body", "body": part, "more_body": n < pieces - 1})
+
+
+async def _send(send: Send, status: int, body: bytes, content_type: bytes,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
