@@ -512,3 +512,72 @@ def test_tls_is_verified_and_a_ca_bundle_makes_a_private_ca_trusted(tmp_path: Pa
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --- the local sandbox, with its fault switches ------------------------------------------------------------
+
+
+@pytest.fixture
+def faults(sandbox: Any) -> Iterator[Callable[..., None]]:
+    """Arm one sandbox fault (see xlbilling.sandbox.faults); every fault is reset after the test."""
+    control = httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {sandbox.token}"})
+
+    def arm(**fault: Any) -> None:
+        control.post("/_sandbox/faults", json=fault).raise_for_status()
+
+    yield arm
+    control.delete("/_sandbox/faults").raise_for_status()
+    control.close()
+
+
+@pytest.fixture
+def sandbox_client(sandbox: Any, sleeps: list[float]) -> Iterator[ApiClient]:
+    with ApiClient("Atria", sandbox.url, sandbox.token, retries=2, sleep=sleeps.append) as client:
+        yield client
+
+
+def test_sandbox_gateway_errors_then_the_real_answer(
+    sandbox_client: ApiClient, faults: Callable[..., None], sleeps: list[float]
+) -> None:
+    expected = sandbox_client.get_json("parameters", "/api/Billing/parameters")
+    faults(status=503, count=2, paths="parameters")
+    assert sandbox_client.get_json("parameters", "/api/Billing/parameters") == expected
+    assert len(sleeps) == 2
+
+
+def test_sandbox_429_waits_the_retry_after_it_sends(
+    sandbox_client: ApiClient, faults: Callable[..., None], sleeps: list[float]
+) -> None:
+    faults(status=429, count=1, retry_after=3)
+    assert "customers" in sandbox_client.get_json("parameters", "/api/Billing/parameters")
+    assert sleeps == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("malformed", "says"),
+    [("json", "is not valid JSON"), ("html", "got an HTML page, not JSON"), ("truncated", "stops in the middle")],
+)
+def test_sandbox_malformed_answers_are_bad_responses(
+    sandbox_client: ApiClient, faults: Callable[..., None], malformed: str, says: str
+) -> None:
+    faults(malformed=malformed, count=1)
+    with pytest.raises(BadResponse, match=says):
+        sandbox_client.get_json("parameters", "/api/Billing/parameters")
+
+
+def test_sandbox_too_slow_is_a_timeout(sandbox: Any, faults: Callable[..., None]) -> None:
+    faults(latency=2, count=-1)
+    with ApiClient("Xarios", sandbox.url, sandbox.token, timeout=0.3, retries=0) as client:
+        with pytest.raises(ApiTimeout, match="did not answer within 0.3 s"):
+            client.get_json("invoices", "/api/v1.0/billingdata")
+
+
+def test_sandbox_wrong_token_and_unknown_invoice(sandbox: Any) -> None:
+    with ApiClient("Xarios", sandbox.url, "not-the-right-token") as client:
+        with pytest.raises(AuthError, match="the token was rejected \\(HTTP 401\\)"):
+            client.get_json("invoices", "/api/v1.0/billingdata")
+    with ApiClient("Xarios", sandbox.url, sandbox.token) as client:
+        with pytest.raises(NotFoundError) as caught:
+            client.get_json("invoice NOPE", "/api/v1.0/billingdata/NOPE", not_found_hint="List them with X.")
+    assert caught.value.message.startswith("Xarios invoice NOPE: not found (HTTP 404)")
+    assert caught.value.hint == "List them with X."

@@ -21,6 +21,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         os.close(handle)
+        os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the user's usual mode
     except OSError as error:
         raise DataError(f"Cannot write {target}: {error.strerror}.", "Choose a folder you can write to.") from None
     temp = Path(name)
@@ -31,6 +32,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise DataError(f"Cannot write {target}: {error.strerror}.", "Choose a folder you can write to.") from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: str | os.PathLike[str], content: bytes) -> Path:

@@ -464,7 +464,7 @@ class ApiClient:
         raise self._error(kind, call, message, hint)
 
     def _redact(self, text: str) -> str:
-        return text
+        return text.replace(self._token, "(token)") if self._token else text
 
     # --- backoff and fail-fast ---------------------------------------------------------------------
 
@@ -473,7 +473,7 @@ class ApiClient:
         return min(self._backoff * 2**attempt * (0.5 + self._jitter()), self._max_wait)
 
     def _mark_down(self, error: ApiUnreachable) -> None:
-        self._down_until = self._clock()
+        self._down_until = self._clock() + self._cooldown
         self._down_error = error
 
     def _check_cooldown(self, call: str) -> None:

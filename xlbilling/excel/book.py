@@ -44,6 +44,8 @@ class WorkbookLike(Protocol):
 
     def read(self, sheet: str, cell: str) -> Any: ...
 
+    def read_block(self, sheet: str, ref: str) -> list[list[Any]]: ...
+
     def write(self, sheet: str, cell: str, value: Any) -> None: ...
 
     def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str: ...
@@ -146,6 +148,14 @@ class OpenpyxlBook:
         if sheet not in self.workbook.sheetnames:
             return None
         return self.workbook[sheet][cell].value
+
+    def read_block(self, sheet: str, ref: str) -> list[list[Any]]:
+        """The values of a rectangle of cells, row by row (empty when the sheet does not exist)."""
+        if sheet not in self.workbook.sheetnames:
+            return []
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        rows = self.workbook[sheet].iter_rows(min_row, max_row, min_col, max_col, values_only=True)
+        return [list(row) for row in rows]
 
     def write(self, sheet: str, cell: str, value: Any) -> None:
         """Put one value in one cell; text is always stored as text."""
@@ -288,6 +298,13 @@ class XlwingsBook:
         if sheet not in self.sheet_names():
             return None
         return self.book.sheets[sheet].range(cell).value
+
+    def read_block(self, sheet: str, ref: str) -> list[list[Any]]:
+        """The values of a rectangle of cells, row by row (empty when the sheet does not exist)."""
+        if sheet not in self.sheet_names():
+            return []
+        values = self.book.sheets[sheet].range(ref).options(ndim=2).value
+        return [list(row) for row in values]
 
     def write(self, sheet: str, cell: str, value: Any) -> None:
         """Put one value in one cell; text that looks like a formula gets Excel's text apostrophe."""

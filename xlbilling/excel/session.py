@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.cache import ResultCache
+
+if TYPE_CHECKING:
+    from xlbilling.settings import Settings
 
 OPEN_TTL = 60.0
 """Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""
@@ -27,9 +30,16 @@ _CUSTOMERS_HINT = "=XLB_CUSTOMERS() lists the customer codes."
 
 class Session:
     """Clients plus cache. ``atria``/``xarios`` may be given (tests, benchmarks); otherwise they are
-    built from the settings when first needed."""
+    built when first needed from ``settings`` (default: the user's settings)."""
 
-    def __init__(self, atria: Any = None, xarios: Any = None, cache: ResultCache | None = None) -> None:
+    def __init__(
+        self,
+        atria: Any = None,
+        xarios: Any = None,
+        cache: ResultCache | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self._settings = settings
         self._atria = atria
         self._xarios = xarios
         self.cache = cache or ResultCache()
@@ -39,7 +49,7 @@ class Session:
         if self._atria is None:
             from xlbilling.connect import atria
 
-            self._atria = atria()
+            self._atria = atria(self._settings)
         return self._atria
 
     def xarios(self) -> Any:
@@ -47,7 +57,7 @@ class Session:
         if self._xarios is None:
             from xlbilling.connect import xarios
 
-            self._xarios = xarios()
+            self._xarios = xarios(self._settings)
         return self._xarios
 
     def sources(self) -> dict[str, str]:

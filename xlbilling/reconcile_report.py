@@ -1,0 +1,105 @@
+"""A reconciliation as the user reads it: a few headline lines, text tables, CSV, JSON or a workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from xlbilling.errors import InputError
+from xlbilling.files import write_atomically
+from xlbilling.output import FORMATS, to_csv, to_json, to_table_text
+from xlbilling.reconcile import CATEGORIES, Reconciliation
+
+TERMINAL_COLUMNS = (
+    "account_code", "customer_name", "sku", "part_number", "vendor_quantity", "billed_quantity", "difference",
+    "unit_cost", "unit_price", "money_at_stake", "category", "match_basis",
+)  # fmt: skip
+
+
+def headline(result: Reconciliation) -> list[str]:
+    """What a user should know first: what was compared, the money at stake, what could not be compared."""
+    period = result.period_end.isoformat() if result.period_end else "?"
+    invoices = ", ".join(str(i) for i in result.invoice_checks["invoice_id"]) or "?"
+    counts = ", ".join(f"{n} {category.replace('_', ' ')}" for category, n in result.counts.items())
+    lines = [
+        f"period ending {period}, Xarios invoice {invoices}: {result.compared} customer/SKU pairs compared ({counts})",
+        f"money at stake: {result.leaked} not billed (leaked), {result.over_billed} billed with no matching cost",
+    ]
+    if result.unpriced:
+        lines.append(f"{result.unpriced} flagged rows have neither a price nor a unit cost: see their quantities")
+    for what, frame in (("tenants", result.unmapped_tenants), ("products", result.unmapped_products)):
+        if len(frame):
+            lines.append(
+                f"{len(frame)} unmapped {what} (value {sum(frame['value'])}) were not compared: "
+                "add the rows shown in add_to_mapping to the mapping"
+            )
+    if result.not_supplied:
+        lines.append(f"{result.not_supplied} Atria lines are for SKUs not in the product mapping (not from Xarios)")
+    for invoice_id, check in zip(result.invoice_checks["invoice_id"], result.invoice_checks["check"], strict=True):
+        lines.append(f"invoice {invoice_id} arithmetic: {check}")
+    return lines
+
+
+def unmapped_text(result: Reconciliation) -> str:
+    """The unmapped lists as text tables (empty when there are none)."""
+    parts = [
+        to_table_text(frame, title, limit=None)
+        for title, frame in (("Unmapped tenants", result.unmapped_tenants), ("Unmapped products", result.unmapped_products))
+        if len(frame)
+    ]
+    return "".join(parts)
+
+
+def as_text(result: Reconciliation) -> str:
+    """Money at stake per customer, the flagged rows (matched ones left out), the unmapped lists."""
+    flagged = result.flagged.loc[:, list(TERMINAL_COLUMNS)]
+    text = to_table_text(result.summary, "Money at stake per customer", limit=None)
+    text += to_table_text(flagged, "Differences", limit=None) if len(flagged) else "No differences.\n"
+    return text + unmapped_text(result)
+
+
+def as_json(result: Reconciliation) -> str:
+    """One JSON document: period, counts, totals and every table; money as exact strings."""
+    document = {
+        "period_end": result.period_end.isoformat() if result.period_end else None,
+        "compared": result.compared,
+        "counts": result.counts,
+        "leaked": str(result.leaked),
+        "over_billed": str(result.over_billed),
+        "not_supplied": result.not_supplied,
+        **{
+            name: orjson.loads(to_json(frame))
+            for name, frame in (
+                ("summary", result.summary),
+                ("detail", result.detail),
+                ("unmapped_tenants", result.unmapped_tenants),
+                ("unmapped_products", result.unmapped_products),
+                ("invoice_checks", result.invoice_checks),
+            )
+        },
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def render(result: Reconciliation, fmt: str, output: Path | None) -> str | None:
+    """Write ``result`` as ``fmt`` (``table``, ``csv`` (the detail), ``json`` or ``xlsx``) to ``output``;
+    return the text instead when there is no output file. ``xlsx`` needs a file."""
+    if fmt == "xlsx":
+        if output is None:
+            raise InputError("An Excel file cannot go to the terminal.", "Add -o FILE.xlsx.")
+        from xlbilling.reports.reconcile_book import write_reconciliation
+
+        write_reconciliation(result, output)
+        return None
+    renderers = {"table": as_text, "csv": lambda r: to_csv(r.detail), "json": as_json}
+    if fmt not in renderers:
+        raise InputError(f"Unknown format '{fmt}'.", f"Use one of: {', '.join(FORMATS)}.")
+    text = renderers[fmt](result)
+    if output is None:
+        return text
+    write_atomically(output, text.encode("utf-8"))
+    return None
+
+
+__all__ = ["CATEGORIES", "as_json", "as_text", "headline", "render", "unmapped_text"]

@@ -1,0 +1,239 @@
+"""Fill a parsed template with one invoice and return the .xlsx file's bytes.
+
+Only the worksheet XML, the defined names, the picture anchors and the document properties change; every
+other part (styles, theme, pictures) is copied from the template as it is. Text is written as inline
+strings, so nothing from the API can ever become a formula; repeated rows carry their formulas with them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from html import unescape
+from typing import Any
+from xml.sax.saxutils import escape
+
+from xlbilling.cells import clean_text
+from xlbilling.dates import to_excel_serial
+from xlbilling.reports.model import FIELDS, Invoice, LineContext
+from xlbilling.reports.refs import Local, RowMap, parse_formula, parse_ref, render_formula
+from xlbilling.reports.template import PLACEHOLDER, Block, Cell, Row, Sheet, Template
+
+_EPOCH = (1980, 1, 1, 0, 0, 0)
+_DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
+_SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
+_BREAK = re.compile(r'(<brk id=")(\d+)(")')
+_DRAWING_ROW = re.compile(r"(<(?:\w+:)?row>)(\d+)(</(?:\w+:)?row>)")
+_CORE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{title}</dc:title>'
+    "<dc:creator>xlbilling</dc:creator>"
+    '<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+    '<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One output row: its template row, the item it shows, and the rule for references in the region."""
+
+    row: Row
+    item: Any
+    local: Local | None
+
+
+def render(template: Template, invoice: Invoice) -> bytes:
+    """The bytes of the invoice workbook for ``invoice``; the same invoice always gives the same bytes."""
+    items = {sheet.name: {block.item: _items(block, invoice) for block in sheet.blocks} for sheet in template.sheets}
+    maps = {
+        sheet.name: RowMap([(b.item, b.end, len(items[sheet.name][b.item])) for b in sheet.blocks])
+        for sheet in template.sheets
+    }
+    changed: dict[str, str] = {}
+    for sheet in template.sheets:
+        rowmap = maps[sheet.name]
+        entries = _entries(sheet, items[sheet.name], rowmap)
+        changed[sheet.path] = _sheet_xml(sheet, invoice, entries, maps)
+        if sheet.drawing:
+            drawing = template.parts[sheet.drawing].decode()
+            changed[sheet.drawing] = _DRAWING_ROW.sub(
+                lambda m, rm=rowmap: f"{m.group(1)}{rm.start(int(m.group(2)) + 1) - 1}{m.group(3)}", drawing
+            )
+    changed["xl/workbook.xml"] = _DEFINED_NAME.sub(lambda m: _defined_name(m, maps), template.workbook)
+    stamp = f"{invoice.issue_date.isoformat()}T00:00:00Z"
+    changed["docProps/core.xml"] = _CORE.format(title=escape(f"Tax invoice {invoice.number}"), stamp=stamp)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, content in template.parts.items():
+            info = zipfile.ZipInfo(name, _EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            text = changed.get(name)
+            archive.writestr(info, content if text is None else text.encode())
+    return buffer.getvalue()
+
+
+def _items(block: Block, invoice: Invoice) -> list[tuple[int, Any]]:
+    """(template row, item) for each output row of a repeated region, before row numbers are known."""
+    if block.collection == "line":
+        groups = invoice.groups
+        out: list[tuple[int, Any]] = []
+        for group in groups:
+            out += [(block.item, LineContext(invoice, line)) for line in group.lines]
+            if block.footer and len(groups) > 1:
+                out.append((block.footer, group))
+        return out or [(block.item, None)]
+    collection = {"tax": invoice.taxes, "user": invoice.users, "change": invoice.changes}[block.collection]
+    return [(block.item, item) for item in collection] or [(block.item, None)]
+
+
+def _entries(sheet: Sheet, items: dict[int, list[tuple[int, Any]]], rowmap: RowMap) -> list[tuple[int, Entry]]:
+    """Every output row of the sheet with its row number, top to bottom."""
+    rows = {row.number: row for row in sheet.rows}
+    entries: list[tuple[int, Entry]] = []
+    for row in sheet.rows:
+        if row.collection is None:
+            entries.append((rowmap.start(row.number), Entry(row, None, None)))
+        elif row.collection != "group":
+            entries += _block_entries(rows, row.number, items[row.number], rowmap.start(row.number))
+    return entries
+
+
+def _block_entries(
+    rows: dict[int, Row], item_row: int, items: list[tuple[int, Any]], first: int
+) -> list[tuple[int, Entry]]:
+    entries: list[tuple[int, Entry]] = []
+    group_start = first
+    for offset, (number, item) in enumerate(items):
+        out = first + offset
+        if number == item_row:
+            local = _item_rule(item_row, out)
+        else:
+            local = _footer_rule(item_row, number, out, group_start, out - 1)
+            group_start = out + 1
+        entries.append((out, Entry(rows[number], item, local)))
+    return entries
+
+
+def _item_rule(item_row: int, out: int) -> Local:
+    return lambda row, is_end: out if row == item_row else None
+
+
+def _footer_rule(item_row: int, footer: int, out: int, first: int, last: int) -> Local:
+    def rule(row: int, is_end: bool) -> int | None:
+        if row == item_row:
+            return last if is_end else first
+        return out if row == footer else None
+
+    return rule
+
+
+def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> str:
+    rowmap = maps[sheet.name]
+    parts = [_move(sheet.head, sheet.name, maps), "<sheetData>"]
+    for out, entry in entries:
+        cells = "".join(_cell(cell, out, entry, invoice, sheet.name, maps) for cell in entry.row.cells)
+        parts.append(f'<row r="{out}"{entry.row.attrs}>{cells}</row>')
+    parts.append("</sheetData>")
+    tail = _move(sheet.tail, sheet.name, maps)
+    tail = _BREAK.sub(lambda m: f"{m.group(1)}{rowmap.end(int(m.group(2)))}{m.group(3)}", tail)
+    merges = _merges(sheet, entries, maps)
+    tail = tail.replace("<mergeCells/>", f'<mergeCells count="{len(merges)}">{"".join(merges)}</mergeCells>')
+    parts.append(tail)
+    return "".join(parts)
+
+
+def _move(xml: str, sheet: str, maps: dict[str, RowMap]) -> str:
+    """Move the rows of every ``ref``/``sqref`` attribute (dimension, hyperlinks, validation, formatting)."""
+    return _SQREF.sub(lambda m: m.group(1) + _move_refs(m.group(2), sheet, maps) + m.group(3), xml)
+
+
+def _move_refs(refs: str, sheet: str, maps: dict[str, RowMap]) -> str:
+    moved = []
+    for text in refs.split():
+        ref = parse_ref(text)
+        moved.append(text if ref is None else ref.render(maps, sheet, None))
+    return " ".join(moved)
+
+
+def _merges(sheet: Sheet, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> list[str]:
+    """Merged ranges: those inside a repeated row are repeated on each of its output rows."""
+    out: list[str] = []
+    repeated = {row.number for row in sheet.rows if row.collection}
+    for merge in sheet.merges:
+        ref = parse_ref(merge)
+        if ref is None:
+            continue
+        row = ref.endpoints[0][3]
+        if row in repeated:
+            out += [f'<mergeCell ref="{_on_row(merge, number)}"/>' for number, e in entries if e.row.number == row]
+        else:
+            out.append(f'<mergeCell ref="{ref.render(maps, sheet.name, None)}"/>')
+    return out
+
+
+def _on_row(merge: str, row: int) -> str:
+    return re.sub(r"\d+", str(row), merge)
+
+
+def _defined_name(match: re.Match[str], maps: dict[str, RowMap]) -> str:
+    formula = render_formula(parse_formula(unescape(match.group(2))), maps, "")
+    return match.group(1) + escape(formula) + match.group(3)
+
+
+def _cell(cell: Cell, out: int, entry: Entry, invoice: Invoice, sheet: str, maps: dict[str, RowMap]) -> str:
+    ref = f"{cell.column}{out}"
+    if cell.kind == "static":
+        return f'<c r="{ref}"{cell.body}'
+    if cell.kind == "formula":
+        return f'<c r="{ref}"{cell.style}><f>{escape(render_formula(cell.formula, maps, sheet, entry.local))}</f></c>'
+    return _value_xml(ref, cell.style, _fill(cell.body, invoice, entry.item))
+
+
+def _fill(text: str, invoice: Invoice, item: Any) -> Any:
+    """A cell's value: a lone placeholder keeps its type (number, date); mixed text is formatted."""
+    whole = PLACEHOLDER.fullmatch(text.strip())
+    if whole:
+        return _field(whole, invoice, item)
+    return PLACEHOLDER.sub(lambda m: _as_text(_field(m, invoice, item)), text)
+
+
+def _field(match: re.Match[str], invoice: Invoice, item: Any) -> Any:
+    collection, name = match.groups()
+    getter: Callable[[Any], Any] = FIELDS[collection][name]
+    if collection in ("invoice", "bill_to"):
+        return getter(invoice)
+    return None if item is None else getter(item)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
+    return str(value)
+
+
+def _value_xml(ref: str, style: str, value: Any) -> str:
+    if value is None or value == "":
+        return f'<c r="{ref}"{style}/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f'<c r="{ref}"{style}><v>{to_excel_serial(value)}</v></c>'
+    if isinstance(value, Decimal):
+        return f'<c r="{ref}"{style}><v>{value:f}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    text = escape(clean_text(str(value)))
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
