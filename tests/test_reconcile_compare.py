@@ -65,6 +65,7 @@ def test_every_category_with_its_difference_and_money_at_stake() -> None:
     not_charged = row(result, "ACME001", "BKP-365")  # no price: valued at cost, and no cost is known
     assert (not_charged["category"], not_charged["difference"]) == ("billed_not_charged", -4)
     assert not_charged["money_at_stake"] is None and result.unpriced == 1
+    assert (not_charged["match_basis"], not_charged["part_number"]) == ("account code", "XDB00010")
     assert row(result, "BETA001", "M365-BP")["category"] == "matched"
     assert result.counts == {"under_billed": 1, "over_billed": 1, "charged_not_billed": 1,
                              "billed_not_charged": 1, "matched": 1}  # fmt: skip

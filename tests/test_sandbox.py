@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -25,8 +26,14 @@ from xlbilling.sandbox.catalogue import reference_files
 TODAY = date(2026, 11, 21)
 LATEST = "2026-10-31"
 LATEST_INVOICE = "INV-202610"
-CATEGORIES = {"under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "unmapped_product",
-              "unmapped_tenant"}
+CATEGORIES = {
+    "under_billed",
+    "over_billed",
+    "charged_not_billed",
+    "billed_not_charged",
+    "unmapped_product",
+    "unmapped_tenant",
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +82,25 @@ def values(item: dict[str, Any]) -> dict[str, Any]:
 # --- auth and routing ---------------------------------------------------------------------------
 
 ROUTES = [
-    "/api/Billing/parameters", f"/api/billing/{LATEST}", f"/api/billing/{LATEST}/detail",
-    f"/api/Billing/{LATEST}/invoice", f"/api/Billing/{LATEST}/analysis", "/api/v1.0/billingdata",
-    f"/api/v1.0/billingdata/{LATEST_INVOICE}", f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail",
-    f"/api/v1.0/billingdata/{LATEST_INVOICE}/summary", "/_sandbox/discrepancies", "/no/such/route",
+    "/api/Billing/parameters",
+    f"/api/billing/{LATEST}",
+    f"/api/billing/{LATEST}/detail",
+    f"/api/Billing/{LATEST}/invoice",
+    f"/api/Billing/{LATEST}/analysis",
+    "/api/v1.0/billingdata",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}/summary",
+    "/_sandbox/discrepancies",
+    "/no/such/route",
 ]
 
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("auth", [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz"])
-def test_every_route_refuses_a_missing_or_wrong_token_with_an_empty_401(box: Sandbox, route: str,
-                                                                        auth: str | None) -> None:
+def test_every_route_refuses_a_missing_or_wrong_token_with_an_empty_401(
+    box: Sandbox, route: str, auth: str | None
+) -> None:
     headers = {"Authorization": auth} if auth else {}
     response = httpx.get(box.url + route, headers=headers)
     assert response.status_code == 401
@@ -124,23 +139,33 @@ def test_atria_errors_are_json_messages(api: httpx.Client) -> None:
     assert bad_flag.status_code == 400 and "billableOnly" in bad_flag.json()["message"]
 
 
-@pytest.mark.parametrize("route", ["/api/v1.0/billingdata/INV-199901", "/api/v1.0/billingdata/INV-202611/detail",
-                                   "/api/v1.0/nothing"])
+@pytest.mark.parametrize(
+    "route", ["/api/v1.0/billingdata/INV-199901", "/api/v1.0/billingdata/INV-202611/detail", "/api/v1.0/nothing"]
+)
 def test_xarios_errors_use_the_vendor_404_body(api: httpx.Client, route: str) -> None:
     response = api.get(route)
     assert response.status_code == 404
-    assert response.json() == {"error": 404, "message": "Not Found", "status": "error",
-                               "timestamp": "2026-11-21T10:00:00.000+00:00"}
+    assert response.json() == {
+        "error": 404,
+        "message": "Not Found",
+        "status": "error",
+        "timestamp": "2026-11-21T10:00:00.000+00:00",
+    }
 
 
 # --- Atria shapes -----------------------------------------------------------------------------------
+
 
 def test_parameters_list_twelve_closed_months_and_the_open_one(api: httpx.Client) -> None:
     body = get_json(api, "/api/Billing/parameters")
     periods = body["billingPeriods"]
     assert [p["isClosed"] for p in periods] == [True] * 12 + [False]
-    assert periods[-1] == {"startDate": "2026-11-01", "endDate": "2026-11-30", "name": "November 2026",
-                           "isClosed": False}
+    assert periods[-1] == {
+        "startDate": "2026-11-01",
+        "endDate": "2026-11-30",
+        "name": "November 2026",
+        "isClosed": False,
+    }
     for before, after in zip(periods, periods[1:], strict=False):
         assert date.fromisoformat(after["startDate"]) == date.fromisoformat(before["endDate"]) + timedelta(days=1)
     customers = body["customers"]
@@ -169,8 +194,18 @@ def test_about_one_in_five_customers_is_billed_to_a_channel_partner(api: httpx.C
 
 def test_summary_counts_compare_with_the_previous_period(api: httpx.Client) -> None:
     rows = get_json(api, f"/api/billing/{LATEST}")
-    assert set(rows[0]) == {"customerCode", "customerName", "customerAccountCode", "productSku", "billableFlag",
-                            "summaryGrouping", "lastMonthCount", "difference", "thisMonthCount", "resultCount"}
+    assert set(rows[0]) == {
+        "customerCode",
+        "customerName",
+        "customerAccountCode",
+        "productSku",
+        "billableFlag",
+        "summaryGrouping",
+        "lastMonthCount",
+        "difference",
+        "thisMonthCount",
+        "resultCount",
+    }
     assert all(r["difference"] == r["thisMonthCount"] - r["lastMonthCount"] for r in rows)
     assert all(r["resultCount"] == len(rows) for r in rows)
     assert {r["billableFlag"] for r in rows} == {True, False}
@@ -178,8 +213,9 @@ def test_summary_counts_compare_with_the_previous_period(api: httpx.Client) -> N
     assert billable == [{**r, "resultCount": len(billable)} for r in rows if r["billableFlag"]]
     invoice = get_json(api, f"/api/Billing/{LATEST}/invoice")
     billed = {(r["customerCode"], line["productSku"]): line["quantity"] for r in invoice for line in r["invoiceLines"]}
-    assert {(r["customerCode"], r["productSku"]): r["thisMonthCount"] for r in billable
-            if r["thisMonthCount"]} == billed
+    assert {
+        (r["customerCode"], r["productSku"]): r["thisMonthCount"] for r in billable if r["thisMonthCount"]
+    } == billed
 
 
 def test_summary_across_customers_adds_up_the_customer_rows(api: httpx.Client) -> None:
@@ -190,14 +226,29 @@ def test_summary_across_customers_adds_up_the_customer_rows(api: httpx.Client) -
     for r in per_customer:
         totals[(r["productSku"], r["billableFlag"])] += r["thisMonthCount"]
     assert {(r["productSku"], r["billableFlag"]): r["thisMonthCount"] for r in overall if r["thisMonthCount"]} == {
-        k: n for k, n in totals.items() if n}
+        k: n for k, n in totals.items() if n
+    }
 
 
 def test_detail_rows_and_filters(api: httpx.Client) -> None:
     rows = get_json(api, f"/api/billing/{LATEST}/detail")
-    assert set(rows[0]) == {"action", "actionedDate", "actionedBy", "customerCode", "customerName", "userName",
-                            "serviceName", "servicePlanName", "sku", "skuType", "billable", "lineDescription",
-                            "overrideReason", "startDate", "endDate"}
+    assert set(rows[0]) == {
+        "action",
+        "actionedDate",
+        "actionedBy",
+        "customerCode",
+        "customerName",
+        "userName",
+        "serviceName",
+        "servicePlanName",
+        "sku",
+        "skuType",
+        "billable",
+        "lineDescription",
+        "overrideReason",
+        "startDate",
+        "endDate",
+    }
     assert {r["action"] for r in rows} == {"Added", "Removed", "Carried"}
     assert all((r["userName"] is None) == (r["skuType"] == "Customer") for r in rows)
     assert all((r["overrideReason"] is None) == r["billable"] for r in rows)
@@ -216,19 +267,25 @@ def test_invoice_quantity_counts_billable_services_active_at_period_end(api: htt
     detail = get_json(api, f"/api/billing/{LATEST}/detail", billableOnly="true")
     active = Counter((r["customerCode"], r["sku"]) for r in detail if r["action"] != "Removed")
     invoice = get_json(api, f"/api/Billing/{LATEST}/invoice")
-    assert {(r["customerCode"], line["productSku"]): line["quantity"]
-            for r in invoice for line in r["invoiceLines"]} == dict(active)
+    assert {
+        (r["customerCode"], line["productSku"]): line["quantity"] for r in invoice for line in r["invoiceLines"]
+    } == dict(active)
     one = get_json(api, f"/api/Billing/{LATEST}/invoice", customer="CUST0003")
     assert [r["customerCode"] for r in one] == ["CUST0003"]
-    assert set(one[0]["invoiceLines"][0]) == {"productSku", "serviceCode", "serviceName", "lineDescription",
-                                              "quantity"}
+    assert set(one[0]["invoiceLines"][0]) == {"productSku", "serviceCode", "serviceName", "lineDescription", "quantity"}
 
 
 def test_analysis_duration_percent_matches_the_dates(api: httpx.Client) -> None:
     rows = get_json(api, f"/api/Billing/{LATEST}/analysis", customer="CUST0002")
     assert rows and {r["customerCode"] for r in rows} == {"CUST0002"}
-    assert {"addressLine1", "postalCode", "country", "durationPercent", "summaryDescription",
-            "nonBillableReason"} <= set(rows[0])
+    assert {
+        "addressLine1",
+        "postalCode",
+        "country",
+        "durationPercent",
+        "summaryDescription",
+        "nonBillableReason",
+    } <= set(rows[0])
     for r in rows:
         days = (date.fromisoformat(r["endDate"]) - date.fromisoformat(r["startDate"])).days + 1
         expected = cents(Decimal(100 * days) / 31)
@@ -238,13 +295,21 @@ def test_analysis_duration_percent_matches_the_dates(api: httpx.Client) -> None:
 
 # --- Xarios shapes and arithmetic ------------------------------------------------------------------
 
+
 def test_one_xarios_invoice_per_closed_month_issued_on_the_first(api: httpx.Client) -> None:
     listing = get_json(api, "/api/v1.0/billingdata")
     assert listing["page_size"] == "12" and listing["status"] == "success"
     assert [i["billingPeriodEnd"][:10] for i in listing["data"]] == closed_ends(api)
     first = listing["data"][-1]
-    assert set(first) == {"tenantId", "invoiceid", "invoiceNumber", "customerName", "billingPeriodStart",
-                          "billingPeriodEnd", "invoiceValue"}
+    assert set(first) == {
+        "tenantId",
+        "invoiceid",
+        "invoiceNumber",
+        "customerName",
+        "billingPeriodStart",
+        "billingPeriodEnd",
+        "invoiceValue",
+    }
     assert first["billingPeriodEnd"] == "2026-10-31T23:59:59.999+00:00"
     data = get_json(api, f"/api/v1.0/billingdata/{first['invoiceid']}")["data"]
     assert data["invoiceDate"] == "2026-11-01T00:00:00.0000000"
@@ -259,7 +324,10 @@ def test_invoice_totals_add_up_except_the_one_documented_vat_error(api: httpx.Cl
         prices = [i for i in items if i["operatorUsed"] == "PRICE"]
         net, vat, total = items[-3:]
         assert [t["billingOutputTags"] for t in (net, vat, total)] == [
-            ["Summary"], ["Summary", "TotalVAT"], ["Summary", "TotalInclVAT"]]
+            ["Summary"],
+            ["Summary", "TotalVAT"],
+            ["Summary", "TotalInclVAT"],
+        ]
         assert vat["operatorUsed"] == "ADJUSTPERCENTAGE" and vat["operatorValueUsed"] == 20
         assert sum(money(i["value"]) for i in prices) == money(net["value"])
         assert money(net["value"]) + money(vat["value"]) == money(total["value"]) == money(listed["invoiceValue"])
@@ -274,8 +342,9 @@ def test_price_items_carry_tenant_reseller_and_user(api: httpx.Client) -> None:
         named = values(item)
         assert item["billingOutputTags"] == ["PurchaseResult"]
         assert re.fullmatch(r".+ #X[A-Z]{2}\d{5}", item["productTagName"])
-        assert {"TenantCode", "TenantCodeExt", "TenantName", "ResellerCode", "ResellerCodeExt",
-                "ResellerName"} <= set(named)
+        assert {"TenantCode", "TenantCodeExt", "TenantName", "ResellerCode", "ResellerCodeExt", "ResellerName"} <= set(
+            named
+        )
         if "UserName" in named:
             assert item["quantity"] == 1 and named["Role"]
         count = item["numericValues"][0]
@@ -284,6 +353,7 @@ def test_price_items_carry_tenant_reseller_and_user(api: httpx.Client) -> None:
 
 
 # --- the two APIs agree, except where documented ---------------------------------------------------
+
 
 def product_map() -> dict[str, str]:
     text = resources.files("xlbilling.sandbox").joinpath("data/product-map.csv").read_text("utf-8")
@@ -301,8 +371,11 @@ def test_quantities_agree_across_apis_except_the_listed_discrepancies(api: httpx
             if item["operatorUsed"] == "PRICE":
                 part = item["productTagName"].rsplit("#", 1)[1]
                 vendor[(values(item)["TenantCodeExt"], part)] += item["quantity"]
-        billed = {(r["customerAccountCode"], line["productSku"]): line["quantity"]
-                  for r in get_json(api, f"/api/Billing/{end}/invoice") for line in r["invoiceLines"]}
+        billed = {
+            (r["customerAccountCode"], line["productSku"]): line["quantity"]
+            for r in get_json(api, f"/api/Billing/{end}/invoice")
+            for line in r["invoiceLines"]
+        }
         by_sku = {sku: part for part, sku in mapping.items()}
         keys = set(vendor) | {(account, by_sku[sku]) for account, sku in billed}
         for account, part in keys:
@@ -313,28 +386,56 @@ def test_quantities_agree_across_apis_except_the_listed_discrepancies(api: httpx
             elif account not in accounts:
                 found.add((end, account, part, charged, billed_quantity, "unmapped_tenant"))
             elif charged != billed_quantity:
-                kind = ("charged_not_billed" if not billed_quantity else "billed_not_charged" if not charged
-                        else "under_billed" if charged > billed_quantity else "over_billed")
+                kind = (
+                    "charged_not_billed"
+                    if not billed_quantity
+                    else "billed_not_charged"
+                    if not charged
+                    else "under_billed"
+                    if charged > billed_quantity
+                    else "over_billed"
+                )
                 found.add((end, account, part, charged, billed_quantity, kind))
     listed_differences = get_json(api, "/_sandbox/discrepancies")
-    assert found == {(d["period_end"], d["account_code"], d["part_number"], d["vendor_quantity"],
-                      d["billed_quantity"], d["category"]) for d in listed_differences}
+    assert found == {
+        (
+            d["period_end"],
+            d["account_code"],
+            d["part_number"],
+            d["vendor_quantity"],
+            d["billed_quantity"],
+            d["category"],
+        )
+        for d in listed_differences
+    }
 
 
 def test_discrepancies_cover_every_category_in_the_latest_period(api: httpx.Client) -> None:
     listed = get_json(api, "/_sandbox/discrepancies")
-    assert set(listed[0]) == {"period_end", "account_code", "tenant_name", "sku", "part_number", "vendor_quantity",
-                              "billed_quantity", "category", "unit_cost", "unit_price"}
+    assert set(listed[0]) == {
+        "period_end",
+        "account_code",
+        "tenant_name",
+        "sku",
+        "part_number",
+        "vendor_quantity",
+        "billed_quantity",
+        "category",
+        "unit_cost",
+        "unit_price",
+    }
     assert {d["category"] for d in listed if d["period_end"] == LATEST} == CATEGORIES
     assert len({d["period_end"] for d in listed}) >= 3
-    prices = {row["sku"]: Decimal(row["unit_price"])
-              for row in csv.DictReader(io.StringIO(reference_files()["prices.csv"]))}
+    prices = {
+        row["sku"]: Decimal(row["unit_price"]) for row in csv.DictReader(io.StringIO(reference_files()["prices.csv"]))
+    }
     for d in listed:
         if d["sku"]:
             assert money(d["unit_price"]) == prices[d["sku"]]
 
 
 # --- downloads ---------------------------------------------------------------------------------------
+
 
 def test_detail_zip_holds_the_invoice_json_and_a_csv_with_the_same_total(api: httpx.Client) -> None:
     response = api.get(f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail")
@@ -359,10 +460,16 @@ def test_summary_is_a_pdf(api: httpx.Client) -> None:
 
 # --- determinism, reference files, scale --------------------------------------------------------------
 
-DETERMINISM_ROUTES = ["/api/Billing/parameters", f"/api/billing/{LATEST}/detail", f"/api/Billing/{LATEST}/analysis",
-                      "/api/v1.0/billingdata", f"/api/v1.0/billingdata/{LATEST_INVOICE}",
-                      f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail",
-                      f"/api/v1.0/billingdata/{LATEST_INVOICE}/summary", "/_sandbox/discrepancies"]
+DETERMINISM_ROUTES = [
+    "/api/Billing/parameters",
+    f"/api/billing/{LATEST}/detail",
+    f"/api/Billing/{LATEST}/analysis",
+    "/api/v1.0/billingdata",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail",
+    f"/api/v1.0/billingdata/{LATEST_INVOICE}/summary",
+    "/_sandbox/discrepancies",
+]
 
 
 def fetch_all(seed: int) -> list[bytes]:
@@ -394,9 +501,13 @@ def test_too_few_customers_is_refused_with_a_clear_message() -> None:
         Dataset(customers=3)
 
 
-def test_cli_prints_url_token_and_settings_and_serves(tmp_path: Any) -> None:
-    process = subprocess.Popen([sys.executable, "-m", "xlbilling", "sandbox", "--port", "0", "--today", "2026-11-21",
-                                "--customers", "10"], stdout=subprocess.PIPE, text=True)
+def test_cli_prints_url_token_and_settings_and_serves() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xlbilling", "sandbox", "--port", "0", "--today", "2026-11-21", "--customers", "10"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert process.stdout is not None
         lines = []
@@ -416,6 +527,7 @@ def test_cli_prints_url_token_and_settings_and_serves(tmp_path: Any) -> None:
 
 
 # --- fault switches ------------------------------------------------------------------------------------
+
 
 def arm(api: httpx.Client, **fault: Any) -> None:
     assert api.post("/_sandbox/faults", json=fault).status_code == 204

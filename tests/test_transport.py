@@ -454,12 +454,17 @@ def server() -> Iterator[http.server.ThreadingHTTPServer]:
     httpd.server_close()
 
 
-def test_real_loopback_answer_and_a_cut_off_body(server: http.server.ThreadingHTTPServer) -> None:
+def test_real_loopback_answer_and_a_cut_off_body(
+    server: http.server.ThreadingHTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore log too: neither may show the token
     url = f"http://127.0.0.1:{server.server_address[1]}"
     with ApiClient("Atria", url, TOKEN, retries=1, sleep=lambda s: None) as client:
         assert client.get_json("ping", "/ok") == {"ok": True}
         with pytest.raises(BadResponse, match="the connection broke before the answer was complete"):
             client.get_json("ping", "/short")
+    assert "GET /ok -> 200" in caplog.text and "httpcore" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
@@ -555,7 +560,11 @@ def test_sandbox_429_waits_the_retry_after_it_sends(
 
 @pytest.mark.parametrize(
     ("malformed", "says"),
-    [("json", "is not valid JSON"), ("html", "got an HTML page, not JSON"), ("truncated", "stops in the middle")],
+    [  # the sandbox's broken JSON is cut off mid-string, as is its truncated body
+        ("json", "the JSON answer stops in the middle"),
+        ("html", "got an HTML page, not JSON"),
+        ("truncated", "the JSON answer stops in the middle"),
+    ],
 )
 def test_sandbox_malformed_answers_are_bad_responses(
     sandbox_client: ApiClient, faults: Callable[..., None], malformed: str, says: str
@@ -567,17 +576,17 @@ def test_sandbox_malformed_answers_are_bad_responses(
 
 def test_sandbox_too_slow_is_a_timeout(sandbox: Any, faults: Callable[..., None]) -> None:
     faults(latency=2, count=-1)
-    with ApiClient("Xarios", sandbox.url, sandbox.token, timeout=0.3, retries=0) as client:
-        with pytest.raises(ApiTimeout, match="did not answer within 0.3 s"):
-            client.get_json("invoices", "/api/v1.0/billingdata")
+    client = ApiClient("Xarios", sandbox.url, sandbox.token, timeout=0.3, retries=0)
+    with client, pytest.raises(ApiTimeout, match=r"did not answer within 0\.3 s"):
+        client.get_json("invoices", "/api/v1.0/billingdata")
 
 
 def test_sandbox_wrong_token_and_unknown_invoice(sandbox: Any) -> None:
-    with ApiClient("Xarios", sandbox.url, "not-the-right-token") as client:
-        with pytest.raises(AuthError, match="the token was rejected \\(HTTP 401\\)"):
-            client.get_json("invoices", "/api/v1.0/billingdata")
-    with ApiClient("Xarios", sandbox.url, sandbox.token) as client:
-        with pytest.raises(NotFoundError) as caught:
-            client.get_json("invoice NOPE", "/api/v1.0/billingdata/NOPE", not_found_hint="List them with X.")
+    wrong = ApiClient("Xarios", sandbox.url, "not-the-right-token")
+    with wrong, pytest.raises(AuthError, match=r"the token was rejected \(HTTP 401\)"):
+        wrong.get_json("invoices", "/api/v1.0/billingdata")
+    right = ApiClient("Xarios", sandbox.url, sandbox.token)
+    with right, pytest.raises(NotFoundError) as caught:
+        right.get_json("invoice NOPE", "/api/v1.0/billingdata/NOPE", not_found_hint="List them with X.")
     assert caught.value.message.startswith("Xarios invoice NOPE: not found (HTTP 404)")
     assert caught.value.hint == "List them with X."

@@ -31,7 +31,7 @@ class Atria:
 
     def periods(self) -> pd.DataFrame:
         """The billing periods Atria knows: ``period_start, period_end, name, is_closed``, oldest first."""
-        frame = to_frame(self._parameters("billingPeriods", "periods"), fields.ATRIA_PERIOD, API, "periods")
+        frame = to_frame(self._parameters("periods", "billingPeriods", "periods"), fields.ATRIA_PERIOD, API, "periods")
         return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
 
     def latest_closed_period(self) -> date:
@@ -47,7 +47,7 @@ class Atria:
 
     def customers(self) -> pd.DataFrame:
         """The customers: ``customer_code, customer_name, account_code, billed_by``."""
-        return to_frame(self._parameters("customers"), fields.ATRIA_CUSTOMER, API, "customers")
+        return to_frame(self._parameters("customers", "customers"), fields.ATRIA_CUSTOMER, API, "customers")
 
     def summary(self, period: Any, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
         """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
@@ -102,14 +102,14 @@ class Atria:
         rows = self._rows("analysis", f"/api/Billing/{end.isoformat()}/analysis", params, _hint(customer))
         return to_frame(rows, fields.ATRIA_ANALYSIS, API, "analysis")
 
-    def _parameters(self, *names: str) -> list[dict[str, Any]]:
-        payload = self.client.get_json("parameters", "/api/Billing/parameters")
+    def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
+        payload = self.client.get_json(call, "/api/Billing/parameters")
         if not isinstance(payload, dict):
-            raise BadResponse(API, "parameters", "expected a JSON object with periods and customers.")
+            raise BadResponse(API, call, "expected a JSON object with periods and customers.")
         key = find_key(payload, names)
         if key is None:
-            raise BadResponse(API, "parameters", f"the answer has no '{names[0]}' field.")
-        return _objects(payload[key], "parameters")
+            raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
+        return _objects(payload[key], call)
 
     def _rows(self, call: str, path: str, params: dict[str, Any], hint: str) -> list[dict[str, Any]]:
         payload = self.client.get_json(call, path, params, not_found_hint=hint)

@@ -65,9 +65,7 @@ def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
     iterator = iter(rows)
     header = next(iterator, None)
     if header is None:
-        raise DataError(
-            f"{path} is empty.", f"The first row must be the header {','.join(REQUIRED + OPTIONAL)}."
-        )
+        raise DataError(f"{path} is empty.", f"The first row must be the header {','.join(REQUIRED + OPTIONAL)}.")
     columns = {str(name).strip().lower(): index for index, name in enumerate(header) if name is not None}
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
@@ -82,9 +80,7 @@ def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
             continue
         price = _price(path, number, values)
         if price.sku in prices:
-            raise DataError(
-                f"{path}, row {number}, column sku: {price.sku} is listed twice.", "Keep one row per SKU."
-            )
+            raise DataError(f"{path}, row {number}, column sku: {price.sku} is listed twice.", "Keep one row per SKU.")
         prices[price.sku] = price
     return prices
 

@@ -176,15 +176,16 @@ def compare(
     """
     directory = _directory(billed, customers)
     items = _purchases(charged, mapping)
-    tenants = _match_tenants(items, directory, mapping)
-    items = items.merge(tenants, on=["tenant_code_ext", "tenant_name"], how="left", validate="many_to_one")
-    unmapped_tenants = _unmapped_tenants(items, tenants)
+    matches = _match_tenants(items, directory, mapping)
+    items = items.merge(matches, on=["tenant_code_ext", "tenant_name"], how="left", validate="many_to_one")
+    unmapped_tenants = _unmapped_tenants(items)
     unmapped_products = _unmapped_products(items)
     matched = items[items["key"].notna() & items["sku"].notna()]
-    tenants = matched.groupby("key").agg(tenant_name=("tenant_name", _join), match_basis=("match_basis", _join))
+    on_invoice = matched.groupby("key").agg(tenant_name=("tenant_name", _join), match_basis=("match_basis", _join))
     lines = billed.assign(key=_billed_keys(billed))
     in_scope = lines["sku"].isin(mapping.skus)
-    detail = _detail(_vendor_side(matched), _billed_side(lines[in_scope]), tenants, directory, prices or {})
+    sides = _vendor_side(matched).merge(_billed_side(lines[in_scope]), on=["key", "sku"], how="outer", sort=False)
+    detail = _detail(sides, on_invoice, directory, _parts_by_sku(mapping), prices or {})
     compared = int((detail["match_basis"] != NOT_ON_INVOICE).sum())
     result = Reconciliation(
         detail=detail,
@@ -341,7 +342,7 @@ def _tenant_row(code: str, account_code: str | None) -> str:
     return f"tenant_code_ext,account_code: {code},{account_code or '<Atria account code>'}"
 
 
-def _unmapped_tenants(items: pd.DataFrame, tenants: pd.DataFrame) -> pd.DataFrame:
+def _unmapped_tenants(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["key"].isna()]
     if rows.empty:
         return _frame(UNMAPPED_TENANT_COLUMNS)
@@ -356,6 +357,7 @@ def _unmapped_tenants(items: pd.DataFrame, tenants: pd.DataFrame) -> pd.DataFram
         )
         .reset_index()
     )
+    totals["value"] = totals["value"].map(cents)
     return totals.loc[:, list(UNMAPPED_TENANT_COLUMNS)]
 
 
@@ -373,6 +375,7 @@ def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+    totals["value"] = totals["value"].map(cents)
     totals["add_to_mapping"] = "part_number,sku: " + totals["part_number"] + ",<Atria SKU>"
     return totals.loc[:, list(UNMAPPED_PRODUCT_COLUMNS)]
 
@@ -395,17 +398,17 @@ def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
 
 
 def _detail(
-    vendor: pd.DataFrame,
-    billed: pd.DataFrame,
-    tenants: pd.DataFrame,
+    rows: pd.DataFrame,
+    on_invoice: pd.DataFrame,
     directory: pd.DataFrame,
+    parts: dict[str, str],
     prices: MappingType[str, Price],
 ) -> pd.DataFrame:
-    """Vendor and billed sides side by side, named, valued and categorised."""
-    rows = vendor.merge(billed, on=["key", "sku"], how="outer", sort=False)
+    """Charged and billed quantities side by side (``rows``), named, valued and categorised."""
     for column in ("tenant_name", "match_basis"):  # a SKU not charged still shows how its customer matched
-        rows[column] = rows["key"].map(tenants[column]).astype(object)
+        rows[column] = rows["key"].map(on_invoice[column]).astype(object)
     rows["match_basis"] = rows["match_basis"].fillna(NOT_ON_INVOICE)
+    rows["part_number"] = rows["part_number"].fillna(rows["sku"].map(parts))  # what would have supplied it
     people = directory.set_index("key")
     rows["account_code"] = rows["key"].map(people["account_code"]).astype(object)
     rows["customer_name"] = rows["key"].map(people["customer_name"]).astype(object)
@@ -415,7 +418,7 @@ def _detail(
     rows["difference"] = (vendor_qty - billed_qty).map(_quantity)
     rows["vendor_quantity"] = vendor_qty.map(_quantity)
     rows["billed_quantity"] = billed_qty.map(_quantity)
-    usual = _usual_costs(vendor)
+    usual = _usual_costs(rows)
     rows["unit_cost"] = _objects(
         [
             round_to(v / q, 4) if q else usual.get(sku)
@@ -444,13 +447,20 @@ def _detail(
     return rows.loc[:, list(DETAIL_COLUMNS)].astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
 
 
+def _parts_by_sku(mapping: Mapping) -> dict[str, str]:
+    parts: dict[str, list[str]] = {}
+    for part, sku in sorted(mapping.products.items()):
+        parts.setdefault(sku, []).append(part)
+    return {sku: "; ".join(numbers) for sku, numbers in parts.items()}
+
+
 def _objects(values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object)
 
 
-def _usual_costs(vendor: pd.DataFrame) -> dict[str, Decimal]:
+def _usual_costs(rows: pd.DataFrame) -> dict[str, Decimal]:
     """Each SKU's unit cost across the whole invoice: the cost shown where a customer was not charged."""
-    totals = vendor.groupby("sku").agg(value=("value", "sum"), quantity=("vendor_quantity", "sum"))
+    totals = rows.groupby("sku").agg(value=("value", "sum"), quantity=("vendor_quantity", "sum"))
     return {
         sku: round_to(v / q, 4)
         for sku, v, q in zip(totals.index, totals["value"], totals["quantity"], strict=True)

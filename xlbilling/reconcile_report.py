@@ -9,7 +9,7 @@ import orjson
 from xlbilling.errors import InputError
 from xlbilling.files import write_atomically
 from xlbilling.output import FORMATS, to_csv, to_json, to_table_text
-from xlbilling.reconcile import CATEGORIES, Reconciliation
+from xlbilling.reconcile import Reconciliation
 
 TERMINAL_COLUMNS = (
     "account_code", "customer_name", "sku", "part_number", "vendor_quantity", "billed_quantity", "difference",
@@ -45,7 +45,10 @@ def unmapped_text(result: Reconciliation) -> str:
     """The unmapped lists as text tables (empty when there are none)."""
     parts = [
         to_table_text(frame, title, limit=None)
-        for title, frame in (("Unmapped tenants", result.unmapped_tenants), ("Unmapped products", result.unmapped_products))
+        for title, frame in (
+            ("Unmapped tenants", result.unmapped_tenants),
+            ("Unmapped products", result.unmapped_products),
+        )
         if len(frame)
     ]
     return "".join(parts)
@@ -102,4 +105,4 @@ def render(result: Reconciliation, fmt: str, output: Path | None) -> str | None:
     return None
 
 
-__all__ = ["CATEGORIES", "as_json", "as_text", "headline", "render", "unmapped_text"]
+__all__ = ["as_json", "as_text", "headline", "render", "unmapped_text"]

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.styles import Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import clean_text, is_formula_like, neutralize
@@ -200,6 +204,10 @@ class OpenpyxlBook:
         if df.empty:
             for offset in range(len(headers)):
                 ws.cell(row=min_row + 1, column=min_col + offset).value = None
+        if old is None:
+            for offset, header in enumerate(headers):
+                width = min(max(len(header) + 4, 12), 40)
+                ws.column_dimensions[get_column_letter(min_col + offset)].width = width
         table = Table(displayName=name, ref=ref)
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         ws.add_table(table)
@@ -215,6 +223,47 @@ class OpenpyxlBook:
             self.workbook.save(temp)
         self.path = target
         return target
+
+    # -- layout, for workbooks xlbilling creates (the billing template) --
+
+    def format_cells(
+        self, sheet: str, cells: str, *, bold: bool = False, width: float | None = None, number_format: str = ""
+    ) -> None:
+        """Make ``cells`` (e.g. ``A1`` or ``A3:A9``) bold, set their columns' width or number format."""
+        ws = self._sheet(sheet)
+        for row in ws[cells] if ":" in cells else [[ws[cells]]]:
+            for cell in row:
+                if bold:
+                    cell.font = Font(bold=True)
+                if number_format:
+                    cell.number_format = number_format
+                if width is not None:
+                    ws.column_dimensions[cell.column_letter].width = width
+
+    def validate_list(self, sheet: str, cell: str, source: str, prompt: str) -> None:
+        """Let ``cell`` take only values from the list ``source`` (a formula such as
+        ``=INDIRECT("Periods[period_end]")`` or ``"TRUE,FALSE"``), with an input prompt."""
+        formula = source if source.startswith("=") else f'"{source}"'
+        validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+        validation.prompt = prompt
+        validation.showInputMessage = True
+        validation.add(cell)
+        self._sheet(sheet).add_data_validation(validation)
+
+    def add_bar_chart(self, sheet: str, anchor: str, title: str, labels: str, values: str, series: str) -> None:
+        """A horizontal bar chart at ``anchor`` of the cells ``values`` (e.g. ``E4:E13``) labelled by
+        ``labels`` on the same sheet; ``series`` names the bars."""
+        ws = self._sheet(sheet)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.title = title
+        chart.legend = None
+        chart.width, chart.height = 18, 9
+        data = Reference(ws, range_string=f"'{sheet}'!{values}")
+        chart.add_data(data, titles_from_data=False)
+        chart.series[0].tx = SeriesLabel(v=series)
+        chart.set_categories(Reference(ws, range_string=f"'{sheet}'!{labels}"))
+        ws.add_chart(chart, anchor)
 
     # -- helpers --
 

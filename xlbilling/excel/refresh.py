@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
+from xlbilling import fields
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.book import WorkbookLike
 from xlbilling.excel.session import Session
+from xlbilling.reconcile import DETAIL_COLUMNS, reconcile
 
 CONTROL = "Control"
 TABLE_ANCHOR = "A3"
@@ -58,6 +60,7 @@ class Target:
     title: str
     sheet: str
     table: str
+    columns: tuple[str, ...]
     load: Callable[[Session, Params, date], pd.DataFrame]
     uses_period: bool = True
 
@@ -75,17 +78,12 @@ class Refreshed:
 
 def _changes(session: Session, params: Params, period: date) -> pd.DataFrame:
     summary = session.atria().summary(period, True, False)
-    columns = ["sku", "grouping", "last_count", "this_count", "difference"]
-    changed = summary.loc[summary["difference"].fillna(0) != 0, columns]
+    changed = summary.loc[summary["difference"].fillna(0) != 0, list(CHANGE_COLUMNS)]
     order = changed["difference"].abs().sort_values(ascending=False, kind="stable").index
     return changed.loc[order].head(CHANGES_SHOWN).reset_index(drop=True)
 
 
 def _reconciliation(session: Session, params: Params, period: date) -> pd.DataFrame:
-    try:
-        from xlbilling.reconcile import reconcile
-    except ImportError:
-        raise InputError("Reconciliation is not available in this version of xlbilling.") from None
     if params.mapping is None:
         raise InputError(
             "No product mapping file is set.",
@@ -96,29 +94,33 @@ def _reconciliation(session: Session, params: Params, period: date) -> pd.DataFr
     return result.detail
 
 
+def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
+    return tuple(field.column for table in tables for field in table)
+
+
+CHANGE_COLUMNS = ("sku", "grouping", "last_count", "this_count", "difference")
+
 TARGETS: dict[str, Target] = {
     target.key: target
     for target in (
-        Target("periods", "Periods", "Periods", "Periods", lambda s, p, d: s.atria().periods(), False),
-        Target("customers", "Customers", "Customers", "Customers", lambda s, p, d: s.atria().customers(), False),
-        Target(
-            "summary", "Summary", "Summary", "Summary", lambda s, p, d: s.atria().summary(d, p.billable_only, True)
-        ),
-        Target(
-            "detail", "Detail", "Detail", "Detail",
-            lambda s, p, d: s.atria().detail(d, p.customer, p.service, p.user, p.billable_only),
-        ),
-        Target(
-            "invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
-            lambda s, p, d: s.atria().invoice_lines(d, p.customer),
-        ),
-        Target("analysis", "Analysis", "Analysis", "Analysis", lambda s, p, d: s.atria().analysis(d, p.customer)),
-        Target(
-            "xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
-            lambda s, p, d: s.xarios().invoices(), False,
-        ),
-        Target("changes", "Largest changes", "Dashboard", "Changes", _changes),
-        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", _reconciliation),
+        Target("periods", "Periods", "Periods", "Periods", _columns(fields.ATRIA_PERIOD),
+               lambda s, p, d: s.atria().periods(), False),
+        Target("customers", "Customers", "Customers", "Customers", _columns(fields.ATRIA_CUSTOMER),
+               lambda s, p, d: s.atria().customers(), False),
+        Target("summary", "Summary", "Summary", "Summary", _columns(fields.ATRIA_SUMMARY),
+               lambda s, p, d: s.atria().summary(d, p.billable_only, True)),
+        Target("detail", "Detail", "Detail", "Detail", _columns(fields.ATRIA_DETAIL),
+               lambda s, p, d: s.atria().detail(d, p.customer, p.service, p.user, p.billable_only)),
+        Target("invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
+               _columns(fields.ATRIA_INVOICE_RECORD, fields.ATRIA_INVOICE_LINE),
+               lambda s, p, d: s.atria().invoice_lines(d, p.customer)),
+        Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
+               lambda s, p, d: s.atria().analysis(d, p.customer)),
+        Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
+               _columns(fields.XARIOS_INVOICE), lambda s, p, d: s.xarios().invoices(), False),
+        Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
+        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
+               _reconciliation),
     )
 }  # fmt: skip
 

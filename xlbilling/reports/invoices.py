@@ -54,46 +54,64 @@ class _Quantity:
     quantity: Decimal
 
 
-def make_invoices(
-    period: Period,
-    lines: pd.DataFrame,
-    analysis: pd.DataFrame,
-    summary: pd.DataFrame,
-    prices: dict[str, Price],
-    *,
-    proration: str = "none",
-    bill_to_codes: Iterable[str] | None = None,
-) -> Iterator[Invoice | FailedInvoice]:
-    """Yield one invoice per Bill To customer (sorted by code), or a ``FailedInvoice`` saying why not.
+class Invoices:
+    """The invoices of one period, one per Bill To customer (sorted by code), made one at a time.
 
     ``lines``, ``analysis`` and ``summary`` are the frames of ``Atria.invoice_lines``, ``Atria.analysis``
     and ``Atria.summary(billable_only=True)``. ``proration="none"`` bills the invoice-line quantities;
     ``"daily"`` bills the sum of DurationPercent / 100 per customer and SKU of the billable analysis rows.
-    ``bill_to_codes`` keeps only those Bill To customers.
+    ``bill_to_codes`` keeps only those Bill To customers. Iterating yields an ``Invoice``, or a
+    ``FailedInvoice`` saying why one cannot be made (a SKU without a price, mixed currencies).
     """
-    quantities = _invoice_quantities(lines) if proration == "none" else _daily_quantities(analysis)
-    directory = _bill_tos(lines, analysis)
-    users = _by_customer(_users(analysis))
-    changes = _by_customer(_changes(summary))
-    by_bill_to: dict[str, list[_Quantity]] = defaultdict(list)
-    for quantity in quantities:
-        by_bill_to[quantity.bill_to_code].append(quantity)
-    wanted = set(bill_to_codes) if bill_to_codes is not None else None
-    for code in sorted(by_bill_to):
-        if wanted is not None and code not in wanted:
-            continue
-        bill_to = directory.get(code) or BillTo(code, code, code, ("",) * 6)
-        rows = sorted(by_bill_to[code], key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
-        customers = tuple(dict.fromkeys(q.customer_code for q in rows))
-        yield _price_invoice(
-            period,
-            bill_to,
-            rows,
-            prices,
-            proration,
-            tuple(u for c in customers for u in users.get(c, ())),
-            tuple(ch for c in customers for ch in changes.get(c, ())),
-        )
+
+    def __init__(
+        self,
+        period: Period,
+        lines: pd.DataFrame,
+        analysis: pd.DataFrame,
+        summary: pd.DataFrame,
+        prices: dict[str, Price],
+        *,
+        proration: str = "none",
+        bill_to_codes: Iterable[str] | None = None,
+    ) -> None:
+        self.period, self.prices, self.proration = period, prices, proration
+        if proration == "none":
+            self._source = lines
+        else:
+            self._source = analysis[analysis["billable"].fillna(False).astype(bool)]
+        self._analysis, self._summary = analysis, summary
+        payer = self._source["bill_to_code"].astype("string").fillna(self._source["customer_code"])
+        self._rows = _positions(payer)
+        self._users = _positions(analysis["customer_code"])
+        self._changes = _positions(summary["customer_code"])
+        self.directory = _bill_tos(lines, analysis)
+        wanted = set(bill_to_codes) if bill_to_codes is not None else None
+        self.codes = [code for code in sorted(self._rows) if wanted is None or code in wanted]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __iter__(self) -> Iterator[Invoice | FailedInvoice]:
+        for code in self.codes:
+            rows = self._source.iloc[self._rows[code]]
+            quantities = _invoice_quantities(rows) if self.proration == "none" else _daily_quantities(rows)
+            ordered = sorted(quantities, key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
+            customers = list(dict.fromkeys(q.customer_code for q in ordered))
+            users = [u for c in customers for u in _users(self._analysis.iloc[self._users.get(c, [])])]
+            changes = [ch for c in customers for ch in _changes(self._summary.iloc[self._changes.get(c, [])])]
+            bill_to = self.directory.get(code) or BillTo(code, code, code, ("",) * 6)
+            yield _price_invoice(
+                self.period, bill_to, ordered, self.prices, self.proration, tuple(users), tuple(changes)
+            )
+
+
+def _positions(column: pd.Series) -> dict[str, Any]:
+    """Row positions of each distinct value (missing values left out)."""
+    positions: dict[str, Any] = {}
+    for key, index in column.reset_index(drop=True).groupby(column.reset_index(drop=True)).indices.items():
+        positions[_text(key)] = index
+    return positions
 
 
 def _price_invoice(
@@ -196,8 +214,7 @@ def _invoice_quantities(lines: pd.DataFrame) -> Iterator[_Quantity]:
             )
 
 
-def _daily_quantities(analysis: pd.DataFrame) -> Iterator[_Quantity]:
-    billable = analysis[analysis["billable"].fillna(False).astype(bool)]
+def _daily_quantities(billable: pd.DataFrame) -> Iterator[_Quantity]:
     keys = ["customer_code", "sku"]
     percents: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     first: dict[tuple[str, str], dict[str, Any]] = {}
@@ -237,40 +254,27 @@ def _bill_tos(lines: pd.DataFrame, analysis: pd.DataFrame) -> dict[str, BillTo]:
     return directory
 
 
-def _users(analysis: pd.DataFrame) -> Iterator[tuple[str, UserLine]]:
+def _users(analysis: pd.DataFrame) -> Iterator[UserLine]:
     users = analysis[analysis["sku_type"].astype("string").str.lower() == "user"]
     columns = ("customer_code", "customer_name", "user_name", "service_name", "plan_name", "sku")
     rows = _records(users, (*columns, "start_date", "end_date", "duration_percent", "billable"))
     for row in sorted(rows, key=lambda r: (_text(r["customer_name"]), _text(r["user_name"]), _text(r["sku"]))):
         service = ", ".join(part for part in (_text(row["service_name"]), _text(row["plan_name"])) if part)
         percent = row["duration_percent"]
-        yield (
-            _text(row["customer_code"]),
-            UserLine(
-                customer_name=_text(row["customer_name"]),
-                user_name=_text(row["user_name"]),
-                service=service,
-                sku=_text(row["sku"]),
-                start_date=_day(row["start_date"]),
-                end_date=_day(row["end_date"]),
-                duration_percent=Decimal(0) if pd.isna(percent) else to_decimal(percent),
-                billable=bool(row["billable"]) if not pd.isna(row["billable"]) else False,
-            ),
+        yield UserLine(
+            customer_name=_text(row["customer_name"]),
+            user_name=_text(row["user_name"]),
+            service=service,
+            sku=_text(row["sku"]),
+            start_date=_day(row["start_date"]),
+            end_date=_day(row["end_date"]),
+            duration_percent=Decimal(0) if pd.isna(percent) else to_decimal(percent),
+            billable=bool(row["billable"]) if not pd.isna(row["billable"]) else False,
         )
 
 
-def _changes(summary: pd.DataFrame) -> Iterator[tuple[str, ChangeLine]]:
+def _changes(summary: pd.DataFrame) -> Iterator[ChangeLine]:
     columns = ("customer_code", "customer_name", "sku", "grouping", "last_count", "this_count", "difference")
     for row in sorted(_records(summary, columns), key=lambda r: (_text(r["customer_name"]), _text(r["sku"]))):
         counts = [0 if pd.isna(row[name]) else int(row[name]) for name in columns[4:]]
-        yield (
-            _text(row["customer_code"]),
-            ChangeLine(_text(row["customer_name"]), _text(row["sku"]), _text(row["grouping"]), *counts),
-        )
-
-
-def _by_customer(rows: Iterable[tuple[str, Any]]) -> dict[str, list[Any]]:
-    grouped: dict[str, list[Any]] = defaultdict(list)
-    for code, row in rows:
-        grouped[code].append(row)
-    return grouped
+        yield ChangeLine(_text(row["customer_name"]), _text(row["sku"]), _text(row["grouping"]), *counts)

@@ -144,7 +144,8 @@ def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]],
     tail = _move(sheet.tail, sheet.name, maps)
     tail = _BREAK.sub(lambda m: f"{m.group(1)}{rowmap.end(int(m.group(2)))}{m.group(3)}", tail)
     merges = _merges(sheet, entries, maps)
-    tail = tail.replace("<mergeCells/>", f'<mergeCells count="{len(merges)}">{"".join(merges)}</mergeCells>')
+    merged = f'<mergeCells count="{len(merges)}">{"".join(merges)}</mergeCells>' if merges else ""
+    tail = tail.replace("<mergeCells/>", merged)
     parts.append(tail)
     return "".join(parts)
 

@@ -228,9 +228,7 @@ def _check_placeholders(text: str, where: str, problems: list[str]) -> set[str]:
     return collections
 
 
-def _check_layout(
-    sheet: openpyxl.worksheet.worksheet.Worksheet, blocks: list[Block], problems: list[str]
-) -> None:
+def _check_layout(sheet: openpyxl.worksheet.worksheet.Worksheet, blocks: list[Block], problems: list[str]) -> None:
     """Merged cells may sit inside one repeated row or outside; pictures may not sit on repeated rows."""
     for merged in sheet.merged_cells.ranges:
         for block in blocks:

@@ -265,7 +265,7 @@ def make_server(dataset: Dataset, token: str) -> uvicorn.Server:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (port 0 = any free port); InputError when the port is taken."""
+    """A listening socket on ``host:port`` (port 0 = any free port); InputError when the port is taken."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     if os.name != "nt":  # on Windows SO_REUSEADDR would let two servers share the port
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -275,6 +275,7 @@ def bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise InputError(f"Cannot listen on {host}:{port}: {error.strerror}.",
                          "Choose another --port or stop the program using it.") from None
+    sock.listen(128)  # connections made before the server runs wait instead of being refused
     return sock
 
 

@@ -1,0 +1,37 @@
+"""The README's first command: `xlbilling demo` on a fresh folder, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis", "XariosInvoices"]
+
+
+def run_demo(out: Path) -> subprocess.CompletedProcess[str]:
+    script = shutil.which("xlbilling", path=str(Path(sys.executable).parent)) or "xlbilling"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLBILLING_")}
+    return subprocess.run([script, "demo", "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Path) -> None:
+    done = run_demo(tmp_path / "demo")
+    assert done.returncode == 0, done.stderr
+    (workbook,) = (tmp_path / "demo").glob("billing-data-*.xlsx")
+    assert f"billing workbook: {workbook}" in done.stdout
+    book = load_workbook(workbook)
+    tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
+    assert sorted(tables) == sorted(TABLES)
+    period = workbook.stem.removeprefix("billing-data-")
+    assert f"latest closed period: {period}" in done.stderr
+    lines = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("Invoice Lines").to_python()
+    header = lines[0]
+    assert header[:2] == ["customer_code", "customer_name"]
+    assert all(row[header.index("quantity")] > 0 for row in lines[1:])
+    assert not [p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".part")]

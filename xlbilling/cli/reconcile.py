@@ -1,0 +1,70 @@
+"""``xlbilling reconcile``: margin leaks between what Xarios charged and what Atria billed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from xlbilling import connect
+from xlbilling.cli import main
+from xlbilling.cli._common import fetch, output_options, period_option, resolve_period, stderr
+from xlbilling.mapping import Mapping, load_mapping
+from xlbilling.reconcile import NothingCompared, reconcile
+from xlbilling.reconcile_report import headline, render, unmapped_text
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@main.command("reconcile")
+@period_option
+@click.option(
+    "--invoice",
+    "invoice_id",
+    metavar="ID",
+    help="Compare with this Xarios invoice. Default: the invoice(s) whose period contains the period end.",
+)
+@click.option(
+    "--mapping",
+    "mappings",
+    metavar="PATH",
+    type=_FILE,
+    multiple=True,
+    help="Product mapping (CSV or .xlsx, header part_number,sku); repeat to add a tenant mapping "
+    "(tenant_code_ext,account_code).",
+)
+@click.option(
+    "--prices",
+    metavar="PATH",
+    type=_FILE,
+    help="Price list (sku,unit_price,currency) to value differences at selling price; otherwise at Xarios cost.",
+)
+@output_options
+def reconcile_command(
+    period: str | None, invoice_id: str | None, mappings: tuple[Path, ...], prices: Path | None, fmt: str,
+    output: Path | None,
+) -> None:  # fmt: skip
+    """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
+    stake. Exits 1 when nothing could be compared (never reported as "no leaks")."""
+    atria, xarios = connect.atria(), connect.xarios()
+    end = resolve_period(atria, period)
+    try:
+        result = fetch(
+            "Reconciling…",
+            lambda: reconcile(atria, xarios, end, invoice_id=invoice_id, mapping=_mapping(mappings), prices=prices),
+        )
+    except NothingCompared as error:
+        sys.stderr.write(unmapped_text(error.reconciliation))
+        raise
+    for line in headline(result):
+        stderr.print(line)
+    text = render(result, fmt, output)
+    if text is None:
+        stderr.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+def _mapping(mappings: tuple[Path, ...]) -> Mapping | None:
+    return load_mapping(*mappings) if mappings else None

@@ -1,0 +1,105 @@
+"""Build ``templates/billing.xlsx``, the workbook a billing person starts from.
+
+- Control: the parameters every refresh reads (the period is picked from a list fed by the Periods table).
+- One sheet per table (empty until the first refresh), each stamped in ``A1`` after a refresh.
+- Dashboard: the largest changes since the prior period, as a table and a bar chart.
+- Formulas: the ``XLB_...`` formulas with what each does, ready to copy into a sheet.
+
+Run ``python -m xlbilling.excel.template [PATH]`` to rebuild it (default ``templates/billing.xlsx``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from xlbilling.excel.book import DATE_FORMAT, OpenpyxlBook
+from xlbilling.excel.refresh import CHANGES_SHOWN, CONTROL, PARAMETERS, STAMP_CELL, TABLE_ANCHOR, TARGETS
+
+FORMULAS_SHEET = "Formulas"
+NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."
+
+#: Control-sheet help, per parameter (column C).
+HELP = {
+    "period": "Pick the period's end date from the list (refresh Periods first). Empty: latest closed period.",
+    "customer": "Optional customer code for Detail, Invoice lines and Analysis. Empty: every customer.",
+    "billable_only": "TRUE to keep billable items only (Summary, Detail).",
+    "service": "Optional service name for Detail, e.g. Microsoft 365.",
+    "user": "Optional part of a user name for Detail.",
+    "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile.",
+    "mapping": "Xarios-to-Atria product mapping (CSV or .xlsx) for Reconcile.",
+}
+
+#: Example formulas and what they show (Control!$B$3 is the period cell).
+EXAMPLES = (
+    ("=XLB_PERIODS()", "Every billing period: start, end, name, closed."),
+    ("=XLB_CUSTOMERS()", "Every customer: code, name, account code, billed by."),
+    ("=XLB_SUMMARY(Control!$B$3)", "The period per customer and SKU, with last month's count and the change."),
+    ("=XLB_SUMMARY(Control!$B$3, TRUE, FALSE)", "Billable items only, one row per SKU across all customers."),
+    ('=XLB_DETAIL(Control!$B$3, "CUST0001")', "Every added, removed and carried service of one customer."),
+    ("=XLB_INVOICE_LINES(Control!$B$3)", "The billable invoice lines, with who pays (Bill To)."),
+    ("=XLB_ANALYSIS(Control!$B$3)", "Addresses and every user service, with the share of the period active."),
+    ('=XLB_QUANTITY(Control!$B$3, "CUST0001", "M365-BP")', "The billed quantity of one SKU for one customer."),
+    ('=XLB_CHANGE(Control!$B$3, "CUST0001", "M365-BP")', "How much that quantity changed since the prior period."),
+    ("=XLB_XARIOS_INVOICES()", "The distributor's invoices."),
+    ('=XLB_XARIOS_ITEMS("INV-202610")', "The items of one distributor invoice."),
+    ('=XLB_XARIOS_TOTAL("INV-202610", "vat")', "One distributor invoice's net, VAT or total."),
+    ("=XLB_RECONCILE(Control!$B$3)", "Margin check: Atria billing against Xarios charges (needs the mapping)."),
+    ("=XLB_STATUS()", "Where the data comes from, when it was fetched, whether it is stale."),
+)
+
+
+def build_template(path: str | Path) -> Path:
+    """Write the billing template to ``path`` (atomically) and return the path."""
+    book = OpenpyxlBook.new()
+    _control(book)
+    for target in TARGETS.values():
+        book.write_table(target.sheet, target.table, pd.DataFrame(columns=list(target.columns)), TABLE_ANCHOR)
+        book.write(target.sheet, STAMP_CELL, NOT_YET)
+    changes = TARGETS["changes"]
+    last = 3 + CHANGES_SHOWN
+    book.add_bar_chart(
+        changes.sheet, "H3", "Largest changes since the prior period (billable)",
+        labels=f"$A$4:$A${last}", values=f"$E$4:$E${last}", series="difference",
+    )  # fmt: skip
+    _formulas(book)
+    return book.save(path)
+
+
+def _control(book: OpenpyxlBook) -> None:
+    book.write(CONTROL, "A1", "Billing workbook: set the parameters, then use the Billing tab to refresh.")
+    book.format_cells(CONTROL, "A1", bold=True)
+    for row, (key, label) in enumerate(PARAMETERS.items(), start=3):
+        book.write(CONTROL, f"A{row}", label)
+        book.write(CONTROL, f"C{row}", HELP[key])
+    book.format_cells(CONTROL, f"A3:A{2 + len(PARAMETERS)}", bold=True, width=18)
+    book.format_cells(CONTROL, "B3", width=24, number_format=DATE_FORMAT)
+    book.format_cells(CONTROL, "C3", width=90)
+    period_row = 3 + list(PARAMETERS).index("period")
+    billable_row = 3 + list(PARAMETERS).index("billable_only")
+    periods = TARGETS["periods"].table
+    book.validate_list(
+        CONTROL, f"B{period_row}", f'=INDIRECT("{periods}[period_end]")', "Pick a billing period's end date."
+    )
+    book.write(CONTROL, f"B{billable_row}", False)
+    book.validate_list(CONTROL, f"B{billable_row}", "TRUE,FALSE", "TRUE: billable items only.")
+
+
+def _formulas(book: OpenpyxlBook) -> None:
+    book.write(FORMULAS_SHEET, "A1", "Type any of these into an empty cell with room below and to the right:")
+    book.write(FORMULAS_SHEET, "A2", "tables spill with a header row. Needs the xlbilling add-in.")
+    book.write(FORMULAS_SHEET, "A4", "Formula")
+    book.write(FORMULAS_SHEET, "B4", "What it shows")
+    for row, (example, what) in enumerate(EXAMPLES, start=5):
+        book.write(FORMULAS_SHEET, f"A{row}", example)  # stored as text: copy it into a cell to run it
+        book.write(FORMULAS_SHEET, f"B{row}", what)
+    book.format_cells(FORMULAS_SHEET, "A4:B4", bold=True)
+    book.format_cells(FORMULAS_SHEET, "A4", width=55)
+    book.format_cells(FORMULAS_SHEET, "B4", width=80)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[2] / "templates" / "billing.xlsx"
+    print(build_template(target))
