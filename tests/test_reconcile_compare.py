@@ -170,9 +170,9 @@ def test_unmapped_products_and_tenants_are_listed_not_dropped() -> None:
         MAP,
     )  # fmt: skip
     product = result.unmapped_products.iloc[0]
-    assert (product["part_number"], product["tenants"], product["vendor_quantity"], product["value"]) == (
+    assert (product["part_number"], product["tenant_codes"], product["vendor_quantity"], product["value"]) == (
         "XDM00099",
-        2,
+        "ACME001; BETA001",
         3,
         D("91.80"),
     )

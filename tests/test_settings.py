@@ -240,7 +240,7 @@ def test_mask_token_shows_at_most_four_characters() -> None:
 
 
 def test_a_workbook_may_set_urls_and_timeout_but_never_a_token(caplog: pytest.LogCaptureFixture) -> None:
-    base = Settings(atria_url="https://a.example", atria_token=ENV_TOKEN, sources={"atria_token": "keyring"})
+    base = Settings(atria_url=None, atria_token=ENV_TOKEN, sources={"atria_token": "keyring"})
     sheet = {"Atria URL": "https://atria.customer.example", "timeout": "45", "atria.token": "stolen", "colour": "red"}
     settings = settings_from_mapping(sheet, base)
     assert (settings.atria_url, settings.timeout, settings.atria_token) == (
@@ -253,6 +253,22 @@ def test_a_workbook_may_set_urls_and_timeout_but_never_a_token(caplog: pytest.Lo
     assert "'colour' ignored" in caplog.text
     with pytest.raises(ConfigError, match="The workbook setting 'timeout' must be a number of seconds"):
         settings_from_mapping({"timeout": "-1"}, base)
+
+
+def test_a_workbook_cannot_send_the_token_to_another_host() -> None:
+    base = Settings(atria_url="https://atria.msp.example", atria_token=ENV_TOKEN, sources={})
+    same_host = settings_from_mapping({"atria url": "https://atria.msp.example:8443/"}, base)
+    assert same_host.atria_url == "https://atria.msp.example:8443/"
+    with pytest.raises(ConfigError) as caught:
+        settings_from_mapping({"atria url": "https://collector.evil.example"}, base)
+    assert "send your Atria token to collector.evil.example" in str(caught.value)
+    assert "set XLBILLING_ATRIA_URL to it yourself" in str(caught.value)
+    unconfigured = Settings(atria_url=None, atria_token=ENV_TOKEN, sources={})
+    with pytest.raises(ConfigError, match="not https"):
+        settings_from_mapping({"atria url": "http://atria.plain.example"}, unconfigured)
+    assert (
+        settings_from_mapping({"atria url": "http://127.0.0.1:8765"}, unconfigured).atria_url == "http://127.0.0.1:8765"
+    )
 
 
 # --- the `xlbilling config` command ----------------------------------------------------------------------

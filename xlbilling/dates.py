@@ -45,7 +45,8 @@ def parse_period(value: Any) -> date:
         except ValueError:
             raise InputError(f"'{text}' is not a date.", PERIOD_HELP) from None
     if hasattr(value, "to_pydatetime"):
-        return value.to_pydatetime().date()  # type: ignore[no-any-return]
+        day: date = value.to_pydatetime().date()
+        return day
     raise InputError(f"{value!r} is not a billing period.", PERIOD_HELP)
 
 

@@ -130,7 +130,7 @@ XARIOS_STRING_VALUES_KEYS = ("stringValues",)
 XARIOS_NUMERIC_VALUES_KEYS = ("numericValues",)
 
 # Names inside ``stringValues`` / ``numericValues`` (matched ignoring case) -> item column.
-XARIOS_STRING_VALUES = {
+XARIOS_STRING_VALUES: dict[str, tuple[str, ...]] = {
     "tenant_code": ("TenantCode",),
     "tenant_code_ext": ("TenantCodeExt",),
     "tenant_name": ("TenantName",),
@@ -141,7 +141,7 @@ XARIOS_STRING_VALUES = {
     "user_name": ("UserName",),
     "role": ("Role",),
 }
-XARIOS_NUMERIC_VALUES = {"customer_licence_count": ("customer_licence_count", "customerLicenceCount")}
+XARIOS_NUMERIC_VALUES: dict[str, tuple[str, ...]] = {"customer_licence_count": ("customer_licence_count", "customerLicenceCount")}
 
 # The simplified CSV inside the detail ZIP (header names as Xarios writes them, matched ignoring case).
 XARIOS_CSV = (

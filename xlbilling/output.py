@@ -76,8 +76,10 @@ def _json_value(value: Any) -> Any:
         return None
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, pd.Timestamp | datetime):
+    if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, float) and value != value:
         return None
     if hasattr(value, "item"):

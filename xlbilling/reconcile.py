@@ -56,7 +56,9 @@ DETAIL_COLUMNS = (
 UNMAPPED_TENANT_COLUMNS = (
     "tenant_code_ext", "tenant_name", "part_numbers", "vendor_quantity", "value", "reason", "add_to_mapping",
 )  # fmt: skip
-UNMAPPED_PRODUCT_COLUMNS = ("part_number", "product_name", "tenants", "vendor_quantity", "value", "add_to_mapping")
+UNMAPPED_PRODUCT_COLUMNS = (
+    "part_number", "product_name", "tenant_codes", "vendor_quantity", "value", "add_to_mapping",
+)  # fmt: skip
 CHECK_COLUMNS = ("invoice_id", "invoice_number", "period_start", "period_end", "subtotal", "tax", "total", "check")
 SUMMARY_COLUMNS = (
     "account_code", "customer_name", "flagged", "under_billed", "over_billed", "charged_not_billed",
@@ -369,7 +371,7 @@ def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
         rows.groupby("part_number", sort=True)
         .agg(
             product_name=("product_name", _join),
-            tenants=("tenant_code_ext", "nunique"),
+            tenant_codes=("tenant_code_ext", _join),
             vendor_quantity=("quantity", "sum"),
             value=("value", "sum"),
         )

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from xlbilling.errors import ConfigError
 from xlbilling.http import ApiClient, token_problem
 
@@ -274,6 +276,33 @@ def settings_from_mapping(values: Mapping[str, Any], base: Settings) -> Settings
             continue
         if value is None or not str(value).strip():
             continue
-        changes[key] = _PARSERS[key](str(value), f"The workbook setting {raw_key!r}")
+        parsed = _PARSERS[key](str(value), f"The workbook setting {raw_key!r}")
+        if key in ("atria_url", "xarios_url"):
+            _check_workbook_url(key, parsed, getattr(base, key))
+        changes[key] = parsed
         sources[key] = "workbook"
     return replace(base, **changes, sources=sources)
+
+
+def _check_workbook_url(key: str, url: str, configured: str | None) -> None:
+    """A workbook may not send the user's token to a host the user did not configure.
+
+    Without a configured URL, a workbook may name an ``https`` host (or a loopback sandbox); with one, it
+    may only point at the same host (another path or port on it is fine).
+    """
+    api = key.split("_")[0].capitalize()
+    host = httpx.URL(url).host
+    variable = ENV_VARS[key]
+    if configured:
+        if host != httpx.URL(configured).host:
+            raise ConfigError(
+                f"This workbook asks to send your {api} token to {host}, not to the configured "
+                f"{httpx.URL(configured).host}.",
+                f"If you trust that host, set {variable} to it yourself; otherwise clear the workbook's "
+                "_xlbilling.conf URL.",
+            )
+    elif httpx.URL(url).scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(
+            f"This workbook names {api} at {url}, which is not https.",
+            f"Tokens are only sent over https; set {variable} yourself if this is intended.",
+        )

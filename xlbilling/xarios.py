@@ -153,10 +153,13 @@ def _items_frame(items: list[dict[str, Any]], call: str) -> pd.DataFrame:
     split = frame["product_tag"].str.rsplit("#", n=1)
     frame["product_name"] = split.str[0].str.strip()
     frame["part_number"] = split.str[1].str.strip()
-    frame["unit_cost"] = [
-        round_to(value / quantity, 4) if isinstance(quantity, Decimal) and quantity and value is not None else None
-        for value, quantity in zip(frame["value"], frame["quantity"], strict=True)
-    ]
+    frame["unit_cost"] = pd.array(
+        [
+            round_to(value / quantity, 4) if isinstance(quantity, Decimal) and quantity and value is not None else None
+            for value, quantity in zip(frame["value"], frame["quantity"], strict=True)
+        ],
+        dtype="object",
+    )
     strings = [_pairs(item, fields.XARIOS_STRING_VALUES_KEYS) for item in items]
     for column, names in fields.XARIOS_STRING_VALUES.items():
         frame[column] = convert([_pick(pairs, names) for pairs in strings], "text")
@@ -199,7 +202,7 @@ def _csv_frame(blob: bytes, call: str) -> pd.DataFrame:
         raw = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise BadResponse(API, call, f"the CSV file in the ZIP cannot be read ({error}).") from None
-    rows = [{k: (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
+    rows = [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
     frame = to_frame(rows, fields.XARIOS_CSV, API, call) if rows else to_frame([], fields.XARIOS_CSV, API, call)
     frame["part_number"] = frame["part_number"].str.lstrip("#")
     return frame

@@ -46,6 +46,8 @@ class WorkbookLike(Protocol):
 
     def sheet_names(self) -> list[str]: ...
 
+    def file_path(self) -> Path | None: ...
+
     def read(self, sheet: str, cell: str) -> Any: ...
 
     def read_block(self, sheet: str, ref: str) -> list[list[Any]]: ...
@@ -147,6 +149,10 @@ class OpenpyxlBook:
         """The workbook's sheet names in tab order."""
         return list(self.workbook.sheetnames)
 
+    def file_path(self) -> Path | None:
+        """Where the workbook was opened from or last saved (None for a new one)."""
+        return self.path
+
     def read(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when the sheet or cell is empty)."""
         if sheet not in self.workbook.sheetnames:
@@ -243,7 +249,7 @@ class OpenpyxlBook:
     def validate_list(self, sheet: str, cell: str, source: str, prompt: str) -> None:
         """Let ``cell`` take only values from the list ``source`` (a formula such as
         ``=INDIRECT("Periods[period_end]")`` or ``"TRUE,FALSE"``), with an input prompt."""
-        formula = source if source.startswith("=") else f'"{source}"'
+        formula = source[1:] if source.startswith("=") else f'"{source}"'
         validation = DataValidation(type="list", formula1=formula, allow_blank=True)
         validation.prompt = prompt
         validation.showInputMessage = True
@@ -341,6 +347,11 @@ class XlwingsBook:
     def sheet_names(self) -> list[str]:
         """The book's sheet names in tab order."""
         return [sheet.name for sheet in self.book.sheets]
+
+    def file_path(self) -> Path | None:
+        """The book's file (None while it has never been saved)."""
+        path = Path(self.book.fullname)
+        return path if path.parent != Path() else None
 
     def read(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when the sheet or cell is empty)."""

@@ -68,18 +68,17 @@ class Session:
                 found[api] = str(getattr(getattr(client, "client", None), "base_url", "?"))
         return found
 
-    def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL) -> Any:
-        """``client.call(*args)`` through the cache, e.g. ``fetch("Atria", "summary", end, False, True)``."""
-        label = f"{api} {call}" + "".join(f" {_label(a)}" for a in args if a not in (None, False, True))
-        flags = [f"{a}" for a in args if isinstance(a, bool)]
-        if flags:
-            label += " (" + ", ".join(flags) + ")"
+    def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL, **options: Hashable) -> Any:
+        """``client.call(*args, **options)`` through the cache, e.g. ``fetch("Atria", "summary", end,
+        billable_only=False)``; ``ttl`` is how many seconds the result may be reused."""
+        shown = [_label(a) for a in args] + [f"{k}={_label(v)}" for k, v in options.items() if v is not None]
+        label = " ".join([api, call, *shown])
 
         def load() -> Any:
             client = self.atria() if api == "Atria" else self.xarios()
-            return getattr(client, call)(*args)
+            return getattr(client, call)(*args, **options)
 
-        return self.cache.get(api, label, (api, call, args), load, ttl)
+        return self.cache.get(api, label, (api, call, args, tuple(sorted(options.items()))), load, ttl)
 
     def periods(self) -> pd.DataFrame:
         """Atria's billing periods (cached)."""

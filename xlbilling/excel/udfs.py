@@ -25,6 +25,7 @@ from xlbilling.cells import clean_text
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.book import cell_value
 from xlbilling.excel.session import CLOSED_TTL, current
+from xlbilling.reconcile import reconcile
 
 logger = logging.getLogger("xlbilling.excel")
 
@@ -154,8 +155,11 @@ def XLB_CUSTOMERS() -> Any:
 def XLB_SUMMARY(period: Any, billable_only: Any = None, by_customer: Any = None) -> Any:
     """One billing period per customer and SKU, with last month's count and the difference."""
     end, ttl = _period(period)
-    args = (end, flag_arg(billable_only, "billable_only", False), flag_arg(by_customer, "by_customer", True))
-    return table(current().fetch("Atria", "summary", *args, ttl=ttl))
+    options = {
+        "billable_only": flag_arg(billable_only, "billable_only", False),
+        "by_customer": flag_arg(by_customer, "by_customer", True),
+    }
+    return table(current().fetch("Atria", "summary", end, ttl=ttl, **options))
 
 
 @xw.func(category=CATEGORY)
@@ -170,14 +174,13 @@ def XLB_DETAIL(
 ) -> Any:
     """Every user-level change in a billing period: added, removed and carried services."""
     end, ttl = _period(period)
-    args = (
-        end,
-        _customer(customer),
-        text_arg(service, "service"),
-        text_arg(user, "user"),
-        flag_arg(billable_only, "billable_only", False),
-    )
-    return table(current().fetch("Atria", "detail", *args, ttl=ttl))
+    options = {
+        "customer": _customer(customer),
+        "service": text_arg(service, "service"),
+        "user": text_arg(user, "user"),
+        "billable_only": flag_arg(billable_only, "billable_only", False),
+    }
+    return table(current().fetch("Atria", "detail", end, ttl=ttl, **options))
 
 
 @xw.func(category=CATEGORY)
@@ -187,7 +190,7 @@ def XLB_DETAIL(
 def XLB_INVOICE_LINES(period: Any, customer: Any = None) -> Any:
     """The billable invoice lines of a period, per customer, with who pays (Bill To)."""
     end, ttl = _period(period)
-    return table(current().fetch("Atria", "invoice_lines", end, _customer(customer), ttl=ttl))
+    return table(current().fetch("Atria", "invoice_lines", end, ttl=ttl, customer=_customer(customer)))
 
 
 @xw.func(category=CATEGORY)
@@ -197,7 +200,7 @@ def XLB_INVOICE_LINES(period: Any, customer: Any = None) -> Any:
 def XLB_ANALYSIS(period: Any, customer: Any = None) -> Any:
     """The most detailed rows of a period: addresses, every user service, share of the period active."""
     end, ttl = _period(period)
-    return table(current().fetch("Atria", "analysis", end, _customer(customer), ttl=ttl))
+    return table(current().fetch("Atria", "analysis", end, ttl=ttl, customer=_customer(customer)))
 
 
 def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
@@ -206,7 +209,7 @@ def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
     if code is None:
         raise InputError("No customer given.", "Give a customer code, e.g. CUST0001.")
     wanted = text_arg(sku, "SKU", required=True)
-    summary = current().fetch("Atria", "summary", end, False, True, ttl=ttl)
+    summary = current().fetch("Atria", "summary", end, ttl=ttl, billable_only=False, by_customer=True)
     same_sku = summary["sku"].astype("string").str.lower() == str(wanted).lower()
     if not same_sku.any():
         raise InputError(f"No customer has the SKU '{wanted}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
@@ -293,3 +296,26 @@ def clear_cache() -> int:
     """Forget every cached result (the ribbon's "Clear cache" button); returns how many were dropped."""
     return current().clear()
 
+
+
+# --- margin -------------------------------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("period", doc=PERIOD_DOC)
+@xw.arg("mapping", doc="The Xarios-to-Atria product mapping file (CSV or .xlsx), full path.")
+@xw.arg("prices", doc="Optional price list file (CSV or .xlsx) to value differences at selling price.")
+@formula
+def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None) -> Any:
+    """Atria billing against Xarios charges for a period: one row per customer and SKU, leaks flagged."""
+    end, ttl = _period(period)
+    mapping_file = text_arg(mapping, "product mapping file", required=True)
+    price_file = text_arg(prices, "price list file")
+    session = current()
+    label = f"Reconcile {end.isoformat()} {mapping_file}" + (f" {price_file}" if price_file else "")
+    result = session.cache.get(
+        "Atria", label, ("reconcile", end, mapping_file, price_file),
+        lambda: reconcile(session.atria(), session.xarios(), end, mapping=mapping_file, prices=price_file),
+        ttl,
+    )  # fmt: skip
+    return table(result.detail)

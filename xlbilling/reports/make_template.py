@@ -84,7 +84,7 @@ def make_template(folder: Path) -> Path:
 def _put(sheet: Worksheet, ref: str, value: object, **style: object) -> None:
     cell = sheet[ref]
     cell.value = value
-    cell.font = style.pop("font", Font(name=FONT, size=10))  # type: ignore[assignment]
+    cell.font = style.pop("font", Font(name=FONT, size=10))
     for key, item in style.items():
         setattr(cell, key, item)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from html import unescape
 from typing import Any
 from xml.sax.saxutils import escape
@@ -63,9 +64,7 @@ def render(template: Template, invoice: Invoice) -> bytes:
         changed[sheet.path] = _sheet_xml(sheet, invoice, entries, maps)
         if sheet.drawing:
             drawing = template.parts[sheet.drawing].decode()
-            changed[sheet.drawing] = _DRAWING_ROW.sub(
-                lambda m, rm=rowmap: f"{m.group(1)}{rm.start(int(m.group(2)) + 1) - 1}{m.group(3)}", drawing
-            )
+            changed[sheet.drawing] = _DRAWING_ROW.sub(partial(_drawing_row, rowmap=rowmap), drawing)
     changed["xl/workbook.xml"] = _DEFINED_NAME.sub(lambda m: _defined_name(m, maps), template.workbook)
     stamp = f"{invoice.issue_date.isoformat()}T00:00:00Z"
     changed["docProps/core.xml"] = _CORE.format(title=escape(f"Tax invoice {invoice.number}"), stamp=stamp)
@@ -77,6 +76,11 @@ def render(template: Template, invoice: Invoice) -> bytes:
             text = changed.get(name)
             archive.writestr(info, content if text is None else text.encode())
     return buffer.getvalue()
+
+
+def _drawing_row(match: re.Match[str], rowmap: RowMap) -> str:
+    """A picture anchor's row (counted from 0) moved like the cell it sits on."""
+    return f"{match.group(1)}{rowmap.start(int(match.group(2)) + 1) - 1}{match.group(3)}"
 
 
 def _items(block: Block, invoice: Invoice) -> list[tuple[int, Any]]:

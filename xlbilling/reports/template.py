@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import openpyxl
-from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from xlbilling.errors import TemplateError
@@ -283,8 +283,9 @@ def _parse_cell(sheet: openpyxl.worksheet.worksheet.Worksheet, match: re.Match[s
 
 
 def _sheet_path(parts: dict[str, bytes], workbook: str, title: str) -> str:
-    root = ElementTree.fromstring(workbook)
-    rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])
+    # These parts were just written by openpyxl (the template is re-saved before parsing), not by a user.
+    root = ElementTree.fromstring(workbook)  # noqa: S314
+    rels = ElementTree.fromstring(parts["xl/_rels/workbook.xml.rels"])  # noqa: S314
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", _NS)}
     for sheet in root.iterfind("m:sheets/m:sheet", _NS):
         if sheet.get("name") == title:
@@ -297,7 +298,7 @@ def _drawing_path(parts: dict[str, bytes], sheet_path: str) -> str | None:
     rels = parts.get(f"{folder}/_rels/{name}.rels")
     if rels is None:
         return None
-    for rel in ElementTree.fromstring(rels).findall("p:Relationship", _NS):
+    for rel in ElementTree.fromstring(rels).findall("p:Relationship", _NS):  # noqa: S314 - openpyxl's output
         if rel.get("Type", "").endswith("/drawing"):
             return _resolve(sheet_path, rel.get("Target", ""))
     return None
@@ -307,14 +308,3 @@ def _resolve(source: str, target: str) -> str:
     if target.startswith("/"):
         return target[1:]
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def cell_row(coordinate: str) -> int:
-    """The row number of a cell coordinate such as ``B7``."""
-    return coordinate_to_tuple(coordinate)[0]
-
-
-def merged_rows(ref: str) -> tuple[int, int]:
-    """First and last row of a merged range such as ``B7:C7``."""
-    _, min_row, _, max_row = range_boundaries(ref)
-    return int(min_row or 0), int(max_row or 0)

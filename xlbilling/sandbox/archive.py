@@ -8,7 +8,8 @@ import zipfile
 
 import orjson
 
-from xlbilling.sandbox.vendor import VendorInvoice
+from xlbilling.sandbox.dataset import Dataset
+from xlbilling.sandbox.vendor import VendorInvoice, items
 from xlbilling.sandbox.xarios_json import invoice_data, item_date, string_values
 
 CSV_HEADER = [
@@ -18,26 +19,26 @@ CSV_HEADER = [
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
 
-def detail_zip(inv: VendorInvoice) -> bytes:
+def detail_zip(ds: Dataset, inv: VendorInvoice) -> bytes:
     """``invoice-{id}.json`` (the invoice ``data`` object) and ``invoice-{id}.csv``, zipped in memory.
 
     Member timestamps are fixed so the same invoice always gives the same bytes.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in ((f"invoice-{inv.invoice_id}.json", orjson.dumps(invoice_data(inv))),
-                              (f"invoice-{inv.invoice_id}.csv", _csv(inv).encode("utf-8"))):
+        for name, content in ((f"invoice-{inv.invoice_id}.json", orjson.dumps(invoice_data(ds, inv))),
+                              (f"invoice-{inv.invoice_id}.csv", _csv(ds, inv).encode("utf-8"))):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
     return buffer.getvalue()
 
 
-def _csv(inv: VendorInvoice) -> str:
+def _csv(ds: Dataset, inv: VendorInvoice) -> str:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for item in inv.items:
+    for item in items(ds, inv):
         values = dict(string_values(item))
         writer.writerow([
             item.item_id, item.quantity, f"{item.value:.2f}", item_date(inv.period.start),

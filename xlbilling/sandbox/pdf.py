@@ -1,14 +1,12 @@
 """The Xarios "Get Invoice Summary" download: a one-file PDF invoice made with fpdf2.
 
 A header (supplier, invoice number, date, period), one table line per tenant and product (user-level
-licences summed), then net total, VAT and total. Text outside Latin-1 shows as ``?`` (core PDF fonts).
+licences counted together), then net total, VAT and total. Text outside Latin-1 shows as ``?`` (core PDF fonts).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from fpdf import FPDF
 
@@ -46,13 +44,8 @@ def invoice_pdf(inv: VendorInvoice) -> bytes:
 
 
 def _lines(inv: VendorInvoice) -> list[list[str]]:
-    totals: dict[tuple[str, str, str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for item in inv.items:
-        key = (item.tenant.tenant_code, item.tenant.name, item.tenant.account_code, item.product.product_tag)
-        totals[key][0] += item.quantity
-        totals[key][1] += item.value
-    return [[name, account, product, str(qty), f"{value:,.2f}"]
-            for (_, name, account, product), (qty, value) in totals.items()]
+    return [[c.tenant.name, c.tenant.account_code, c.product.product_tag, str(c.quantity), f"{c.value:,.2f}"]
+            for c in inv.charges]
 
 
 def _row(pdf: FPDF, cells: list[str], bold: bool = False) -> None:

@@ -164,7 +164,7 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
     def billingdata_detail(invoice_id: str) -> Response:
         """A ZIP with the invoice JSON and a CSV of its PRICE items."""
         inv = xarios_invoice(invoice_id)
-        return _binary(dataset.cached("zip", inv.period, lambda: detail_zip(inv)), f"invoice-{inv.invoice_id}.zip")
+        return _binary(dataset.cached("zip", inv.period, lambda: detail_zip(dataset, inv)), f"invoice-{inv.invoice_id}.zip")
 
     @app.get("/api/v1.0/billingdata/{invoice_id}/summary", tags=["Xarios"])
     def billingdata_summary(invoice_id: str) -> Response:

@@ -27,6 +27,20 @@ VAT_PERCENT = Decimal(100) * TAX_RATE
 
 
 @dataclass(frozen=True)
+class Charge:
+    """What Xarios charges for one product in one tenant."""
+
+    tenant: Customer
+    product: Sku
+    quantity: int
+
+    @property
+    def value(self) -> Decimal:
+        """Quantity x unit cost (exact: unit costs have two decimals)."""
+        return self.product.unit_cost * self.quantity
+
+
+@dataclass(frozen=True)
 class VendorItem:
     """One PRICE item: a product charged for a tenant (and, for user-level products, one user)."""
 
@@ -41,12 +55,12 @@ class VendorItem:
 
 @dataclass(frozen=True)
 class VendorInvoice:
-    """A Xarios invoice with its PRICE items and totals."""
+    """A Xarios invoice: its charges per tenant and product, and its totals."""
 
     invoice_id: str
     invoice_number: str
     period: Period
-    items: list[VendorItem]
+    charges: list[Charge]
     net: Decimal
     vat: Decimal
     total: Decimal
@@ -85,47 +99,56 @@ def invoice(dataset: Dataset, period: Period) -> VendorInvoice:
     return dataset.cached("invoice", period, lambda: _build(dataset, period))
 
 
+def items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:
+    """The invoice's PRICE items: one per tenant for customer-level products, one per user otherwise."""
+    return dataset.cached("items", inv.period, lambda: _items(dataset, inv))
+
+
 def _build(dataset: Dataset, period: Period) -> VendorInvoice:
-    ident = invoice_id(period)
-    users: dict[tuple[str, str], list[User]] = defaultdict(list)
-    for row in dataset.rows(period):
-        inst = row.instance
-        if row.active_at_end and inst.billable and inst.user is not None:
-            users[(inst.customer.code, inst.sku.sku)].append(inst.user)
-    wanted: dict[tuple[str, str], tuple[Customer, Sku, int]] = {
-        (code, sku): (dataset.by_code[code], BY_SKU[sku], n) for (code, sku), n in dataset.billed(period).items()}
+    wanted: dict[tuple[str, str], Charge] = {
+        (code, sku): Charge(dataset.by_code[code], BY_SKU[sku], n) for (code, sku), n in dataset.billed(period).items()}
     tenants = {c.account_code: c for c in dataset.customers} | {STRAY_TENANT.account_code: STRAY_TENANT}
     for d in for_period(dataset, period):
         tenant = tenants[d.account_code]
-        wanted[(tenant.code, d.product.sku)] = (tenant, d.product, d.vendor_quantity)
-
-    items: list[VendorItem] = []
-
-    def add(tenant: Customer, product: Sku, user: User | None, quantity: int, count: int) -> None:
-        item = uuid.uuid5(uuid.NAMESPACE_URL, f"xlbilling-sandbox:{dataset.seed}:{ident}:{len(items)}")
-        items.append(VendorItem(str(item), tenant, product, user, quantity,
-                                cents(product.unit_cost * quantity), count))
-
-    for tenant, product, quantity in sorted(wanted.values(), key=lambda w: (w[0].tenant_code, w[1].part_number)):
-        if quantity <= 0:
-            continue
-        if not product.is_user_level:
-            add(tenant, product, None, quantity, quantity)
-            continue
-        assigned = sorted(users.get((tenant.code, product.sku), []), key=lambda u: u.email)[:quantity]
-        assigned += [_spare_user(dataset, tenant, product, n) for n in range(quantity - len(assigned))]
-        for user in assigned:
-            add(tenant, product, user, 1, quantity)
-
-    net = sum((i.value for i in items), Decimal("0.00"))
+        wanted[(tenant.code, d.product.sku)] = Charge(tenant, d.product, d.vendor_quantity)
+    charges = sorted((c for c in wanted.values() if c.quantity > 0),
+                     key=lambda c: (c.tenant.tenant_code, c.product.part_number))
+    net = sum((c.value for c in charges), Decimal("0.00"))
     vat = cents(net * TAX_RATE)
     if period == dataset.closed_periods[-VAT_ERROR_BACK]:
         vat += Decimal("0.01")
     month = period.start
-    return VendorInvoice(ident, f"X-{month.year}-{month.month:04d}", period, items, net, vat, net + vat)
+    return VendorInvoice(invoice_id(period), f"X-{month.year}-{month.month:04d}", period, charges, net, vat,
+                         net + vat)
 
 
-def _spare_user(dataset: Dataset, tenant: Customer, product: Sku, n: int) -> User:
+def _items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:
+    users: dict[tuple[str, str], list[User]] = defaultdict(list)
+    for row in dataset.rows(inv.period):
+        inst = row.instance
+        if row.active_at_end and inst.billable and inst.user is not None:
+            users[(inst.customer.code, inst.sku.sku)].append(inst.user)
+    result: list[VendorItem] = []
+
+    def add(charge: Charge, user: User | None, quantity: int) -> None:
+        ident = uuid.uuid5(uuid.NAMESPACE_URL, f"xlbilling-sandbox:{dataset.seed}:{inv.invoice_id}:{len(result)}")
+        result.append(VendorItem(str(ident), charge.tenant, charge.product, user, quantity,
+                                 charge.product.unit_cost * quantity, charge.quantity))
+
+    for charge in inv.charges:
+        if not charge.product.is_user_level:
+            add(charge, None, charge.quantity)
+            continue
+        assigned = sorted(users.get((charge.tenant.code, charge.product.sku), []), key=lambda u: u.email)
+        assigned = assigned[: charge.quantity]
+        assigned += [_spare_user(dataset, charge, n) for n in range(charge.quantity - len(assigned))]
+        for user in assigned:
+            add(charge, user, 1)
+    return result
+
+
+def _spare_user(dataset: Dataset, charge: Charge, n: int) -> User:
     """A licence Xarios charges that is assigned to no user Atria bills for."""
-    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"xlbilling-sandbox:{dataset.seed}:{tenant.tenant_code}:{product.sku}:{n}")
-    return User(str(ident), f"licence{n + 1}.{product.sku.lower()}@{tenant.domain}", "User")
+    tenant, sku = charge.tenant, charge.product.sku
+    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"xlbilling-sandbox:{dataset.seed}:{tenant.tenant_code}:{sku}:{n}")
+    return User(str(ident), f"licence{n + 1}.{sku.lower()}@{tenant.domain}", "User")

@@ -12,6 +12,7 @@ from typing import Any
 
 from xlbilling.sandbox.dataset import MSP_NAME, RESELLER_CODE, RESELLER_CODE_EXT, Dataset
 from xlbilling.sandbox.vendor import VAT_PERCENT, VendorInvoice, VendorItem, invoices
+from xlbilling.sandbox.vendor import items as vendor_items
 
 Json = dict[str, Any]
 
@@ -33,9 +34,9 @@ def invoice_list(ds: Dataset) -> Json:
     return {"page_size": str(len(data)), "status": "success", "timestamp": timestamp(ds), "data": data}
 
 
-def invoice_data(inv: VendorInvoice) -> Json:
+def invoice_data(ds: Dataset, inv: VendorInvoice) -> Json:
     """The ``data`` object of ``GET /api/v1.0/billingdata/{invoiceId}`` (also the JSON in the ZIP)."""
-    items = [_price_item(inv, item) for item in inv.items]
+    items = [_price_item(inv, item) for item in vendor_items(ds, inv)]
     totals = (("SUM", None, ["Summary"], inv.net), ("ADJUSTPERCENTAGE", VAT_PERCENT, ["Summary", "TotalVAT"], inv.vat),
               ("SUM", None, ["Summary", "TotalInclVAT"], inv.total))
     for order, (operator, operand, tags, value) in enumerate(totals, start=2):
@@ -57,7 +58,7 @@ def invoice_data(inv: VendorInvoice) -> Json:
 
 def invoice_envelope(ds: Dataset, inv: VendorInvoice) -> Json:
     """``GET /api/v1.0/billingdata/{invoiceId}``."""
-    return {"data": invoice_data(inv), "error": None, "message": None, "status": "success",
+    return {"data": invoice_data(ds, inv), "error": None, "message": None, "status": "success",
             "timestamp": timestamp(ds)}
 
 
