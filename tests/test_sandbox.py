@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -166,7 +168,7 @@ def test_parameters_list_twelve_closed_months_and_the_open_one(api: httpx.Client
         "name": "November 2026",
         "isClosed": False,
     }
-    for before, after in zip(periods, periods[1:], strict=False):
+    for before, after in itertools.pairwise(periods):
         assert date.fromisoformat(after["startDate"]) == date.fromisoformat(before["endDate"]) + timedelta(days=1)
     customers = body["customers"]
     assert len(customers) == 25
@@ -452,10 +454,15 @@ def test_detail_zip_holds_the_invoice_json_and_a_csv_with_the_same_total(api: ht
     assert any(r["tenantname"].startswith("=HYPERLINK") for r in rows)
 
 
-def test_summary_is_a_pdf(api: httpx.Client) -> None:
+def test_summary_is_a_pdf_showing_the_invoice_number_and_total(api: httpx.Client) -> None:
     response = api.get(f"/api/v1.0/billingdata/{LATEST_INVOICE}/summary")
     assert response.headers["content-type"] == "application/octet-stream"
-    assert response.content.startswith(b"%PDF-") and response.content.rstrip().endswith(b"%%EOF")
+    pdf = response.content
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    pages = b"".join(zlib.decompress(s) for s in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S))
+    data = get_json(api, f"/api/v1.0/billingdata/{LATEST_INVOICE}")["data"]
+    assert data["invoiceNumber"].encode() in pages
+    assert f"({money(data['invoiceValue']):,.2f}) Tj".encode() in pages
 
 
 # --- determinism, reference files, scale --------------------------------------------------------------

@@ -111,7 +111,7 @@ def _tables(source: str | Path | pd.DataFrame) -> list[tuple[str, list[list[Any]
 
 def _workbook_tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
     except (ValueError, OSError, KeyError, BadZipFile) as error:
         raise DataError(
             f"{path}: cannot be read as an .xlsx workbook ({type(error).__name__}).",

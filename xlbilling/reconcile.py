@@ -27,6 +27,7 @@ What comes out, per Atria customer and SKU
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -183,7 +184,9 @@ def compare(
     unmapped_tenants = _unmapped_tenants(items)
     unmapped_products = _unmapped_products(items)
     matched = items[items["key"].notna() & items["sku"].notna()]
-    on_invoice = matched.groupby("key").agg(tenant_name=("tenant_name", _join), match_basis=("match_basis", _join))
+    on_invoice = _aggregate(
+        matched, ["key"], tenant_name=("tenant_name", "join"), match_basis=("match_basis", "join")
+    ).set_index("key")
     lines = billed.assign(key=_billed_keys(billed))
     in_scope = lines["sku"].isin(mapping.skus)
     sides = _vendor_side(matched).merge(_billed_side(lines[in_scope]), on=["key", "sku"], how="outer", sort=False)
@@ -248,27 +251,36 @@ def _directory(billed: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataF
     ).drop_duplicates()
     frame["key"] = _billed_keys(frame.rename(columns={"account_code": "customer_account_code"}))
     frame = frame.drop_duplicates(["key", "customer_name"])
-    frame["name_key"] = frame["customer_name"].map(normalise_name)
-    return (
-        frame.groupby("key", sort=False)
-        .agg(
-            account_code=("account_code", "first"),
-            customer_name=("customer_name", _join),
-            name_key=("name_key", "first"),
-        )
-        .reset_index()
+    frame["name_key"] = _each_distinct(frame["customer_name"], normalise_name)
+    return _aggregate(
+        frame,
+        ["key"],
+        account_code=("account_code", "first"),
+        customer_name=("customer_name", "join"),
+        name_key=("name_key", "first"),
     )
 
 
-def _join(values: pd.Series) -> str:
-    return "; ".join(dict.fromkeys(v for v in values if isinstance(v, str) and v))
+def _aggregate(frame: pd.DataFrame, keys: list[str], **columns: tuple[str, str]) -> pd.DataFrame:
+    """``frame.groupby(keys).agg(**columns)`` (group order kept) where the function may also be ``"join"``:
+    the group's distinct non-empty texts joined with ``"; "`` in first-seen order, done without a Python
+    call per group."""
+    plain = {name: spec for name, spec in columns.items() if spec[1] != "join"}
+    grouped = frame.groupby(keys, sort=False)
+    result = grouped.agg(**plain) if plain else grouped.size().to_frame("rows")
+    for name, (column, how) in columns.items():
+        if how == "join":
+            distinct = frame.loc[frame[column] != "", [*keys, column]].drop_duplicates()
+            joined = (distinct[column] + "; ").groupby([distinct[k] for k in keys], sort=False).sum().str[:-2]
+            result[name] = joined.reindex(result.index).fillna("").astype(object)
+    return result.loc[:, list(columns)].reset_index()
 
 
 def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     """The chargeable items with their SKU (None when the part number is unmapped), zeros for blanks."""
     if "is_purchase" in charged:
         charged = charged[charged["is_purchase"].fillna(False).astype(bool)]
-    parts = _text(_column(charged, "part_number")).map(part_key)
+    parts = _each_distinct(_text(_column(charged, "part_number")), part_key)
     return pd.DataFrame(
         {
             "tenant_code_ext": _text(_column(charged, "tenant_code_ext")),
@@ -284,7 +296,21 @@ def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
 
 def _decimals(values: pd.Series) -> pd.Series:
     """Exact Decimals, blanks as zero (a float quantity from Atria goes through its shortest repr)."""
-    return values.map(lambda v: _ZERO if v is None or v is pd.NA or v != v else to_decimal(v)).astype(object)
+    present = values.astype(object).where(values.notna(), _ZERO)
+    return _each_distinct(present, to_decimal)
+
+
+def _each_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(func)`` calling ``func`` once per distinct value (quantities and amounts repeat a lot);
+    missing values stay missing."""
+    present = values[values.notna()]
+    lookup = {value: func(value) for value in pd.unique(present)}
+    return _with_none(present.map(lookup).reindex(values.index))
+
+
+def _with_none(values: pd.Series) -> pd.Series:
+    """An object column whose missing values are ``None`` (not NaN), as users and ``is None`` expect."""
+    return values.astype(object).where(values.notna(), None)
 
 
 def _match_tenants(items: pd.DataFrame, directory: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
@@ -293,7 +319,9 @@ def _match_tenants(items: pd.DataFrame, directory: pd.DataFrame, mapping: Mappin
     tenants = items[["tenant_code_ext", "tenant_name"]].drop_duplicates().reset_index(drop=True)
     by_code = dict(zip(directory["account_code"].str.upper(), directory["key"], strict=True))
     by_code.pop("", None)
-    names = directory.groupby("name_key")["key"].agg(list)
+    names: dict[str, list[str]] = {}
+    for name_key, key in zip(directory["name_key"], directory["key"], strict=True):
+        names.setdefault(name_key, []).append(key)
     coded = dict(zip(directory["key"], directory["account_code"], strict=True))
     matches = [
         _match(code, name, by_code, names, coded, mapping.tenants)
@@ -307,7 +335,7 @@ def _match(
     code: str,
     name: str,
     by_code: dict[str, str],
-    names: pd.Series,
+    names: dict[str, list[str]],
     coded: dict[str, str],
     aliases: dict[str, str],
 ) -> tuple[str | None, str | None, str | None, str | None]:
@@ -348,17 +376,15 @@ def _unmapped_tenants(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["key"].isna()]
     if rows.empty:
         return _frame(UNMAPPED_TENANT_COLUMNS)
-    totals = (
-        rows.groupby(["tenant_code_ext", "tenant_name"], sort=True)
-        .agg(
-            part_numbers=("part_number", _join),
-            vendor_quantity=("quantity", "sum"),
-            value=("value", "sum"),
-            reason=("reason", "first"),
-            add_to_mapping=("add_to_mapping", "first"),
-        )
-        .reset_index()
-    )
+    totals = _aggregate(
+        rows,
+        ["tenant_code_ext", "tenant_name"],
+        part_numbers=("part_number", "join"),
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+        reason=("reason", "first"),
+        add_to_mapping=("add_to_mapping", "first"),
+    ).sort_values(["tenant_code_ext", "tenant_name"], ignore_index=True)
     totals["value"] = totals["value"].map(cents)
     return totals.loc[:, list(UNMAPPED_TENANT_COLUMNS)]
 
@@ -367,30 +393,26 @@ def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["sku"].isna()]
     if rows.empty:
         return _frame(UNMAPPED_PRODUCT_COLUMNS)
-    totals = (
-        rows.groupby("part_number", sort=True)
-        .agg(
-            product_name=("product_name", _join),
-            tenant_codes=("tenant_code_ext", _join),
-            vendor_quantity=("quantity", "sum"),
-            value=("value", "sum"),
-        )
-        .reset_index()
-    )
+    totals = _aggregate(
+        rows,
+        ["part_number"],
+        product_name=("product_name", "join"),
+        tenant_codes=("tenant_code_ext", "join"),
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+    ).sort_values("part_number", ignore_index=True)
     totals["value"] = totals["value"].map(cents)
     totals["add_to_mapping"] = "part_number,sku: " + totals["part_number"] + ",<Atria SKU>"
     return totals.loc[:, list(UNMAPPED_PRODUCT_COLUMNS)]
 
 
 def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
-    return (
-        items.groupby(["key", "sku"], sort=False)
-        .agg(
-            vendor_quantity=("quantity", "sum"),
-            value=("value", "sum"),
-            part_number=("part_number", _join),
-        )
-        .reset_index()
+    return _aggregate(
+        items,
+        ["key", "sku"],
+        vendor_quantity=("quantity", "sum"),
+        value=("value", "sum"),
+        part_number=("part_number", "join"),
     )
 
 
@@ -417,23 +439,16 @@ def _detail(
     for column in ("vendor_quantity", "billed_quantity", "value"):
         rows[column] = rows[column].where(rows[column].notna(), _ZERO).astype(object)
     vendor_qty, billed_qty = rows["vendor_quantity"], rows["billed_quantity"]
-    rows["difference"] = (vendor_qty - billed_qty).map(_quantity)
-    rows["vendor_quantity"] = vendor_qty.map(_quantity)
-    rows["billed_quantity"] = billed_qty.map(_quantity)
-    usual = _usual_costs(rows)
-    rows["unit_cost"] = _objects(
-        [
-            round_to(v / q, 4) if q else usual.get(sku)
-            for v, q, sku in zip(rows["value"], vendor_qty, rows["sku"], strict=True)
-        ],
-        rows.index,
-    )
-    rows["unit_price"] = rows["sku"].map(lambda sku: prices[sku].unit_price if sku in prices else None)
+    rows["difference"] = _each_distinct(vendor_qty - billed_qty, _quantity)
+    rows["vendor_quantity"] = _each_distinct(vendor_qty, _quantity)
+    rows["billed_quantity"] = _each_distinct(billed_qty, _quantity)
+    charged = vendor_qty != 0
+    own_cost = _each_distinct((rows["value"] / vendor_qty.where(charged, 1)).where(charged), _unit_cost)
+    rows["unit_cost"] = _with_none(own_cost.fillna(rows["sku"].map(_usual_costs(rows))))
+    rows["unit_price"] = _with_none(rows["sku"].map({sku: price.unit_price for sku, price in prices.items()}))
     rate = rows["unit_price"].where(rows["unit_price"].notna(), rows["unit_cost"])
     rows["price_basis"] = np.where(rows["unit_price"].notna(), "price", np.where(rate.notna(), "cost", ""))
-    rows["money_at_stake"] = _objects(
-        [cents(d * r) if r is not None else None for d, r in zip(rows["difference"], rate, strict=True)], rows.index
-    )
+    rows["money_at_stake"] = _each_distinct((rows["difference"] * rate).where(rate.notna()), cents)
     rows["category"] = (
         np.select(
             [vendor_qty == billed_qty, billed_qty == 0, vendor_qty == 0, vendor_qty > billed_qty],
@@ -456,17 +471,15 @@ def _parts_by_sku(mapping: Mapping) -> dict[str, str]:
     return {sku: "; ".join(numbers) for sku, numbers in parts.items()}
 
 
-def _objects(values: list[Any], index: pd.Index) -> pd.Series:
-    return pd.Series(values, index=index, dtype=object)
+def _unit_cost(ratio: Decimal) -> Decimal:
+    return round_to(ratio, 4)
 
 
 def _usual_costs(rows: pd.DataFrame) -> dict[str, Decimal]:
     """Each SKU's unit cost across the whole invoice: the cost shown where a customer was not charged."""
     totals = rows.groupby("sku").agg(value=("value", "sum"), quantity=("vendor_quantity", "sum"))
     return {
-        sku: round_to(v / q, 4)
-        for sku, v, q in zip(totals.index, totals["value"], totals["quantity"], strict=True)
-        if q
+        sku: _unit_cost(v / q) for sku, v, q in zip(totals.index, totals["value"], totals["quantity"], strict=True) if q
     }
 
 

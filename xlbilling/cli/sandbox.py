@@ -14,13 +14,23 @@ from xlbilling.sandbox.server import bind, make_server
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 = any free port).")
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 = any free port).",
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the generated data.")
-@click.option("--customers", default=25, show_default=True, type=click.IntRange(10, None),
-              help="Number of Atria customers.")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day the open billing period contains (YYYY-MM-DD; default: today).")
+@click.option(
+    "--customers", default=25, show_default=True, type=click.IntRange(10, None), help="Number of Atria customers."
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day the open billing period contains (YYYY-MM-DD; default: today).",
+)
 @click.option("--token", default=None, help="Bearer token to require (default: a random one, printed).")
 def sandbox(host: str, port: int, seed: int, customers: int, today: datetime | None, token: str | None) -> None:
     """Serve a local Atria and Xarios API with realistic, reproducible billing data.
@@ -31,8 +41,12 @@ def sandbox(host: str, port: int, seed: int, customers: int, today: datetime | N
     token = token or secrets.token_urlsafe(24)
     sock = bind(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
-    settings = {"XLBILLING_ATRIA_URL": url, "XLBILLING_ATRIA_TOKEN": token,
-                "XLBILLING_XARIOS_URL": url, "XLBILLING_XARIOS_TOKEN": token}
+    settings = {
+        "XLBILLING_ATRIA_URL": url,
+        "XLBILLING_ATRIA_TOKEN": token,
+        "XLBILLING_XARIOS_URL": url,
+        "XLBILLING_XARIOS_TOKEN": token,
+    }
     click.echo(f"xlbilling sandbox: {customers} customers, seed {seed}, today {dataset.today.isoformat()}")
     click.echo(f"URL:   {url}   (API docs: {url}/docs)")
     click.echo(f"Token: {token}")

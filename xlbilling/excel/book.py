@@ -9,6 +9,7 @@ xlwings is never imported here: ``XlwingsBook`` receives a live ``xlwings.Book``
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
@@ -138,7 +140,7 @@ class OpenpyxlBook:
             workbook = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
         except FileNotFoundError:
             raise InputError(f"There is no workbook at {path}.", "Check the path.") from None
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
             raise DataError(
                 f"{path.name} cannot be read as an Excel workbook ({error}).",
                 "Open it in Excel and save it as .xlsx or .xlsm.",

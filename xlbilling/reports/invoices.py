@@ -89,6 +89,10 @@ class Invoices:
         wanted = set(bill_to_codes) if bill_to_codes is not None else None
         self.codes = [code for code in sorted(self._rows) if wanted is None or code in wanted]
 
+    def bill_to(self, code: str) -> BillTo:
+        """Name, account code and address of a Bill To customer (its code alone when Atria has none)."""
+        return self.directory.get(code) or BillTo(code, code, code, ("",) * 6)
+
     def __len__(self) -> int:
         return len(self.codes)
 
@@ -100,9 +104,8 @@ class Invoices:
             customers = list(dict.fromkeys(q.customer_code for q in ordered))
             users = [u for c in customers for u in _users(self._analysis.iloc[self._users.get(c, [])])]
             changes = [ch for c in customers for ch in _changes(self._summary.iloc[self._changes.get(c, [])])]
-            bill_to = self.directory.get(code) or BillTo(code, code, code, ("",) * 6)
             yield _price_invoice(
-                self.period, bill_to, ordered, self.prices, self.proration, tuple(users), tuple(changes)
+                self.period, self.bill_to(code), ordered, self.prices, self.proration, tuple(users), tuple(changes)
             )
 
 

@@ -12,10 +12,11 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LP
 
 
 def safe_stem(text: str) -> str:
-    """``text`` made into a file name stem: no path separators, reserved names or control characters,
-    no leading or trailing dots and spaces, at most ``MAX_STEM`` characters; never empty."""
+    """``text`` made into a file name stem: no path separators, reserved names or control characters, no
+    leading dots, spaces or formula signs (``=+-@``), no trailing dots or spaces, at most ``MAX_STEM``
+    characters; never empty."""
     stem = _UNSAFE.sub("_", unicodedata.normalize("NFKC", text))
-    stem = " ".join(stem.split())[:MAX_STEM].strip(" .")
+    stem = " ".join(stem.split())[:MAX_STEM].lstrip(" .=+-@").rstrip(" .")
     if not stem:
         return "_"
     if stem.split(".")[0].upper() in _RESERVED:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +120,9 @@ def load_template(path: str | Path) -> Template:
     path = Path(path)
     problems = _unsupported_parts(path)
     try:
-        book = openpyxl.load_workbook(path)
+        with warnings.catch_warnings():  # openpyxl warns about shapes it drops: reported above instead
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(path)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
         raise TemplateError(f"Template {path} cannot be read as an .xlsx workbook ({error}).") from None
     blocks: dict[str, list[Block]] = {}

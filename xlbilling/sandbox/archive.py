@@ -13,8 +13,22 @@ from xlbilling.sandbox.vendor import VendorInvoice, items
 from xlbilling.sandbox.xarios_json import invoice_data, item_date, string_values
 
 CSV_HEADER = [
-    "id", "quantity", "value", "fromdate", "todate", "productname", "partnumber", "tenantcode", "tenantcodeext",
-    "tenantname", "userid", "username", "resellercode", "resellercodeext", "resellername", "role",
+    "id",
+    "quantity",
+    "value",
+    "fromdate",
+    "todate",
+    "productname",
+    "partnumber",
+    "tenantcode",
+    "tenantcodeext",
+    "tenantname",
+    "userid",
+    "username",
+    "resellercode",
+    "resellercodeext",
+    "resellername",
+    "role",
 ]
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 
@@ -26,8 +40,10 @@ def detail_zip(ds: Dataset, inv: VendorInvoice) -> bytes:
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in ((f"invoice-{inv.invoice_id}.json", orjson.dumps(invoice_data(ds, inv))),
-                              (f"invoice-{inv.invoice_id}.csv", _csv(ds, inv).encode("utf-8"))):
+        for name, content in (
+            (f"invoice-{inv.invoice_id}.json", orjson.dumps(invoice_data(ds, inv))),
+            (f"invoice-{inv.invoice_id}.csv", _csv(ds, inv).encode("utf-8")),
+        ):
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
@@ -40,11 +56,24 @@ def _csv(ds: Dataset, inv: VendorInvoice) -> str:
     writer.writerow(CSV_HEADER)
     for item in items(ds, inv):
         values = dict(string_values(item))
-        writer.writerow([
-            item.item_id, item.quantity, f"{item.value:.2f}", item_date(inv.period.start),
-            item_date(inv.period.end), item.product.product_name, f"#{item.product.part_number}",
-            values["TenantCode"], values["TenantCodeExt"], values["TenantName"], values.get("UserId", ""),
-            values.get("UserName", ""), values["ResellerCode"], values["ResellerCodeExt"], values["ResellerName"],
-            values.get("Role", ""),
-        ])
+        writer.writerow(
+            [
+                item.item_id,
+                item.quantity,
+                f"{item.value:.2f}",
+                item_date(inv.period.start),
+                item_date(inv.period.end),
+                item.product.product_name,
+                f"#{item.product.part_number}",
+                values["TenantCode"],
+                values["TenantCodeExt"],
+                values["TenantName"],
+                values.get("UserId", ""),
+                values.get("UserName", ""),
+                values["ResellerCode"],
+                values["ResellerCodeExt"],
+                values["ResellerName"],
+                values.get("Role", ""),
+            ]
+        )
     return text.getvalue()

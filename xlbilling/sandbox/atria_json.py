@@ -14,8 +14,10 @@ Json = dict[str, Any]
 def parameters(ds: Dataset) -> Json:
     """``GET /api/Billing/parameters``: the billing periods and customers."""
     return {
-        "billingPeriods": [{"startDate": p.start.isoformat(), "endDate": p.end.isoformat(), "name": p.name,
-                            "isClosed": p.is_closed} for p in ds.periods],
+        "billingPeriods": [
+            {"startDate": p.start.isoformat(), "endDate": p.end.isoformat(), "name": p.name, "isClosed": p.is_closed}
+            for p in ds.periods
+        ],
         "customers": [{**_who(c), "billedBy": _billed_by(ds, c)} for c in ds.customers],
     }
 
@@ -29,24 +31,49 @@ def summary(ds: Dataset, period: Period, billable_only: bool, by_customer: bool)
     rows = []
     for code, sku, billable in keys:
         key = (code, sku, billable)
-        who = _who(ds.by_code[code]) if code else {"customerCode": None, "customerName": None,
-                                                   "customerAccountCode": None}
-        rows.append({**who, "productSku": sku, "billableFlag": billable, "summaryGrouping": BY_SKU[sku].grouping,
-                     "lastMonthCount": last[key], "difference": this[key] - last[key],
-                     "thisMonthCount": this[key], "resultCount": len(keys)})
+        who = (
+            _who(ds.by_code[code])
+            if code
+            else {"customerCode": None, "customerName": None, "customerAccountCode": None}
+        )
+        rows.append(
+            {
+                **who,
+                "productSku": sku,
+                "billableFlag": billable,
+                "summaryGrouping": BY_SKU[sku].grouping,
+                "lastMonthCount": last[key],
+                "difference": this[key] - last[key],
+                "thisMonthCount": this[key],
+                "resultCount": len(keys),
+            }
+        )
     return rows
 
 
-def detail(ds: Dataset, period: Period, customer: Customer | None, billable_only: bool,
-           service: str | None, user_search: str | None) -> list[Json]:
+def detail(
+    ds: Dataset,
+    period: Period,
+    customer: Customer | None,
+    billable_only: bool,
+    service: str | None,
+    user_search: str | None,
+) -> list[Json]:
     """``GET /api/billing/{enddate}/detail``: one row per service active during the period."""
-    return [{
-        "action": r.action, "actionedDate": r.actioned_at.isoformat(timespec="seconds"),
-        "actionedBy": r.actioned_by, **_who(r.instance.customer, account=False),
-        "userName": r.instance.user.email if r.instance.user else None,
-        **_service(r), "overrideReason": r.instance.reason,
-        "startDate": r.start.isoformat(), "endDate": r.end.isoformat(),
-    } for r in _select(ds, period, customer, billable_only, service, user_search)]
+    return [
+        {
+            "action": r.action,
+            "actionedDate": r.actioned_at.isoformat(timespec="seconds"),
+            "actionedBy": r.actioned_by,
+            **_who(r.instance.customer, account=False),
+            "userName": r.instance.user.email if r.instance.user else None,
+            **_service(r),
+            "overrideReason": r.instance.reason,
+            "startDate": r.start.isoformat(),
+            "endDate": r.end.isoformat(),
+        }
+        for r in _select(ds, period, customer, billable_only, service, user_search)
+    ]
 
 
 def invoice(ds: Dataset, period: Period, customer: Customer | None) -> list[Json]:
@@ -55,15 +82,28 @@ def invoice(ds: Dataset, period: Period, customer: Customer | None) -> list[Json
     for (code, sku), quantity in ds.billed(period).items():
         if customer is None or customer.code == code:
             s = BY_SKU[sku]
-            lines.setdefault(code, []).append({
-                "productSku": sku, "serviceCode": s.service_code, "serviceName": s.service_name,
-                "lineDescription": s.summary_description, "quantity": quantity})
+            lines.setdefault(code, []).append(
+                {
+                    "productSku": sku,
+                    "serviceCode": s.service_code,
+                    "serviceName": s.service_name,
+                    "lineDescription": s.summary_description,
+                    "quantity": quantity,
+                }
+            )
     result = []
     for code, invoice_lines in lines.items():
         c = ds.by_code[code]
         payer = ds.by_code[c.bill_to]
-        result.append({**_who(c), "billToCustomerCode": payer.code, "billToCustomerName": payer.name,
-                       "billToCustomerAccountCode": payer.account_code, "invoiceLines": invoice_lines})
+        result.append(
+            {
+                **_who(c),
+                "billToCustomerCode": payer.code,
+                "billToCustomerName": payer.name,
+                "billToCustomerAccountCode": payer.account_code,
+                "invoiceLines": invoice_lines,
+            }
+        )
     return result
 
 
@@ -74,21 +114,39 @@ def analysis(ds: Dataset, period: Period, customer: Customer | None) -> list[Jso
         c = r.instance.customer
         payer = ds.by_code[c.bill_to]
         a = c.address
-        rows.append({
-            **_who(c), "billToCustomerCode": payer.code, "billToCustomerName": payer.name,
-            "addressLine1": a.line1, "addressLine2": a.line2, "city": a.city, "region": a.region,
-            "postalCode": a.postal_code, "country": a.country,
-            "userName": r.instance.user.email if r.instance.user else None,
-            **_service(r, with_line=False), "nonBillableReason": r.instance.reason,
-            "startDate": r.start.isoformat(), "endDate": r.end.isoformat(),
-            "durationPercent": float(r.duration_percent), "quantity": 1,
-            "lineDescription": _line(r), "summaryDescription": r.instance.sku.summary_description,
-        })
+        rows.append(
+            {
+                **_who(c),
+                "billToCustomerCode": payer.code,
+                "billToCustomerName": payer.name,
+                "addressLine1": a.line1,
+                "addressLine2": a.line2,
+                "city": a.city,
+                "region": a.region,
+                "postalCode": a.postal_code,
+                "country": a.country,
+                "userName": r.instance.user.email if r.instance.user else None,
+                **_service(r, with_line=False),
+                "nonBillableReason": r.instance.reason,
+                "startDate": r.start.isoformat(),
+                "endDate": r.end.isoformat(),
+                "durationPercent": float(r.duration_percent),
+                "quantity": 1,
+                "lineDescription": _line(r),
+                "summaryDescription": r.instance.sku.summary_description,
+            }
+        )
     return rows
 
 
-def _select(ds: Dataset, period: Period, customer: Customer | None, billable_only: bool,
-            service: str | None, user_search: str | None) -> list[Row]:
+def _select(
+    ds: Dataset,
+    period: Period,
+    customer: Customer | None,
+    billable_only: bool,
+    service: str | None,
+    user_search: str | None,
+) -> list[Row]:
     rows = ds.rows(period)
     if customer is not None:
         rows = [r for r in rows if r.instance.customer is customer]
@@ -120,8 +178,13 @@ def _line(r: Row) -> str:
 
 def _service(r: Row, with_line: bool = True) -> Json:
     s = r.instance.sku
-    fields: Json = {"serviceName": s.service_name, "servicePlanName": s.plan_name, "sku": s.sku,
-                    "skuType": s.sku_type, "billable": r.instance.billable}
+    fields: Json = {
+        "serviceName": s.service_name,
+        "servicePlanName": s.plan_name,
+        "sku": s.sku,
+        "skuType": s.sku_type,
+        "billable": r.instance.billable,
+    }
     if with_line:
         fields["lineDescription"] = _line(r)
     return fields

@@ -47,13 +47,34 @@ class Sku:
         return self.sku_type == "User"
 
 
-def _sku(sku: str, service_code: str, service_name: str, plan_name: str, sku_type: str, grouping: str,
-         product_name: str, part_number: str, cost: str, price: str) -> Sku:
+def _sku(
+    sku: str,
+    service_code: str,
+    service_name: str,
+    plan_name: str,
+    sku_type: str,
+    grouping: str,
+    product_name: str,
+    part_number: str,
+    cost: str,
+    price: str,
+) -> Sku:
     """A ``Sku`` with its unit cost and unit price given as exact decimal text."""
-    return Sku(sku, service_code, service_name, plan_name, sku_type, grouping, product_name, part_number,
-               Decimal(cost), Decimal(price))
+    return Sku(
+        sku,
+        service_code,
+        service_name,
+        plan_name,
+        sku_type,
+        grouping,
+        product_name,
+        part_number,
+        Decimal(cost),
+        Decimal(price),
+    )
 
 
+# fmt: off
 SKUS: tuple[Sku, ...] = (
     _sku("M365-BB", "M365", "Microsoft 365", "Business Basic", "User", "Microsoft 365 Business Basic",
          "Business Basic", "XDM00001", "4.90", "6.00"),
@@ -76,6 +97,7 @@ SKUS: tuple[Sku, ...] = (
     _sku("ARCH-100", "ARCH", "Mail Archive", "100 GB", "Customer", "Mail Archive 100 GB",
          "Archive 100GB", "XDB00050", "7.75", "12.00"),
 )
+# fmt: on
 
 BY_SKU: dict[str, Sku] = {s.sku: s for s in SKUS}
 USER_SKUS: tuple[Sku, ...] = tuple(s for s in SKUS if s.is_user_level)

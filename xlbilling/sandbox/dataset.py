@@ -4,18 +4,14 @@ Everything follows from ``(seed, customers, today)``: the same three give the sa
 Customers, users and service instances (each with a start date and maybe a removal date) are drawn once;
 what a billing period shows (Added / Removed / Carried rows, counts at period end) is derived per period
 on first use and cached, so 2,000 customers start in a few seconds.
-
-A few customer names are hard on purpose: an apostrophe, non-ASCII text, a name that starts with ``=``
-(formula injection) and one holding ``/`` and ``..\\`` (file-name safety).
+Customer names, people and addresses come from ``names.py``, which also holds the deliberately hard names.
 """
 
 from __future__ import annotations
 
 import calendar
 import random
-import re
 import threading
-import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -25,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
 from xlbilling.errors import InputError
+from xlbilling.sandbox import names
 from xlbilling.sandbox.catalogue import CUSTOMER_SKUS, NON_BILLABLE_REASONS, USER_SKUS, Sku
 
 MIN_CUSTOMERS = 10
@@ -34,47 +31,6 @@ MSP_NAME = "Example MSP Ltd"
 RESELLER_CODE = "RES-001"
 RESELLER_CODE_EXT = "MSP"
 
-HARD_NAMES: tuple[str, ...] = (
-    "O'Brien & Sons Ltd",
-    "Zürich Café GmbH",
-    '=HYPERLINK("http://evil.example","Click") Ltd',
-    "Smith/Jones ..\\ Partners LLP",
-)
-PARTNER_NAMES: tuple[str, ...] = ("Northwind Channel Ltd", "Bluewater Partners Ltd", "Keystone Resellers Ltd")
-
-_WORDS_A = (
-    "Acme", "Apex", "Beacon", "Birch", "Bright", "Castle", "Cedar", "Clear", "Copper", "Crown", "Delta",
-    "Eagle", "Elm", "Falcon", "Forge", "Granite", "Green", "Harbour", "Hazel", "Iron", "Kestrel", "Lark",
-    "Maple", "Meadow", "Merlin", "Moor", "North", "Oak", "Orchard", "Pennine", "Pioneer", "Quay", "Raven",
-    "Ridge", "River", "Rowan", "Silver", "Stone", "Summit", "Thames", "Tudor", "Union", "Vale", "Willow",
-)
-_WORDS_B = (
-    "Accountants", "Analytics", "Architects", "Builders", "Catering", "Clinic", "Consulting", "Dental",
-    "Design", "Engineering", "Estates", "Foods", "Freight", "Holdings", "Insurance", "Joinery", "Legal",
-    "Logistics", "Media", "Motors", "Opticians", "Pharmacy", "Plumbing", "Print", "Recruitment",
-    "Solicitors", "Surveyors", "Textiles", "Travel", "Vets",
-)
-_SUFFIXES = ("Ltd", "Ltd", "LLP", "& Co", "Group Ltd", "Services Ltd")
-_FIRST = (
-    "Ann", "Ben", "Chloe", "Dan", "Ella", "Finn", "Grace", "Harry", "Isla", "Jack", "Katie", "Liam",
-    "Mia", "Noah", "Olivia", "Priya", "Quinn", "Rosa", "Sam", "Tom", "Uma", "Vikram", "Will", "Zara",
-    "Aisha", "Callum", "Niamh", "Oskar", "Siobhan", "Yusuf",
-)
-_LAST = (
-    "Lee", "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Patel", "Khan", "Walker",
-    "Wright", "Hughes", "Green", "Hall", "Wood", "Clarke", "Murphy", "Kelly", "Price", "Ward", "Nowak",
-    "Byrne", "Okafor", "Fraser", "Reid",
-)
-_PLACES = (
-    ("Leeds", "West Yorkshire", "LS"), ("Manchester", "Greater Manchester", "M"), ("Bristol", "Bristol", "BS"),
-    ("Birmingham", "West Midlands", "B"), ("York", "North Yorkshire", "YO"), ("Norwich", "Norfolk", "NR"),
-    ("Exeter", "Devon", "EX"), ("Cardiff", "South Glamorgan", "CF"), ("Edinburgh", "Midlothian", "EH"),
-    ("Nottingham", "Nottinghamshire", "NG"), ("Reading", "Berkshire", "RG"), ("Leicester", "Leicestershire", "LE"),
-)
-_STREETS = ("High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Victoria Road",
-            "King Street", "Queens Road", "Market Place", "Bridge Street")
-_STAFF = ("j.smith", "a.patel", "m.jones", "s.wright", "provisioning.bot")
-_ROLES = ("User", "User", "User", "Admin")
 _LABELS = {"DNS-FLT": "Site {n}", "DOM-HOST": "domain{n}.{domain}", "ARCH-100": "Archive {n}"}
 
 T = TypeVar("T")
@@ -185,11 +141,6 @@ def month_end(start: date) -> date:
     return start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return "".join(re.findall(r"[a-z0-9]+", ascii_text)[:2]) or "customer"
-
-
 class Dataset:
     """The whole sandbox world for one ``(seed, customers, today)``; periods are derived lazily."""
 
@@ -203,12 +154,10 @@ class Dataset:
         self.customer_count = customers
         self.today = today or date.today()
         self.now = datetime.combine(self.today, time(10, 0), UTC)
-        open_start = month_start(self.today)
         self.periods: list[Period] = [
             Period(month_start(self.today, back), month_end(month_start(self.today, back)), back > 0)
             for back in range(CLOSED_PERIODS, -1, -1)
         ]
-        assert self.periods[-1].start == open_start
         self.customers: list[Customer] = self._make_customers()
         self.by_code: dict[str, Customer] = {c.code: c for c in self.customers}
         self.by_account: dict[str, Customer] = {c.account_code: c for c in self.customers}
@@ -228,7 +177,7 @@ class Dataset:
         return next((p for p in self.periods if p.start <= day <= p.end), None)
 
     def previous(self, period: Period) -> Period:
-        """The period before ``period`` (a period with no data before the first one)."""
+        """The month before ``period`` (also before the first listed period: services started earlier)."""
         start = month_start(period.start, 1)
         return Period(start, month_end(start), True)
 
@@ -244,18 +193,25 @@ class Dataset:
 
     def rows(self, period: Period) -> list[Row]:
         """Every instance active on some day of ``period``, as Atria's detail report shows it."""
-        return self.cached("rows", period, lambda: [self._row(i, period) for i in self.instances
-                                                    if i.overlaps(period)])
+        return self.cached("rows", period, lambda: [self._row(i, period) for i in self.instances if i.overlaps(period)])
 
     def counts(self, period: Period) -> Counter[tuple[str, str, bool]]:
         """Instances active at period end per (customer code, SKU, billable)."""
-        return self.cached("counts", period, lambda: Counter(
-            (i.customer.code, i.sku.sku, i.billable) for i in self.instances if i.active_at_end(period)))
+        return self.cached(
+            "counts",
+            period,
+            lambda: Counter(
+                (i.customer.code, i.sku.sku, i.billable) for i in self.instances if i.active_at_end(period)
+            ),
+        )
 
     def billed(self, period: Period) -> dict[tuple[str, str], int]:
         """Atria invoice quantity per (customer code, SKU): billable instances active at period end."""
-        return self.cached("billed", period, lambda: {
-            (code, sku): n for (code, sku, billable), n in sorted(self.counts(period).items()) if billable})
+        return self.cached(
+            "billed",
+            period,
+            lambda: {(code, sku): n for (code, sku, billable), n in sorted(self.counts(period).items()) if billable},
+        )
 
     def _row(self, inst: Instance, period: Period) -> Row:
         removed = inst.removed_on is not None and inst.removed_on <= period.end
@@ -268,7 +224,8 @@ class Dataset:
         start = max(inst.start, period.start)
         end = min(inst.removed_on, period.end) if inst.removed_on else period.end
         percent = (Decimal(100 * ((end - start).days + 1)) / period.days).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
         return Row(inst, action, at, by, start, end, percent, not removed)
 
     # --- generation -----------------------------------------------------------------------------
@@ -279,54 +236,46 @@ class Dataset:
     def _make_customers(self) -> list[Customer]:
         rng = self._rng("customers")
         n = self.customer_count
-        partners = PARTNER_NAMES[: 3 if n >= 20 else 2]
+        partners = names.PARTNER_NAMES[: 3 if n >= 20 else 2]
         first_partner = n - len(partners)
-        names: list[str] = []
-        seen: set[str] = set()
+        chosen: list[str] = []
         for index in range(n):
             if index >= first_partner:
                 name = partners[index - first_partner]
-            elif 1 <= index <= len(HARD_NAMES):
-                name = HARD_NAMES[index - 1]
+            elif 1 <= index <= len(names.HARD_NAMES):
+                name = names.HARD_NAMES[index - 1]
             else:
                 name = ""
-                while not name or name in seen or name in PARTNER_NAMES:
-                    name = f"{rng.choice(_WORDS_A)} {rng.choice(_WORDS_B)} {rng.choice(_SUFFIXES)}"
-            seen.add(name)
-            names.append(name)
+                while not name or name in chosen or name in names.PARTNER_NAMES:
+                    name = names.company_name(rng)
+            chosen.append(name)
         prefixes: Counter[str] = Counter()
         domains: set[str] = set()
         result = []
-        for index, name in enumerate(names):
-            letters = "".join(ch for ch in _slug(name).upper() if ch.isalpha())[:4].ljust(4, "X")
+        for index, name in enumerate(chosen):
+            letters = "".join(ch for ch in names.slug(name).upper() if ch.isalpha())[:4].ljust(4, "X")
             prefixes[letters] += 1
-            domain = _slug(name)
+            domain = names.slug(name)
             if domain in domains:
                 domain += str(index + 1)
             domains.add(domain)
-            city, region, area = rng.choice(_PLACES)
-            address = Address(
-                line1=f"{rng.randint(1, 240)} {rng.choice(_STREETS)}",
-                line2=f"Unit {rng.randint(1, 30)}" if rng.random() < 0.3 else None,
-                city=city,
-                region=region,
-                postal_code=f"{area}{rng.randint(1, 20)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
-                f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-            )
+            address = Address(*names.address(rng))
             is_partner = index >= first_partner
             bill_to = index
             if not is_partner and index % 5 == 2:
                 bill_to = first_partner + (index // 5) % len(partners)
-            result.append(Customer(
-                code=f"CUST{index + 1:04d}",
-                name=name,
-                account_code=f"{letters}{prefixes[letters]:03d}",
-                tenant_code=f"T-{index + 1:04d}",
-                domain=f"{domain}.example",
-                address=address,
-                bill_to=f"CUST{bill_to + 1:04d}",
-                is_partner=is_partner,
-            ))
+            result.append(
+                Customer(
+                    code=f"CUST{index + 1:04d}",
+                    name=name,
+                    account_code=f"{letters}{prefixes[letters]:03d}",
+                    tenant_code=f"T-{index + 1:04d}",
+                    domain=f"{domain}.example",
+                    address=address,
+                    bill_to=f"CUST{bill_to + 1:04d}",
+                    is_partner=is_partner,
+                )
+            )
         return result
 
     def _make_instances(self, customer: Customer) -> list[Instance]:
@@ -336,12 +285,15 @@ class Dataset:
 
         def when(day: date) -> tuple[datetime, str]:
             moment = datetime.combine(day, time(rng.randint(8, 17), rng.randint(0, 59)))
-            return moment, rng.choice(_STAFF)
+            return moment, names.staff(rng)
 
         def lifetime(start: date | None = None) -> tuple[date, date | None]:
             if start is None:
-                start = (history - timedelta(days=rng.randint(1, 900)) if rng.random() < 0.8
-                         else history + timedelta(days=rng.randint(0, span)))
+                start = (
+                    history - timedelta(days=rng.randint(1, 900))
+                    if rng.random() < 0.8
+                    else history + timedelta(days=rng.randint(0, span))
+                )
             removed = None
             if rng.random() < 0.1:
                 removed = start + timedelta(days=rng.randint(0, max(0, (self.today - start).days)))
@@ -351,21 +303,33 @@ class Dataset:
             added_at, added_by = when(start)
             removed_at, removed_by = when(removed) if removed else (None, None)
             billable = rng.random() >= 0.06
-            return Instance(customer, sku, user, label, start, added_at, added_by, removed, removed_at,
-                            removed_by, billable, None if billable else rng.choice(NON_BILLABLE_REASONS))
+            return Instance(
+                customer,
+                sku,
+                user,
+                label,
+                start,
+                added_at,
+                added_by,
+                removed,
+                removed_at,
+                removed_by,
+                billable,
+                None if billable else rng.choice(NON_BILLABLE_REASONS),
+            )
 
         result: list[Instance] = []
         users = rng.randint(2, 8) if customer.is_partner else int(rng.triangular(3, 70, 15))
         emails: set[str] = set()
         for _ in range(users):
-            local = f"{rng.choice(_FIRST)}.{rng.choice(_LAST)}".lower()
+            local = names.mailbox(rng)
             email = f"{local}@{customer.domain}"
             suffix = 2
             while email in emails:
                 email = f"{local}{suffix}@{customer.domain}"
                 suffix += 1
             emails.add(email)
-            user = User(str(uuid.UUID(int=rng.getrandbits(128), version=4)), email, rng.choice(_ROLES))
+            user = User(str(uuid.UUID(int=rng.getrandbits(128), version=4)), email, names.role(rng))
             start, removed = lifetime()
             plan = rng.choices(USER_SKUS[:4], weights=(3, 4, 3, 1))[0]
             result.append(make(plan, user, email, start, removed))
@@ -379,4 +343,3 @@ class Dataset:
                 label = _LABELS[sku.sku].format(n=n + 1, domain=customer.domain)
                 result.append(make(sku, None, label, *lifetime()))
         return result
-

@@ -23,8 +23,14 @@ from typing import Any
 from xlbilling.sandbox.catalogue import BY_SKU, SKUS, USER_SKUS, VENDOR_ONLY, Sku
 from xlbilling.sandbox.dataset import Address, Customer, Dataset, Period
 
-CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged",
-              "unmapped_product", "unmapped_tenant")
+CATEGORIES = (
+    "under_billed",
+    "over_billed",
+    "charged_not_billed",
+    "billed_not_charged",
+    "unmapped_product",
+    "unmapped_tenant",
+)
 # (closed periods back from the latest, categories seeded there)
 PLAN: tuple[tuple[int, tuple[str, ...]], ...] = (
     (1, CATEGORIES),
@@ -34,9 +40,14 @@ PLAN: tuple[tuple[int, tuple[str, ...]], ...] = (
 
 # The Xarios tenant Atria does not know (its TenantCodeExt is no Atria account code).
 STRAY_TENANT = Customer(
-    code="", name="Harbour Lights Trading Ltd", account_code="HLTX900", tenant_code="T-9001",
-    domain="harbourlights.example", address=Address("2 Quay Street", None, "Hull", "East Yorkshire", "HU1 1AA"),
-    bill_to="", is_partner=False,
+    code="",
+    name="Harbour Lights Trading Ltd",
+    account_code="HLTX900",
+    tenant_code="T-9001",
+    domain="harbourlights.example",
+    address=Address("2 Quay Street", None, "Hull", "East Yorkshire", "HU1 1AA"),
+    bill_to="",
+    is_partner=False,
 )
 
 
@@ -63,10 +74,15 @@ class Discrepancy:
     def as_json(self) -> dict[str, Any]:
         """The wire shape served by ``GET /_sandbox/discrepancies`` (money as numbers)."""
         return {
-            "period_end": self.period_end.isoformat(), "account_code": self.account_code,
-            "tenant_name": self.tenant_name, "sku": self.sku, "part_number": self.part_number,
-            "vendor_quantity": self.vendor_quantity, "billed_quantity": self.billed_quantity,
-            "category": self.category, "unit_cost": float(self.unit_cost),
+            "period_end": self.period_end.isoformat(),
+            "account_code": self.account_code,
+            "tenant_name": self.tenant_name,
+            "sku": self.sku,
+            "part_number": self.part_number,
+            "vendor_quantity": self.vendor_quantity,
+            "billed_quantity": self.billed_quantity,
+            "category": self.category,
+            "unit_cost": float(self.unit_cost),
             "unit_price": None if self.unit_price is None else float(self.unit_price),
         }
 
@@ -101,15 +117,29 @@ def _choose(dataset: Dataset, period: Period, categories: tuple[str, ...]) -> li
     used: set[str] = set()
 
     def pick(test: Any, skus: tuple[Sku, ...] = SKUS) -> tuple[Customer, Sku, int]:
-        options = [(c, s, billed.get((c.code, s.sku), 0)) for c in customers for s in skus
-                   if c.code not in used and test(billed.get((c.code, s.sku), 0))]
+        options = [
+            (c, s, billed.get((c.code, s.sku), 0))
+            for c in customers
+            for s in skus
+            if c.code not in used and test(billed.get((c.code, s.sku), 0))
+        ]
         customer, sku, quantity = rng.choice(options)
         used.add(customer.code)
         return customer, sku, quantity
 
     def make(category: str, customer: Customer, sku: Sku, vendor: int, quantity: int) -> Discrepancy:
-        return Discrepancy(period.end, customer.account_code, customer.name, sku.sku or None, sku.part_number,
-                           vendor, quantity, category, sku.unit_cost, sku.unit_price if sku.sku else None)
+        return Discrepancy(
+            period.end,
+            customer.account_code,
+            customer.name,
+            sku.sku or None,
+            sku.part_number,
+            vendor,
+            quantity,
+            category,
+            sku.unit_cost,
+            sku.unit_price if sku.sku else None,
+        )
 
     result = []
     for category in categories:

@@ -24,8 +24,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNFAULTED = ("/_sandbox", "/docs", "/openapi.json")
 _BROKEN_JSON = b'{"data": [{"invoiceid": "INV-'
-_HTML = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
-         b"<body><h1>Bad Gateway</h1><p>The upstream server did not respond.</p></body></html>")
+_HTML = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+    b"<body><h1>Bad Gateway</h1><p>The upstream server did not respond.</p></body></html>"
+)
 
 
 class Fault(BaseModel):
@@ -120,12 +122,22 @@ class FaultMiddleware:
         for n in range(pieces):
             if fault.slow_body:
                 await asyncio.sleep(fault.slow_body / pieces)
-            part = body[n * size:(n + 1) * size]
+            part = body[n * size : (n + 1) * size]
             await send({"type": "http.response.body", "body": part, "more_body": n < pieces - 1})
 
 
-async def _send(send: Send, status: int, body: bytes, content_type: bytes,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(headers or [])]})
+async def _send(
+    send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -1,7 +1,8 @@
 """The Xarios "Get Invoice Summary" download: a one-file PDF invoice made with fpdf2.
 
-A header (supplier, invoice number, date, period), one table line per tenant and product (user-level
-licences counted together), then net total, VAT and total. Text outside Latin-1 shows as ``?`` (core PDF fonts).
+A header (supplier, invoice number, date, period), a table (its heading repeated on every page) with one
+line per tenant and product (user licences counted together), then net total, VAT and total. Text outside
+Latin-1 shows as ``?`` (core PDF fonts).
 """
 
 from __future__ import annotations
@@ -28,12 +29,20 @@ def invoice_pdf(inv: VendorInvoice) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _text(f"{SUPPLIER} - Invoice {inv.invoice_number}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
-    for line in (f"Invoice ID: {inv.invoice_id}", f"Bill to: {MSP_NAME}", f"Invoice date: {inv.issued.isoformat()}",
-                 f"Billing period: {inv.period.start.isoformat()} to {inv.period.end.isoformat()}"):
+    for line in (
+        f"Invoice ID: {inv.invoice_id}",
+        f"Bill to: {MSP_NAME}",
+        f"Invoice date: {inv.issued.isoformat()}",
+        f"Billing period: {inv.period.start.isoformat()} to {inv.period.end.isoformat()}",
+    ):
         pdf.cell(0, 6, _text(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    _row(pdf, [name for name, _ in _COLUMNS], bold=True)
+    heading = [name for name, _ in _COLUMNS]
+    _row(pdf, heading, bold=True)
     for cells in _lines(inv):
+        if pdf.will_page_break(5):
+            pdf.add_page()
+            _row(pdf, heading, bold=True)
         _row(pdf, cells)
     pdf.ln(4)
     for label, amount in (("Net total", inv.net), ("VAT 20%", inv.vat), ("Total incl. VAT", inv.total)):
@@ -44,8 +53,10 @@ def invoice_pdf(inv: VendorInvoice) -> bytes:
 
 
 def _lines(inv: VendorInvoice) -> list[list[str]]:
-    return [[c.tenant.name, c.tenant.account_code, c.product.product_tag, str(c.quantity), f"{c.value:,.2f}"]
-            for c in inv.charges]
+    return [
+        [c.tenant.name, c.tenant.account_code, c.product.product_tag, str(c.quantity), f"{c.value:,.2f}"]
+        for c in inv.charges
+    ]
 
 
 def _row(pdf: FPDF, cells: list[str], bold: bool = False) -> None:

@@ -14,6 +14,7 @@ import secrets
 import socket
 import threading
 import time
+from contextlib import suppress
 from datetime import date
 from types import TracebackType
 from typing import Any
@@ -39,8 +40,9 @@ from xlbilling.sandbox.vendor import VendorInvoice, find_invoice
 OPEN_PATHS = ("/docs", "/docs/oauth2-redirect", "/openapi.json")
 ATRIA_PREFIX = "/api/billing"
 XARIOS_PREFIX = "/api/v1.0"
-_ATRIA_QUERY = {name.lower(): name for name in ("billableOnly", "aggregateByCustomer", "customer", "service",
-                                                "userSearch")}
+_ATRIA_QUERY = {
+    name.lower(): name for name in ("billableOnly", "aggregateByCustomer", "customer", "service", "userSearch")
+}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -58,8 +60,11 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _binary(content: bytes, filename: str) -> Response:
-    return Response(content, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def build_app(dataset: Dataset, token: str) -> FastAPI:
@@ -67,7 +72,7 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
     app = FastAPI(
         title="xlbilling sandbox",
         description="Local stand-in for the Atria billing API and the Xarios billing-data API. Every route "
-                    "needs `Authorization: Bearer <token>` (use Authorize).",
+        "needs `Authorization: Bearer <token>` (use Authorize).",
         version="1.0",
         redoc_url=None,
         dependencies=[Depends(HTTPBearer(auto_error=False))],  # documents the scheme; _BearerAuth enforces it
@@ -75,12 +80,12 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
     switch = FaultSwitch()
 
     def atria_period(enddate: str) -> Period:
-        if not _DATE.fullmatch(enddate):
+        day = None
+        if _DATE.fullmatch(enddate):
+            with suppress(ValueError):
+                day = date.fromisoformat(enddate)
+        if day is None:
             raise _Failure(400, {"message": f"'{enddate}' is not a valid date; use yyyy-MM-dd."})
-        try:
-            day = date.fromisoformat(enddate)
-        except ValueError:
-            raise _Failure(400, {"message": f"'{enddate}' is not a valid date; use yyyy-MM-dd."}) from None
         period = dataset.period_for(day)
         if period is None:
             raise _Failure(404, {"message": f"No billing period contains {enddate}."})
@@ -129,12 +134,16 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
         return _json(atria_json.summary(dataset, atria_period(enddate), billableOnly, aggregateByCustomer))
 
     @app.get("/api/billing/{enddate}/detail", tags=["Atria"])
-    def detail(enddate: str, customer: str | None = None, billableOnly: bool = False,
-               service: str | None = None, userSearch: str | None = None) -> Response:
+    def detail(
+        enddate: str,
+        customer: str | None = None,
+        billableOnly: bool = False,
+        service: str | None = None,
+        userSearch: str | None = None,
+    ) -> Response:
         """One row per service active during the period: Added, Removed or Carried."""
         period = atria_period(enddate)
-        return _json(atria_json.detail(dataset, period, atria_customer(customer), billableOnly, service,
-                                       userSearch))
+        return _json(atria_json.detail(dataset, period, atria_customer(customer), billableOnly, service, userSearch))
 
     @app.get("/api/billing/{enddate}/invoice", tags=["Atria"])
     def invoice(enddate: str, customer: str | None = None) -> Response:
@@ -164,13 +173,15 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
     def billingdata_detail(invoice_id: str) -> Response:
         """A ZIP with the invoice JSON and a CSV of its PRICE items."""
         inv = xarios_invoice(invoice_id)
-        return _binary(dataset.cached("zip", inv.period, lambda: detail_zip(dataset, inv)), f"invoice-{inv.invoice_id}.zip")
+        content = dataset.cached("zip", inv.period, lambda: detail_zip(dataset, inv))
+        return _binary(content, f"invoice-{inv.invoice_id}.zip")
 
     @app.get("/api/v1.0/billingdata/{invoice_id}/summary", tags=["Xarios"])
     def billingdata_summary(invoice_id: str) -> Response:
         """The PDF invoice."""
         inv = xarios_invoice(invoice_id)
-        return _binary(dataset.cached("pdf", inv.period, lambda: invoice_pdf(inv)), f"invoice-{inv.invoice_id}.pdf")
+        content = dataset.cached("pdf", inv.period, lambda: invoice_pdf(inv))
+        return _binary(content, f"invoice-{inv.invoice_id}.pdf")
 
     # --- sandbox control ------------------------------------------------------------------------
 
@@ -208,8 +219,13 @@ class _BearerAuth:
         if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-length", b"0"), (b"www-authenticate", b"Bearer")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [(b"content-length", b"0"), (b"www-authenticate", b"Bearer")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": b""})
                 return
         await self.app(scope, receive, send)
@@ -233,8 +249,9 @@ class _CaseInsensitiveAtria:
 class Sandbox:
     """A running sandbox server; use as a context manager or call ``stop()``."""
 
-    def __init__(self, dataset: Dataset, token: str, server: uvicorn.Server, thread: threading.Thread,
-                 host: str, port: int) -> None:
+    def __init__(
+        self, dataset: Dataset, token: str, server: uvicorn.Server, thread: threading.Thread, host: str, port: int
+    ) -> None:
         self.dataset = dataset
         self.token = token
         self.url = f"http://{host}:{port}"
@@ -249,8 +266,9 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     def __repr__(self) -> str:
@@ -259,8 +277,9 @@ class Sandbox:
 
 def make_server(dataset: Dataset, token: str) -> uvicorn.Server:
     """A quiet uvicorn server for the sandbox app (no access log, so no request lines anywhere)."""
-    config = uvicorn.Config(build_app(dataset, token), log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        build_app(dataset, token), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+    )
     return uvicorn.Server(config)
 
 
@@ -273,14 +292,21 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise InputError(f"Cannot listen on {host}:{port}: {error.strerror}.",
-                         "Choose another --port or stop the program using it.") from None
+        raise InputError(
+            f"Cannot listen on {host}:{port}: {error.strerror}.", "Choose another --port or stop the program using it."
+        ) from None
     sock.listen(128)  # connections made before the server runs wait instead of being refused
     return sock
 
 
-def start_sandbox(seed: int = 1, customers: int = 25, today: date | str | None = None, token: str | None = None,
-                  host: str = "127.0.0.1", port: int = 0) -> Sandbox:
+def start_sandbox(
+    seed: int = 1,
+    customers: int = 25,
+    today: date | str | None = None,
+    token: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Sandbox:
     """Start the sandbox in a daemon thread and return once it accepts connections.
 
     ``today`` (a date or ``yyyy-mm-dd``) fixes the open period; the default is the real today. A random
@@ -291,14 +317,14 @@ def start_sandbox(seed: int = 1, customers: int = 25, today: date | str | None =
     token = token or secrets.token_urlsafe(24)
     sock = bind(host, port)
     server = make_server(dataset, token)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="xlbilling-sandbox",
-                              daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="xlbilling-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
-            raise ApiUnreachable("Sandbox", "start", "the sandbox server did not start.",
-                                 "Run it with --debug to see why.")
+            raise ApiUnreachable(
+                "Sandbox", "start", "the sandbox server did not start.", "Run it with --debug to see why."
+            )
         time.sleep(0.01)
     return Sandbox(dataset, token, server, thread, host, sock.getsockname()[1])

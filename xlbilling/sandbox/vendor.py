@@ -106,20 +106,21 @@ def items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:
 
 def _build(dataset: Dataset, period: Period) -> VendorInvoice:
     wanted: dict[tuple[str, str], Charge] = {
-        (code, sku): Charge(dataset.by_code[code], BY_SKU[sku], n) for (code, sku), n in dataset.billed(period).items()}
+        (code, sku): Charge(dataset.by_code[code], BY_SKU[sku], n) for (code, sku), n in dataset.billed(period).items()
+    }
     tenants = {c.account_code: c for c in dataset.customers} | {STRAY_TENANT.account_code: STRAY_TENANT}
     for d in for_period(dataset, period):
         tenant = tenants[d.account_code]
         wanted[(tenant.code, d.product.sku)] = Charge(tenant, d.product, d.vendor_quantity)
-    charges = sorted((c for c in wanted.values() if c.quantity > 0),
-                     key=lambda c: (c.tenant.tenant_code, c.product.part_number))
+    charges = sorted(
+        (c for c in wanted.values() if c.quantity > 0), key=lambda c: (c.tenant.tenant_code, c.product.part_number)
+    )
     net = sum((c.value for c in charges), Decimal("0.00"))
     vat = cents(net * TAX_RATE)
     if period == dataset.closed_periods[-VAT_ERROR_BACK]:
         vat += Decimal("0.01")
     month = period.start
-    return VendorInvoice(invoice_id(period), f"X-{month.year}-{month.month:04d}", period, charges, net, vat,
-                         net + vat)
+    return VendorInvoice(invoice_id(period), f"X-{month.year}-{month.month:04d}", period, charges, net, vat, net + vat)
 
 
 def _items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:
@@ -132,8 +133,17 @@ def _items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:
 
     def add(charge: Charge, user: User | None, quantity: int) -> None:
         ident = uuid.uuid5(uuid.NAMESPACE_URL, f"xlbilling-sandbox:{dataset.seed}:{inv.invoice_id}:{len(result)}")
-        result.append(VendorItem(str(ident), charge.tenant, charge.product, user, quantity,
-                                 charge.product.unit_cost * quantity, charge.quantity))
+        result.append(
+            VendorItem(
+                str(ident),
+                charge.tenant,
+                charge.product,
+                user,
+                quantity,
+                charge.product.unit_cost * quantity,
+                charge.quantity,
+            )
+        )
 
     for charge in inv.charges:
         if not charge.product.is_user_level:

@@ -1,0 +1,141 @@
+"""Benchmark: from the bytes of an Atria detail answer to the typed DataFrame ``Atria.detail`` returns.
+
+The detail of the sandbox (seed 1, 2,000 customers, period 2026-10-31: about 118,000 rows, 56 MB of JSON) is
+fetched once over loopback HTTP. Three paths then run on the same bytes in this process, interleaved,
+best of ``--repeat`` each:
+
+- floor: ``orjson.loads`` alone, the least any JSON-to-DataFrame path must spend;
+- xlbilling: ``orjson.loads`` + ``frames.to_frame`` with the detail field table (what ``Atria.detail``
+  does after the HTTP call);
+- naive: ``pd.DataFrame(json.loads(body))``, renamed, plus one pandas conversion per column to the same
+  dtypes.
+
+The naive frame must equal xlbilling's before any time is printed. Peak memory (``tracemalloc``) is
+measured for each path in a separate, untimed run. Aims: xlbilling within 3x of the floor, and the naive
+path at least 2x slower than xlbilling.
+
+Run: ``.venv/bin/python benchmarks/ingest.py [--customers N] [--repeat R]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import httpx
+import orjson
+import pandas as pd
+
+from xlbilling import fields
+from xlbilling.frames import to_frame
+from xlbilling.sandbox import start_sandbox
+
+PERIOD = "2026-10-31"
+TODAY = date(2026, 11, 21)
+MIN_ROWS = 100_000
+_NAIVE: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "text": lambda column: column.astype("string"),
+    "bool": lambda column: column.astype("boolean"),
+    "datetime": lambda column: pd.to_datetime(column).astype("datetime64[ns]"),
+    "date": lambda column: pd.to_datetime(column).dt.normalize().astype("datetime64[ns]"),
+}
+
+
+def fetch_detail(customers: int) -> bytes:
+    """The raw body of ``GET /api/billing/2026-10-31/detail`` from a sandbox with ``customers`` customers."""
+    with start_sandbox(seed=1, customers=customers, today=TODAY) as sandbox:
+        response = httpx.get(
+            f"{sandbox.url}/api/billing/{PERIOD}/detail",
+            headers={"Authorization": f"Bearer {sandbox.token}"},
+            timeout=300,
+        )
+        response.raise_for_status()
+        return response.content
+
+
+def floor(body: bytes) -> Any:
+    """Parse only: the baseline."""
+    return orjson.loads(body)
+
+
+def xlbilling(body: bytes) -> pd.DataFrame:
+    """Exactly what ``Atria.detail`` does with the body."""
+    return to_frame(orjson.loads(body), fields.ATRIA_DETAIL, "Atria", "detail")
+
+
+def naive(body: bytes) -> pd.DataFrame:
+    """What one would write without xlbilling: pandas builds the frame, then each column is converted."""
+    names = {field.keys[0]: field.column for field in fields.ATRIA_DETAIL}
+    frame = pd.DataFrame(json.loads(body)).rename(columns=names)[list(names.values())]
+    for field in fields.ATRIA_DETAIL:
+        frame[field.column] = _NAIVE[field.kind](frame[field.column])
+    return frame
+
+
+PATHS: dict[str, Callable[[bytes], Any]] = {"floor": floor, "xlbilling": xlbilling, "naive": naive}
+
+
+def best_times(body: bytes, repeat: int) -> dict[str, float]:
+    """The best wall time of each path over ``repeat`` interleaved rounds."""
+    best = dict.fromkeys(PATHS, float("inf"))
+    for _ in range(repeat):
+        for name, path in PATHS.items():
+            gc.collect()
+            started = time.perf_counter()
+            result = path(body)
+            best[name] = min(best[name], time.perf_counter() - started)
+            del result
+    return best
+
+
+def peak_memory(path: Callable[[bytes], Any], body: bytes) -> int:
+    """Bytes allocated at the peak of one run of ``path`` (the body itself not counted)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = path(body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--customers", type=int, default=2000, help="sandbox customers (default 2000)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per path (default 5)")
+    options = parser.parse_args()
+
+    body = fetch_detail(options.customers)
+    ours = xlbilling(body)
+    rows = len(ours)
+    if rows < MIN_ROWS:
+        parser.error(f"the detail has {rows:,} rows, fewer than {MIN_ROWS:,}: raise --customers")
+    pd.testing.assert_frame_equal(ours, naive(body))  # the naive path computes the same frame
+    del ours
+
+    times = best_times(body, options.repeat)
+    memory = {name: peak_memory(path, body) for name, path in PATHS.items()}
+    within = times["xlbilling"] / times["floor"]
+    slower = times["naive"] / times["xlbilling"]
+    print(
+        f"ingest detail {rows:,} rows ({len(body) / 1e6:.1f} MB): floor orjson {times['floor']:.3f} s | "
+        f"xlbilling {times['xlbilling']:.3f} s = {within:.1f}x floor | "
+        f"naive {times['naive']:.3f} s = {slower:.1f}x slower than xlbilling"
+    )
+    print("peak memory: " + " | ".join(f"{name} {memory[name] / 1e6:,.0f} MB" for name in PATHS))
+    print(
+        f"aims: within 3x of the floor {'met' if within <= 3 else 'NOT met'} ({within:.1f}x); "
+        f"naive at least 2x slower {'met' if slower >= 2 else 'NOT met'} ({slower:.1f}x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Helpers shared by the Excel tests and the UDF benchmark: clients that count their HTTP requests."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from xlbilling.atria import Atria
+from xlbilling.excel.cache import ResultCache
+from xlbilling.excel.session import Session
+from xlbilling.http import ApiClient
+from xlbilling.xarios import Xarios
+
+
+class CountingTransport(httpx.BaseTransport):
+    """Sends every request for real over loopback and counts them."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.count += 1
+        return self._inner.handle_request(request)
+
+
+def counting_session(
+    url: str, token: str, cache: ResultCache | None = None, **options: Any
+) -> tuple[Session, CountingTransport]:
+    """A formula session whose Atria and Xarios clients share one counting transport."""
+    transport = CountingTransport()
+    atria = Atria(ApiClient("Atria", url, token, transport=transport, retries=0, **options))
+    xarios = Xarios(ApiClient("Xarios", url, token, transport=transport, retries=0, **options))
+    return Session(atria, xarios, cache=cache or ResultCache()), transport

@@ -1,0 +1,146 @@
+"""The book adapter: DataFrames written as real Excel tables into a workbook file or a live book."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlwings.main
+
+from tests import xlwings_double as double
+from xlbilling.errors import DataError, InputError
+from xlbilling.excel.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook, XlwingsBook
+
+
+def frame(rows: int = 2) -> pd.DataFrame:
+    names = ["=HYPERLINK(\"http://evil\",\"x\")", "Acme Ltd", "+44 113", "Beta"][:rows]
+    return pd.DataFrame(
+        {
+            "customer_name": pd.Series(names, dtype="string"),
+            "period_end": pd.to_datetime(["2026-10-31"] * rows),
+            "actioned_date": pd.to_datetime(["2026-10-14 09:31"] * rows),
+            "invoice_value": [Decimal("1234.56"), Decimal("0.10"), Decimal("7"), Decimal("-2.5")][:rows],
+            "quantity": pd.array([12, None, 3, 4][:rows], dtype="Int64"),
+        }
+    )
+
+
+def test_new_workbook_gets_a_real_table_with_typed_cells(tmp_path: Path) -> None:
+    book = OpenpyxlBook.new()
+    assert book.write_table("Summary", "Summary", frame(), anchor="A3") == "A3:E5"
+    path = book.save(tmp_path / "out.xlsx")
+
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary"]
+    ws = wb["Summary"]
+    assert ws.tables["Summary"].ref == "A3:E5"
+    assert [c.value for c in ws[3]] == ["customer_name", "period_end", "actioned_date", "invoice_value", "quantity"]
+    formula_text = ws["A4"]
+    assert formula_text.value == '=HYPERLINK("http://evil","x")' and formula_text.data_type == "s"
+    assert ws["B4"].value == datetime(2026, 10, 31) and ws["B4"].number_format == DATE_FORMAT
+    assert ws["C4"].value == datetime(2026, 10, 14, 9, 31) and ws["C4"].number_format == DATETIME_FORMAT
+    assert ws["D4"].value == pytest.approx(1234.56) and ws["D4"].number_format == MONEY_FORMAT
+    assert ws["E5"].value is None and ws["E4"].value == 12
+    assert not list(tmp_path.glob(".*")), "no temporary file is left behind"
+
+
+def test_rewriting_a_table_resizes_it_and_leaves_neighbours_alone(tmp_path: Path) -> None:
+    book = OpenpyxlBook.new()
+    book.write_table("Data", "Data", frame(4), anchor="B2")
+    book.write("Data", "H1", "my note")
+    book.write("Data", "A20", 42)
+    path = book.save(tmp_path / "data.xlsx")
+
+    reopened = OpenpyxlBook.open(path)
+    assert reopened.write_table("Data", "Data", frame(1), anchor="Z99") == "B2:F3"
+    reopened.save()
+    ws = openpyxl.load_workbook(path)["Data"]
+    assert ws.tables["Data"].ref == "B2:F3"
+    assert ws["B4"].value is None and ws["B6"].value is None, "rows the table no longer covers are emptied"
+    assert ws["H1"].value == "my note" and ws["A20"].value == 42
+
+
+def test_an_empty_frame_still_makes_a_valid_table(tmp_path: Path) -> None:
+    book = OpenpyxlBook.new()
+    book.write_table("Empty", "Empty", frame(0))
+    ws = openpyxl.load_workbook(book.save(tmp_path / "e.xlsx"))["Empty"]
+    assert ws.tables["Empty"].ref == "A1:E2"
+    assert ws["A1"].value == "customer_name" and ws["A2"].value is None
+
+
+def test_a_table_that_would_overwrite_a_users_cell_is_refused() -> None:
+    book = OpenpyxlBook.new()
+    book.write_table("Data", "Data", frame(1))
+    book.write("Data", "A4", "keep me")
+    with pytest.raises(DataError, match=r"would overwrite A4 on 'Data'"):
+        book.write_table("Data", "Data", frame(4))
+    assert book.read("Data", "A4") == "keep me"
+
+
+@pytest.mark.parametrize("name", ["A1", "R1C1", "my table", "1st", ""])
+def test_names_excel_refuses_for_a_table_are_rejected(name: str) -> None:
+    with pytest.raises(InputError, match="cannot be an Excel table name"):
+        OpenpyxlBook.new().write_table("S", name, frame(1))
+
+
+def test_opening_something_that_is_not_a_workbook_says_so(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.xlsx"
+    bogus.write_text("hello")
+    with pytest.raises(DataError, match=r"notes.xlsx cannot be read as an Excel workbook"):
+        OpenpyxlBook.open(bogus)
+    with pytest.raises(InputError, match="There is no workbook"):
+        OpenpyxlBook.open(tmp_path / "missing.xlsx")
+
+
+# --- the live-Excel implementation, against a double of xlwings' API ------------------------------------
+
+
+def test_xlwings_book_writes_and_resizes_a_table() -> None:
+    live = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    book = XlwingsBook(live)  # type: ignore[arg-type]
+    assert book.write_table("Summary", "Summary", frame(4), anchor="A3") == "A3:E7"
+    sheet = live.sheets["Summary"]
+    assert sheet.cells[(4, 1)] == "'=HYPERLINK(\"http://evil\",\"x\")", "Excel's text apostrophe, never a formula"
+    assert sheet.cells[(4, 4)] == pytest.approx(1234.56)
+    assert sheet.formats[(4, 2)] == DATE_FORMAT and sheet.formats[(7, 4)] == MONEY_FORMAT
+
+    assert book.write_table("Summary", "Summary", frame(1)) == "A3:E4"
+    assert (5, 1) not in sheet.cells, "rows the table no longer covers are cleared"
+    assert book.file_path() == Path("/Users/ann/billing/billing.xlsx")
+
+
+def test_the_xlwings_double_offers_only_what_xlwings_has() -> None:
+    pairs = {
+        double.App: xlwings.main.App, double.Book: xlwings.main.Book, double.Sheets: xlwings.main.Sheets,
+        double.Sheet: xlwings.main.Sheet, double.Range: xlwings.main.Range, double.Tables: xlwings.main.Tables,
+        double.Table: xlwings.main.Table,
+    }  # fmt: skip
+    for fake, real in pairs.items():
+        public = {name for name, _ in inspect.getmembers(fake) if not name.startswith("_")}
+        public |= {name for name in vars(fake("x", []) if fake is double.Book else _instance(fake))
+                   if not name.startswith("_")}  # fmt: skip
+        own = {"alerts", "cells", "formats", "saved_to", "row", "column", "rows", "columns", "sheet"}
+        missing = sorted(name for name in public - own if not hasattr(real, name))
+        assert not missing, f"{fake.__name__} has {missing}, which xlwings.{real.__name__} lacks"
+
+
+def _instance(fake: type) -> object:
+    sheet = double.Sheet("S")
+    samples = {
+        double.App: double.App, double.Sheets: lambda: double.Sheets([]), double.Sheet: lambda: sheet,
+        double.Range: lambda: double.Range(sheet, 1, 1), double.Tables: double.Tables,
+        double.Table: lambda: double.Table("T", double.Range(sheet, 1, 1)),
+    }  # fmt: skip
+    return samples[fake]()
+
+
+def test_xlwings_book_uses_only_xlwings_typed_api() -> None:
+    from mypy import api
+
+    out, err, status = api.run(["--no-error-summary", "xlbilling/excel/book.py"])
+    assert status == 0, out + err

@@ -1,0 +1,92 @@
+"""The price list: CSV or .xlsx in, Decimal prices out, and clear errors naming file, row and column."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlbilling.errors import DataError
+from xlbilling.prices import Price, load_prices
+
+SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+
+
+def write(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_prices_are_exact_decimals_keyed_by_sku(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "\ufeffSKU, Unit_Price ,Currency,description,tax_rate\nM365-BP,22.10,gbp,Business Premium,0.20\n"
+        "EXO-P1, 4 ,GBP,,20%\n\n",
+    )
+    prices = load_prices(path)
+    assert prices == {
+        "M365-BP": Price("M365-BP", Decimal("22.10"), "GBP", "Business Premium", Decimal("0.20")),
+        "EXO-P1": Price("EXO-P1", Decimal("4"), "GBP", None, Decimal("0.2")),
+    }
+
+
+def test_optional_columns_may_be_left_out(tmp_path: Path) -> None:
+    prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,0.1,EUR\n"))
+    assert prices["A"].unit_price == Decimal("0.1")
+    assert prices["A"].tax_rate is None and prices["A"].description is None
+
+
+def test_xlsx_price_list_reads_numbers_exactly(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["sku", "unit_price", "currency", "description", "tax_rate"])
+    sheet.append(["M365-BB", 6.1, "GBP", "Business Basic", 0.2])
+    sheet.append([None, None, None, None, None])
+    sheet.append(["EXO-P1", 4, "GBP", None, None])
+    path = tmp_path / "prices.xlsx"
+    book.save(path)
+    prices = load_prices(path)
+    assert prices["M365-BB"].unit_price == Decimal("6.1")
+    assert prices["M365-BB"].tax_rate == Decimal("0.2")
+    assert prices["EXO-P1"].unit_price == Decimal("4")
+
+
+def test_sandbox_sample_prices_every_sku_in_gbp() -> None:
+    prices = load_prices(SANDBOX_PRICES)
+    assert prices, "the sample price list is empty"
+    assert {price.currency for price in prices.values()} == {"GBP"}
+    assert all(price.tax_rate == Decimal("0.20") for price in prices.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sku,unit_price\nA,1\n", "row 1: no column currency"),
+        ("sku,unit_price,currency\nA,abc,GBP\n", "row 2, column unit_price: 'abc' is not a price"),
+        ("sku,unit_price,currency\nA,1,GBP\nB,-2,GBP\n", "row 3, column unit_price"),
+        ("sku,unit_price,currency\n,1,GBP\n", "row 2, column sku: empty"),
+        ("sku,unit_price,currency\nA,1,pounds\n", "row 2, column currency: 'pounds' is not a currency code"),
+        ("sku,unit_price,currency,tax_rate\nA,1,GBP,20\n", "row 2, column tax_rate: '20' is not a tax rate"),
+        ("sku,unit_price,currency\nA,1,GBP\nA,2,GBP\n", "row 3, column sku: A is listed twice"),
+        ("", "is empty"),
+    ],
+)
+def test_bad_price_lists_name_file_row_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(DataError) as caught:
+        load_prices(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_missing_and_unreadable_files_say_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        load_prices(tmp_path / "nope.csv")
+    fake = tmp_path / "prices.xlsx"
+    fake.write_text("not a workbook")
+    with pytest.raises(DataError, match=r"cannot be read as an \.xlsx workbook"):
+        load_prices(fake)

@@ -1,0 +1,165 @@
+"""``xlbilling report`` and ``build_invoices`` against the sandbox over real loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from tests.test_report_build import cell_of, recalculate
+from xlbilling.atria import Atria
+from xlbilling.cli import main
+from xlbilling.errors import TemplateError
+from xlbilling.money import to_decimal
+from xlbilling.reports import Manifest, build_invoices
+
+PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+
+
+@pytest.fixture(scope="module")
+def invoices(sandbox: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
+    """Every invoice of the latest closed period, built once for the module."""
+    from tests.conftest import LATEST_CLOSED  # the fixture `period` is function-scoped
+    from xlbilling.http import ApiClient
+
+    client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)  # type: ignore[attr-defined]
+    atria = Atria(client)
+    out = tmp_path_factory.mktemp("invoices")
+    return build_invoices(atria, LATEST_CLOSED, out_dir=out, prices=PRICES, workers=2), atria
+
+
+def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: date) -> None:
+    manifest, atria = invoices
+    lines = atria.invoice_lines(period)
+    payer = lines["bill_to_code"].fillna(lines["customer_code"])
+    assert sorted(e.bill_to_code for e in manifest.entries) == sorted(set(payer))
+    assert all(e.status == "ok" for e in manifest.entries)
+    for entry in manifest.entries:
+        book = openpyxl.load_workbook(manifest.out_dir / str(entry.file))
+        sheet = book["Invoice"]
+        assert cell_of(book, "InvoiceNumber").value == entry.invoice_number
+        shown = Counter()
+        for row in sheet.iter_rows(min_row=18):
+            net = row[6].value
+            if isinstance(net, str) and net.startswith("=ROUND(D"):
+                shown[(row[2].value or entry.bill_to_name, row[0].value, to_decimal(row[3].value))] += 1
+        own = lines[payer == entry.bill_to_code]
+        expected = Counter(
+            (name, sku, to_decimal(qty))
+            for name, sku, qty in zip(own["customer_name"], own["sku"], own["quantity"], strict=True)
+            if qty
+        )
+        assert shown == expected, entry.file
+        assert entry.line_count == sum(expected.values())
+
+
+def test_workbooks_read_back_with_calamine(invoices: tuple[Manifest, Atria]) -> None:
+    manifest, _ = invoices
+    for entry in manifest.entries:
+        book = CalamineWorkbook.from_path(str(manifest.out_dir / str(entry.file)))
+        assert book.sheet_names == ["Invoice", "Users", "Changes"]
+        rows = book.get_sheet_by_name("Invoice").to_python()
+        assert rows[5][0] == "Tax invoice"
+        assert rows[7][5] == entry.invoice_number
+        assert rows[8][0] == entry.bill_to_name
+        assert rows[12][5] == entry.currency == "GBP"
+
+
+def test_libreoffice_totals_equal_the_manifest_for_every_invoice(
+    invoices: tuple[Manifest, Atria], tmp_path: Path
+) -> None:
+    manifest, _ = invoices
+    files = [manifest.out_dir / str(e.file) for e in manifest.entries]
+    recalculated = recalculate(files, tmp_path)
+    assert len(recalculated) == len(manifest.entries) > 10
+    for entry in manifest.entries:
+        value = cell_of(openpyxl.load_workbook(recalculated[str(entry.file)], data_only=True), "InvoiceTotal").value
+        assert isinstance(value, int | float), entry.file
+        assert Decimal(str(round(value, 2))) == entry.total, entry.file
+
+
+def test_hostile_sandbox_names_stay_text(invoices: tuple[Manifest, Atria]) -> None:
+    manifest, _ = invoices
+    hostile = [e for e in manifest.entries if e.bill_to_name.startswith(("=", "+", "-", "@"))]
+    assert hostile, "the sandbox serves a customer whose name looks like a formula"
+    for entry in hostile:
+        assert not str(entry.file).startswith(("=", "+", "-", "@"))
+        cell = openpyxl.load_workbook(manifest.out_dir / str(entry.file))["Invoice"]["A9"]
+        assert cell.value == entry.bill_to_name and cell.data_type == "s"
+
+
+def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, period: date, tmp_path: Path) -> None:
+    template = tmp_path / "bad.xlsx"
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active["A1"] = "{{ invoice.numbr }}"
+    book.save(template)
+    out = tmp_path / "out"
+    with pytest.raises(TemplateError, match=r"Sheet!A1 has an unknown placeholder \{\{ invoice.numbr \}\}"):
+        build_invoices(atria, period, out_dir=out, prices=PRICES, template=template)
+    assert not out.exists()
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, ["report", *args])
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
+    result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path), "--customer", "CUST0001")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001"]
+    assert f"Wrote 1 invoices to {tmp_path}" in result.output  # type: ignore[attr-defined]
+    index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
+    assert index["A2"].value == "CUST0001" and index["I2"].value == float(data["invoices"][0]["total"])
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_without_prices_says_how_to_give_them(tmp_path: Path) -> None:
+    result = run("--period", "2026-10-31", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert "Invoices need a price list" in result.output and "--prices PATH" in result.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_missing_price_fails_those_invoices_and_exits_1(tmp_path: Path) -> None:
+    prices = tmp_path / "prices.csv"
+    prices.write_text("".join(line for line in PRICES.read_text().splitlines(True) if not line.startswith("DNS-FLT,")))
+    result = run("--period", "2026-10-31", "--prices", str(prices), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    failed = [e for e in data["invoices"] if e["status"] == "failed"]
+    written = [e for e in data["invoices"] if e["status"] == "ok"]
+    assert failed and written
+    assert all("No price for SKU DNS-FLT" in e["error"] for e in failed)
+    assert all((tmp_path / "out" / e["file"]).is_file() for e in written)
+    assert f"{len(failed)} invoices failed" in result.output  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_pdf_writes_a_pdf_per_invoice(tmp_path: Path) -> None:
+    result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path), "--customer", "CUST0001",
+                 "--pdf", "--proration", "daily")  # fmt: skip
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    (entry,) = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    assert (tmp_path / entry["pdf"]).read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob(".xlbilling-pdf-*"))
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("xlbilling.reports.pdf._KNOWN_PLACES", ())
+    result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "out"), "--pdf")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output  # type: ignore[attr-defined]
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,95 @@
+"""``xlbilling report``: one invoice workbook per Bill To customer, from a template and a price list."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from xlbilling import connect
+from xlbilling.cli import main
+from xlbilling.cli._common import period_option, resolve_period, stderr
+from xlbilling.errors import InputError
+from xlbilling.reports import Manifest, build_invoices
+from xlbilling.reports.build import Progress as ProgressCallback
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+PRICES_HINT = (
+    "Pass --prices PATH: a CSV or .xlsx price list with the header sku,unit_price,currency[,description,tax_rate]. "
+    "The sandbox's sample list is xlbilling/sandbox/data/prices.csv."
+)
+
+
+@main.command("report")
+@period_option
+@click.option(
+    "--customer",
+    "customers",
+    metavar="CODE",
+    multiple=True,
+    help="Only this Bill To customer (customer or account code); repeat for more. Default: all.",
+)
+@click.option("--template", type=_FILE, help="Invoice template (.xlsx). Default: the shipped templates/invoice.xlsx.")
+@click.option("--prices", type=_FILE, help="Price list (CSV or .xlsx: sku,unit_price,currency,description,tax_rate).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the invoices. Default: invoices/<period end>.",
+)
+@click.option(
+    "--proration",
+    type=click.Choice(["none", "daily"]),
+    default="none",
+    show_default=True,
+    help="none: bill quantities at period end; daily: bill the sum of DurationPercent.",
+)
+@click.option("--pdf", is_flag=True, help="Also print each invoice to PDF (needs LibreOffice).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
+def report_command(
+    period: str | None, customers: tuple[str, ...], template: Path | None, prices: Path | None,
+    out_dir: Path | None, proration: str, pdf: bool, workers: int,
+) -> None:  # fmt: skip
+    """Write one invoice workbook per Bill To customer for a billing period, with manifest.json and
+    index.xlsx. Invoices that cannot be made (a SKU without a price) are listed and the command exits 1;
+    the others are still written."""
+    if prices is None:
+        raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
+    atria = connect.atria()
+    end = resolve_period(atria, period)
+    folder = out_dir or Path("invoices") / end.isoformat()
+    with _progress_bar() as progress:
+        manifest = build_invoices(
+            atria, end, out_dir=folder, prices=prices, customers=customers or None, template=template,
+            proration=proration, pdf=pdf, workers=workers, progress=progress,
+        )  # fmt: skip
+    _summary(manifest)
+    if manifest.failed:
+        sys.exit(1)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressCallback | None]:
+    """A progress bar on a terminal; nothing when stderr is redirected."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("Invoices"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("invoices", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _summary(manifest: Manifest) -> None:
+    for entry in manifest.failed:
+        click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
+    written = len(manifest.entries) - len(manifest.failed)
+    pdfs = sum(1 for entry in manifest.entries if entry.pdf)
+    extra = f" and {pdfs} PDFs" if pdfs else ""
+    click.echo(f"Wrote {written} invoices{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
+    if manifest.failed:
+        click.echo(f"{len(manifest.failed)} invoices failed; fix them and run the same command again.", err=True)

@@ -1,0 +1,210 @@
+"""The Billing ribbon's buttons. VBA only calls, for example,
+``RunPython "import xlbilling.excel.macros as m; m.refresh_summary()"``; every decision is made here.
+
+Each button works on the workbook it was pressed in: parameters come from its Control sheet, results go
+to its tables (see ``xlbilling.excel.refresh``), success shows in Excel's status bar and any error in a
+message box, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xlbilling.errors import InputError, XlbillingError
+from xlbilling.excel import session as sessions
+from xlbilling.excel.book import WorkbookLike, XlwingsBook
+from xlbilling.excel.refresh import ALL, read_params, refresh, summary_line
+from xlbilling.excel.session import Session
+
+if TYPE_CHECKING:
+    import xlwings as xw
+
+logger = logging.getLogger("xlbilling.excel")
+
+TITLE = "xlbilling"
+CONF_SHEET = "_xlbilling.conf"
+OUTPUT_FOLDER = "invoices"
+Action = Callable[[WorkbookLike], str]
+
+
+# --- what every button does around its action ---------------------------------------------------------
+
+
+def press(action: Action, book: xw.Book | None = None, *, dialog: bool = False) -> str | None:
+    """Run ``action`` on ``book`` (default: the workbook the button was pressed in).
+
+    Its message goes to the status bar (to a message box with ``dialog``) and is returned; an error goes
+    to a message box and ``None`` is returned.
+    """
+    if book is None:
+        import xlwings as xw
+
+        book = xw.Book.caller()
+    try:
+        message = action(XlwingsBook(book))
+    except XlbillingError as error:
+        book.app.alert(str(error), title=TITLE, mode="critical")
+        return None
+    except Exception as error:  # a bug must still reach the user as a message box, not a traceback
+        logger.exception("ribbon action failed")
+        book.app.alert(
+            f"Something unexpected went wrong ({type(error).__name__}: {error}). "
+            "Please report it with the xlwings log.",
+            title=TITLE,
+            mode="critical",
+        )
+        return None
+    if dialog:
+        book.app.alert(message, title=TITLE, mode="info")
+    else:
+        book.app.status_bar = message
+    return message
+
+
+def session_for(book: WorkbookLike) -> Session:
+    """The session for ``book``: the shared one, or one using the URLs its ``_xlbilling.conf`` sheet sets."""
+    rows = [row for row in book.read_block(CONF_SHEET, "A1:B50") if row[0] not in (None, "")]
+    if not rows:
+        return sessions.current()
+    from xlbilling.settings import load_settings, settings_from_mapping
+
+    settings = settings_from_mapping({str(key): value for key, value in rows}, load_settings())
+    return Session(settings=settings, cache=sessions.current().cache)
+
+
+# --- actions: plain functions of a workbook, so they can be tested without Excel --------------------------
+
+
+def refresh_action(keys: Sequence[str]) -> Action:
+    """The action that refreshes the tables ``keys``."""
+    return lambda book: summary_line(refresh(book, keys, session_for(book)))
+
+
+def output_folder(book: WorkbookLike) -> Path:
+    """Where invoices for ``book`` go: an ``invoices`` folder next to the workbook."""
+    path = book.file_path()
+    if path is None:
+        raise InputError("This workbook has not been saved yet.", "Save it first: invoices go next to it.")
+    return path.parent / OUTPUT_FOLDER
+
+
+def build_invoices_action(book: WorkbookLike) -> str:
+    """Build the invoice workbooks for the Control sheet's period into the output folder."""
+    builder = getattr(importlib.import_module("xlbilling.reports"), "build_invoices", None)
+    if builder is None:
+        raise InputError(
+            "Building invoices is not available yet in this version of xlbilling.",
+            "Update xlbilling, or run the invoice builder from the command line when it is.",
+        )
+    params = read_params(book)
+    session = session_for(book)
+    period = params.period or session.atria().latest_closed_period()
+    folder = output_folder(book) / period.isoformat()
+    result = builder(session.atria(), period, folder, prices=params.prices)
+    return f"Invoices for the period ending {period.isoformat()} written to {folder} ({_count(result)})."
+
+
+def _count(result: Any) -> str:
+    written = getattr(result, "written", result)
+    return f"{len(written)} files" if isinstance(written, list | tuple) else "done"
+
+
+def open_output_folder_action(book: WorkbookLike) -> str:
+    """Open the invoices folder next to the workbook in Explorer/Finder (creating it if needed)."""
+    folder = output_folder(book)
+    folder.mkdir(parents=True, exist_ok=True)
+    if sys.platform.startswith("win"):
+        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606  (Windows only)
+    else:
+        subprocess.run(["open" if sys.platform == "darwin" else "xdg-open", str(folder)], check=False)
+    return f"Opened {folder}."
+
+
+def clear_cache_action(book: WorkbookLike) -> str:
+    """Forget every cached formula result."""
+    count = sessions.current().clear()
+    return f"Cleared {count} cached results; press Ctrl+Alt+F9 to recalculate the formulas."
+
+
+def settings_action(book: WorkbookLike) -> str:
+    """Say where xlbilling gets its data from (URLs and where each setting comes from; tokens masked)."""
+    from xlbilling.settings import load_settings
+
+    settings = load_settings()
+    lines = []
+    for name in ("atria_url", "atria_token", "xarios_url", "xarios_token", "timeout"):
+        value = getattr(settings, name)
+        shown = ("set" if value else "not set") if name.endswith("token") else (value or "not set")
+        lines.append(f"{name}: {shown} ({settings.sources.get(name, 'default')})")
+    lines.append("Change them with `xlbilling config` in a terminal.")
+    return "\n".join(lines)
+
+
+# --- the buttons, as the ribbon calls them ----------------------------------------------------------------
+
+
+def refresh_periods() -> None:
+    """Refresh the Periods table."""
+    press(refresh_action(["periods"]))
+
+
+def refresh_summary() -> None:
+    """Refresh the Summary table and the Dashboard's largest changes."""
+    press(refresh_action(["summary", "changes"]))
+
+
+def refresh_detail() -> None:
+    """Refresh the Detail table."""
+    press(refresh_action(["detail"]))
+
+
+def refresh_invoice_lines() -> None:
+    """Refresh the Invoice lines table."""
+    press(refresh_action(["invoice_lines"]))
+
+
+def refresh_analysis() -> None:
+    """Refresh the Analysis table."""
+    press(refresh_action(["analysis"]))
+
+
+def refresh_xarios_invoices() -> None:
+    """Refresh the Xarios invoices table."""
+    press(refresh_action(["xarios_invoices"]))
+
+
+def refresh_all() -> None:
+    """Refresh every table."""
+    press(refresh_action(ALL))
+
+
+def reconcile() -> None:
+    """Refresh the Reconciliation table (needs the product mapping file on the Control sheet)."""
+    press(refresh_action(["reconciliation"]))
+
+
+def build_invoices() -> None:
+    """Build the invoices for the Control sheet's period."""
+    press(build_invoices_action)
+
+
+def open_output_folder() -> None:
+    """Open the folder the invoices go to."""
+    press(open_output_folder_action)
+
+
+def clear_cache() -> None:
+    """Clear the formulas' cache."""
+    press(clear_cache_action)
+
+
+def show_settings() -> None:
+    """Show where the data comes from."""
+    press(settings_action, dialog=True)
