@@ -18,7 +18,7 @@ from xlbilling.excel.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, Ope
 
 
 def frame(rows: int = 2) -> pd.DataFrame:
-    names = ["=HYPERLINK(\"http://evil\",\"x\")", "Acme Ltd", "+44 113", "Beta"][:rows]
+    names = ['=HYPERLINK("http://evil","x")', "Acme Ltd", "+44 113", "Beta"][:rows]
     return pd.DataFrame(
         {
             "customer_name": pd.Series(names, dtype="string"),
@@ -105,7 +105,7 @@ def test_xlwings_book_writes_and_resizes_a_table() -> None:
     book = XlwingsBook(live)  # type: ignore[arg-type]
     assert book.write_table("Summary", "Summary", frame(4), anchor="A3") == "A3:E7"
     sheet = live.sheets["Summary"]
-    assert sheet.cells[(4, 1)] == "'=HYPERLINK(\"http://evil\",\"x\")", "Excel's text apostrophe, never a formula"
+    assert sheet.cells[(4, 1)] == '\'=HYPERLINK("http://evil","x")', "Excel's text apostrophe, never a formula"
     assert sheet.cells[(4, 4)] == pytest.approx(1234.56)
     assert sheet.formats[(4, 2)] == DATE_FORMAT and sheet.formats[(7, 4)] == MONEY_FORMAT
 

@@ -7,8 +7,12 @@ from decimal import Decimal as D
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from xlbilling.errors import DataError
 from xlbilling.mapping import Mapping
+from xlbilling.money import cents
 from xlbilling.prices import Price
 from xlbilling.reconcile import NothingCompared, compare, invoices_for_period
 
@@ -307,3 +311,52 @@ def test_the_invoice_whose_period_contains_the_atria_period_end_is_chosen() -> N
     assert invoices_for_period(invoices, date(2026, 10, 25)) == ["INV-202610"]  # a 26th-to-25th Atria period
     assert invoices_for_period(invoices, date(2026, 9, 30)) == ["INV-202609"]
     assert invoices_for_period(invoices, date(2026, 11, 30)) == []
+
+
+def test_frames_without_the_needed_columns_or_numbers_are_data_errors() -> None:
+    with pytest.raises(DataError, match="The billed lines have no column quantity"):
+        compare(billed().drop(columns="quantity"), charged(), MAP)
+    bad = charged(("ACME001", "Acme", "XDM00003", "1", "18.10")).assign(quantity=["lots"])
+    with pytest.raises(DataError, match="charged quantity column holds a value that is not a number"):
+        compare(billed(("ACME001", "Acme", "M365-BP", 1)), bad, MAP)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(["ACME001", "BETA001", "GAMMA01"]), st.sampled_from(["M365-BP", "EXO-P1"])),
+        st.tuples(st.integers(0, 6), st.lists(st.integers(-3, 8), max_size=4)),
+        min_size=1,
+    )
+)
+def test_any_split_of_items_gives_the_totals_per_customer_and_sku(
+    cases: dict[tuple[str, str], tuple[int, list[int]]],
+) -> None:
+    part = {"M365-BP": "XDM00003", "EXO-P1": "XDM00004"}
+    cost = {"M365-BP": D("18.10"), "EXO-P1": D("3.30")}
+    lines = billed(*((code, code.title(), sku, qty) for (code, sku), (qty, _) in cases.items() if qty))
+    items = charged(*(
+        (code, code.title(), part[sku], str(piece), str(cost[sku] * piece))
+        for (code, sku), (_, pieces) in cases.items() for piece in pieces
+    ))  # fmt: skip
+    customers = pd.DataFrame({"customer_code": ["C-ACME", "C-BETA", "C-GAMM"],
+                              "customer_name": ["Acme001", "Beta001", "Gamma01"],
+                              "account_code": ["ACME001", "BETA001", "GAMMA01"]})  # fmt: skip
+    try:
+        result = compare(lines, items, MAP, PRICES, customers=customers)
+    except NothingCompared:
+        assert not any(pieces for _, pieces in cases.values())
+        return
+    for (code, sku), (qty, pieces) in cases.items():
+        vendor = sum(pieces)
+        if not qty and not pieces:
+            continue
+        found = row(result, code, sku)
+        assert (found["vendor_quantity"], found["billed_quantity"]) == (vendor, qty)
+        assert found["money_at_stake"] == cents((vendor - qty) * PRICES[sku].unit_price)
+        if vendor == qty:
+            assert found["category"] == "matched"
+        elif 0 in (vendor, qty):
+            assert found["category"] == ("charged_not_billed" if qty == 0 else "billed_not_charged")
+        else:
+            assert found["category"] == ("under_billed" if vendor > qty else "over_billed")

@@ -85,5 +85,5 @@ def test_conflicts_between_files_and_missing_files_are_errors(tmp_path: Path) ->
     with pytest.raises(DataError, match="does not exist"):
         load_mapping(tmp_path / "missing.csv")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="cannot be read as an .xlsx workbook"):
+    with pytest.raises(DataError, match=r"cannot be read as an \.xlsx workbook"):
         load_mapping(tmp_path / "broken.xlsx")

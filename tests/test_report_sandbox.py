@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from python_calamine import CalamineWorkbook
 
 from tests.test_report_build import cell_of, recalculate
@@ -19,17 +19,18 @@ from xlbilling.cli import main
 from xlbilling.errors import TemplateError
 from xlbilling.money import to_decimal
 from xlbilling.reports import Manifest, build_invoices
+from xlbilling.sandbox import Sandbox
 
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
 
 
 @pytest.fixture(scope="module")
-def invoices(sandbox: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
+def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
     """Every invoice of the latest closed period, built once for the module."""
     from tests.conftest import LATEST_CLOSED  # the fixture `period` is function-scoped
     from xlbilling.http import ApiClient
 
-    client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)  # type: ignore[attr-defined]
+    client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
     atria = Atria(client)
     out = tmp_path_factory.mktemp("invoices")
     return build_invoices(atria, LATEST_CLOSED, out_dir=out, prices=PRICES, workers=2), atria
@@ -45,7 +46,7 @@ def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria],
         book = openpyxl.load_workbook(manifest.out_dir / str(entry.file))
         sheet = book["Invoice"]
         assert cell_of(book, "InvoiceNumber").value == entry.invoice_number
-        shown = Counter()
+        shown: Counter[tuple[str, str, Decimal]] = Counter()
         for row in sheet.iter_rows(min_row=18):
             net = row[6].value
             if isinstance(net, str) and net.startswith("=ROUND(D"):
@@ -107,17 +108,17 @@ def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, p
     assert not out.exists()
 
 
-def run(*args: str) -> object:
+def run(*args: str) -> Result:
     return CliRunner().invoke(main, ["report", *args])
 
 
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path), "--customer", "CUST0001")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001"]
-    assert f"Wrote 1 invoices to {tmp_path}" in result.output  # type: ignore[attr-defined]
+    assert f"Wrote 1 invoices to {tmp_path}" in result.output
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
     assert index["A2"].value == "CUST0001" and index["I2"].value == float(data["invoices"][0]["total"])
 
@@ -125,8 +126,8 @@ def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_without_prices_says_how_to_give_them(tmp_path: Path) -> None:
     result = run("--period", "2026-10-31", "--out", str(tmp_path / "out"))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "Invoices need a price list" in result.output and "--prices PATH" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "Invoices need a price list" in result.output and "--prices PATH" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -135,21 +136,21 @@ def test_cli_missing_price_fails_those_invoices_and_exits_1(tmp_path: Path) -> N
     prices = tmp_path / "prices.csv"
     prices.write_text("".join(line for line in PRICES.read_text().splitlines(True) if not line.startswith("DNS-FLT,")))
     result = run("--period", "2026-10-31", "--prices", str(prices), "--out", str(tmp_path / "out"))
-    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.exit_code == 1
     data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     failed = [e for e in data["invoices"] if e["status"] == "failed"]
     written = [e for e in data["invoices"] if e["status"] == "ok"]
     assert failed and written
     assert all("No price for SKU DNS-FLT" in e["error"] for e in failed)
     assert all((tmp_path / "out" / e["file"]).is_file() for e in written)
-    assert f"{len(failed)} invoices failed" in result.output  # type: ignore[attr-defined]
+    assert f"{len(failed)} invoices failed" in result.output
 
 
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_pdf_writes_a_pdf_per_invoice(tmp_path: Path) -> None:
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path), "--customer", "CUST0001",
                  "--pdf", "--proration", "daily")  # fmt: skip
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
     (entry,) = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["invoices"]
     assert (tmp_path / entry["pdf"]).read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".xlbilling-pdf-*"))
@@ -160,6 +161,6 @@ def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monk
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr("xlbilling.reports.pdf._KNOWN_PLACES", ())
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "out"), "--pdf")
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 1
+    assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output
     assert not (tmp_path / "out").exists()

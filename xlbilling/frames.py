@@ -85,7 +85,7 @@ def to_frame(rows: list[dict[str, Any]], fields: Sequence[Field], api: str, call
             columns[field.column] = _convert(values, field.kind)
         except (ValueError, TypeError) as error:
             raise BadResponse(api, call, f"field '{field.keys[0]}' has a bad value: {error}.", _FIELD_HELP) from None
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
 
 
 def convert(values: list[Any], kind: Kind) -> Any:

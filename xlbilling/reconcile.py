@@ -66,15 +66,8 @@ SUMMARY_COLUMNS = (
     "billed_not_charged", "money_at_stake",
 )  # fmt: skip
 _TEXT_COLUMNS = (
-    "account_code",
-    "customer_name",
-    "tenant_name",
-    "match_basis",
-    "sku",
-    "part_number",
-    "price_basis",
-    "category",
-)
+    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number", "price_basis", "category",
+)  # fmt: skip
 NOT_ON_INVOICE = "not on invoice"
 _ZERO = Decimal(0)
 _MAPPING_HINT = "Pass the product mapping with --mapping PATH (a CSV with the header part_number,sku)."
@@ -149,12 +142,12 @@ class Reconciliation:
             frame[category] = money.where(rows["category"] == category, _ZERO)
         frame["money_at_stake"] = money
         keys = ["account_code", "customer_name"]
-        summary = frame.fillna({"account_code": ""}).groupby(keys, sort=False, dropna=False).sum().reset_index()
+        summary = frame.groupby(keys, sort=False).sum().reset_index()
         summary["flagged"] = summary["flagged"].astype("int64")
         for column in SUMMARY_COLUMNS[3:]:
             summary[column] = summary[column].map(cents)
-        order = summary["money_at_stake"].map(Decimal).sort_values(ascending=False, kind="stable").index
-        return summary.loc[order, list(SUMMARY_COLUMNS)].reset_index(drop=True)
+        summary = summary.sort_values("money_at_stake", ascending=False, kind="stable", ignore_index=True)
+        return summary.loc[:, list(SUMMARY_COLUMNS)]
 
 
 # --- the comparison ----------------------------------------------------------------------------------
@@ -177,6 +170,8 @@ def compare(
 
     Raises ``NothingCompared`` when no invoice item matched both an Atria customer and a mapped SKU.
     """
+    _require(billed, ("sku", "quantity"), "billed lines")
+    _require(charged, ("part_number", "quantity", "value"), "charged items")
     directory = _directory(billed, customers)
     items = _purchases(charged, mapping)
     matches = _match_tenants(items, directory, mapping)
@@ -208,6 +203,12 @@ def compare(
             result,
         )
     return result
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [column for column in columns if column not in frame]
+    if missing:
+        raise DataError(f"The {what} have no column {', '.join(missing)}.", "Pass the DataFrames the clients return.")
 
 
 def normalise_name(name: Any) -> str:
@@ -288,16 +289,20 @@ def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
             "part_number": parts,
             "product_name": _text(_column(charged, "product_name")),
             "sku": parts.map(mapping.products).astype(object),
-            "quantity": _decimals(_column(charged, "quantity")),
-            "value": _decimals(_column(charged, "value")),
+            "quantity": _decimals(_column(charged, "quantity"), "charged quantity"),
+            "value": _decimals(_column(charged, "value"), "charged value"),
         }
     ).reset_index(drop=True)
 
 
-def _decimals(values: pd.Series) -> pd.Series:
+def _decimals(values: pd.Series, what: str) -> pd.Series:
     """Exact Decimals, blanks as zero (a float quantity from Atria goes through its shortest repr)."""
     present = values.astype(object).where(values.notna(), _ZERO)
-    return _each_distinct(present, to_decimal)
+    try:
+        return _each_distinct(present, to_decimal)
+    except ValueError as error:
+        raise DataError(f"The {what} column holds a value that is not a number ({error}).",
+                        "Check the data passed to compare.") from None  # fmt: skip
 
 
 def _each_distinct(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
@@ -417,7 +422,9 @@ def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame({"key": lines["key"], "sku": _text(lines["sku"]), "quantity": _decimals(lines["quantity"])})
+    frame = pd.DataFrame(
+        {"key": lines["key"], "sku": _text(lines["sku"]), "quantity": _decimals(lines["quantity"], "billed quantity")}
+    )
     return frame.groupby(["key", "sku"], sort=False).agg(billed_quantity=("quantity", "sum")).reset_index()
 
 

@@ -55,9 +55,7 @@ def build(output: Path, interpreter: str) -> None:
 
 
 @addin.command("install")
-@click.argument(
-    "addin_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dist/xlbilling.xlam")
-)
+@click.argument("addin_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dist/xlbilling.xlam"))
 def install(addin_file: Path) -> None:
     """Copy the built add-in (default dist/xlbilling.xlam) into Excel's start-up folder."""
     from xlbilling.excel.addin import install_addin

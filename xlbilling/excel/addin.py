@@ -95,9 +95,7 @@ def decorated_udfs() -> types.ModuleType:
 
 def formulas(module: types.ModuleType) -> dict[str, dict[str, Any]]:
     """The ``__xlfunc__`` description of every formula in ``module``, by name."""
-    return {
-        name: value.__xlfunc__ for name in dir(module) if hasattr(value := getattr(module, name), "__xlfunc__")
-    }
+    return {name: value.__xlfunc__ for name in dir(module) if hasattr(value := getattr(module, name), "__xlfunc__")}
 
 
 def udf_module_source(module: types.ModuleType) -> str:

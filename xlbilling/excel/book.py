@@ -299,8 +299,9 @@ class OpenpyxlBook:
                     f"The table {name} would overlap the table {table.name} on '{ws.title}'.",
                     "Move one of the tables so there is room, then refresh again.",
                 )
-        taken = sorted((r, c) for c, r in cells if ws._cells.get((r, c)) is not None
-                       and ws._cells[(r, c)].value is not None)
+        taken = sorted(
+            (r, c) for c, r in cells if ws._cells.get((r, c)) is not None and ws._cells[(r, c)].value is not None
+        )
         if taken:
             row, column = taken[0]
             raise DataError(
@@ -330,11 +331,7 @@ def _set_cell(cell: Any, value: Any) -> None:
 def _cells_of(ref: str) -> set[tuple[int, int]]:
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     assert None not in (min_col, min_row, max_col, max_row)
-    return {
-        (c, r)
-        for c in range(min_col, max_col + 1)
-        for r in range(min_row, max_row + 1)
-    }
+    return {(c, r) for c in range(min_col, max_col + 1) for r in range(min_row, max_row + 1)}
 
 
 # --- xlwings: a live Excel book ------------------------------------------------------------------------

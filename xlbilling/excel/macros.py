@@ -8,19 +8,18 @@ message box, never as a traceback.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import WorkbookLike, XlwingsBook
-from xlbilling.excel.refresh import ALL, read_params, refresh, summary_line
+from xlbilling.excel.refresh import ALL, PARAMETERS, read_params, refresh, summary_line
 from xlbilling.excel.session import Session
 
 if TYPE_CHECKING:
@@ -97,23 +96,21 @@ def output_folder(book: WorkbookLike) -> Path:
 
 def build_invoices_action(book: WorkbookLike) -> str:
     """Build the invoice workbooks for the Control sheet's period into the output folder."""
-    builder = getattr(importlib.import_module("xlbilling.reports"), "build_invoices", None)
-    if builder is None:
-        raise InputError(
-            "Building invoices is not available yet in this version of xlbilling.",
-            "Update xlbilling, or run the invoice builder from the command line when it is.",
-        )
+    from xlbilling.reports import build_invoices
+
     params = read_params(book)
+    if params.prices is None:
+        raise InputError(
+            "No price list is set.",
+            f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the Control sheet.",
+        )
     session = session_for(book)
     period = params.period or session.atria().latest_closed_period()
     folder = output_folder(book) / period.isoformat()
-    result = builder(session.atria(), period, folder, prices=params.prices)
-    return f"Invoices for the period ending {period.isoformat()} written to {folder} ({_count(result)})."
-
-
-def _count(result: Any) -> str:
-    written = getattr(result, "written", result)
-    return f"{len(written)} files" if isinstance(written, list | tuple) else "done"
+    manifest = build_invoices(session.atria(), period, out_dir=folder, prices=params.prices)
+    made = len(manifest.entries) - len(manifest.failed)
+    failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
+    return f"{made} invoices for the period ending {period.isoformat()} written to {folder}{failed}."
 
 
 def open_output_folder_action(book: WorkbookLike) -> str:

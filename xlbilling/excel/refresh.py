@@ -165,9 +165,7 @@ def resolve(keys: Sequence[str] | None) -> list[Target]:
     chosen = list(ALL) if not keys else [k.strip().lower().replace("-", "_") for k in keys if k.strip()]
     unknown = [k for k in chosen if k not in TARGETS]
     if unknown:
-        raise InputError(
-            f"Unknown table name: {', '.join(unknown)}.", f"Choose from: {', '.join(TARGETS)}."
-        )
+        raise InputError(f"Unknown table name: {', '.join(unknown)}.", f"Choose from: {', '.join(TARGETS)}.")
     return [TARGETS[key] for key in chosen]
 
 

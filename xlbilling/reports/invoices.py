@@ -32,6 +32,13 @@ from xlbilling.reports.model import (
 PAYMENT_TERMS_DAYS = 30
 PRORATIONS = ("none", "daily")
 _ADDRESS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
+_LINE_COLUMNS = ("customer_code", "customer_name", "customer_account_code", "bill_to_code", "sku",
+                 "line_description", "quantity")  # fmt: skip
+_DAILY_COLUMNS = ("customer_code", "sku", "customer_name", "account_code", "bill_to_code", "summary_description",
+                  "duration_percent")  # fmt: skip
+_USER_COLUMNS = ("customer_name", "user_name", "service_name", "plan_name", "sku", "sku_type", "start_date",
+                 "end_date", "duration_percent", "billable")  # fmt: skip
+_CHANGE_COLUMNS = ("customer_name", "sku", "grouping", "last_count", "this_count", "difference")
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,13 @@ class Invoices:
     ) -> None:
         self.period, self.prices, self.proration = period, prices, proration
         if proration == "none":
-            self._source = lines
+            source, columns = lines, _LINE_COLUMNS
         else:
-            self._source = analysis[analysis["billable"].fillna(False).astype(bool)]
-        self._analysis, self._summary = analysis, summary
-        payer = self._source["bill_to_code"].astype("string").fillna(self._source["customer_code"])
-        self._rows = _positions(payer)
+            source, columns = analysis[analysis["billable"].fillna(False).astype(bool)], _DAILY_COLUMNS
+        self._source = _Table(source, columns)
+        self._analysis = _Table(analysis, _USER_COLUMNS)
+        self._summary = _Table(summary, _CHANGE_COLUMNS)
+        self._rows = _positions(source["bill_to_code"].astype("string").fillna(source["customer_code"]))
         self._users = _positions(analysis["customer_code"])
         self._changes = _positions(summary["customer_code"])
         self.directory = _bill_tos(lines, analysis)
@@ -97,24 +105,37 @@ class Invoices:
         return len(self.codes)
 
     def __iter__(self) -> Iterator[Invoice | FailedInvoice]:
-        for code in self.codes:
-            rows = self._source.iloc[self._rows[code]]
-            quantities = _invoice_quantities(rows) if self.proration == "none" else _daily_quantities(rows)
-            ordered = sorted(quantities, key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
-            customers = list(dict.fromkeys(q.customer_code for q in ordered))
-            users = [u for c in customers for u in _users(self._analysis.iloc[self._users.get(c, [])])]
-            changes = [ch for c in customers for ch in _changes(self._summary.iloc[self._changes.get(c, [])])]
-            yield _price_invoice(
-                self.period, self.bill_to(code), ordered, self.prices, self.proration, tuple(users), tuple(changes)
-            )
+        return map(self.make, self.codes)
+
+    def make(self, code: str) -> Invoice | FailedInvoice:
+        """The invoice of the Bill To customer ``code``."""
+        rows = self._source.rows(self._rows[code])
+        quantities = _invoice_quantities(rows) if self.proration == "none" else _daily_quantities(rows)
+        ordered = sorted(quantities, key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
+        customers = list(dict.fromkeys(q.customer_code for q in ordered))
+        users = [u for c in customers for u in _users(self._analysis.rows(self._users.get(c, [])))]
+        changes = [ch for c in customers for ch in _changes(self._summary.rows(self._changes.get(c, [])))]
+        return _price_invoice(
+            self.period, self.bill_to(code), ordered, self.prices, self.proration, tuple(users), tuple(changes)
+        )
+
+
+class _Table:
+    """The columns of a frame that invoices need, as plain values, selectable by row positions."""
+
+    def __init__(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.values = frame[list(columns)].to_numpy(dtype=object)
+
+    def rows(self, positions: Any) -> Iterator[dict[str, Any]]:
+        for values in self.values[positions]:
+            yield dict(zip(self.columns, values, strict=True))
 
 
 def _positions(column: pd.Series) -> dict[str, Any]:
     """Row positions of each distinct value (missing values left out)."""
-    positions: dict[str, Any] = {}
-    for key, index in column.reset_index(drop=True).groupby(column.reset_index(drop=True)).indices.items():
-        positions[_text(key)] = index
-    return positions
+    values = column.reset_index(drop=True)
+    return {_text(key): index for key, index in values.groupby(values).indices.items()}
 
 
 def _price_invoice(
@@ -194,15 +215,12 @@ def _day(value: Any) -> date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _records(frame: pd.DataFrame, columns: Iterable[str]) -> Iterator[dict[str, Any]]:
-    names = list(columns)
-    for values in frame[names].itertuples(index=False, name=None):
-        yield dict(zip(names, values, strict=True))
+def _records(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    return _Table(frame, columns).rows(slice(None))
 
 
-def _invoice_quantities(lines: pd.DataFrame) -> Iterator[_Quantity]:
-    columns = ("customer_code", "customer_name", "customer_account_code", "bill_to_code", "sku")
-    for row in _records(lines, (*columns, "line_description", "quantity")):
+def _invoice_quantities(lines: Iterable[dict[str, Any]]) -> Iterator[_Quantity]:
+    for row in lines:
         quantity = to_decimal(row["quantity"]) if not pd.isna(row["quantity"]) else Decimal(0)
         if quantity:
             code = _text(row["customer_code"])
@@ -217,12 +235,10 @@ def _invoice_quantities(lines: pd.DataFrame) -> Iterator[_Quantity]:
             )
 
 
-def _daily_quantities(billable: pd.DataFrame) -> Iterator[_Quantity]:
-    keys = ["customer_code", "sku"]
+def _daily_quantities(billable: Iterable[dict[str, Any]]) -> Iterator[_Quantity]:
     percents: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     first: dict[tuple[str, str], dict[str, Any]] = {}
-    columns = (*keys, "customer_name", "account_code", "bill_to_code", "summary_description", "duration_percent")
-    for row in _records(billable, columns):
+    for row in billable:
         key = (_text(row["customer_code"]), _text(row["sku"]))
         if not pd.isna(row["duration_percent"]):
             percents[key] += to_decimal(row["duration_percent"])
@@ -244,12 +260,14 @@ def _daily_quantities(billable: pd.DataFrame) -> Iterator[_Quantity]:
 def _bill_tos(lines: pd.DataFrame, analysis: pd.DataFrame) -> dict[str, BillTo]:
     """Name, account code and address of every customer, from its own analysis rows, else the lines."""
     directory: dict[str, BillTo] = {}
-    for row in _records(analysis, ("customer_code", "customer_name", "account_code", *_ADDRESS)):
+    own = analysis.drop_duplicates("customer_code")
+    for row in _records(own, ("customer_code", "customer_name", "account_code", *_ADDRESS)):
         code = _text(row["customer_code"])
         if code not in directory:
             address = tuple(_text(row[name]) for name in _ADDRESS)
             directory[code] = BillTo(code, _text(row["customer_name"]), _text(row["account_code"]), address)
-    for row in _records(lines, ("bill_to_code", "bill_to_name", "bill_to_account_code")):
+    payers = lines.drop_duplicates("bill_to_code")
+    for row in _records(payers, ("bill_to_code", "bill_to_name", "bill_to_account_code")):
         code = _text(row["bill_to_code"])
         if code and code not in directory:
             name, account = _text(row["bill_to_name"]), _text(row["bill_to_account_code"])
@@ -257,10 +275,8 @@ def _bill_tos(lines: pd.DataFrame, analysis: pd.DataFrame) -> dict[str, BillTo]:
     return directory
 
 
-def _users(analysis: pd.DataFrame) -> Iterator[UserLine]:
-    users = analysis[analysis["sku_type"].astype("string").str.lower() == "user"]
-    columns = ("customer_code", "customer_name", "user_name", "service_name", "plan_name", "sku")
-    rows = _records(users, (*columns, "start_date", "end_date", "duration_percent", "billable"))
+def _users(analysis: Iterable[dict[str, Any]]) -> Iterator[UserLine]:
+    rows = [row for row in analysis if _text(row["sku_type"]).lower() == "user"]
     for row in sorted(rows, key=lambda r: (_text(r["customer_name"]), _text(r["user_name"]), _text(r["sku"]))):
         service = ", ".join(part for part in (_text(row["service_name"]), _text(row["plan_name"])) if part)
         percent = row["duration_percent"]
@@ -276,8 +292,7 @@ def _users(analysis: pd.DataFrame) -> Iterator[UserLine]:
         )
 
 
-def _changes(summary: pd.DataFrame) -> Iterator[ChangeLine]:
-    columns = ("customer_code", "customer_name", "sku", "grouping", "last_count", "this_count", "difference")
-    for row in sorted(_records(summary, columns), key=lambda r: (_text(r["customer_name"]), _text(r["sku"]))):
-        counts = [0 if pd.isna(row[name]) else int(row[name]) for name in columns[4:]]
+def _changes(summary: Iterable[dict[str, Any]]) -> Iterator[ChangeLine]:
+    for row in sorted(summary, key=lambda r: (_text(r["customer_name"]), _text(r["sku"]))):
+        counts = [0 if pd.isna(row[name]) else int(row[name]) for name in _CHANGE_COLUMNS[3:]]
         yield ChangeLine(_text(row["customer_name"]), _text(row["sku"]), _text(row["grouping"]), *counts)

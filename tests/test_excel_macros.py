@@ -1,0 +1,139 @@
+"""The ribbon buttons: their actions against a workbook file (openpyxl) and a live-book double (xlwings)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests import xlwings_double as double
+from tests.excel_support import counting_session
+from xlbilling.atria import Atria
+from xlbilling.errors import InputError
+from xlbilling.excel import macros
+from xlbilling.excel import session as sessions
+from xlbilling.excel.book import OpenpyxlBook
+from xlbilling.excel.session import Session
+from xlbilling.sandbox import Sandbox
+
+TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+
+
+@pytest.fixture
+def formulas(sandbox: Sandbox) -> Iterator[Session]:
+    previous = sessions.current()
+    session, _ = counting_session(sandbox.url, sandbox.token)
+    yield sessions.use(session)
+    sessions.use(previous)
+
+
+@pytest.fixture
+def workbook(tmp_path: Path, period: date) -> OpenpyxlBook:
+    """A copy of the billing template with the Control sheet's period set."""
+    path = tmp_path / "billing.xlsx"
+    shutil.copyfile(TEMPLATE, path)
+    book = OpenpyxlBook.open(path)
+    book.write("Control", "B3", period)
+    return book
+
+
+def live_book(period: object) -> double.Book:
+    """A live book as Excel would hand it over, with a Control sheet."""
+    book = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    control = book.sheets["Control"]
+    for row, (label, value) in enumerate([("Period", period), ("Customer", None), ("Billable only", False)], 3):
+        control.cells[(row, 1)] = label
+        control.cells[(row, 2)] = value
+    return book
+
+
+def test_refresh_summary_writes_the_table_and_the_dashboard(
+    formulas: Session, workbook: OpenpyxlBook, atria: Atria, period: date
+) -> None:
+    message = macros.refresh_action(["summary", "changes"])(workbook)
+    expected = atria.summary(period)
+    path = workbook.save()
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Summary"]
+    assert ws.tables["Summary"].ref == f"A3:I{3 + len(expected)}"
+    assert ws["D4"].value == expected["sku"].iloc[0] and ws["H4"].value == expected["this_count"].iloc[0]
+    assert f"{len(expected)} rows for the period ending {period.isoformat()}" in ws["A1"].value
+    billable = atria.summary(period, billable_only=True, by_customer=False)
+    biggest = billable.iloc[int(billable["difference"].abs().to_numpy().argmax())]
+    assert wb["Dashboard"]["A4"].value == biggest["sku"] and wb["Dashboard"]["E4"].value == biggest["difference"]
+    changes = wb["Dashboard"].tables["Changes"].ref
+    shown = int(changes.split(":")[1][1:]) - 3
+    assert message == f"Refreshed Summary ({len(expected)} rows), Changes ({shown} rows)."
+
+
+def test_a_button_reports_success_in_the_status_bar(formulas: Session, period: date, atria: Atria) -> None:
+    book = live_book(period)
+    shown = macros.press(macros.refresh_action(["periods"]), book)  # type: ignore[arg-type]
+    assert shown == book.app.status_bar == f"Refreshed Periods ({len(atria.periods())} rows)."
+    assert book.sheets["Periods"].cells[(3, 2)] == "period_end" and not book.app.alerts
+
+
+def test_a_button_shows_mistakes_in_a_message_box_not_a_traceback(formulas: Session) -> None:
+    book = live_book("someday")
+    assert macros.press(macros.refresh_action(["summary"]), book) is None  # type: ignore[arg-type]
+    [(prompt, title, mode)] = book.app.alerts
+    assert prompt.startswith("Control!B3 (Period): 'someday' is not a date.") and mode == "critical"
+    assert title == "xlbilling" and book.app.status_bar is False
+
+
+def test_an_unexpected_failure_is_still_a_message_box(formulas: Session, period: date) -> None:
+    def broken(book: object) -> str:
+        raise ZeroDivisionError("division by zero")
+
+    book = live_book(period)
+    assert macros.press(broken, book) is None  # type: ignore[arg-type]
+    assert "unexpected" in book.app.alerts[0][0] and "Traceback" not in book.app.alerts[0][0]
+
+
+def test_build_invoices_needs_a_price_list(formulas: Session, workbook: OpenpyxlBook) -> None:
+    with pytest.raises(InputError, match="No price list is set"):
+        macros.build_invoices_action(workbook)
+
+
+def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook: OpenpyxlBook, period: date) -> None:
+    workbook.write("Control", "B8", str(PRICES))
+    message = macros.build_invoices_action(workbook)
+    folder = workbook.path.parent / "invoices" / period.isoformat()  # type: ignore[union-attr]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    files = [entry["file"] for entry in manifest["invoices"] if entry["status"] == "ok"]
+    assert files and all((folder / name).is_file() for name in files)
+    assert message.startswith(f"{len(files)} invoices for the period ending {period.isoformat()} written to {folder}")
+
+
+def test_the_output_folder_needs_a_saved_workbook() -> None:
+    with pytest.raises(InputError, match="has not been saved yet"):
+        macros.output_folder(OpenpyxlBook.new())
+
+
+def test_clear_cache_says_how_much_it_forgot(formulas: Session) -> None:
+    formulas.periods()
+    formulas.fetch("Atria", "customers")
+    assert macros.clear_cache_action(OpenpyxlBook.new()).startswith("Cleared 2 cached results")
+
+
+def test_settings_show_where_data_comes_from_without_tokens(sandbox: Sandbox, sandbox_env: None) -> None:
+    shown = macros.settings_action(OpenpyxlBook.new())
+    assert f"atria_url: {sandbox.url} (environment XLBILLING_ATRIA_URL)" in shown
+    assert "atria_token: set (environment XLBILLING_ATRIA_TOKEN)" in shown and sandbox.token not in shown
+
+
+def test_a_workbooks_conf_sheet_sets_the_urls_but_never_a_token(sandbox: Sandbox, sandbox_env: None) -> None:
+    book = OpenpyxlBook.new()
+    book.write(macros.CONF_SHEET, "A1", "Atria URL")
+    book.write(macros.CONF_SHEET, "B1", "http://127.0.0.1:9")
+    book.write(macros.CONF_SHEET, "A2", "Atria token")
+    book.write(macros.CONF_SHEET, "B2", "from-a-workbook-" + "y" * 20)
+    client = macros.session_for(book).atria().client
+    assert client.base_url == "http://127.0.0.1:9"
+    assert client._token == sandbox.token

@@ -1,0 +1,202 @@
+"""The XLB_ formulas, called as Excel would call them, against the sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.excel_support import CountingTransport, counting_session
+from xlbilling import dates
+from xlbilling.atria import Atria
+from xlbilling.excel import session as sessions
+from xlbilling.excel import udfs
+from xlbilling.excel.cache import ResultCache
+from xlbilling.excel.session import Session
+from xlbilling.sandbox import Sandbox
+from xlbilling.xarios import Xarios
+
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
+
+
+@pytest.fixture
+def counted(sandbox: Sandbox) -> Iterator[tuple[Session, CountingTransport]]:
+    """Formulas talking to the sandbox through clients that count their requests."""
+    previous = sessions.current()
+    session, transport = counting_session(sandbox.url, sandbox.token)
+    sessions.use(session)
+    yield session, transport
+    sessions.use(previous)
+
+
+@pytest.fixture
+def formulas(counted: tuple[Session, CountingTransport]) -> Session:
+    return counted[0]
+
+
+def records(cells: list[list[object]]) -> list[dict[str, object]]:
+    header, *rows = cells
+    return [dict(zip(header, row, strict=True)) for row in rows]  # type: ignore[arg-type]
+
+
+def test_periods_spill_with_a_header_and_real_dates(formulas: Session, atria: Atria) -> None:
+    cells = udfs.XLB_PERIODS()
+    assert cells[0] == ["period_start", "period_end", "name", "is_closed"]
+    expected = atria.periods()
+    assert len(cells) == len(expected) + 1
+    last = records(cells)[-1]
+    assert last["period_end"] == expected["period_end"].iloc[-1].to_pydatetime()
+    assert isinstance(last["period_end"], datetime) and last["is_closed"] is False
+
+
+@pytest.mark.parametrize("how", ["iso", "date", "datetime", "serial", "serial text"])
+def test_quantity_is_the_billed_invoice_quantity_whatever_form_the_period_takes(
+    formulas: Session, atria: Atria, period: date, how: str
+) -> None:
+    given = {
+        "iso": period.isoformat(), "date": period, "datetime": datetime.combine(period, datetime.min.time()),
+        "serial": float(dates.to_excel_serial(period)), "serial text": str(dates.to_excel_serial(period)),
+    }[how]  # fmt: skip
+    lines = atria.invoice_lines(period)
+    for row in lines.head(5).itertuples():
+        assert udfs.XLB_QUANTITY(given, row.customer_code, row.sku) == row.quantity
+
+
+def test_quantity_accepts_a_customer_name_and_is_zero_for_a_sku_the_customer_lacks(
+    formulas: Session, atria: Atria, period: date
+) -> None:
+    customers = atria.customers()
+    name = customers["customer_name"].iloc[0]
+    code = customers["customer_code"].iloc[0]
+    lines = atria.invoice_lines(period)
+    mine = lines[lines["customer_code"] == code]
+    sku = mine["sku"].iloc[0]
+    assert udfs.XLB_QUANTITY(period, name.upper(), sku.lower()) == mine.loc[mine["sku"] == sku, "quantity"].sum()
+    other_skus = set(lines["sku"]) - set(mine["sku"])
+    if other_skus:
+        assert udfs.XLB_QUANTITY(period, code, sorted(other_skus)[0]) == 0
+
+
+def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, period: date) -> None:
+    summary = atria.summary(period, billable_only=True)
+    moved = summary[summary["difference"] != 0].iloc[0]
+    expected = int(moved["this_count"] - moved["last_count"])
+    assert udfs.XLB_CHANGE(period, moved["customer_code"], moved["sku"]) == expected != 0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda p: udfs.XLB_SUMMARY("2026-10-15"), "No billing period ends on 2026-10-15"),
+        (lambda p: udfs.XLB_SUMMARY("last month"), "'last month' is not a date"),
+        (lambda p: udfs.XLB_SUMMARY(None), "No billing period given"),
+        (lambda p: udfs.XLB_SUMMARY([[p, p]]), "must be one cell, not a range"),
+        (lambda p: udfs.XLB_SUMMARY(p, "maybe"), "'maybe' is not TRUE or FALSE"),
+        (lambda p: udfs.XLB_DETAIL(p, "CUST9999"), "There is no customer 'CUST9999'"),
+        (lambda p: udfs.XLB_QUANTITY(p, None, "M365-BP"), "No customer given"),
+        (lambda p: udfs.XLB_QUANTITY(p, "CUST0001", "NOPE-SKU"), "No customer has the SKU 'NOPE-SKU'"),
+        (lambda p: udfs.XLB_XARIOS_ITEMS("INV-000000"), "Xarios invoice INV-000000: not found"),
+        (lambda p: udfs.XLB_XARIOS_TOTAL("INV-000000", "fees"), "'fees' is not one of net, vat, total"),
+        (lambda p: udfs.XLB_RECONCILE(p, None), "No product mapping file given"),
+    ],
+)
+def test_every_mistake_is_one_short_message_in_the_cell(formulas: Session, period: date, call, message) -> None:  # type: ignore[no-untyped-def]
+    shown = call(period)
+    assert isinstance(shown, str) and message in shown
+    assert "\n" not in shown and "Traceback" not in shown and len(shown) < 300
+
+
+def test_a_rejected_token_says_what_to_do(sandbox: Sandbox, formulas: Session) -> None:
+    bad, _ = counting_session(sandbox.url, "not-the-token-" + "x" * 20)
+    sessions.use(bad)
+    shown = udfs.XLB_PERIODS()
+    assert isinstance(shown, str) and "token" in shown.lower() and "not-the-token" not in shown
+
+
+def test_filters_and_flags_take_excel_values(formulas: Session, period: date, atria: Atria) -> None:
+    billable = records(udfs.XLB_SUMMARY(period, True))
+    assert billable and all(row["billable"] is True for row in billable)
+    assert records(udfs.XLB_SUMMARY(period, 1.0)) == billable
+    assert records(udfs.XLB_SUMMARY(period, "yes", None)) == billable
+    per_sku = records(udfs.XLB_SUMMARY(period, False, False))
+    assert all(row["customer_code"] == "" for row in per_sku)
+    code = atria.customers()["customer_code"].iloc[1]
+    detail = records(udfs.XLB_DETAIL(period, code, None, "", None))
+    assert detail and {row["customer_code"] for row in detail} == {code}
+    assert isinstance(detail[0]["actioned_date"], datetime)
+
+
+def test_xarios_totals_add_up_to_the_listed_invoice_value(formulas: Session, xarios: Xarios) -> None:
+    invoice = records(udfs.XLB_XARIOS_INVOICES())[-1]
+    invoice_id = invoice["invoice_id"]
+    net, vat, total = (udfs.XLB_XARIOS_TOTAL(invoice_id, which) for which in ("net", "VAT", None))
+    assert Decimal(str(net)) + Decimal(str(vat)) == Decimal(str(total))
+    assert total == pytest.approx(invoice["invoice_value"])
+    items = records(udfs.XLB_XARIOS_ITEMS(invoice_id))
+    assert len(items) == len(xarios.invoice(str(invoice_id)).items)
+
+
+def test_a_sheet_of_formulas_sends_one_request_per_distinct_data_set(
+    counted: tuple[Session, CountingTransport], atria: Atria, period: date
+) -> None:
+    _, transport = counted
+    lines = atria.invoice_lines(period)
+    for _ in range(3):
+        for row in lines.itertuples():
+            udfs.XLB_QUANTITY(period, row.customer_code, row.sku)
+            udfs.XLB_CHANGE(period, row.customer_code, row.sku)
+        udfs.XLB_SUMMARY(period)
+        udfs.XLB_PERIODS()
+    assert transport.count == 3  # periods, customers, one summary
+    assert [row[0] for row in udfs.XLB_STATUS()[3:]] == [
+        "Atria periods", "Atria customers", f"Atria summary {period.isoformat()} billable_only=False by_customer=True"
+    ]  # fmt: skip
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_while_the_api_is_down_formulas_answer_from_the_last_good_value_marked_stale(
+    sandbox: Sandbox, period: date
+) -> None:
+    clock = [0.0]
+    cache = ResultCache(clock=lambda: clock[0])
+    up, _ = counting_session(sandbox.url, sandbox.token, cache)
+    previous = sessions.use(up)
+    try:
+        before = udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP")
+        clock[0] += 10 * 24 * 3600  # every result has expired
+        down, transport = counting_session(f"http://127.0.0.1:{_closed_port()}", sandbox.token, cache)
+        sessions.use(down)
+        assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
+        for _ in range(50):
+            assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
+        assert transport.count == 1, "one failed attempt, then the outage pause"
+        status = records(udfs.XLB_STATUS())
+        assert str(status[0]["state"]).startswith("unreachable: Atria")
+        assert {row["state"] for row in status[2:]} == {"stale"}
+        never_fetched = udfs.XLB_ANALYSIS(period)
+        assert isinstance(never_fetched, str) and "Atria" in never_fetched and transport.count == 1
+    finally:
+        sessions.use(previous)
+
+
+def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period: date) -> None:
+    rows = records(udfs.XLB_RECONCILE(period, str(MAPPING)))
+    assert rows and {"category", "account_code", "sku"} <= set(rows[0])
+    assert {row["category"] for row in rows} >= {"matched", "under_billed"}
+
+
+def test_clear_cache_makes_the_next_formula_fetch_again(counted: tuple[Session, CountingTransport]) -> None:
+    _, transport = counted
+    udfs.XLB_CUSTOMERS()
+    assert udfs.clear_cache() == 1
+    udfs.XLB_CUSTOMERS()
+    assert transport.count == 2
