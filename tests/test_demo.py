@@ -35,3 +35,7 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     assert header[:2] == ["customer_code", "customer_name"]
     assert all(row[header.index("quantity")] > 0 for row in lines[1:])
     assert not [p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".part")]
+    reconciliation = tmp_path / "demo" / f"reconciliation-{period}.xlsx"
+    assert f"reconciliation: {reconciliation}" in done.stdout
+    assert "money at stake: " in done.stdout and "1 under billed" in done.stdout
+    assert "Detail" in load_workbook(reconciliation).sheetnames

@@ -16,10 +16,14 @@ import pandas as pd
 from xlbilling.atria import Atria
 from xlbilling.excel.book import OpenpyxlBook
 from xlbilling.http import ApiClient
+from xlbilling.reconcile import reconcile
+from xlbilling.reconcile_report import headline
+from xlbilling.reports.reconcile_book import write_reconciliation
 from xlbilling.sandbox import start_sandbox
 from xlbilling.xarios import Xarios
 
 Progress = Callable[[str], None]
+SANDBOX_DATA = Path(__file__).parent / "sandbox" / "data"
 
 
 @dataclass
@@ -58,4 +62,14 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
         book.save(workbook)
         result = DemoResult(period, workbook, {title: len(frame) for title, frame in data.items()})
         result.lines.append(f"billing workbook: {workbook} ({len(data)} tables)")
+        result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
     return result
+
+
+def _reconciliation(atria: Atria, xarios: Xarios, period: date, out_dir: Path, progress: Progress) -> list[str]:
+    progress("reconciling what Xarios charged against what Atria billed")
+    found = reconcile(
+        atria, xarios, period, mapping=SANDBOX_DATA / "product-map.csv", prices=SANDBOX_DATA / "prices.csv"
+    )
+    path = write_reconciliation(found, out_dir / f"reconciliation-{period.isoformat()}.xlsx")
+    return [f"reconciliation: {path}", *(f"  {line}" for line in headline(found))]

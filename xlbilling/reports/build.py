@@ -89,27 +89,13 @@ def write_invoices(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(f"Cannot create {folder}: {error.strerror}.", "Choose a folder you can write to.") from None
-    bill_tos = [invoices.directory.get(code) for code in invoices.codes]
     for leftover in folder.glob(".*.xlsx.*.part"):  # temporary files of a run that was killed
         leftover.unlink(missing_ok=True)
-    stems = invoice_stems(
-        [(b.name, b.account_code) if b else (c, c) for b, c in zip(bill_tos, invoices.codes, strict=True)]
-    )
+    stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
+    jobs = [(code, inside(folder, stem + ".xlsx")) for code, stem in zip(invoices.codes, stems, strict=True)]
     manifest = Manifest(invoices.period.start, invoices.period.end, invoices.proration, folder)
-    total = len(invoices)
-    with _Writer(template, workers) as writer:
-        for invoice, stem in zip(invoices, stems, strict=True):
-            path = inside(folder, stem + ".xlsx")
-            entry = _entry(invoice, path)
-            manifest.entries.append(entry)
-            if isinstance(invoice, Invoice):
-                writer.submit(invoice, path, entry)
-            else:
-                for stale in (path, path.with_suffix(".pdf")):  # an older run's invoice must not linger
-                    stale.unlink(missing_ok=True)
-            writer.drain(progress, total, len(manifest.entries))
-        writer.drain(progress, total, len(manifest.entries), everything=True)
-    written = [entry for entry in manifest.entries if entry.status == "ok" and entry.file]
+    manifest.entries = _make_all(invoices, template, jobs, workers, progress)
+    written = [entry for entry in manifest.entries if entry.status == "ok"]
     if soffice and written:
         pdfs = pdf_export.convert(soffice, [folder / str(entry.file) for entry in written])
         for entry, pdf in zip(written, pdfs, strict=True):
@@ -118,66 +104,58 @@ def write_invoices(
     return manifest
 
 
-class _Writer:
-    """Renders and writes invoices, in this process or in a pool of ``workers`` processes, keeping only a
-    few invoices in flight so memory does not grow with the number of customers."""
-
-    def __init__(self, template: Template, workers: int) -> None:
-        self.template = template
-        self.pool = (
-            ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(template,)) if workers > 1 else None
-        )
-        self.limit = workers * 4
-        self.pending: dict[Future[None], Entry] = {}
-        self.done = 0
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-    def submit(self, invoice: Invoice, path: Path, entry: Entry) -> None:
-        if self.pool is None:
-            _run(entry, lambda: _write(self.template, invoice, path))
-            self.done += 1
-            return
-        self.pending[self.pool.submit(_write_in_worker, invoice, path)] = entry
-
-    def drain(self, progress: Progress | None, total: int, seen: int, everything: bool = False) -> None:
-        """Wait until few invoices are in flight (or none, with ``everything``), then report progress."""
-        while self.pending and (everything or len(self.pending) >= self.limit):
-            finished, _ = wait(self.pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                _run(self.pending.pop(future), future.result)
-                self.done += 1
-        if progress is not None:
-            progress(min(seen - len(self.pending), total) if self.pool else seen, total)
+def _make_all(
+    invoices: Invoices, template: Template, jobs: list[tuple[str, Path]], workers: int, progress: Progress | None
+) -> list[Entry]:
+    """Make and write every invoice, here or in ``workers`` processes that each get the inputs once and
+    then only a Bill To code per invoice; a few invoices are in flight at a time, so memory stays flat."""
+    entries: list[Entry] = []
+    if workers == 1:
+        for code, path in jobs:
+            entries.append(_make(invoices, template, code, path))
+            if progress is not None:
+                progress(len(entries), len(jobs))
+        return entries
+    results: dict[int, Entry] = {}
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template)) as pool:
+        pending: dict[Future[Entry], int] = {}
+        for number, (code, path) in enumerate(jobs):
+            pending[pool.submit(_make_in_worker, code, path)] = number
+            while len(pending) >= workers * 4 or (number == len(jobs) - 1 and pending):
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    results[pending.pop(future)] = future.result()
+                if progress is not None:
+                    progress(len(results), len(jobs))
+    return [results[number] for number in range(len(jobs))]
 
 
-def _run(entry: Entry, job: Callable[[], None]) -> None:
+def _make(invoices: Invoices, template: Template, code: str, path: Path) -> Entry:
+    """Make one invoice and write its workbook; a failed invoice removes an older run's files instead."""
+    invoice = invoices.make(code)
+    entry = _entry(invoice, path)
+    if isinstance(invoice, FailedInvoice):
+        for stale in (path, path.with_suffix(".pdf")):
+            stale.unlink(missing_ok=True)
+        return entry
     try:
-        job()
+        write_atomically(path, render(template, invoice))
     except (XlbillingError, OSError) as error:
         entry.status, entry.error, entry.file = "failed", str(error), None
+    return entry
 
 
-_TEMPLATE: Template | None = None
+_WORKER: tuple[Invoices, Template] | None = None
 
 
-def _start_worker(template: Template) -> None:
-    global _TEMPLATE
-    _TEMPLATE = template
+def _start_worker(invoices: Invoices, template: Template) -> None:
+    global _WORKER
+    _WORKER = (invoices, template)
 
 
-def _write_in_worker(invoice: Invoice, path: Path) -> None:
-    assert _TEMPLATE is not None
-    _write(_TEMPLATE, invoice, path)
-
-
-def _write(template: Template, invoice: Invoice, path: Path) -> None:
-    write_atomically(path, render(template, invoice))
+def _make_in_worker(code: str, path: Path) -> Entry:
+    assert _WORKER is not None
+    return _make(*_WORKER, code, path)
 
 
 def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:

@@ -23,7 +23,7 @@ from xlbilling.cells import clean_text
 from xlbilling.dates import to_excel_serial
 from xlbilling.reports.model import FIELDS, Invoice, LineContext
 from xlbilling.reports.refs import Local, RowMap, parse_formula, parse_ref, render_formula
-from xlbilling.reports.template import PLACEHOLDER, Block, Cell, Row, Sheet, Template
+from xlbilling.reports.template import Block, Cell, Row, Sheet, Template
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
@@ -198,19 +198,18 @@ def _cell(cell: Cell, out: int, entry: Entry, invoice: Invoice, sheet: str, maps
         return f'<c r="{ref}"{cell.body}'
     if cell.kind == "formula":
         return f'<c r="{ref}"{cell.style}><f>{escape(render_formula(cell.formula, maps, sheet, entry.local))}</f></c>'
-    return _value_xml(ref, cell.style, _fill(cell.body, invoice, entry.item))
+    return _value_xml(ref, cell.style, _fill(cell, invoice, entry.item))
 
 
-def _fill(text: str, invoice: Invoice, item: Any) -> Any:
+def _fill(cell: Cell, invoice: Invoice, item: Any) -> Any:
     """A cell's value: a lone placeholder keeps its type (number, date); mixed text is formatted."""
-    whole = PLACEHOLDER.fullmatch(text.strip())
-    if whole:
-        return _field(whole, invoice, item)
-    return PLACEHOLDER.sub(lambda m: _as_text(_field(m, invoice, item)), text)
+    if cell.whole:
+        return _field(cell.whole, invoice, item)
+    return "".join(p if isinstance(p, str) else _as_text(_field(p, invoice, item)) for p in cell.pieces)
 
 
-def _field(match: re.Match[str], invoice: Invoice, item: Any) -> Any:
-    collection, name = match.groups()
+def _field(placeholder: tuple[str, str], invoice: Invoice, item: Any) -> Any:
+    collection, name = placeholder
     getter: Callable[[Any], Any] = FIELDS[collection][name]
     if collection in ("invoice", "bill_to"):
         return getter(invoice)

@@ -58,8 +58,10 @@ class Cell:
     column: str
     kind: str
     style: str  # ' s="3"' or ''
-    body: str = ""  # static: the XML after the r attribute; text: the cell text
+    body: str = ""  # static: the XML after the r attribute
     formula: tuple[Segment, ...] = ()
+    pieces: tuple[str | tuple[str, str], ...] = ()  # text: literal text and (collection, field) in order
+    whole: tuple[str, str] | None = None  # text that is one placeholder alone: its value keeps its type
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,17 @@ def _parse_cell(sheet: openpyxl.worksheet.worksheet.Worksheet, match: re.Match[s
     if inner is not None and "<f" in inner and isinstance(value, str):
         return Cell(column, "formula", style, formula=parse_formula(value[1:]))
     if isinstance(value, str) and "{{" in value:
-        return Cell(column, "text", style, body=value)
+        alone = PLACEHOLDER.fullmatch(value.strip())
+        pieces: list[str | tuple[str, str]] = []
+        for number, part in enumerate(PLACEHOLDER.split(value)):  # text, collection, field, text, ...
+            if number % 3 == 0:
+                pieces.append(part)
+            elif number % 3 == 1:
+                pieces.append((part, ""))
+            else:
+                pieces[-1] = (str(pieces[-1][0]), part)
+        whole = (alone.group(1), alone.group(2)) if alone else None
+        return Cell(column, "text", style, pieces=tuple(pieces), whole=whole)
     body = attrs + ("/>" if inner is None else f">{inner}</c>")
     return Cell(column, "static", style, body=body)
 
