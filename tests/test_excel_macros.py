@@ -130,10 +130,10 @@ def test_settings_show_where_data_comes_from_without_tokens(sandbox: Sandbox, sa
 
 def test_a_workbooks_conf_sheet_sets_the_urls_but_never_a_token(sandbox: Sandbox, sandbox_env: None) -> None:
     book = OpenpyxlBook.new()
-    book.write(macros.CONF_SHEET, "A1", "Atria URL")
-    book.write(macros.CONF_SHEET, "B1", "http://127.0.0.1:9")
-    book.write(macros.CONF_SHEET, "A2", "Atria token")
-    book.write(macros.CONF_SHEET, "B2", "from-a-workbook-" + "y" * 20)
-    client = macros.session_for(book).atria().client
+    book.write(sessions.CONF_SHEET, "A1", "Atria URL")
+    book.write(sessions.CONF_SHEET, "B1", "http://127.0.0.1:9")
+    book.write(sessions.CONF_SHEET, "A2", "Atria token")
+    book.write(sessions.CONF_SHEET, "B2", "from-a-workbook-" + "y" * 20)
+    client = sessions.workbook_session(book).atria().client
     assert client.base_url == "http://127.0.0.1:9"
     assert client._token == sandbox.token

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -52,10 +53,17 @@ def users_workbook(tmp_path: Path, period: date) -> Iterator[Path]:
     yield path
 
 
+def charts(path: Path) -> list[bytes]:
+    """Every chart part of a workbook, as stored."""
+    with zipfile.ZipFile(path) as archive:
+        return sorted(archive.read(n) for n in archive.namelist() if re.match(r"xl/charts/[^/]+\.xml$", n))
+
+
 def test_refresh_updates_the_tables_and_keeps_everything_else(
     users_workbook: Path, session: Session, atria: Atria, period: date
 ) -> None:
     before = users_workbook.read_bytes()
+    charts_before = charts(users_workbook)
     written = refresh_file(users_workbook, ["summary", "periods", "changes"], session)
     assert [item.table for item in written] == ["Summary", "Periods", "Changes"]
 
@@ -70,11 +78,9 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
     assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5"]
     assert wb["Detail"]["A1"].value.startswith("Not refreshed yet"), "tables not asked for are left alone"
-    with zipfile.ZipFile(users_workbook) as archive:
-        charts = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2
-    assert any("'My sheet'!$A$1:$A$5" in chart for chart in charts)
-    assert any("'Dashboard'!$E$4:$E$13" in chart for chart in charts)
+    assert len(charts_before) == 2 and charts(users_workbook) == charts_before, "charts kept byte for byte"
+    assert any(b"'My sheet'!$A$1:$A$5" in chart for chart in charts_before)
+    assert [len(wb[name]._charts) for name in ("Dashboard", "My sheet")] == [1, 1]
     assert users_workbook.with_name("billing.xlsx.bak").read_bytes() == before
     assert sorted(p.name for p in users_workbook.parent.iterdir()) == ["billing.xlsx", "billing.xlsx.bak"]
 
@@ -98,31 +104,96 @@ def test_an_xlsm_keeps_its_vba(tmp_path: Path, session: Session) -> None:
     assert "Periods" in openpyxl.load_workbook(path, keep_vba=True).sheetnames
 
 
-def _with_part(source: Path, target: Path, name: str, text: str) -> Path:
+Edit = Callable[[bytes], bytes]
+
+
+def _edited(source: Path, target: Path, edits: dict[str, Edit]) -> Path:
+    """A copy of the package ``source`` with ``edits`` applied (a missing part starts empty)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for item in old.infolist():
             data = old.read(item)
-            if item.filename == name:
-                data = data.replace(b"</xdr:wsDr>", text.encode() + b"</xdr:wsDr>")
-            new.writestr(item, data)
-        if name not in old.namelist():
-            new.writestr(name, text)
+            new.writestr(item, edits[item.filename](data) if item.filename in edits else data)
+        for name in set(edits) - set(old.namelist()):
+            new.writestr(name, edits[name](b""))
     return target
 
 
+def _before_end(text: str) -> Edit:
+    """Insert ``text`` before the closing tag of the root element."""
+    return lambda data: re.sub(rb"(</[\w:]+>)\s*$", lambda m: text.encode() + m[1], data)
+
+
+def _drop_chart_relationship(data: bytes) -> bytes:
+    return re.sub(rb"<Relationship [^>]*/chart\"[^>]*/>", b"", data)
+
+
+SHAPE = (
+    "<twoCellAnchor><from><col>10</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
+    "<to><col>13</col><colOff>0</colOff><row>23</row><rowOff>0</rowOff></to>"
+    '<sp macro="" textlink=""><nvSpPr><cNvPr id="9" name="Note 1"/><cNvSpPr txBox="1"/></nvSpPr>'
+    '<spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1000000" cy="500000"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></spPr>'
+    "<txBody><a:bodyPr/><a:lstStyle/><a:p><a:r><a:t>Check with Sam</a:t></a:r></a:p></txBody></sp>"
+    "<clientData/></twoCellAnchor>"
+)
+CHART_EXTENSION = (
+    '<extLst><ext uri="{56B9EC1D-385E-4148-901F-78D8002777C0}" '
+    'xmlns:c16r3="http://schemas.microsoft.com/office/drawing/2017/03/chart">'
+    '<c16r3:dataDisplayOptions16><c16r3:dispNaAsBlank val="1"/></c16r3:dataDisplayOptions16></ext></extLst>'
+)
+STYLE_TYPE = "application/vnd.ms-office.chartstyle+xml"
+
+
+def test_excel_made_chart_parts_and_shapes_next_to_a_chart_are_kept_byte_for_byte(
+    tmp_path: Path, session: Session
+) -> None:
+    style = b'<cs:chartStyle xmlns:cs="http://schemas.microsoft.com/office/drawing/2012/chartStyle" id="201"/>'
+    path = _edited(TEMPLATE, tmp_path / "excel.xlsx", {
+        "xl/drawings/drawing1.xml": _before_end(SHAPE),
+        "xl/charts/chart1.xml": _before_end(CHART_EXTENSION),
+        "xl/charts/style1.xml": lambda _: style,
+        "xl/charts/_rels/chart1.xml.rels": lambda _: (
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2011/relationships/chartStyle" '
+            b'Target="style1.xml"/></Relationships>'
+        ),
+        "[Content_Types].xml": _before_end(f'<Override PartName="/xl/charts/style1.xml" ContentType="{STYLE_TYPE}"/>'),
+    })  # fmt: skip
+    with zipfile.ZipFile(path) as archive:
+        drawing, chart = archive.read("xl/drawings/drawing1.xml"), archive.read("xl/charts/chart1.xml")
+
+    refresh_file(path, ["periods", "changes"], session)
+    refresh_file(path, ["changes"], session)
+
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    assert "xl/drawings/kept1_drawing1.xml" in parts, "a second refresh does not grow the part names"
+    assert drawing in parts.values() and chart in parts.values() and style in parts.values()
+    [style_part] = [name for name, data in parts.items() if data == style]
+    assert f'PartName="/{style_part}" ContentType="{STYLE_TYPE}"'.encode() in parts["[Content_Types].xml"]
+    assert b"Check with Sam" in drawing
+    wb = openpyxl.load_workbook(path)
+    assert len(wb["Dashboard"]._charts) == 1 and wb["Dashboard"].tables["Changes"].ref.startswith("A3:E")
+
+
 @pytest.mark.parametrize(
-    ("part", "text", "named"),
+    ("part", "edit", "named"),
     [
-        ("xl/drawings/drawing1.xml", "<xdr:twoCellAnchor><xdr:sp><xdr:nvSpPr/></xdr:sp></xdr:twoCellAnchor>",
+        ("xl/drawings/_rels/drawing1.xml.rels", _drop_chart_relationship,
          "shapes or text boxes (on sheet 'Dashboard')"),
-        ("xl/slicers/slicer1.xml", "<slicers/>", "slicers"),
-        ("xl/threadedComments/threadedComment1.xml", "<ThreadedComments/>", "threaded comments"),
+        ("xl/worksheets/sheet1.xml",
+         _before_end('<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
+                     'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+                     "<x14:sparklineGroups/></ext></extLst>"),
+         "sparklines (on sheet 'Control')"),
+        ("xl/slicers/slicer1.xml", lambda _: b"<slicers/>", "slicers"),
+        ("xl/threadedComments/threadedComment1.xml", lambda _: b"<ThreadedComments/>", "threaded comments"),
     ],
 )  # fmt: skip
-def test_what_openpyxl_would_drop_is_named_and_nothing_is_written(
-    tmp_path: Path, session: Session, part: str, text: str, named: str
+def test_what_a_refresh_would_lose_is_named_and_nothing_is_written(
+    tmp_path: Path, session: Session, part: str, edit: Edit, named: str
 ) -> None:
-    path = _with_part(TEMPLATE, tmp_path / "fancy.xlsx", part, text)
+    path = _edited(TEMPLATE, tmp_path / "fancy.xlsx", {part: edit})
     before = path.read_bytes()
     with pytest.raises(DataError, match="would lose") as raised:
         refresh_file(path, ["periods"], session)
@@ -152,8 +223,11 @@ def test_the_command_refreshes_a_copy_of_the_template(tmp_path: Path, sandbox_en
     shutil.copyfile(TEMPLATE, path)
     result = CliRunner().invoke(main, ["refresh", str(path), "--only", "periods,customers"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == f"{path}: Refreshed Periods ({len(atria.periods())} rows), Customers (" + str(
-        len(atria.customers())
-    ) + " rows)."
+    assert (
+        result.stdout.strip()
+        == f"{path}: Refreshed Periods ({len(atria.periods())} rows), Customers ("
+        + str(len(atria.customers()))
+        + " rows)."
+    )
     bad = CliRunner().invoke(main, ["refresh", str(path), "--only", "summry"])
     assert bad.exit_code == 2 and "Unknown table name: summry. Choose from: periods, customers" in bad.stderr

@@ -20,9 +20,13 @@ import openpyxl
 import pandas as pd
 import pytest
 from openpyxl.drawing.image import Image
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font
+from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
 from xlbilling.errors import TemplateError
+from xlbilling.money import to_decimal
 from xlbilling.prices import Price
 from xlbilling.reports import Manifest, default_template, write_invoices
 from xlbilling.reports.invoices import Invoices, Period
@@ -208,7 +212,7 @@ def test_workbook_holds_header_lines_names_and_live_formulas(tmp_path: Path) -> 
         [None, None, None, None, "VAT at", 0, "=ROUND(SUMIF($F$18:$F$25,F28,$G$18:$G$25)*F28,2)"],
     ]
     assert [sheet.cell(r, 6).value for r in (28, 29, 30)] == [0, 0.05, 0.2]
-    assert sheet["G31"].value == "=SUM(G28:G30)"
+    assert sheet["G31"].value == "=ROUND(SUM(G28:G30),2)"
     assert sheet["G32"].value == "=ROUND(G27+G31,2)"
     assert {
         n: next(iter(book.defined_names[n].destinations))[1] for n in ("InvoiceSubtotal", "InvoiceTax", "InvoiceTotal")
@@ -245,7 +249,7 @@ def test_an_independent_reader_sees_the_same_header_and_lines(tmp_path: Path) ->
         date(2026, 10, 16),
         date(2026, 10, 31),
         50.0,
-        True,
+        "Yes",
     ]
 
 
@@ -262,7 +266,7 @@ def test_libreoffice_recalculates_every_total_to_the_manifest(tmp_path: Path) ->
         ):
             value = cell_of(book, name).value
             assert isinstance(value, int | float), f"{entry.file} {name} was not calculated"
-            assert Decimal(str(round(value, 2))) == expected, (entry.file, name)
+            assert to_decimal(value) == expected, (entry.file, name)
 
 
 def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
@@ -422,6 +426,14 @@ def edited_template(tmp_path: Path, edit: object) -> Path:
         (lambda b: b["Invoice"].merge_cells("A18:A19"), "Invoice!A18:A19 is merged across a repeated row"),
         (lambda b: b.defined_names.pop("InvoiceTotal"), "the defined name InvoiceTotal is missing"),
         (
+            lambda b: b["Invoice"].__setitem__("H5", '="{{ invoice.number }}"'),
+            "Invoice!H5 mixes a formula and a placeholder",
+        ),
+        (
+            lambda b: b["Invoice"].__setitem__("H18", ArrayFormula("H18", "=SUM(D18:D18*E18:E18)")),
+            "Invoice!H18 holds an array formula",
+        ),
+        (
             lambda b: (
                 b["Invoice"].__setitem__("A18", "{{ invoice.number }}")
                 or [b["Invoice"].__setitem__(f"{c}18", None) for c in "BCDEF"]
@@ -467,6 +479,10 @@ def test_an_edited_template_keeps_its_layout_below_the_repeated_rows(tmp_path: P
         sheet.merge_cells("A30:C30")
         sheet.add_image(Image(str(logo)), "E30")  # a signature picture below the totals
         sheet["G33"] = "=InvoiceTotal*2"
+        sheet["G34"] = "=G24-G21"
+        sheet.conditional_formatting.add(
+            "G18:G18", CellIsRule(operator="lessThan", formula=["0"], font=Font(color="FF0000"))
+        )
 
     path = edited_template(tmp_path, edit)
     manifest = build(tmp_path / "out", template=path)
@@ -480,3 +496,5 @@ def test_an_edited_template_keeps_its_layout_below_the_repeated_rows(tmp_path: P
     assert "A38:C38" in {str(r) for r in partner.merged_cells.ranges}
     assert partner._images[1].anchor._from.row == 37
     assert partner["G41"].value == "=InvoiceTotal*2"
+    assert partner["G42"].value == "=G32-G27"  # total minus subtotal, wherever they moved
+    assert [str(cf.sqref) for cf in partner.conditional_formatting] == ["G18:G25"]  # every line row

@@ -83,7 +83,7 @@ def test_libreoffice_totals_equal_the_manifest_for_every_invoice(
     for entry in manifest.entries:
         value = cell_of(openpyxl.load_workbook(recalculated[str(entry.file)], data_only=True), "InvoiceTotal").value
         assert isinstance(value, int | float), entry.file
-        assert Decimal(str(round(value, 2))) == entry.total, entry.file
+        assert to_decimal(value) == entry.total, entry.file
 
 
 def test_hostile_sandbox_names_stay_text(invoices: tuple[Manifest, Atria]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -50,7 +51,13 @@ def period_ends(formulas: Session) -> set[date]:
 
 def is_message(result: Any) -> bool:
     """A one-line message for the cell: what is wrong and what to do."""
-    return isinstance(result, str) and 10 < len(result) < 400 and "\n" not in result and "Traceback" not in result
+    return (
+        isinstance(result, str)
+        and 10 < len(result) < 400
+        and "\n" not in result
+        and "Traceback" not in result
+        and "failed unexpectedly" not in result  # the catch-all for bugs: never acceptable here
+    )
 
 
 def is_table(result: Any) -> bool:
@@ -83,7 +90,7 @@ def forms_of(end: date) -> list[Any]:
 
 
 ALL_FORMULAS: list[tuple[str, Callable[..., Any], int]] = [
-    (name, getattr(udfs, name), getattr(udfs, name).__code__.co_argcount)
+    (name, getattr(udfs, name), len(inspect.signature(getattr(udfs, name)).parameters))
     for name in dir(udfs)
     if name.startswith("XLB_")
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -38,10 +39,10 @@ _FIELD_HELP = (
     "add the new name to the table in xlbilling/fields.py."
 )
 # What pandas' infer_dtype says of the values (``None`` left out) that the fast path converts as they are.
-_FAST_TYPES: dict[str, tuple[tuple[str, ...], str]] = {
-    "text": (("string",), "string"),
-    "bool": (("boolean",), "boolean"),
-    "number": (("integer", "floating", "mixed-integer-float"), "Float64"),
+_FAST_TYPES: dict[str, tuple[tuple[str, ...], Any]] = {
+    "text": (("string",), pd.StringDtype()),
+    "bool": (("boolean",), pd.BooleanDtype()),
+    "number": (("integer", "floating", "mixed-integer-float"), pd.Float64Dtype()),
 }
 
 
@@ -108,7 +109,8 @@ def _columns(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, Objects]:
     """The values under each of ``keys``, one object array per key; ``None`` where a row lacks the key."""
     if len(keys) > 1:
         try:  # one pass over the rows, all keys at once: the rows are visited once, not once per key
-            table = np.fromiter(map(itemgetter(*keys), rows), dtype=np.dtype((object, len(keys))), count=len(rows))
+            values = chain.from_iterable(map(itemgetter(*keys), rows))
+            table = np.fromiter(values, dtype=object, count=len(rows) * len(keys)).reshape(len(rows), len(keys))
         except KeyError:
             pass  # some row lacks a key: pick the values key by key below
         else:
@@ -143,7 +145,7 @@ def _fast(values: Objects, kind: str) -> Any:
     type ``kind`` wants; ``None`` when the exact path must decide."""
     types, dtype = _FAST_TYPES[kind]
     if infer_dtype(values, skipna=False) not in types:  # maybe some None among them: look past those
-        missing = np.equal(values, None)
+        missing = values == None  # noqa: E711 (compared one by one: an array of True where None)
         given = values[~missing]
         if not missing.any() or (given.size and infer_dtype(given, skipna=False) not in types):
             return None

@@ -21,14 +21,15 @@ from xlbilling.cli._common import stderr
 def refresh(workbook: Path, only: str | None) -> None:
     """Refresh the tables of a closed .xlsx/.xlsm WORKBOOK (no Excel needed), reading the Control sheet.
 
-    Everything else in the file is kept; the previous file is kept as WORKBOOK.bak.
+    URLs come from your settings, or from the workbook's _xlbilling.conf sheet if it has one (tokens
+    never come from a workbook). Everything else in the file is kept; the previous file is kept as
+    WORKBOOK.bak.
     """
     from xlbilling.excel.headless import refresh_file
     from xlbilling.excel.refresh import summary_line
-    from xlbilling.excel.session import Session
 
     keys = only.split(",") if only else None
-    written = refresh_file(workbook, keys, Session())
+    written = refresh_file(workbook, keys)
     click.echo(f"{workbook}: {summary_line(written)}")
     stderr.print(f"previous version kept as {workbook.name}.bak")
 

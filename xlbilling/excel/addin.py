@@ -169,6 +169,7 @@ def _conf_sheet_data(rows: list[tuple[str, str | bool]]) -> str:
 
 def _package(template: bytes, ribbon: bytes, interpreter: str) -> bytes:
     """The template's zip with the Billing ribbon and the ``_xlbilling.conf`` sheet."""
+    rows = _conf_sheet_data(conf_rows(interpreter))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(template)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -178,7 +179,7 @@ def _package(template: bytes, ribbon: bytes, interpreter: str) -> bytes:
             elif info.filename == "xl/workbook.xml":
                 data = data.replace(f'name="_{TEMPLATE_PROJECT}.conf"'.encode(), f'name="{CONF_SHEET}"'.encode())
             elif info.filename == "xl/worksheets/sheet1.xml":
-                text = re.sub(r"<sheetData>.*</sheetData>", _conf_sheet_data(conf_rows(interpreter)), data.decode())
+                text = re.sub(r"<sheetData>.*</sheetData>", lambda _: rows, data.decode())
                 data = re.sub(r'<dimension ref="[^"]*" ?/>', "", text).encode()
             target.writestr(info, data)
     return out.getvalue()

@@ -20,7 +20,7 @@ from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import WorkbookLike, XlwingsBook
 from xlbilling.excel.refresh import ALL, PARAMETERS, read_params, refresh, summary_line
-from xlbilling.excel.session import Session
+from xlbilling.excel.session import workbook_session
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("xlbilling.excel")
 
 TITLE = "xlbilling"
-CONF_SHEET = "_xlbilling.conf"
 OUTPUT_FOLDER = "invoices"
 Action = Callable[[WorkbookLike], str]
 
@@ -67,23 +66,12 @@ def press(action: Action, book: xw.Book | None = None, *, dialog: bool = False) 
     return message
 
 
-def session_for(book: WorkbookLike) -> Session:
-    """The session for ``book``: the shared one, or one using the URLs its ``_xlbilling.conf`` sheet sets."""
-    rows = [row for row in book.read_block(CONF_SHEET, "A1:B50") if row[0] not in (None, "")]
-    if not rows:
-        return sessions.current()
-    from xlbilling.settings import load_settings, settings_from_mapping
-
-    settings = settings_from_mapping({str(key): value for key, value in rows}, load_settings())
-    return Session(settings=settings, cache=sessions.current().cache)
-
-
 # --- actions: plain functions of a workbook, so they can be tested without Excel --------------------------
 
 
 def refresh_action(keys: Sequence[str]) -> Action:
     """The action that refreshes the tables ``keys``."""
-    return lambda book: summary_line(refresh(book, keys, session_for(book)))
+    return lambda book: summary_line(refresh(book, keys, workbook_session(book)))
 
 
 def output_folder(book: WorkbookLike) -> Path:
@@ -104,7 +92,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
             "No price list is set.",
             f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the Control sheet.",
         )
-    session = session_for(book)
+    session = workbook_session(book)
     period = params.period or session.atria().latest_closed_period()
     folder = output_folder(book) / period.isoformat()
     manifest = build_invoices(session.atria(), period, out_dir=folder, prices=params.prices)

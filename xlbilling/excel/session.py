@@ -6,9 +6,11 @@ data set goes through the cache, so a sheet of formulas sends one request per di
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import threading
+import weakref
+from collections.abc import Callable, Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -17,12 +19,17 @@ from xlbilling.errors import InputError
 from xlbilling.excel.cache import ResultCache
 
 if TYPE_CHECKING:
+    from xlbilling.atria import Atria
+    from xlbilling.excel.book import WorkbookLike
     from xlbilling.settings import Settings
+    from xlbilling.xarios import Xarios
 
 OPEN_TTL = 60.0
 """Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""
 CLOSED_TTL = 6 * 3600.0
 """Seconds a result for a closed period (or a Xarios invoice) is reused."""
+
+T = TypeVar("T")
 
 _PERIODS_HINT = "=XLB_PERIODS() lists the billing periods, named by their end date."
 _CUSTOMERS_HINT = "=XLB_CUSTOMERS() lists the customer codes."
@@ -34,8 +41,8 @@ class Session:
 
     def __init__(
         self,
-        atria: Any = None,
-        xarios: Any = None,
+        atria: Atria | None = None,
+        xarios: Xarios | None = None,
         cache: ResultCache | None = None,
         settings: Settings | None = None,
     ) -> None:
@@ -43,8 +50,10 @@ class Session:
         self._atria = atria
         self._xarios = xarios
         self.cache = cache or ResultCache()
+        self._guard = threading.Lock()
+        self._derived: dict[tuple[int, str], Any] = {}
 
-    def atria(self) -> Any:
+    def atria(self) -> Atria:
         """The Atria client (``ConfigError`` when no URL or token is set)."""
         if self._atria is None:
             from xlbilling.connect import atria
@@ -52,7 +61,7 @@ class Session:
             self._atria = atria(self._settings)
         return self._atria
 
-    def xarios(self) -> Any:
+    def xarios(self) -> Xarios:
         """The Xarios client (``ConfigError`` when no URL or token is set)."""
         if self._xarios is None:
             from xlbilling.connect import xarios
@@ -65,7 +74,7 @@ class Session:
         found = {}
         for api, client in (("Atria", self._atria), ("Xarios", self._xarios)):
             if client is not None:
-                found[api] = str(getattr(getattr(client, "client", None), "base_url", "?"))
+                found[api] = client.client.base_url
         return found
 
     def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL, **options: Hashable) -> Any:
@@ -75,7 +84,7 @@ class Session:
         label = " ".join([api, call, *shown])
 
         def load() -> Any:
-            client = self.atria() if api == "Atria" else self.xarios()
+            client: Atria | Xarios = self.atria() if api == "Atria" else self.xarios()
             return getattr(client, call)(*args, **options)
 
         return self.cache.get(api, label, (api, call, args, tuple(sorted(options.items()))), load, ttl)
@@ -89,30 +98,73 @@ class Session:
 
         ``InputError`` when it is not a date or no billing period ends on it."""
         end = parse_period(value)
-        periods = self.periods()
-        match = periods[periods["period_end"].dt.date == end]
-        if match.empty:
+        closed = self.derived(self.periods(), "closed by end", _closed_by_end).get(end)
+        if closed is None:
             raise InputError(f"No billing period ends on {end.isoformat()}.", _PERIODS_HINT)
-        closed = bool(match["is_closed"].fillna(False).iloc[0])
         return end, CLOSED_TTL if closed else OPEN_TTL
 
     def customer(self, value: str) -> str:
-        """The customer code for ``value`` (a code or a name, any case); ``InputError`` when unknown."""
-        customers = self.fetch("Atria", "customers")
-        wanted = value.strip().lower()
-        for column in ("customer_code", "customer_name", "account_code"):
-            hits = customers[customers[column].astype("string").str.lower() == wanted]
-            if not hits.empty:
-                return str(hits["customer_code"].iloc[0])
-        raise InputError(f"There is no customer '{value}'.", _CUSTOMERS_HINT)
+        """The customer code for ``value`` (a code, name or account code, any case); ``InputError`` when
+        unknown."""
+        codes = self.derived(self.fetch("Atria", "customers"), "code by name", _code_by_name)
+        code = codes.get(value.strip().lower())
+        if code is None:
+            raise InputError(f"There is no customer '{value}'.", _CUSTOMERS_HINT)
+        return code
+
+    def derived(self, frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) -> T:
+        """``build(frame)``, computed once per fetched frame (a look-up table for formulas); it is
+        dropped when the frame itself is (replaced in the cache, or cleared)."""
+        key = (id(frame), name)
+        with self._guard:
+            if key in self._derived:
+                return self._derived[key]
+        value = build(frame)
+        with self._guard:
+            if key not in self._derived:
+                self._derived[key] = value
+                weakref.finalize(frame, self._derived.pop, key, None)
+        return value
 
     def clear(self) -> int:
         """Forget every cached result; returns how many there were."""
+        with self._guard:
+            self._derived.clear()
         return self.cache.clear()
+
+
+def _closed_by_end(periods: pd.DataFrame) -> dict[date, bool]:
+    closed = periods["is_closed"].fillna(False).astype(bool)
+    return {end.date(): flag for end, flag in zip(periods["period_end"], closed, strict=True)}
+
+
+def _code_by_name(customers: pd.DataFrame) -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for column in ("account_code", "customer_name", "customer_code"):  # codes win over names
+        for key, code in zip(customers[column], customers["customer_code"], strict=True):
+            if isinstance(key, str):
+                codes[key.strip().lower()] = str(code)
+    return codes
 
 
 def _label(value: Hashable) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
+
+
+CONF_SHEET = "_xlbilling.conf"
+"""A workbook's own settings sheet: setting names in column A, values in column B (never tokens)."""
+
+
+def workbook_session(book: WorkbookLike) -> Session:
+    """The session for ``book``: the shared one, or one using the URLs its ``_xlbilling.conf`` sheet sets
+    (sharing the formulas' cache)."""
+    rows = [row for row in book.read_block(CONF_SHEET, "A1:B50") if row[0] not in (None, "")]
+    if not rows:
+        return current()
+    from xlbilling.settings import load_settings, settings_from_mapping
+
+    settings = settings_from_mapping({str(key): value for key, value in rows}, load_settings())
+    return Session(settings=settings, cache=current().cache)
 
 
 _current = Session()

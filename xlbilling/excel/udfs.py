@@ -50,7 +50,7 @@ def formula(function: F) -> F:
         try:
             return function(*args)
         except XlbillingError as error:
-            return str(error)
+            return " ".join(str(error).split())  # one line, whatever text the user's value held
         except Exception as error:  # a bug must still not put a traceback in a cell
             logger.exception("%s failed", function.__name__)
             return f"{function.__name__} failed unexpectedly ({type(error).__name__}); see the xlwings log."
@@ -208,13 +208,26 @@ def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
     code = _customer(customer)
     if code is None:
         raise InputError("No customer given.", "Give a customer code, e.g. CUST0001.")
-    wanted = text_arg(sku, "SKU", required=True)
-    summary = current().fetch("Atria", "summary", end, ttl=ttl, billable_only=False, by_customer=True)
-    same_sku = summary["sku"].astype("string").str.lower() == str(wanted).lower()
-    if not same_sku.any():
-        raise InputError(f"No customer has the SKU '{wanted}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
-    rows = summary[same_sku & (summary["customer_code"] == code) & summary["billable"].fillna(False)]
-    return int(rows[column].fillna(0).sum())
+    wanted = str(text_arg(sku, "SKU", required=True)).lower()
+    session = current()
+    summary = session.fetch("Atria", "summary", end, ttl=ttl, billable_only=False, by_customer=True)
+    counts = session.derived(summary, "billable counts", _billable_counts)
+    if wanted not in counts:
+        raise InputError(f"No customer has the SKU '{sku}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
+    return counts[wanted].get(code, {}).get(column, 0)
+
+
+def _billable_counts(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """SKU (lower case) -> customer code -> billable ``this_count`` and ``difference``."""
+    counts: dict[str, dict[str, dict[str, int]]] = {str(sku).lower(): {} for sku in summary["sku"].dropna()}
+    billable = summary[summary["billable"].fillna(False).astype(bool)]
+    for sku, code, this, change in zip(
+        billable["sku"], billable["customer_code"], billable["this_count"], billable["difference"], strict=True
+    ):
+        cell = counts[str(sku).lower()].setdefault(str(code), {"this_count": 0, "difference": 0})
+        cell["this_count"] += int(this) if pd.notna(this) else 0
+        cell["difference"] += int(change) if pd.notna(change) else 0
+    return counts
 
 
 @xw.func(category=CATEGORY)

@@ -60,7 +60,7 @@ def make_template(folder: Path) -> Path:
     _list_sheet(
         book.create_sheet("Users"),
         "Users and services: {{ bill_to.name }}, {{ invoice.period_name }}",
-        [("Customer", 28, "{{ user.customer }}", None), ("User", 32, "{{ user.user_name }}", None),
+        [("Customer", 28, "{{ user.customer }}", None), ("User", 40, "{{ user.user_name }}", None),
          ("Service", 34, "{{ user.service }}", None), ("SKU", 14, "{{ user.sku }}", None),
          ("Start", 12, "{{ user.start_date }}", DATE), ("End", 12, "{{ user.end_date }}", DATE),
          ("Duration %", 11, "{{ user.duration_percent }}", "0.00"), ("Billable", 9, "{{ user.billable }}", None)],
@@ -123,7 +123,7 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         _put(sheet, f"F{row}", value, alignment=Alignment(horizontal="left"),
              font=Font(name=FONT, size=10, bold=row == 8), number_format=number_format or "General")  # fmt: skip
     sheet.merge_cells("A15:G15")
-    _put(sheet, "A15", "Quantities billed: {{ invoice.basis }}.", font=Font(name=FONT, size=9, italic=True))
+    _put(sheet, "A15", "Billing basis: {{ invoice.basis }}.", font=Font(name=FONT, size=9, italic=True))
     titles = ("SKU", "Description", "Customer", "Quantity", "Unit price", "VAT rate", "Net")
     for column, title in zip("ABCDEFG", titles, strict=True):
         _put(sheet, f"{column}17", title, alignment=Alignment(horizontal="right" if column > "C" else "left"),
@@ -141,7 +141,7 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
     totals = (
         (21, "Subtotal", None, "=ROUND(SUBTOTAL(9,G18:G19),2)"),
         (22, "VAT at", "{{ tax.rate }}", "=ROUND(SUMIF($F$18:$F$19,F22,$G$18:$G$19)*F22,2)"),
-        (23, "VAT", None, "=SUM(G22:G22)"),
+        (23, "VAT", None, "=ROUND(SUM(G22:G22),2)"),
         (24, "Total", "{{ invoice.currency }}", "=ROUND(G21+G23,2)"),
     )
     for row, name, middle, formula in totals:
@@ -174,7 +174,8 @@ def _list_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int, str,
     for index, (name, width, value, number_format) in enumerate(columns):
         column = chr(ord("A") + index)
         sheet.column_dimensions[column].width = width
-        _put(sheet, f"{column}3", name, **HEADER)
+        align = Alignment(horizontal="left" if number_format is None else "right")
+        _put(sheet, f"{column}3", name, alignment=align, **HEADER)
         _put(sheet, f"{column}4", value, number_format=number_format or "General", border=Border(bottom=THIN))
     sheet.freeze_panes = "A4"
     _print_setup(sheet, f"A1:{last}4", "3:3", landscape=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import clean_text
-from xlbilling.files import atomic_path, write_atomically
+from xlbilling.files import atomic_path
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
            "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error")  # fmt: skip
 _MONEY = ("subtotal", "tax", "total")
+_WIDE = ("bill_to_name", "customers", "file", "error")
 
 
 @dataclass
@@ -63,41 +66,53 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON-ready data: money as exact strings such as ``"123.40"``."""
-        entries = [{k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(e).items()} for e in self.entries]
+        return {**self._header(), "invoices": [_entry_json(entry) for entry in self.entries]}
+
+    def _header(self) -> dict[str, Any]:
         return {"period_start": self.period_start.isoformat(), "period_end": self.period_end.isoformat(),
-                "basis": self.basis, "invoices": entries}  # fmt: skip
+                "basis": self.basis}  # fmt: skip
+
+
+def _entry_json(entry: Entry) -> dict[str, Any]:
+    return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(entry).items()}
 
 
 def write_manifest(manifest: Manifest) -> None:
     """Write ``manifest.json`` and ``index.xlsx`` into the manifest's folder (each atomically)."""
-    text = json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n"
-    write_atomically(manifest.path, text.encode())
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Invoices"
-    sheet.append([name.replace("_", " ").capitalize() for name in COLUMNS])
+    with atomic_path(manifest.path) as temp, temp.open("w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest._header(), indent=2, ensure_ascii=False)[:-2] + ',\n  "invoices": [')
+        for number, entry in enumerate(manifest.entries):  # one entry at a time: memory stays flat
+            text = json.dumps(_entry_json(entry), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            handle.write(("," if number else "") + "\n    " + text)
+        handle.write("\n  ]\n}\n")
+    book = Workbook(write_only=True)  # rows go straight to disk: memory stays flat however many invoices
+    sheet = book.create_sheet("Invoices")
+    for index, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if name in _WIDE else 14
+    sheet.freeze_panes = "A2"
+    headers = [name.replace("_", " ").capitalize() for name in COLUMNS]
+    sheet.append(headers)
     for entry in manifest.entries:
         values = asdict(entry)
         values["customers"] = ", ".join(entry.customers)
-        sheet.append([_cell(values[name]) for name in COLUMNS])
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # API text stays text, even "=..."
-            elif COLUMNS[cell.column - 1] in _MONEY:
-                cell.number_format = "#,##0.00"
-    for index, name in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 40 if name in ("bill_to_name", "customers",
-                                                                                "file", "error") else 14  # fmt: skip
+        sheet.append([_cell(sheet, name, values[name]) for name in COLUMNS])
     if manifest.entries:
         table = Table(displayName="Invoices", ref=f"A1:{get_column_letter(len(COLUMNS))}{len(manifest.entries) + 1}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        sheet.add_table(table)
-    sheet.freeze_panes = "A2"
+        table._initialise_columns()  # write-only mode cannot read the header row back
+        for column, header in zip(table.tableColumns, headers, strict=True):
+            column.name = header
+        with warnings.catch_warnings():  # "add table columns manually": done just above
+            warnings.simplefilter("ignore", UserWarning)
+            sheet.add_table(table)
     with atomic_path(manifest.out_dir / "index.xlsx") as temp:
         book.save(temp)
 
 
-def _cell(value: Any) -> Any:
-    return clean_text(value) if isinstance(value, str) else value
+def _cell(sheet: Any, name: str, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, clean_text(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # API text stays text, even "=..."
+    elif name in _MONEY:
+        cell.number_format = "#,##0.00"
+    return cell

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 BASIS_TEXT = {
-    "none": "quantities at period end",
-    "daily": "daily proration (sum of DurationPercent)",
+    "none": "quantities in use at the end of the period",
+    "daily": "pro rata by day (the share of the period each service was active)",
 }
 
 
@@ -188,7 +188,7 @@ FIELDS: dict[str, dict[str, Getter]] = {
         "start_date": lambda u: u.start_date,
         "end_date": lambda u: u.end_date,
         "duration_percent": lambda u: u.duration_percent,
-        "billable": lambda u: u.billable,
+        "billable": lambda u: "Yes" if u.billable else "No",
     },
     "change": {
         "customer": lambda c: c.customer_name,

@@ -55,6 +55,13 @@ class RowMap:
                 return span.first + span.count - 1 - (span.end - row)
         return self.start(row)
 
+    def last(self, row: int) -> int:
+        """The last output row of the repeated region holding ``row``, or where ``row`` itself lands."""
+        for span in self.spans:
+            if span.start <= row <= span.end:
+                return span.first + span.count - 1
+        return self.start(row)
+
 
 # A local rule for references inside the repeated row itself: (template row, is range end) -> output row,
 # or None to use the sheet's RowMap.

@@ -160,10 +160,20 @@ def _move(xml: str, sheet: str, maps: dict[str, RowMap]) -> str:
 
 
 def _move_refs(refs: str, sheet: str, maps: dict[str, RowMap]) -> str:
-    moved = []
+    """Move a list of ranges; one that touches a repeated region stretches over all of its output rows."""
+    rowmap, moved = maps[sheet], []
     for text in refs.split():
         ref = parse_ref(text)
-        moved.append(text if ref is None else ref.render(maps, sheet, None))
+        if ref is None or ref.sheet is not None:
+            moved.append(text)
+            continue
+        (col_abs, col, row_abs, top), (col_abs2, col2, row_abs2, bottom) = ref.endpoints[0], ref.endpoints[-1]
+        if top is None or bottom is None:
+            moved.append(text)
+            continue
+        first = f"{col_abs}{col}{row_abs}{rowmap.start(top)}"
+        last = f"{col_abs2}{col2}{row_abs2}{rowmap.last(bottom)}"
+        moved.append(first if first == last else f"{first}:{last}")
     return " ".join(moved)
 
 
@@ -227,17 +237,20 @@ def _as_text(value: Any) -> str:
 
 
 def _value_xml(ref: str, style: str, value: Any) -> str:
+    kind = type(value)
+    if kind is str and value:
+        text = clean_text(value)
+        if "&" in text or "<" in text or ">" in text:
+            text = escape(text)
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     if value is None or value == "":
         return f'<c r="{ref}"{style}/>'
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return f'<c r="{ref}"{style}><v>{to_excel_serial(value)}</v></c>'
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return f'<c r="{ref}"{style}><v>{value:f}</v></c>'
-    if isinstance(value, int | float):
+    if kind is bool:
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if kind is date or kind is datetime:
+        return f'<c r="{ref}"{style}><v>{to_excel_serial(value if kind is date else value.date())}</v></c>'
+    if kind is int or kind is float:
         return f'<c r="{ref}"{style}><v>{value}</v></c>'
-    text = escape(clean_text(str(value)))
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return _value_xml(ref, style, str(value))

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from xlbilling.errors import TemplateError
 from xlbilling.reports.model import FIELDS, REPEATING
@@ -190,6 +191,8 @@ def _scan_sheet(sheet: openpyxl.worksheet.worksheet.Worksheet, problems: list[st
             cell.style_id  # noqa: B018 - registers the cell's style before the template is saved
             value = cell.value
             where = f"{sheet.title}!{cell.coordinate}"
+            if isinstance(value, ArrayFormula | DataTableFormula):
+                problems.append(f"{where} holds an array formula, which cannot be kept (use an ordinary formula)")
             if isinstance(value, str) and "{{" in value:
                 if value.startswith("="):
                     problems.append(f"{where} mixes a formula and a placeholder")
