@@ -128,7 +128,7 @@ def to_frame_memory(body: bytes) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--customers", type=int, default=2000, help="sandbox customers (default 2000)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per path (default 5)")
+    parser.add_argument("--repeat", type=int, default=7, help="timed rounds per path (default 7)")
     options = parser.parse_args()
 
     body = fetch_detail(options.customers)

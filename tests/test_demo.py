@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,6 +36,14 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     assert header[:2] == ["customer_code", "customer_name"]
     assert all(row[header.index("quantity")] > 0 for row in lines[1:])
     assert not [p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".part")]
+    invoices = tmp_path / "demo" / f"invoices-{period}"
+    manifest = json.loads((invoices / "manifest.json").read_text())
+    workbooks = sorted(invoices.glob("*.xlsx"))
+    assert f"invoices: {len(workbooks) - 1} workbooks and PDFs in {invoices}" in done.stdout
+    assert len(workbooks) - 1 == len(manifest["invoices"]) > 0  # minus index.xlsx
+    assert all(
+        (invoices / entry["file"]).with_suffix(".pdf").read_bytes()[:4] == b"%PDF" for entry in manifest["invoices"]
+    )
     reconciliation = tmp_path / "demo" / f"reconciliation-{period}.xlsx"
     assert f"reconciliation: {reconciliation}" in done.stdout
     assert "money at stake: " in done.stdout and "1 under billed" in done.stdout

@@ -18,6 +18,7 @@ from xlbilling.errors import InputError
 from xlbilling.excel import macros
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import OpenpyxlBook
+from xlbilling.excel.refresh import read_params
 from xlbilling.excel.session import Session
 from xlbilling.sandbox import Sandbox
 
@@ -137,3 +138,11 @@ def test_a_workbooks_conf_sheet_sets_the_urls_but_never_a_token(sandbox: Sandbox
     client = sessions.workbook_session(book).atria().client
     assert client.base_url == "http://127.0.0.1:9"
     assert client._token == sandbox.token
+
+
+def test_control_sheet_file_names_are_found_next_to_the_workbook(workbook: OpenpyxlBook, period: date) -> None:
+    workbook.write("Control", "B8", "prices.csv")
+    workbook.write("Control", "B9", str(PRICES))
+    params = read_params(workbook)
+    assert params.prices == str(workbook.path.parent / "prices.csv")  # type: ignore[union-attr]
+    assert params.mapping == str(PRICES) and params.period == period

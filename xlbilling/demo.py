@@ -14,10 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from xlbilling.atria import Atria
+from xlbilling.errors import DataError
 from xlbilling.excel.book import OpenpyxlBook
 from xlbilling.http import ApiClient
 from xlbilling.reconcile import reconcile
 from xlbilling.reconcile_report import headline
+from xlbilling.reports import build_invoices
+from xlbilling.reports.pdf import find_soffice
 from xlbilling.reports.reconcile_book import write_reconciliation
 from xlbilling.sandbox import start_sandbox
 from xlbilling.xarios import Xarios
@@ -62,8 +65,25 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
         book.save(workbook)
         result = DemoResult(period, workbook, {title: len(frame) for title, frame in data.items()})
         result.lines.append(f"billing workbook: {workbook} ({len(data)} tables)")
+        result.lines += _invoices(atria, period, out_dir, progress)
         result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
     return result
+
+
+def _invoices(atria: Atria, period: date, out_dir: Path, progress: Progress) -> list[str]:
+    try:
+        find_soffice()
+        pdf = True
+    except DataError as missing:
+        pdf = False
+        progress(f"invoices without PDFs: {missing}")
+    progress("building invoice workbooks" + (" and PDFs" if pdf else ""))
+    folder = out_dir / f"invoices-{period.isoformat()}"
+    manifest = build_invoices(atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf)
+    written = len(manifest.entries) - len(manifest.failed)
+    lines = [f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})"]
+    lines += [f"  failed: {entry}" for entry in manifest.failed]
+    return lines
 
 
 def _reconciliation(atria: Atria, xarios: Xarios, period: date, out_dir: Path, progress: Progress) -> list[str]:

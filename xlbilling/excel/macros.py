@@ -105,10 +105,13 @@ def open_output_folder_action(book: WorkbookLike) -> str:
     """Open the invoices folder next to the workbook in Explorer/Finder (creating it if needed)."""
     folder = output_folder(book)
     folder.mkdir(parents=True, exist_ok=True)
-    if sys.platform.startswith("win"):
-        os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606  (Windows only)
-    else:
-        subprocess.run(["open" if sys.platform == "darwin" else "xdg-open", str(folder)], check=False)
+    try:
+        if sys.platform.startswith("win"):
+            os.startfile(folder)  # type: ignore[attr-defined]  # noqa: S606  (Windows only)
+        else:
+            subprocess.run(["open" if sys.platform == "darwin" else "xdg-open", str(folder)], check=False)
+    except OSError:
+        return f"Invoices go to {folder} (no file browser could be opened)."
     return f"Opened {folder}."
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -37,6 +38,10 @@ PARAMETERS = {
     "prices": "Price list",
     "mapping": "Product mapping",
 }
+
+
+FILES = ("prices", "mapping")
+"""Parameters that name a file; a relative path is taken relative to the workbook's folder."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,10 @@ def read_params(book: WorkbookLike) -> Params:
             found[key] = _param(key, value)
         except InputError as error:
             raise InputError(f"{where}: {error.message}", error.hint) from None
+    home = book.file_path()
+    for key in FILES:
+        if key in found and home is not None and not Path(found[key]).expanduser().is_absolute():
+            found[key] = str(home.parent / found[key])  # a bare file name means: next to the workbook
     return Params(**found)
 
 
