@@ -111,7 +111,7 @@ def test_xarios_show_detail_and_pdf(tmp_path: Path) -> None:
     ],
 )
 def test_errors_are_one_clear_line_with_the_right_exit_code(args: list[str], exit_code: int, words: str) -> None:
-    code, out, err = run(*args)
+    code, _, err = run(*args)
     assert code == exit_code
     assert words in err
     assert "Traceback" not in err

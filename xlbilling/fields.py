@@ -38,18 +38,23 @@ ATRIA_SUMMARY = (
     Field("difference", ("difference",), "int"),
 )
 
-ATRIA_DETAIL = (
-    Field("action", ("action",)),
-    Field("actioned_date", ("actionedDate",), "datetime"),
-    Field("actioned_by", ("actionedBy",)),
-    Field("customer_code", ("customerCode",), required=True),
-    Field("customer_name", ("customerName",)),
+# Who had which service: shared by the detail and analysis rows.
+_USER_SERVICE = (
     Field("user_name", ("userName", "user")),
     Field("service_name", ("serviceName",)),
     Field("plan_name", ("servicePlanName", "planName")),
     Field("sku", ("sku", "productSku"), required=True),
     Field("sku_type", ("skuType",)),
     Field("billable", ("billable", "billableFlag"), "bool"),
+)
+
+ATRIA_DETAIL = (
+    Field("action", ("action",)),
+    Field("actioned_date", ("actionedDate",), "datetime"),
+    Field("actioned_by", ("actionedBy",)),
+    Field("customer_code", ("customerCode",), required=True),
+    Field("customer_name", ("customerName",)),
+    *_USER_SERVICE,
     Field("line_description", ("lineDescription",)),
     Field("override_reason", ("overrideReason", "nonBillableReason")),
     Field("start_date", ("startDate",), "date"),
@@ -85,12 +90,7 @@ ATRIA_ANALYSIS = (
     Field("region", ("region", "state", "county")),
     Field("postal_code", ("postalCode", "postcode", "zip")),
     Field("country", ("country",)),
-    Field("user_name", ("userName", "user")),
-    Field("service_name", ("serviceName",)),
-    Field("plan_name", ("servicePlanName", "planName")),
-    Field("sku", ("sku", "productSku"), required=True),
-    Field("sku_type", ("skuType",)),
-    Field("billable", ("billable", "billableFlag"), "bool"),
+    *_USER_SERVICE,
     Field("non_billable_reason", ("nonBillableReason", "overrideReason")),
     Field("start_date", ("startDate",), "date"),
     Field("end_date", ("endDate",), "date"),
@@ -141,7 +141,9 @@ XARIOS_STRING_VALUES: dict[str, tuple[str, ...]] = {
     "user_name": ("UserName",),
     "role": ("Role",),
 }
-XARIOS_NUMERIC_VALUES: dict[str, tuple[str, ...]] = {"customer_licence_count": ("customer_licence_count", "customerLicenceCount")}
+XARIOS_NUMERIC_VALUES: dict[str, tuple[str, ...]] = {
+    "customer_licence_count": ("customer_licence_count", "customerLicenceCount"),
+}
 
 # The simplified CSV inside the detail ZIP (header names as Xarios writes them, matched ignoring case).
 XARIOS_CSV = (
