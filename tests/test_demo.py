@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis", "XariosInvoices"]
+TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis", "XariosInvoices", "Changes"]
 
 
 def run_demo(out: Path) -> subprocess.CompletedProcess[str]:
@@ -24,14 +24,17 @@ def run_demo(out: Path) -> subprocess.CompletedProcess[str]:
 def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Path) -> None:
     done = run_demo(tmp_path / "demo")
     assert done.returncode == 0, done.stderr
-    (workbook,) = (tmp_path / "demo").glob("billing-data-*.xlsx")
+    workbook = tmp_path / "demo" / "billing.xlsx"
     assert f"billing workbook: {workbook}" in done.stdout
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
-    assert sorted(tables) == sorted(TABLES)
-    period = workbook.stem.removeprefix("billing-data-")
+    assert sorted(tables) == sorted([*TABLES, "Reconciliation"])
+    (invoice_folder,) = (tmp_path / "demo").glob("invoices-*")
+    period = invoice_folder.name.removeprefix("invoices-")
     assert f"latest closed period: {period}" in done.stderr
-    lines = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("Invoice Lines").to_python()
+    assert str(book["Summary"]["A1"].value).endswith(" UTC") and period in str(book["Summary"]["A1"].value)
+    assert book["Dashboard"]._charts, "the template's chart survives the refresh"
+    lines = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("Invoice lines").to_python()[2:]
     header = lines[0]
     assert header[:2] == ["customer_code", "customer_name"]
     assert all(row[header.index("quantity")] > 0 for row in lines[1:])

@@ -6,27 +6,32 @@ billing workbook with one Excel table per data set, then says what it wrote.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
-
 from xlbilling.atria import Atria
 from xlbilling.errors import DataError
 from xlbilling.excel.book import OpenpyxlBook
+from xlbilling.excel.headless import refresh_file
+from xlbilling.excel.refresh import ALL, write_param
+from xlbilling.excel.session import Session
+from xlbilling.files import atomic_path
 from xlbilling.http import ApiClient
 from xlbilling.reconcile import reconcile
 from xlbilling.reconcile_report import headline
 from xlbilling.reports import build_invoices
 from xlbilling.reports.pdf import find_soffice
 from xlbilling.reports.reconcile_book import write_reconciliation
+from xlbilling.resources import shipped
 from xlbilling.sandbox import start_sandbox
 from xlbilling.xarios import Xarios
 
 Progress = Callable[[str], None]
 SANDBOX_DATA = Path(__file__).parent / "sandbox" / "data"
+SAMPLES = ((SANDBOX_DATA / "prices.csv", "prices.csv"), (SANDBOX_DATA / "product-map.csv", "product-map.csv"))
 
 
 @dataclass
@@ -35,7 +40,6 @@ class DemoResult:
 
     period: date
     workbook: Path
-    tables: dict[str, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
 
 
@@ -45,29 +49,30 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
         progress(f"sandbox running at {sandbox.url}")
         atria = Atria(ApiClient("Atria", sandbox.url, sandbox.token))
         xarios = Xarios(ApiClient("Xarios", sandbox.url, sandbox.token))
-        periods = atria.periods()
         period = atria.latest_closed_period()
         progress(f"latest closed period: {period.isoformat()}")
-        data: dict[str, pd.DataFrame] = {
-            "Periods": periods,
-            "Customers": atria.customers(),
-            "Summary": atria.summary(period),
-            "Detail": atria.detail(period),
-            "Invoice Lines": atria.invoice_lines(period),
-            "Analysis": atria.analysis(period),
-            "Xarios Invoices": xarios.invoices(),
-        }
-        workbook = out_dir / f"billing-data-{period.isoformat()}.xlsx"
-        book = OpenpyxlBook.new()
-        for title, frame in data.items():
-            book.write_table(title, title.replace(" ", ""), frame)
-            progress(f"  {title}: {len(frame)} rows")
-        book.save(workbook)
-        result = DemoResult(period, workbook, {title: len(frame) for title, frame in data.items()})
-        result.lines.append(f"billing workbook: {workbook} ({len(data)} tables)")
+        workbook = _billing_workbook(Session(atria, xarios), out_dir, progress)
+        result = DemoResult(period, workbook)
+        result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
         result.lines += _invoices(atria, period, out_dir, progress)
         result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
     return result
+
+
+def _billing_workbook(session: Session, out_dir: Path, progress: Progress) -> Path:
+    """A copy of the billing template beside copies of the sandbox's price list and product mapping
+    (named on its Control sheet), refreshed headlessly: every table for the latest closed period."""
+    workbook = out_dir / "billing.xlsx"
+    for source, name in ((shipped("templates", "billing.xlsx"), workbook.name), *SAMPLES):
+        with atomic_path(out_dir / name) as temp:
+            shutil.copyfile(source, temp)
+    book = OpenpyxlBook.open(workbook)
+    write_param(book, "prices", SAMPLES[0][1])
+    write_param(book, "mapping", SAMPLES[1][1])
+    book.save(workbook)
+    for refreshed in refresh_file(workbook, [*ALL, "reconciliation"], session):
+        progress(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
+    return workbook
 
 
 def _invoices(atria: Atria, period: date, out_dir: Path, progress: Progress) -> list[str]:

@@ -29,6 +29,7 @@ import xlwings
 
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
+from xlbilling.resources import shipped
 
 PROJECT = "xlbilling"
 UDF_MODULE = "xlbilling.excel.udfs"
@@ -49,11 +50,7 @@ def template_path() -> Path:
 
 def macros_dir() -> Path:
     """The VBA and ribbon sources: ``macros/`` in a checkout, ``xlbilling/_macros`` when installed."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "_macros", package.parent / "macros"):
-        if (candidate / "customUI.xml").is_file():
-            return candidate
-    raise DataError("The add-in sources (macros/customUI.xml) are missing.", "Reinstall xlbilling.")
+    return shipped("macros", "customUI.xml").parent
 
 
 # --- the generated VBA ------------------------------------------------------------------------------------

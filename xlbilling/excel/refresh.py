@@ -134,6 +134,16 @@ ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis",
 button, as it needs a product mapping)."""
 
 
+def write_param(book: WorkbookLike, key: str, value: Any) -> None:
+    """Set the Control sheet's value for ``key`` (a ``PARAMETERS`` key) beside its label."""
+    label = PARAMETERS[key].lower()
+    for row, (found, _) in enumerate(book.read_block(CONTROL, "A1:B40"), start=1):
+        if found is not None and str(found).strip().lower() == label:
+            book.write(CONTROL, f"B{row}", value)
+            return
+    raise InputError(f"The {CONTROL} sheet has no '{PARAMETERS[key]}' row.", "Start from templates/billing.xlsx.")
+
+
 def read_params(book: WorkbookLike) -> Params:
     """The parameters on the Control sheet; ``InputError`` naming the cell when one cannot be used."""
     found: dict[str, Any] = {}

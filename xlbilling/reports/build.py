@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-import xlbilling
 from xlbilling.dates import PERIOD_HELP, parse_period
 from xlbilling.errors import DataError, InputError, XlbillingError
 from xlbilling.files import write_atomically
@@ -21,17 +20,14 @@ from xlbilling.reports.model import FailedInvoice, Invoice
 from xlbilling.reports.names import inside, invoice_stems
 from xlbilling.reports.render import render
 from xlbilling.reports.template import Template, load_template
+from xlbilling.resources import shipped
 
 Progress = Callable[[int, int], None]
 
 
 def default_template() -> Path:
     """The invoice template shipped with xlbilling (``templates/invoice.xlsx``)."""
-    package = Path(xlbilling.__file__).parent
-    for candidate in (package / "_templates" / "invoice.xlsx", package.parent / "templates" / "invoice.xlsx"):
-        if candidate.is_file():
-            return candidate
-    raise DataError("The default invoice template is missing from this installation.", "Pass --template PATH.")
+    return shipped("templates", "invoice.xlsx")
 
 
 def build_invoices(
