@@ -442,11 +442,14 @@ def test_discrepancies_cover_every_category_in_the_latest_period(api: httpx.Clie
 def test_detail_zip_holds_the_invoice_json_and_a_csv_with_the_same_total(api: httpx.Client) -> None:
     response = api.get(f"/api/v1.0/billingdata/{LATEST_INVOICE}/detail")
     assert response.headers["content-type"] == "application/octet-stream"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert sorted(archive.namelist()) == [f"invoice-{LATEST_INVOICE}.csv", f"invoice-{LATEST_INVOICE}.json"]
-    data = json.loads(archive.read(f"invoice-{LATEST_INVOICE}.json"))
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        names = sorted(archive.namelist())
+        json_blob = archive.read(f"invoice-{LATEST_INVOICE}.json")
+        csv_blob = archive.read(f"invoice-{LATEST_INVOICE}.csv")
+    assert names == [f"invoice-{LATEST_INVOICE}.csv", f"invoice-{LATEST_INVOICE}.json"]
+    data = json.loads(json_blob)
     assert data == get_json(api, f"/api/v1.0/billingdata/{LATEST_INVOICE}")["data"]
-    rows = list(csv.DictReader(io.StringIO(archive.read(f"invoice-{LATEST_INVOICE}.csv").decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(csv_blob.decode("utf-8"))))
     prices = [i for i in data["invoiceItems"] if i["operatorUsed"] == "PRICE"]
     assert len(rows) == len(prices)
     assert sum(Decimal(r["value"]) for r in rows) == money(data["invoiceItems"][-3]["value"])

@@ -70,7 +70,7 @@ def parse_timestamps(values: list[Any], *, dates_only: bool) -> pd.Series:
     """
     series = pd.Series(values, dtype="object")
     try:
-        parsed = pd.to_datetime(series, format="ISO8601")
+        parsed = pd.to_datetime(series, format="ISO8601", cache=False)
     except (ValueError, TypeError):
         parsed = _parse_slowly(series)
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
@@ -84,7 +84,7 @@ def _parse_slowly(series: pd.Series) -> pd.Series:
     text = text.str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
     text = text.str.replace(r"(\.\d{6})\d+", r"\1", regex=True)
     text = text.mask(text == "")
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", cache=False)
     bad = parsed.isna() & text.notna()
     if bad.any():
         raise ValueError(f"'{text[bad].iloc[0]}' is not a date")
