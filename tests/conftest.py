@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 
+from tests.excel_support import counting_session
 from xlbilling.atria import Atria
+from xlbilling.excel import session as sessions
+from xlbilling.excel.session import Session
 from xlbilling.http import ApiClient
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.xarios import Xarios
@@ -54,3 +57,12 @@ def sandbox_env(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path_fact
         monkeypatch.setenv(f"XLBILLING_{api}_TOKEN", sandbox.token)
     monkeypatch.setenv("XLBILLING_CONFIG", str(config))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+
+
+@pytest.fixture
+def formulas(sandbox: Sandbox) -> Iterator[Session]:
+    """Excel formulas' session pointed at the sandbox (requests counted), restored afterwards."""
+    previous = sessions.current()
+    session, _ = counting_session(sandbox.url, sandbox.token)
+    yield sessions.use(session)
+    sessions.use(previous)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import openpyxl
 import pytest
 
 from tests import xlwings_double as double
-from tests.excel_support import counting_session
 from xlbilling.atria import Atria
 from xlbilling.errors import InputError
 from xlbilling.excel import macros
@@ -24,14 +22,6 @@ from xlbilling.sandbox import Sandbox
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
-
-
-@pytest.fixture
-def formulas(sandbox: Sandbox) -> Iterator[Session]:
-    previous = sessions.current()
-    session, _ = counting_session(sandbox.url, sandbox.token)
-    yield sessions.use(session)
-    sessions.use(previous)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,11 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.excel_support import counting_session
-from xlbilling.excel import session as sessions
 from xlbilling.excel import udfs
 from xlbilling.excel.session import Session
-from xlbilling.sandbox import Sandbox
 
 EXCEL_EPOCH = date(1899, 12, 30)
 XL_ERRORS = (-2146826281, -2146826246, -2146826259, -2146826288)  # #DIV/0!, #N/A, #NAME?, #NULL! as xlwings passes them
@@ -34,14 +31,6 @@ scalars = st.one_of(
 )
 excel_values = st.one_of(scalars, st.lists(st.lists(scalars, min_size=1, max_size=3), min_size=1, max_size=3))
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture
-def formulas(sandbox: Sandbox) -> Iterator[Session]:
-    previous = sessions.current()
-    session, _ = counting_session(sandbox.url, sandbox.token)
-    yield sessions.use(session)
-    sessions.use(previous)
 
 
 @pytest.fixture
