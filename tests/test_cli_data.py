@@ -73,6 +73,16 @@ def test_money_stays_exact_in_json() -> None:
     assert all(isinstance(row["invoice_value"], str) and "." in row["invoice_value"] for row in rows)
 
 
+def test_any_day_names_its_period_and_customers_by_code_account_code_or_name() -> None:
+    by_code = json.loads(run("invoice-lines", "--period", "2026-10-31", "-c", "CUST0001", "--format", "json")[1])
+    code, out, err = run("invoice-lines", "--period", "2026-10-15", "-c", by_code[0]["customer_name"], "-f", "json")
+    assert code == 0
+    assert "period: 2026-10-31 (the period containing 2026-10-15)" in err
+    assert json.loads(out) == by_code
+    by_account = run("invoice-lines", "-p", "46326", "-c", by_code[0]["customer_account_code"].lower(), "-f", "json")
+    assert json.loads(by_account[1]) == by_code
+
+
 def test_latest_closed_period_is_the_default() -> None:
     code, out, err = run("invoice-lines", "--format", "json")
     assert code == 0
@@ -103,8 +113,8 @@ def test_xarios_show_detail_and_pdf(tmp_path: Path) -> None:
     ("args", "exit_code", "words"),
     [
         (["summary", "--period", "2026-13-45"], 2, "'2026-13-45' is not a date"),
-        (["summary", "--period", "2020-01-31"], 1, "xlbilling periods"),
-        (["detail", "--customer", "NOBODY"], 1, "Customer 'NOBODY' was not found"),
+        (["summary", "--period", "2020-01-31"], 2, "No billing period contains 2020-01-31"),
+        (["detail", "--customer", "NOBODY"], 2, "Atria has no customer 'NOBODY'"),
         (["xarios", "show", "NOPE"], 1, "xlbilling xarios list"),
         (["customers", "--format", "xlsx"], 2, "Add -o FILE.xlsx"),
         (["summary", "--format", "yaml"], 2, "Invalid value for '--format'"),

@@ -45,12 +45,21 @@ def output_options(func: F) -> F:
 
 
 def resolve_period(atria: Atria, period: str | None) -> date:
-    """The period the user named, or the latest closed one (said on stderr)."""
-    if period is not None:
-        return parse_period(period)
-    latest = atria.latest_closed_period()
-    stderr.print(f"period: {latest.isoformat()} (latest closed; choose another with --period)")
-    return latest
+    """The end date of the period containing the day the user named, or of the latest closed period
+    (said on stderr either way when it is not the day typed)."""
+    if period is None:
+        latest = atria.latest_closed_period()
+        stderr.print(f"period: {latest.isoformat()} (latest closed; choose another with --period)")
+        return latest
+    found = atria.period(period)
+    if found.end != parse_period(period):
+        stderr.print(f"period: {found.end.isoformat()} (the period containing {parse_period(period).isoformat()})")
+    return found.end
+
+
+def resolve_customer(atria: Atria, customer: str | None) -> str | None:
+    """The customer code for a code, account code or name the user typed (``None`` stays ``None``)."""
+    return None if customer is None else atria.customer_code(customer)
 
 
 def fetch(message: str, func: Callable[[], T]) -> T:

@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from xlbilling.cli import main
-from xlbilling.cli._common import atria_client, fetch, output_options, period_option, resolve_period, show
+from xlbilling.cli._common import (
+    atria_client,
+    fetch,
+    output_options,
+    period_option,
+    resolve_customer,
+    resolve_period,
+    show,
+)
 
 
 @main.command()
@@ -41,7 +49,7 @@ def summary(period: str | None, billable_only: bool, by_customer: bool, fmt: str
 
 @main.command()
 @period_option
-@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@click.option("--customer", "-c", metavar="CUSTOMER", help="One customer: its code, account code or name.")
 @click.option("--service", metavar="NAME", help="One service name.")
 @click.option("--user", metavar="TEXT", help="Users whose name contains TEXT.")
 @click.option("--billable-only", is_flag=True, help="Only billable items.")
@@ -58,29 +66,32 @@ def detail(
     """User-level rows for a period: who had which service, from when to when."""
     atria = atria_client()
     end = resolve_period(atria, period)
-    frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, customer, service, user, billable_only))
+    code = resolve_customer(atria, customer)
+    frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, code, service, user, billable_only))
     show(frame, fmt, output, title="Detail", table_name="Detail")
 
 
 @main.command("invoice-lines")
 @period_option
-@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@click.option("--customer", "-c", metavar="CUSTOMER", help="One customer: its code, account code or name.")
 @output_options
 def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Invoice lines per consuming customer, with the Bill To customer who pays."""
     atria = atria_client()
     end = resolve_period(atria, period)
-    frame = fetch(f"Fetching invoice lines for {end}…", lambda: atria.invoice_lines(end, customer))
+    code = resolve_customer(atria, customer)
+    frame = fetch(f"Fetching invoice lines for {end}…", lambda: atria.invoice_lines(end, code))
     show(frame, fmt, output, title="Invoice Lines", table_name="InvoiceLines")
 
 
 @main.command()
 @period_option
-@click.option("--customer", "-c", metavar="CODE", help="One customer's code.")
+@click.option("--customer", "-c", metavar="CUSTOMER", help="One customer: its code, account code or name.")
 @output_options
 def analysis(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Every user service of a period with addresses and DurationPercent (billable and not)."""
     atria = atria_client()
     end = resolve_period(atria, period)
-    frame = fetch(f"Fetching the analysis for {end}…", lambda: atria.analysis(end, customer))
+    code = resolve_customer(atria, customer)
+    frame = fetch(f"Fetching the analysis for {end}…", lambda: atria.analysis(end, code))
     show(frame, fmt, output, title="Analysis", table_name="Analysis")
