@@ -161,3 +161,32 @@ def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period
 
     extra = Atria(ApiClient("Atria", sandbox.url, sandbox.token, transport=RewritingTransport(add_field)))
     pd.testing.assert_frame_equal(extra.summary(period), atria.summary(period))
+
+
+@pytest.mark.parametrize("day", ["2026-10-01", "2026-10-15", 46326, date(2026, 10, 31)])
+def test_any_day_names_the_period_containing_it(atria: Atria, day: object) -> None:
+    found = atria.period(day)
+    assert (found.start, found.end, found.is_closed) == (date(2026, 10, 1), date(2026, 10, 31), True)
+
+
+def test_the_open_period_is_named_but_not_closed(atria: Atria) -> None:
+    found = atria.period("2026-11-21")
+    assert found.end == date(2026, 11, 30) and not found.is_closed
+
+
+def test_a_day_in_no_period_is_an_input_error(atria: Atria) -> None:
+    with pytest.raises(InputError, match="No billing period contains 2019-06-01") as caught:
+        atria.period("2019-06-01")
+    assert "xlbilling periods" in str(caught.value)
+
+
+def test_customers_are_found_by_code_account_code_or_name(atria: Atria) -> None:
+    customers = atria.customers()
+    first = customers.iloc[0]
+    code = str(first["customer_code"])
+    for spelling in (code, code.lower(), str(first["account_code"]), f"  {str(first['customer_name']).upper()} "):
+        assert atria.customer_code(spelling) == code
+    with pytest.raises(InputError, match="Atria has no customer 'Nobody Ltd'"):
+        atria.customer_code("Nobody Ltd")
+    with pytest.raises(InputError, match="No customer given"):
+        atria.customer_code(" ")

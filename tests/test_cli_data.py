@@ -161,3 +161,10 @@ def test_token_never_appears_in_output_logs_or_files(
 def test_python_dash_m_runs_the_same_cli() -> None:
     done = subprocess.run([sys.executable, "-m", "xlbilling", "--help"], capture_output=True, text=True, check=True)
     assert "periods" in done.stdout and "xarios" in done.stdout
+
+
+def test_a_filter_that_matches_nothing_says_so_and_lists_the_services() -> None:
+    code, out, err = run("detail", "--period", "2026-10-31", "--service", "Nope", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+    assert "no rows match --service 'Nope'" in err
+    assert "Microsoft 365" in err

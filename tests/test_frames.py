@@ -2,21 +2,29 @@
 
 Most tests run twice: on a few rows, and on the same rows repeated 2,000 times, the size at which
 ``to_frame`` picks all rows' values in one pass and converts whole columns at once. Both must give the
-same frame and the same message.
+same frame and the same message. ``read_frame``, which decodes the JSON bytes straight into columns, must
+give ``to_frame``'s frame or give way to it.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.rewire import RewritingTransport
+from xlbilling import fields
+from xlbilling.atria import Atria
 from xlbilling.errors import BadResponse
-from xlbilling.frames import Field, Kind, convert, find_key, to_frame
+from xlbilling.frames import Field, Kind, convert, find_key, read_frame, to_frame
+from xlbilling.http import ApiClient
+from xlbilling.sandbox import Sandbox
 
 FIELDS = (
     Field("customer_code", ("customerCode", "code"), required=True),
@@ -235,3 +243,187 @@ def test_a_column_converts_as_its_values_do_one_by_one(kind: Kind, values: list[
     else:
         assert not failed
         assert [repr(v) for v in together] == [repr(v) for v in alone]
+
+
+# --- read_frame: the JSON bytes decoded straight into columns ------------------------------------------
+
+FLAT = FIELDS[:-1]  # every kind read_frame decodes (the decimal field makes it give way)
+
+
+def from_bytes(body: bytes, table: tuple[Field, ...] = FLAT) -> pd.DataFrame | None:
+    """``read_frame`` on ``body``; whenever it gives a frame, it is the one ``to_frame`` builds."""
+    fast = read_frame(body, table, "Atria", "summary")
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast, to_frame(orjson.loads(body), table, "Atria", "summary"))
+    return fast
+
+
+FLAT_ROW = {key: value for key, value in ROW.items() if key != "value"}
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "params", "table"),
+    [
+        ("detail", "/api/billing/{period}/detail", {}, fields.ATRIA_DETAIL),
+        ("summary", "/api/billing/{period}", {}, fields.ATRIA_SUMMARY),
+        ("summary", "/api/billing/{period}", {"aggregateByCustomer": False}, fields.ATRIA_SUMMARY),
+        ("analysis", "/api/Billing/{period}/analysis", {}, fields.ATRIA_ANALYSIS),
+    ],
+    ids=["detail", "summary", "summary across customers", "analysis"],
+)
+def test_the_sandbox_answers_are_decoded_straight_into_to_frames_frame(
+    atria: Atria, period: date, call: str, path: str, params: dict[str, Any], table: tuple[Field, ...]
+) -> None:
+    body = atria.client.get_json_bytes(call, path.format(period=period.isoformat()), params)
+    fast = read_frame(body, table, "Atria", call)
+    assert fast is not None, "the sandbox's rows are plain: the fast path must take them"
+    assert len(fast) > 0
+    pd.testing.assert_frame_equal(fast, to_frame(orjson.loads(body), table, "Atria", call))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [FLAT_ROW],
+        [{key.upper(): value for key, value in FLAT_ROW.items()}],
+        [{**FLAT_ROW, "tags": [{"x": 1}], "note": "a } and a {", "extra": None}],
+        [{"customerCode": "C", "sku": None, "billable": None, "startDate": None}, {"customerCode": None, "sku": "B"}],
+        [{"customerCode": "C", "sku": "A", "thisMonthCount": 2**60, "durationPercent": 3}],
+    ],
+    ids=["plain", "one other casing", "extra keys and braces in text", "nulls and absent keys", "big count"],
+)
+def test_plain_rows_are_decoded_straight(rows: list[dict[str, Any]], times: int) -> None:
+    assert from_bytes(orjson.dumps(rows * times)) is not None
+
+
+def test_a_key_given_twice_keeps_its_last_value_as_when_parsed() -> None:
+    fast = from_bytes(b'[{"customerCode": "C", "sku": "old", "sku": "new"}]')
+    assert fast is not None
+    assert fast["sku"].tolist() == ["new"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [{"code": "C1", "sku": "A"}, {"customerCode": "C2", "sku": "B"}],
+        [{"customerCode": "C1", "sku": "old", "productSku": "new"}],
+        [{"customerCode": "C1", "sku": "A"}, {"customerCode": "C2"}],
+        [{"customerCode": "C1", "thisMonthCount": 1}],
+        [{"customerCode": 42, "sku": "A"}],
+        [{"customerCode": "C", "sku": "A", "billable": "Yes"}],
+        [{"customerCode": "C", "sku": "A", "thisMonthCount": 2.6}],
+        [{"customerCode": "C", "sku": "A", "startDate": "31/31/2026"}],
+        [{"customerCode": "C", "sku": {"id": 1}}],
+        [{"customerCode": "C", "sku": "A"}, {"customerCode": "D", "sku": "B", "billable": True}],
+        [{"customerCode": "C", "sku": "A"}, 5],
+        {"items": [{"customerCode": "C", "sku": "A"}]},
+        [],
+    ],
+    ids=[
+        "spelt differently in different rows",
+        "two spellings in a row",
+        "a required key missing from a later row",
+        "a required key missing from every row",
+        "a number as text",
+        "yes as a flag",
+        "a fraction as a count",
+        "a bad date",
+        "an object as text",
+        "a key the first row lacks",
+        "a row that is not an object",
+        "an envelope",
+        "no rows",
+    ],
+)
+def test_anything_unusual_goes_to_to_frame(payload: Any) -> None:
+    assert from_bytes(orjson.dumps(payload)) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"customerCode": "C", "sku": "A", "thisMonthCount": 01}]',
+        b'[{"customerCode": "C", "sku": "A", "durationPercent": NaN}]',
+        b'[{"customerCode": "C", "sku": "A", "other": 1e400}]',
+        b'[{"customerCode": "C", "sku": "A", "other": "\\ud800"}]',
+        b'[{"customerCode": "C", "sku": "A", "other": ["\xff"]}]',
+        b'[{"customerCode": "C", "sku": "A\x01"}]',
+        b'[{"customerCode": "C", "sku": "A"},]',
+        b'[{"customerCode": "C", "sku": "A"}, {"customerCode": "D", "sku": "B"',
+        b'\xef\xbb\xbf[{"customerCode": "C", "sku": "A"}]',
+    ],
+    ids=["leading zero", "NaN", "infinite", "lone surrogate", "bad UTF-8", "control character", "trailing comma",
+         "cut off", "byte order mark"],
+)  # fmt: skip
+def test_json_that_orjson_refuses_goes_to_to_frame(body: bytes) -> None:
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)  # Atria then says the answer is not valid JSON, or cut off
+    assert read_frame(body, FLAT, "Atria", "summary") is None
+
+
+def test_a_table_with_a_decimal_field_goes_to_to_frame() -> None:
+    assert from_bytes(orjson.dumps([ROW]), FIELDS) is None
+
+
+def test_a_bad_value_in_a_large_answer_gives_the_usual_message(sandbox: Sandbox, period: date) -> None:
+    def break_one_date(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows[-1] = {**rows[-1], "startDate": "31/31/2026"}
+        return rows
+
+    transport = RewritingTransport(break_one_date)
+    with (
+        ApiClient("Atria", sandbox.url, sandbox.token, transport=transport) as client,
+        pytest.raises(BadResponse) as caught,
+    ):
+        Atria(client).detail(period)
+    assert str(caught.value).startswith("Atria detail: field 'startDate' has a bad value: '31/31/2026' is not a date.")
+
+
+# Any rows of mixed keys and values: read_frame gives to_frame's frame, or gives way (always when to_frame
+# says the answer is bad). Values mostly of the JSON type their key wants, so that some answers are plain.
+TEXTS = st.one_of(st.none(), st.text(max_size=3), st.sampled_from(["a}b", "{", ""]))
+DATES = st.one_of(st.none(), st.sampled_from(["2026-10-31", "2026-10-31T09:30:00", "2020-04-30T23:59:59.0000000", ""]))
+TYPED_VALUES = {
+    "customerCode": TEXTS,
+    "CUSTOMERCODE": TEXTS,
+    "sku": TEXTS,
+    "productSku": TEXTS,
+    "thisMonthCount": st.one_of(st.none(), st.integers(-(10**6), 10**6)),
+    "billable": st.one_of(st.none(), st.booleans()),
+    "startDate": DATES,
+    "actionedDate": DATES,
+    "durationPercent": st.one_of(st.none(), st.integers(-100, 100), st.floats(-1e6, 1e6)),
+    "other": json_values,
+}
+
+
+@st.composite
+def rows_of_anything(draw: st.DrawFn) -> list[dict[str, Any]]:
+    def rarely() -> bool:
+        return draw(st.integers(0, 19)) == 0
+
+    def value(key: str) -> Any:
+        return draw(json_values if rarely() else TYPED_VALUES[key])
+
+    required = draw(st.sampled_from([["customerCode", "sku"], ["CUSTOMERCODE", "productSku"], ["sku"]]))
+    optional = ["thisMonthCount", "billable", "startDate", "actionedDate", "durationPercent", "other"]
+    keys = required + draw(st.lists(st.sampled_from(optional), unique=True))
+    rows = []
+    for _ in range(draw(st.integers(0, 6))):
+        row = {key: value(key) for key in keys if not rarely()}
+        if rarely():  # a key the first row may lack, or another spelling of one it has
+            key = draw(st.sampled_from(sorted(TYPED_VALUES)))
+            row[key] = value(key)
+        rows.append(row)
+    return rows
+
+
+@given(rows=rows_of_anything())
+def test_read_frame_agrees_with_to_frame_or_gives_way(rows: list[dict[str, Any]]) -> None:
+    body = orjson.dumps(rows)
+    try:
+        to_frame(rows, FLAT, "Atria", "summary")
+    except BadResponse:
+        assert read_frame(body, FLAT, "Atria", "summary") is None
+    else:
+        from_bytes(body)

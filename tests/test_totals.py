@@ -71,3 +71,10 @@ def test_unknown_operator_is_reported_not_ignored() -> None:
     frame = items((1, "PRICE", None, "PurchaseResult", "10.00"), (2, "MULTIPLY", None, "", "3"))
     check = check_invoice(frame, None)
     assert check.differences == ("item 2 has an unknown operator 'MULTIPLY' and was left out",)
+
+
+def test_an_item_without_a_value_is_named() -> None:
+    frame = items((1, "PRICE", None, "PurchaseResult", "10.00"), (2, "SUM", None, "Summary", "10.00"))
+    frame.loc[0, "value"] = None
+    check = check_invoice(frame, None)
+    assert check.differences[0] == "item 1 (PRICE) has no value; counted as 0.00"

@@ -9,7 +9,7 @@ import httpx
 import pandas as pd
 import pytest
 
-from xlbilling.errors import InputError, NotFoundError
+from xlbilling.errors import BadResponse, InputError, NotFoundError
 from xlbilling.sandbox import Sandbox
 from xlbilling.xarios import ITEM_COLUMNS, Xarios
 
@@ -91,3 +91,22 @@ def test_raw_route_shapes_are_what_the_contract_says(sandbox: Sandbox) -> None:
     headers = {"Authorization": f"Bearer {sandbox.token}"}
     listing = httpx.get(f"{sandbox.url}/api/v1.0/billingdata", headers=headers).json()
     assert listing["status"] == "success" and "invoiceid" in listing["data"][0]
+
+
+def test_a_truncated_pdf_is_refused_and_nothing_is_saved(sandbox: Sandbox, xarios: Xarios, tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+    invoice_id = latest_id(xarios)
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json={"malformed": "truncated", "count": -1}, headers=headers)
+    try:
+        with pytest.raises(BadResponse, match="the PDF stops in the middle"):
+            xarios.invoice_pdf(invoice_id, tmp_path / "i.pdf")
+    finally:
+        httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_list_has_no_invoice_date_column_it_could_not_fill(xarios: Xarios) -> None:
+    invoices = xarios.invoices()
+    assert "invoice_date" not in invoices.columns
+    header = xarios.invoice(str(invoices["invoice_id"].iloc[-1])).header
+    assert header.invoice_date == pd.Timestamp("2026-11-01")

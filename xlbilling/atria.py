@@ -6,6 +6,7 @@ docs/contract.md and the README; field names on the wire are matched through ``x
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,13 +15,23 @@ import pandas as pd
 from xlbilling import fields
 from xlbilling.dates import parse_period
 from xlbilling.errors import BadResponse, DataError, InputError
-from xlbilling.frames import find_key, to_frame
+from xlbilling.frames import Field, find_key, read_frame, to_frame
 from xlbilling.http import ApiClient
 
 API = "Atria"
 _PERIOD_HINT = "Run `xlbilling periods` (or =XLB_PERIODS()) to list the billing periods, named by their end date."
 _CUSTOMER_HINT = "Check the period with `xlbilling periods` and the customer code with `xlbilling customers`."
 _LIST_KEYS = ("items", "data", "value", "results", "rows")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One billing period; ``end`` names it in every Atria call."""
+
+    start: date | None
+    end: date
+    name: str | None
+    is_closed: bool
 
 
 class Atria:
@@ -45,6 +56,39 @@ class Atria:
         last: date = closed["period_end"].iloc[-1].date()
         return last
 
+    def period(self, value: Any) -> Period:
+        """The billing period containing the day ``value`` names (any form ``parse_period`` takes): every
+        entry point uses this, so 2026-10-15 and 2026-10-31 both mean the period ending 2026-10-31.
+        ``InputError`` when no period contains that day."""
+        day = pd.Timestamp(parse_period(value))
+        periods = self.periods()
+        after = periods[periods["period_end"] >= day]
+        if not after.empty:
+            row = after.iloc[0]
+            if pd.isna(row["period_start"]) or row["period_start"] <= day:
+                return Period(
+                    start=None if pd.isna(row["period_start"]) else row["period_start"].date(),
+                    end=row["period_end"].date(),
+                    name=None if pd.isna(row["name"]) else str(row["name"]),
+                    is_closed=bool(row["is_closed"]) if pd.notna(row["is_closed"]) else False,
+                )
+        raise InputError(f"No billing period contains {day.date().isoformat()}.", _PERIOD_HINT)
+
+    def customer_code(self, value: Any) -> str:
+        """The customer code for a customer code, account code or exact name (case ignored), as users type
+        them in commands, formulas and the Control sheet; ``InputError`` when it names no customer or several."""
+        text = str(value).strip().lower() if value is not None else ""
+        if not text:
+            raise InputError("No customer given.", _CUSTOMER_HINT)
+        customers = self.customers()
+        for column in ("customer_code", "account_code", "customer_name"):
+            hits = customers[(customers[column].str.strip().str.lower() == text).fillna(False).astype(bool)]
+            if len(hits) == 1:
+                return str(hits["customer_code"].iloc[0])
+            if len(hits) > 1:
+                raise InputError(f"'{value}' names {len(hits)} customers.", "Use the customer code.")
+        raise InputError(f"Atria has no customer '{value}'.", "`xlbilling customers` lists codes and names.")
+
     def customers(self) -> pd.DataFrame:
         """The customers: ``customer_code, customer_name, account_code, billed_by``."""
         return to_frame(self._parameters("customers", "customers"), fields.ATRIA_CUSTOMER, API, "customers")
@@ -55,8 +99,7 @@ class Atria:
         difference``. Without ``by_customer`` the customer columns are empty."""
         end = parse_period(period)
         params = {"billableOnly": billable_only, "aggregateByCustomer": by_customer}
-        rows = self._rows("summary", f"/api/billing/{end.isoformat()}", params, _PERIOD_HINT)
-        frame = to_frame(rows, fields.ATRIA_SUMMARY, API, "summary")
+        frame = self._frame("summary", f"/api/billing/{end.isoformat()}", params, _PERIOD_HINT, fields.ATRIA_SUMMARY)
         missing = frame["difference"].isna()
         frame.loc[missing, "difference"] = frame["this_count"] - frame["last_count"]
         return frame
@@ -80,8 +123,8 @@ class Atria:
             "userSearch": _optional(user, "user"),
             "billableOnly": billable_only,
         }
-        rows = self._rows("detail", f"/api/billing/{end.isoformat()}/detail", params, _hint(customer))
-        return to_frame(rows, fields.ATRIA_DETAIL, API, "detail")
+        path = f"/api/billing/{end.isoformat()}/detail"
+        return self._frame("detail", path, params, _hint(customer), fields.ATRIA_DETAIL)
 
     def invoice_lines(self, period: Any, customer: str | None = None) -> pd.DataFrame:
         """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
@@ -99,8 +142,8 @@ class Atria:
         docs/contract.md."""
         end = parse_period(period)
         params = {"customer": _optional(customer, "customer")}
-        rows = self._rows("analysis", f"/api/Billing/{end.isoformat()}/analysis", params, _hint(customer))
-        return to_frame(rows, fields.ATRIA_ANALYSIS, API, "analysis")
+        path = f"/api/Billing/{end.isoformat()}/analysis"
+        return self._frame("analysis", path, params, _hint(customer), fields.ATRIA_ANALYSIS)
 
     def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
         payload = self.client.get_json(call, "/api/Billing/parameters")
@@ -111,14 +154,27 @@ class Atria:
             raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
         return _objects(payload[key], call)
 
+    def _frame(self, call: str, path: str, params: dict[str, Any], hint: str, table: tuple[Field, ...]) -> pd.DataFrame:
+        """The rows of a flat-row call as a frame: decoded straight from the bytes when they are a plain list of
+        flat rows, else parsed and built by ``to_frame`` (which also gives the errors)."""
+        body = self.client.get_json_bytes(call, path, params, not_found_hint=hint)
+        frame = read_frame(body, table, API, call)
+        if frame is None:
+            frame = to_frame(_list(self.client.parse_json(call, body), call), table, API, call)
+        return frame
+
     def _rows(self, call: str, path: str, params: dict[str, Any], hint: str) -> list[dict[str, Any]]:
-        payload = self.client.get_json(call, path, params, not_found_hint=hint)
-        if isinstance(payload, dict):
-            key = find_key(payload, _LIST_KEYS)
-            if key is None:
-                raise BadResponse(API, call, "expected a JSON list of rows.")
-            payload = payload[key]
-        return _objects(payload, call)
+        return _list(self.client.get_json(call, path, params, not_found_hint=hint), call)
+
+
+def _list(payload: Any, call: str) -> list[dict[str, Any]]:
+    """The rows of an answer: a JSON list of objects, or one inside an object under a usual key."""
+    if isinstance(payload, dict):
+        key = find_key(payload, _LIST_KEYS)
+        if key is None:
+            raise BadResponse(API, call, "expected a JSON list of rows.")
+        payload = payload[key]
+    return _objects(payload, call)
 
 
 def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -112,6 +112,8 @@ XARIOS_INVOICE = (
     Field("period_end", ("billingPeriodEnd",), "date"),
     Field("invoice_value", ("invoiceValue",), "decimal"),
 )
+# Get All carries no invoice date.
+XARIOS_INVOICE_LIST = tuple(field for field in XARIOS_INVOICE if field.column != "invoice_date")
 XARIOS_ITEMS_KEYS = ("invoiceItems", "items")
 
 XARIOS_ITEM = (

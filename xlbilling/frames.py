@@ -6,22 +6,27 @@ A value that does not fit its column's type (a word in a count, ``"maybe"`` in a
 that is not a date) raises ``BadResponse`` naming the field. The field tables themselves live in
 ``xlbilling/fields.py``.
 
-Large answers (a detail of 100,000 rows) go through a fast path: the values are picked row by row into
-one table in a single pass, and each column is converted by pandas at once when its values already have
-the right JSON type. Whenever the fast path cannot tell, the exact value-by-value conversion decides, so
-both paths give the same frame and the same errors (``benchmarks/ingest.py`` measures the difference).
+Large answers (a detail of 100,000 rows) go through two fast paths. ``read_frame`` decodes the JSON bytes
+of a list of flat rows with msgspec straight into typed row structs, without a dict per row, and gives way
+to ``to_frame`` on anything unusual. In ``to_frame`` the values are picked row by row into one table in a
+single pass, and each column is converted by pandas at once when its values already have the right JSON
+type. Whenever a fast path cannot tell, the exact value-by-value conversion decides, so all paths give
+the same frame and the same errors (``benchmarks/ingest.py`` measures the difference).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
 from typing import Any, Literal
 
+import msgspec
 import numpy as np
 import numpy.typing as npt
+import orjson
 import pandas as pd
 from pandas.api.types import infer_dtype
 
@@ -44,6 +49,17 @@ _FAST_TYPES: dict[str, tuple[tuple[str, ...], Any]] = {
     "bool": (("boolean",), pd.BooleanDtype()),
     "number": (("integer", "floating", "mixed-integer-float"), pd.Float64Dtype()),
 }
+# How far ``read_frame`` looks for the end of the first row (a longer one goes to ``to_frame``).
+_HEAD_BYTES = 8 * 1024
+# The JSON types ``read_frame`` decodes for each kind; any other value makes it give way to ``to_frame``.
+_WIRE_TYPES: dict[str, Any] = {
+    "text": str | None,
+    "int": int | None,
+    "float": float | None,
+    "bool": bool | None,
+    "date": str | None,
+    "datetime": str | None,
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,10 @@ class Field:
     keys: tuple[str, ...]
     kind: Kind = "text"
     required: bool = False
+
+
+# How ``read_frame`` decodes rows with given keys: the decoder and the key chosen for each field (or None).
+_Plan = tuple[msgspec.json.Decoder[Any], dict[Field, str | None]]
 
 
 def find_key(keys: Iterable[str], names: Sequence[str]) -> str | None:
@@ -82,11 +102,36 @@ def to_frame(rows: list[dict[str, Any]], fields: Sequence[Field], api: str, call
             values = by_key[keys[0]]
         else:  # the same field spelt differently in different rows
             values = _objects([next((row[k] for k in keys if k in row), None) for row in rows])
-        try:
-            columns[field.column] = _convert(values, field.kind)
-        except (ValueError, TypeError) as error:
-            raise BadResponse(api, call, f"field '{field.keys[0]}' has a bad value: {error}.", _FIELD_HELP) from None
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
+        columns[field.column] = _column(values, field, api, call)
+    return _frame(columns, len(rows))
+
+
+def read_frame(body: bytes, fields: Sequence[Field], api: str, call: str) -> pd.DataFrame | None:
+    """The frame ``to_frame`` builds from the JSON list of rows in ``body``, decoded without a dict per row.
+
+    ``None`` when the answer is anything else than a list of flat objects whose keys are those of the first
+    row (each field spelt at most one way, every required field in every row) with the JSON type each
+    field expects: the caller then parses the body and calls ``to_frame``, which gives the frame or the
+    error.
+    """
+    keys = _first_keys(body)
+    plan = _plan(tuple(fields), keys) if keys is not None else None
+    if keys is None or plan is None:
+        return None
+    decoder, chosen = plan
+    try:
+        rows = decoder.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):  # broken JSON, or a value of another type or shape
+        return None
+    by_key = _table(map(msgspec.structs.astuple, rows), len(rows), keys)
+    try:
+        columns = {
+            field.column: _column(by_key[key] if key else _objects([None] * len(rows)), field, api, call, typed=True)
+            for field, key in chosen.items()
+        }
+    except BadResponse:
+        return None
+    return _frame(columns, len(rows))
 
 
 def convert(values: list[Any], kind: Kind) -> Any:
@@ -109,13 +154,76 @@ def _columns(rows: list[dict[str, Any]], keys: list[str]) -> dict[str, Objects]:
     """The values under each of ``keys``, one object array per key; ``None`` where a row lacks the key."""
     if len(keys) > 1:
         try:  # one pass over the rows, all keys at once: the rows are visited once, not once per key
-            values = chain.from_iterable(map(itemgetter(*keys), rows))
-            table = np.fromiter(values, dtype=object, count=len(rows) * len(keys)).reshape(len(rows), len(keys))
+            return _table(map(itemgetter(*keys), rows), len(rows), keys)
         except KeyError:
             pass  # some row lacks a key: pick the values key by key below
-        else:
-            return {key: table[:, position] for position, key in enumerate(keys)}
     return {key: _objects([row.get(key) for row in rows]) for key in keys}
+
+
+def _table(picked: Iterable[tuple[Any, ...]], count: int, names: Sequence[str]) -> dict[str, Objects]:
+    """One object array per name, from one tuple of values per row."""
+    values = chain.from_iterable(picked)
+    table = np.fromiter(values, dtype=object, count=count * len(names)).reshape(count, len(names))
+    return {name: table[:, position] for position, name in enumerate(names)}
+
+
+def _first_keys(body: bytes) -> tuple[str, ...] | None:
+    """The keys of the first row of a JSON list of objects, or ``None``.
+
+    Only the text up to a ``}`` is parsed, trying each ``}`` in the first ``_HEAD_BYTES`` bytes: the text
+    is a list holding one object once the ``}`` is the one closing the first row (one inside a string
+    or a nested object leaves the text unfinished).
+    """
+    end = body.find(b"}", 0, _HEAD_BYTES) if body[:_HEAD_BYTES].lstrip().startswith(b"[") else -1
+    while end >= 0:
+        try:
+            head = orjson.loads(body[: end + 1] + b"]")
+        except orjson.JSONDecodeError:
+            end = body.find(b"}", end + 1, _HEAD_BYTES)
+            continue
+        return tuple(head[0]) if isinstance(head, list) and len(head) == 1 and isinstance(head[0], dict) else None
+    return None
+
+
+@lru_cache(maxsize=64)
+def _plan(fields: tuple[Field, ...], keys: tuple[str, ...]) -> _Plan | None:
+    """A decoder of rows with exactly ``keys`` (any other key fails it) and the key chosen for each field;
+    ``None`` when a field is spelt several ways, a required one is missing, or a kind has no JSON type."""
+    chosen: dict[Field, str | None] = {}
+    wire: dict[str, Any] = {}
+    for field in fields:
+        spelt = _spellings(set(keys), field)
+        if len(spelt) > 1 or (field.required and not spelt) or field.kind not in _WIRE_TYPES:
+            return None
+        chosen[field] = spelt[0] if spelt else None
+        if spelt and wire.setdefault(spelt[0], _WIRE_TYPES[field.kind]) != _WIRE_TYPES[field.kind]:
+            return None  # one key feeding two fields of different kinds
+    if not wire:
+        return None  # no field in the rows: nothing to decode
+    required = {key for field, key in chosen.items() if field.required}
+    members = [
+        (
+            f"k{position}",  # keys need not be Python names; the struct keeps them in the rows' order
+            wire.get(key, Any),
+            msgspec.field(name=key, default=msgspec.NODEFAULT if key in required else None),
+        )
+        for position, key in enumerate(keys)
+    ]
+    row = msgspec.defstruct("Row", members, kw_only=True, forbid_unknown_fields=True, gc=False)
+    return msgspec.json.Decoder(list[row]), chosen  # type: ignore[valid-type]  # a struct made at run time
+
+
+def _frame(columns: dict[str, Any], length: int) -> pd.DataFrame:
+    return pd.DataFrame(columns, index=pd.RangeIndex(length), copy=False)
+
+
+def _column(values: Objects, field: Field, api: str, call: str, typed: bool = False) -> Any:
+    """``values`` converted to ``field``'s column type (see ``_convert`` for ``typed``); ``BadResponse`` naming
+    the field when one does not fit."""
+    try:
+        return _convert(values, field.kind, typed)
+    except (ValueError, TypeError) as error:
+        raise BadResponse(api, call, f"field '{field.keys[0]}' has a bad value: {error}.", _FIELD_HELP) from None
 
 
 def _objects(values: list[Any]) -> Objects:
@@ -123,28 +231,30 @@ def _objects(values: list[Any]) -> Objects:
     return np.fromiter(values, dtype=object, count=len(values))
 
 
-def _convert(values: Objects, kind: Kind) -> Any:
+def _convert(values: Objects, kind: Kind, typed: bool = False) -> Any:
+    """``values`` as the column for ``kind``; ``typed`` when they are known to be ``None`` or of the JSON type
+    ``kind`` wants (as ``read_frame`` decodes them), which spares looking at each of them first."""
     if kind == "text":
-        text = _fast(values, "text")
+        text = _fast(values, "text", typed)
         return text if text is not None else pd.array([_text(v) for v in values], dtype="string")
     if kind in ("int", "float"):
-        numbers = _fast(values, "number")
+        numbers = _fast(values, "number", typed)
         if numbers is None:
             numbers = pd.array(_numbers(values), dtype="Float64")
         return numbers.round().astype("Int64") if kind == "int" else numbers.astype("float64")
     if kind == "bool":
-        flags = _fast(values, "bool")
+        flags = _fast(values, "bool", typed)
         return flags if flags is not None else pd.array([_flag(v) for v in values], dtype="boolean")
     if kind in ("date", "datetime"):
         return parse_timestamps(values.tolist(), dates_only=kind == "date").array
     return pd.array([None if v is None or v == "" else to_decimal(v) for v in values], dtype="object")
 
 
-def _fast(values: Objects, kind: str) -> Any:
+def _fast(values: Objects, kind: str, typed: bool) -> Any:
     """``values`` converted by pandas in one go when every one of them is ``None`` or already has the JSON
-    type ``kind`` wants; ``None`` when the exact path must decide."""
+    type ``kind`` wants (checked unless ``typed``); ``None`` when the exact path must decide."""
     types, dtype = _FAST_TYPES[kind]
-    if infer_dtype(values, skipna=False) not in types:  # maybe some None among them: look past those
+    if not typed and infer_dtype(values, skipna=False) not in types:  # maybe some None among them: look past those
         missing = values == None  # noqa: E711 (compared one by one: an array of True where None)
         given = values[~missing]
         if not missing.any() or (given.size and infer_dtype(given, skipna=False) not in types):

@@ -227,11 +227,22 @@ class ApiClient:
         self, call: str, path: str, params: Mapping[str, Any] | None = None, *, not_found_hint: str = ""
     ) -> Any:
         """GET ``path`` and return its JSON, parsed; an HTML page or broken JSON raises ``BadResponse``."""
+        return self.parse_json(call, self.get_json_bytes(call, path, params, not_found_hint=not_found_hint))
+
+    def get_json_bytes(
+        self, call: str, path: str, params: Mapping[str, Any] | None = None, *, not_found_hint: str = ""
+    ) -> bytes:
+        """GET ``path`` and return its JSON body unparsed, for a caller with its own parser (``parse_json``
+        gives the messages for broken JSON); an HTML page or an empty answer raises ``BadResponse``."""
         response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, "application/json")
         if _looks_like_html(response, body):
             self._html_page(call, response, "JSON")
         if not body.strip():
             self._fail(BadResponse, call, "the answer was empty, not JSON", self._later_hint())
+        return body
+
+    def parse_json(self, call: str, body: bytes) -> Any:
+        """The JSON in ``body`` parsed; ``BadResponse`` saying whether it was cut off or malformed."""
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:

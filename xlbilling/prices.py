@@ -2,20 +2,22 @@
 
 A price list is a CSV or .xlsx file whose first row is the header ``sku,unit_price,currency`` plus the
 optional columns ``description`` and ``tax_rate`` (a fraction such as ``0.20``, or ``20%``). Column names
-are matched case-insensitively; other columns are ignored; blank rows are skipped.
+are matched case-insensitively; other columns are ignored; blank rows are skipped. A SKU whose row has no
+tax rate takes the one given by ``with_tax_rate`` (``xlbilling report --tax-rate``); there is no built-in
+default, so an invoice with such a SKU and no ``--tax-rate`` fails instead of showing no tax.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from xlbilling.cells import clean_text
-from xlbilling.errors import DataError
+from xlbilling.errors import DataError, InputError
 from xlbilling.money import to_decimal
 
 REQUIRED = ("sku", "unit_price", "currency")
@@ -24,7 +26,7 @@ OPTIONAL = ("description", "tax_rate")
 
 @dataclass(frozen=True)
 class Price:
-    """One SKU's selling price; ``tax_rate`` is a fraction (0.20 for 20%) or None for the default rate."""
+    """One SKU's selling price; ``tax_rate`` is a fraction (0.20 for 20%), or None when the list gives none."""
 
     sku: str
     unit_price: Decimal
@@ -45,6 +47,20 @@ def load_prices(path: str | Path) -> dict[str, Price]:
         raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
     rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
     return _parse(path, rows)
+
+
+def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[str, Price]:
+    """``prices`` with ``rate`` (a fraction such as ``0.20``, or ``20%``; 0 for exempt) given to every SKU whose
+    row has no tax rate; ``prices`` unchanged when ``rate`` is None. ``InputError`` when it is not a tax rate."""
+    if rate is None:
+        return prices
+    try:
+        default = _tax_rate(rate)
+    except ValueError:
+        default = None
+    if default is None:
+        raise InputError(f"--tax-rate {rate!r} is not a tax rate.", "Write a fraction such as 0.20, or 20% (0 for exempt).")
+    return {sku: price if price.tax_rate is not None else replace(price, tax_rate=default) for sku, price in prices.items()}
 
 
 def _csv_rows(path: Path) -> Iterator[list[Any]]:

@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 from xlbilling.errors import ConfigError
 from xlbilling.http import ApiClient, token_problem
@@ -291,17 +290,17 @@ def _check_workbook_url(key: str, url: str, configured: str | None) -> None:
     may only point at the same host (another path or port on it is fine).
     """
     api = key.split("_")[0].capitalize()
-    host = httpx.URL(url).host
+    host = urlsplit(url).hostname
     variable = ENV_VARS[key]
     if configured:
-        if host != httpx.URL(configured).host:
+        if host != urlsplit(configured).hostname:
             raise ConfigError(
                 f"This workbook asks to send your {api} token to {host}, not to the configured "
-                f"{httpx.URL(configured).host}.",
+                f"{urlsplit(configured).hostname}.",
                 f"If you trust that host, set {variable} to it yourself; otherwise clear the workbook's "
                 "_xlbilling.conf URL.",
             )
-    elif httpx.URL(url).scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
+    elif urlsplit(url).scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
         raise ConfigError(
             f"This workbook names {api} at {url}, which is not https.",
             f"Tokens are only sent over https; set {variable} yourself if this is intended.",

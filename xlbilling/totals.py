@@ -55,6 +55,8 @@ def check_invoice(items: pd.DataFrame, invoice_value: Decimal | None) -> Invoice
         strict=True,
     ):
         reported = value if isinstance(value, Decimal) else _ZERO
+        if not isinstance(value, Decimal):
+            differences.append(f"item {order} ({operator}) has no value; counted as 0.00")
         if operator == "PRICE":
             running += reported
             continue

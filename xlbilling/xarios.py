@@ -27,6 +27,7 @@ from xlbilling.totals import InvoiceCheck, check_invoice
 
 API = "Xarios"
 _INVOICE_HINT = "Run `xlbilling xarios list` (or =XLB_XARIOS_INVOICES()) to see the invoice ids."
+_RETRY = "Nothing was saved; try again."
 MAX_ZIP_BYTES = 128 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
 
@@ -77,11 +78,11 @@ class Xarios:
         self.client = client
 
     def invoices(self) -> pd.DataFrame:
-        """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, invoice_date, period_start,
-        period_end, invoice_value``, oldest period first."""
+        """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, period_start, period_end,
+        invoice_value``, oldest period first (the issue date is only in ``invoice(id)``)."""
         payload = self.client.get_json("invoices", "/api/v1.0/billingdata")
         rows = _objects(_data(payload, "invoices"), "invoices")
-        frame = to_frame(rows, fields.XARIOS_INVOICE, API, "invoices")
+        frame = to_frame(rows, fields.XARIOS_INVOICE_LIST, API, "invoices")
         return frame.sort_values(["period_end", "invoice_id"], kind="stable").reset_index(drop=True)
 
     def invoice(self, invoice_id: str) -> XariosInvoice:
@@ -131,6 +132,8 @@ class Xarios:
         )
         if not blob.startswith(b"%PDF"):
             raise BadResponse(API, call, "the download is not a PDF file.")
+        if b"%%EOF" not in blob[-1024:]:
+            raise BadResponse(API, call, f"the PDF stops in the middle ({len(blob)} bytes, no end marker).", _RETRY)
         return write_atomically(Path(path), blob)
 
 
@@ -203,7 +206,7 @@ def _csv_frame(blob: bytes, call: str) -> pd.DataFrame:
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise BadResponse(API, call, f"the CSV file in the ZIP cannot be read ({error}).") from None
     rows = [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
-    frame = to_frame(rows, fields.XARIOS_CSV, API, call) if rows else to_frame([], fields.XARIOS_CSV, API, call)
+    frame = to_frame(rows, fields.XARIOS_CSV, API, call)
     frame["part_number"] = frame["part_number"].str.lstrip("#")
     return frame
 

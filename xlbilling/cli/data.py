@@ -15,6 +15,7 @@ from xlbilling.cli._common import (
     resolve_customer,
     resolve_period,
     show,
+    stderr,
 )
 
 
@@ -69,6 +70,12 @@ def detail(
     code = resolve_customer(atria, customer)
     frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, code, service, user, billable_only))
     show(frame, fmt, output, title="Detail", table_name="Detail")
+    if frame.empty and (service or user):
+        services = sorted(atria.detail(end, code)["service_name"].dropna().unique())
+        stderr.print(
+            f"no rows match --service {service!r} / --user {user!r} in the period ending {end}; "
+            f"its services are: {', '.join(services) or 'none'}"
+        )
 
 
 @main.command("invoice-lines")

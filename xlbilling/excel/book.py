@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +54,11 @@ class WorkbookLike(Protocol):
 
     def read_block(self, sheet: str, ref: str) -> list[list[Any]]: ...
 
+    def read_sheet(self, sheet: str) -> list[list[Any]]: ...
+
     def write(self, sheet: str, cell: str, value: Any) -> None: ...
+
+    def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str: ...
 
     def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str: ...
 
@@ -117,6 +121,42 @@ def _rows(df: pd.DataFrame) -> Iterator[list[Any]]:
         yield [cell_value(v) for v in row]
 
 
+# --- where a table goes: the same rules for both implementations -----------------------------------------
+
+
+def table_ref(top_left: str, df: pd.DataFrame) -> str:
+    """The range ``df`` takes as a table whose header row starts at ``top_left`` (e.g. ``A3:K120``);
+    an empty frame keeps one empty body row, as Excel tables do."""
+    min_col, min_row, _, _ = range_boundaries(top_left + ":" + top_left)
+    assert min_col is not None and min_row is not None
+    last_row = min_row + max(len(df), 1)
+    last_col = min_col + len(df.columns) - 1
+    return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}{last_row}"
+
+
+def check_room(
+    sheet: str, name: str, ref: str, old_ref: str | None, others: dict[str, str], value_at: Callable[[int, int], Any]
+) -> None:
+    """Raise ``DataError`` unless the table ``name`` can take ``ref`` on ``sheet``: it may not overlap
+    another table (``others``: name -> range) nor cover a filled cell it did not cover before
+    (``old_ref``); ``value_at(row, column)`` reads a cell."""
+    old_cells = _cells_of(old_ref) if old_ref is not None else set()
+    new_cells = _cells_of(ref) - old_cells
+    for other, other_ref in others.items():
+        if other.lower() != name.lower() and new_cells & _cells_of(other_ref):
+            raise DataError(
+                f"The table {name} would overlap the table {other} on '{sheet}'.",
+                "Move one of the tables so there is room, then refresh again.",
+            )
+    taken = sorted((r, c) for c, r in new_cells if value_at(r, c) not in (None, ""))
+    if taken:
+        row, column = taken[0]
+        raise DataError(
+            f"The table {name} would overwrite {get_column_letter(column)}{row} on '{sheet}'.",
+            "Move or clear the cells below and to the right of the table, then refresh again.",
+        )
+
+
 # --- openpyxl: a workbook file ------------------------------------------------------------------------
 
 
@@ -134,10 +174,12 @@ class OpenpyxlBook:
 
     @classmethod
     def open(cls, path: str | Path) -> OpenpyxlBook:
-        """Open ``path`` (``.xlsx`` or ``.xlsm``; VBA and external links are kept)."""
+        """Open ``path`` (``.xlsx`` or ``.xlsm``; VBA, external links and rich text are kept)."""
         path = Path(path)
         try:
-            workbook = load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True)
+            workbook = load_workbook(
+                path, keep_vba=path.suffix.lower() == ".xlsm", keep_links=True, rich_text=True
+            )  # rich text (part of a cell bold or red) stays rich text
         except FileNotFoundError:
             raise InputError(f"There is no workbook at {path}.", "Check the path.") from None
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, InvalidFileException) as error:
@@ -176,25 +218,45 @@ class OpenpyxlBook:
         if isinstance(target.value, datetime | date):
             target.number_format = DATETIME_FORMAT if isinstance(target.value, datetime) else DATE_FORMAT
 
+    def read_sheet(self, sheet: str) -> list[list[Any]]:
+        """Every row of ``sheet`` from ``A1`` to its last used cell (empty when the sheet does not exist)."""
+        if sheet not in self.workbook.sheetnames:
+            return []
+        ws = self.workbook[sheet]
+        return [list(row) for row in ws.iter_rows(1, ws.max_row, 1, ws.max_column, values_only=True)]
+
+    def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
+        it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
+        check_table_name(name)
+        _headers(df)
+        if sheet not in self.workbook.sheetnames:
+            return table_ref(anchor, df)
+        ws = self.workbook[sheet]
+        old = self._find_table(ws, name)
+        ref = table_ref(old.ref.split(":")[0] if old is not None else anchor, df)
+        cells = ws._cells
+        check_room(
+            ws.title, name, ref, old.ref if old is not None else None,
+            {table.name: table.ref for table in ws.tables.values()},
+            lambda r, c: cells[(r, c)].value if (r, c) in cells else None,
+        )  # fmt: skip
+        return ref
+
     def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
         """Write ``df`` as the Excel table ``name`` on ``sheet`` and return its range (e.g. ``A3:K120``).
 
         An existing table of that name keeps its top-left corner and is resized; cells it no longer
         covers are emptied. Raises ``DataError`` if the table would cover cells that hold something else.
         """
-        check_table_name(name)
+        ref = self.check_table(sheet, name, df, anchor)
         headers = _headers(df)
         ws = self._sheet(sheet)
         old = self._find_table(ws, name)
-        top_left = old.ref.split(":")[0] if old is not None else anchor
-        min_col, min_row, _, _ = range_boundaries(top_left + ":" + top_left)
+        min_col, min_row, _, _ = range_boundaries(ref)
         assert min_col is not None and min_row is not None
-        last_row = min_row + max(len(df), 1)  # Excel tables keep one (empty) body row
-        last_col = min_col + len(headers) - 1
-        ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(last_col)}{last_row}"
         old_cells = _cells_of(old.ref) if old is not None else set()
         new_cells = _cells_of(ref)
-        self._check_free(ws, name, new_cells - old_cells)
         if old is not None:
             del ws.tables[old.name]
             for column, row in old_cells - new_cells:
@@ -291,23 +353,6 @@ class OpenpyxlBook:
                         )
                     return table
         return None
-
-    def _check_free(self, ws: Worksheet, name: str, cells: set[tuple[int, int]]) -> None:
-        for table in ws.tables.values():
-            if table.name.lower() != name.lower() and cells & _cells_of(table.ref):
-                raise DataError(
-                    f"The table {name} would overlap the table {table.name} on '{ws.title}'.",
-                    "Move one of the tables so there is room, then refresh again.",
-                )
-        taken = sorted(
-            (r, c) for c, r in cells if ws._cells.get((r, c)) is not None and ws._cells[(r, c)].value is not None
-        )
-        if taken:
-            row, column = taken[0]
-            raise DataError(
-                f"The table {name} would overwrite {get_column_letter(column)}{row} on '{ws.title}'.",
-                "Move or clear the cells below and to the right of the table, then refresh again.",
-            )
 
     def _drop_placeholder_sheet(self) -> None:
         first = self.workbook.worksheets[0]

@@ -122,7 +122,7 @@ TARGETS: dict[str, Target] = {
         Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
                lambda s, p, d: s.atria().analysis(d, p.customer)),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
-               _columns(fields.XARIOS_INVOICE), lambda s, p, d: s.xarios().invoices(), False),
+               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: s.xarios().invoices(), False),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
         Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
                _reconciliation),

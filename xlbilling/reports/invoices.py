@@ -43,11 +43,12 @@ _CHANGE_COLUMNS = ("customer_name", "sku", "grouping", "last_count", "this_count
 
 @dataclass(frozen=True)
 class Period:
-    """A billing period: its first and last day and its name."""
+    """A billing period: its first and last day and its name; ``draft`` when it is still open."""
 
     start: date
     end: date
     name: str
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class Invoices:
     and ``Atria.summary(billable_only=True)``. ``proration="none"`` bills the invoice-line quantities;
     ``"daily"`` bills the sum of DurationPercent / 100 per customer and SKU of the billable analysis rows.
     ``bill_to_codes`` keeps only those Bill To customers. Iterating yields an ``Invoice``, or a
-    ``FailedInvoice`` saying why one cannot be made (a SKU without a price, mixed currencies).
+    ``FailedInvoice`` saying why one cannot be made (a SKU without a price or tax rate, mixed currencies).
     """
 
     def __init__(
@@ -149,12 +150,19 @@ def _price_invoice(
 ) -> Invoice | FailedInvoice:
     customers = tuple(dict.fromkeys(row.customer_name for row in rows))
     missing = sorted({row.sku for row in rows if row.sku not in prices})
+    untaxed = sorted({row.sku for row in rows if row.sku in prices and prices[row.sku].tax_rate is None})
     currencies = sorted({prices[row.sku].currency for row in rows if row.sku in prices})
-    error = ""
+    errors = []
     if missing:
-        error = f"No price for SKU {', '.join(missing)}: add it to the price list."
-    elif len(currencies) > 1:
-        error = f"Prices in several currencies ({', '.join(currencies)}): one invoice needs one currency."
+        errors.append(f"No price for SKU {', '.join(missing)}: add it to the price list.")
+    if untaxed:
+        errors.append(
+            f"No tax rate for SKU {', '.join(untaxed)}: add a tax_rate column to the price list "
+            "or pass --tax-rate (0 for exempt)."
+        )
+    if len(currencies) > 1:
+        errors.append(f"Prices in several currencies ({', '.join(currencies)}): one invoice needs one currency.")
+    error = " ".join(errors)
     if error:
         return FailedInvoice(bill_to, customers, ",".join(currencies), len(rows), error)
     groups: list[Group] = []
@@ -184,10 +192,12 @@ def _price_invoice(
         total=subtotal + tax,
         users=users,
         changes=changes,
+        draft=period.draft,
     )
 
 
 def _line(row: _Quantity, price: Price) -> Line:
+    assert price.tax_rate is not None, "an invoice with a SKU without a tax rate fails before its lines are made"
     return Line(
         customer_code=row.customer_code,
         customer_name=row.customer_name,
@@ -195,7 +205,7 @@ def _line(row: _Quantity, price: Price) -> Line:
         description=row.description or price.description or row.sku,
         quantity=row.quantity,
         unit_price=price.unit_price,
-        tax_rate=price.tax_rate if price.tax_rate is not None else Decimal(0),
+        tax_rate=price.tax_rate,
         net=cents(row.quantity * price.unit_price),
     )
 

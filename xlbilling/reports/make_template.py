@@ -100,7 +100,7 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         sheet.merge_cells(f"D{row}:G{row}")
         _put(sheet, f"D{row}", text, alignment=right, font=Font(name=FONT, size=11 if row == 1 else 9,
              bold=row == 1, color=NAVY if row == 1 else "404040"))  # fmt: skip
-    _put(sheet, "A6", "Tax invoice", font=Font(name=FONT, size=22, bold=True, color=NAVY))
+    _put(sheet, "A6", "{{ invoice.title }}", font=Font(name=FONT, size=22, bold=True, color=NAVY))
     sheet.row_dimensions[6].height = 32
     label = Font(name=FONT, size=9, color="5A6B8C")
     _put(sheet, "A8", "BILL TO", font=Font(name=FONT, size=9, bold=True, color="5A6B8C"))

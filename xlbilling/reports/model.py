@@ -12,6 +12,8 @@ BASIS_TEXT = {
     "none": "quantities in use at the end of the period",
     "daily": "pro rata by day (the share of the period each service was active)",
 }
+TITLE = "Tax invoice"
+DRAFT_TITLE = "DRAFT - period still open"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Invoice:
     total: Decimal
     users: tuple[UserLine, ...]
     changes: tuple[ChangeLine, ...]
+    draft: bool = False  # the period is still open: a preview, not an invoice to send
 
     @property
     def line_count(self) -> int:
@@ -136,6 +139,7 @@ Getter = Callable[[Any], Any]
 # ``group``, ``tax``, ``user`` and ``change`` mark a row that repeats once per item.
 FIELDS: dict[str, dict[str, Getter]] = {
     "invoice": {
+        "title": lambda i: DRAFT_TITLE if i.draft else TITLE,
         "number": lambda i: i.number,
         "issue_date": lambda i: i.issue_date,
         "due_date": lambda i: i.due_date,
