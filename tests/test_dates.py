@@ -81,3 +81,9 @@ def test_dates_only_drops_the_time() -> None:
 def test_unreadable_timestamp_is_named() -> None:
     with pytest.raises(ValueError, match="'yesterday' is not a date"):
         parse_timestamps(["2026-10-31", "yesterday"], dates_only=True)
+
+
+@pytest.mark.parametrize("value", [20261031, 1.5, True, ["2026-10-31"]])
+def test_a_non_text_timestamp_is_refused_not_read_as_epoch_seconds(value: object) -> None:
+    with pytest.raises(ValueError, match="is not a date"):
+        parse_timestamps(["2026-10-31", value], dates_only=True)

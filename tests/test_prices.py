@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlbilling.errors import DataError
-from xlbilling.prices import Price, load_prices
+from xlbilling.errors import DataError, InputError
+from xlbilling.prices import Price, load_prices, with_tax_rate
 
 SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
 
@@ -90,3 +90,20 @@ def test_missing_and_unreadable_files_say_what_to_do(tmp_path: Path) -> None:
     fake.write_text("not a workbook")
     with pytest.raises(DataError, match=r"cannot be read as an \.xlsx workbook"):
         load_prices(fake)
+
+
+def test_a_tax_rate_given_on_the_command_line_fills_only_rows_without_one(tmp_path: Path) -> None:
+    prices = load_prices(write(tmp_path, "sku,unit_price,currency,tax_rate\nA,1,GBP,0.05\nB,2,GBP,\n"))
+    assert prices["B"].tax_rate is None
+    assert with_tax_rate(prices, None) == prices
+    filled = with_tax_rate(prices, "20%")
+    assert (filled["A"].tax_rate, filled["B"].tax_rate) == (Decimal("0.05"), Decimal("0.2"))
+    assert with_tax_rate(prices, "0")["B"].tax_rate == Decimal(0)  # exempt
+
+
+@pytest.mark.parametrize("rate", ["abc", "1.5", "-0.1", ""])
+def test_a_bad_tax_rate_option_says_how_to_write_one(tmp_path: Path, rate: str) -> None:
+    prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,1,GBP\n"))
+    with pytest.raises(InputError, match=f"--tax-rate {rate} is not a tax rate") as caught:
+        with_tax_rate(prices, rate)
+    assert "0.20 or 20%" in str(caught.value)

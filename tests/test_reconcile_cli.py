@@ -116,6 +116,8 @@ def test_a_missing_mapping_is_a_usage_error() -> None:
     result = run("reconcile", "--period", "2026-10-31")
     assert result.exit_code == 2
     assert "No product mapping given" in result.stderr and "--mapping" in result.stderr
+    sample = DATA / "product-map.csv"
+    assert f"copy the sample {sample.resolve()} as a starting point" in " ".join(result.stderr.split())
 
 
 def test_xlsx_needs_an_output_file() -> None:

@@ -14,7 +14,9 @@ from xlbilling.errors import DataError
 from xlbilling.mapping import Mapping
 from xlbilling.money import cents
 from xlbilling.prices import Price
-from xlbilling.reconcile import NothingCompared, compare, invoices_for_period
+from xlbilling.reconcile import NothingCompared, candidate_invoices, compare, period_items, period_start
+from xlbilling.totals import InvoiceCheck
+from xlbilling.xarios import InvoiceHeader, XariosInvoice
 
 MAP = Mapping({"XDM00003": "M365-BP", "XDM00004": "EXO-P1", "XSE00030": "DNS-FLT", "XDB00010": "BKP-365"})
 PRICES = {
@@ -299,18 +301,89 @@ def test_text_that_looks_like_a_formula_stays_text() -> None:
     assert (acme["customer_name"], acme["tenant_name"]) == ('=HYPERLINK("x")', "@SUM(A1)")
 
 
-def test_the_invoice_whose_period_contains_the_atria_period_end_is_chosen() -> None:
+Item = tuple[str, str, str, str | None, str | None]  # part number, quantity, value, from date, to date
+
+
+def invoice(invoice_id: str, start: str, end: str, *items: Item) -> XariosInvoice:
+    """A Xarios invoice for ``start`` to ``end`` whose purchase items (all for ACME001) carry service dates
+    (``None`` when the item has none), followed by its net-total SUM item."""
+    rows = charged(*(("ACME001", "Acme Ltd", part, qty, value) for part, qty, value, _, _ in items))
+    rows = pd.concat([rows, pd.DataFrame([{"part_number": "", "quantity": D(0), "value": D(0), "is_purchase": False}])],
+                     ignore_index=True)  # fmt: skip
+    rows["from_date"] = pd.to_datetime([item[3] for item in items] + [start])
+    rows["to_date"] = pd.to_datetime([item[4] for item in items] + [end])
+    header = InvoiceHeader(invoice_id, None, None, None, None, pd.Timestamp(start), pd.Timestamp(end), None)
+    return XariosInvoice(header, rows, InvoiceCheck(D(0), D(0), D(0), ()))
+
+
+# Xarios bills on the 1st: the month just ended in arrears (pro-rata), the next month in advance.
+SEPTEMBER = invoice(
+    "INV-202609", "2026-09-01", "2026-09-30",
+    ("XDM00003", "11", "199.10", "2026-09-01", "2026-09-30"),  # September, in advance on 1 September
+    ("XDM00003", "12", "217.20", "2026-10-01", "2026-10-31"),  # October in advance
+    ("XDM00004", "2", "6.60", "2026-10-01", "2026-10-31"),
+    ("XSE00030", "1", "24.00", None, None),  # no dates: the invoice's month, September
+)  # fmt: skip
+OCTOBER = invoice(
+    "INV-202610", "2026-10-01", "2026-10-31",
+    ("XDM00004", "3", "4.95", "2026-10-16", "2026-10-31"),  # three added on 16 October, pro-rata in arrears
+    ("XSE00030", "1", "24.00", None, None),  # no dates: October
+    ("XDM00003", "13", "235.30", "2026-11-01", "2026-11-30"),  # November in advance
+)  # fmt: skip
+
+
+def test_only_the_items_in_service_in_the_period_are_compared_whichever_invoice_holds_them() -> None:
+    items = pd.concat([period_items(i, date(2026, 10, 1), date(2026, 10, 31)) for i in (SEPTEMBER, OCTOBER)])
+    october = billed(("ACME001", "Acme Ltd", "M365-BP", 12), ("ACME001", "Acme Ltd", "EXO-P1", 5),
+                     ("ACME001", "Acme Ltd", "DNS-FLT", 1))  # fmt: skip
+    result = compare(october, items, MAP, PRICES)
+    assert result.counts["matched"] == 3 and result.flagged.empty
+    assert row(result, "ACME001", "M365-BP")["vendor_quantity"] == 12  # not the 13 November ones as well
+    assert row(result, "ACME001", "EXO-P1")["unit_cost"] == D("2.3100")  # (2 x 3.30 in advance + 3 x 1.65 pro-rata) / 5
+
+
+@pytest.mark.parametrize(
+    "periods",
+    [
+        [("2026-09-01", "2026-09-30"), ("2026-10-01", "2026-10-31"), ("2026-11-01", "2026-11-30")],
+        [("2026-08-26", "2026-09-25"), ("2026-09-26", "2026-10-25"), ("2026-10-26", "2026-11-25")],  # 26th to 25th
+    ],
+)
+def test_every_item_counts_in_exactly_one_period(periods: list[tuple[str, str]]) -> None:
+    for bill in (SEPTEMBER, OCTOBER):
+        counted = pd.concat(
+            [period_items(bill, date.fromisoformat(s), date.fromisoformat(e)) for s, e in periods], ignore_index=True
+        )
+        purchases = bill.items[bill.items["is_purchase"]]
+        assert sorted(counted["quantity"]) == sorted(purchases["quantity"]), bill.header.invoice_id
+    september_to_october = period_items(SEPTEMBER, date(2026, 9, 26), date(2026, 10, 25))
+    assert september_to_october["quantity"].tolist() == [D(12), D(2)]  # October's advance, not September's
+
+
+def test_the_invoices_fetched_for_a_period_include_the_one_before_and_after() -> None:
     invoices = pd.DataFrame(
         {
-            "invoice_id": ["INV-202609", "INV-202610"],
-            "period_start": pd.to_datetime(["2026-09-01", "2026-10-01"]),
-            "period_end": pd.to_datetime(["2026-09-30 23:59:59", "2026-10-31 23:59:59.999"], format="ISO8601"),
+            "invoice_id": ["INV-202608", "INV-202609", "INV-202610", "INV-202611"],
+            "period_start": pd.to_datetime(["2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01"]),
+            "period_end": pd.to_datetime(["2026-08-31", "2026-09-30 23:59:59", "2026-10-31 23:59:59.999",
+                                          "2026-11-30"], format="ISO8601"),
+        }
+    )  # fmt: skip
+    assert candidate_invoices(invoices, date(2026, 10, 1), date(2026, 10, 31)) == [
+        "INV-202609", "INV-202610", "INV-202611"]  # fmt: skip
+    assert candidate_invoices(invoices, date(2026, 9, 26), date(2026, 10, 25)) == invoices["invoice_id"].tolist()
+    assert candidate_invoices(invoices, date(2026, 12, 1), date(2026, 12, 31)) == ["INV-202611"]
+
+
+def test_the_period_start_comes_from_atria_s_periods() -> None:
+    periods = pd.DataFrame(
+        {
+            "period_start": pd.to_datetime(["2026-08-26", "2026-09-26", None]),
+            "period_end": pd.to_datetime(["2026-09-25", "2026-10-25", "2026-11-25"]),
         }
     )
-    assert invoices_for_period(invoices, date(2026, 10, 31)) == ["INV-202610"]
-    assert invoices_for_period(invoices, date(2026, 10, 25)) == ["INV-202610"]  # a 26th-to-25th Atria period
-    assert invoices_for_period(invoices, date(2026, 9, 30)) == ["INV-202609"]
-    assert invoices_for_period(invoices, date(2026, 11, 30)) == []
+    assert period_start(periods, date(2026, 10, 25)) == date(2026, 9, 26)
+    assert period_start(periods, date(2026, 11, 25)) == date(2026, 11, 25)  # no start given: the end day only
 
 
 def test_frames_without_the_needed_columns_or_numbers_are_data_errors() -> None:

@@ -30,21 +30,39 @@ def test_csv_part_numbers_are_compared_without_hash_case_or_spaces(tmp_path: Pat
     assert mapping.products == {"XDM00003": "M365-BP", "XDM10003": "M365-BP"}
 
 
-def test_a_workbook_gives_products_and_tenants_from_any_sheets(tmp_path: Path) -> None:
-    path = tmp_path / "billing.xlsx"
+def workbook(path: Path, *sheets: list[list[object]]) -> Path:
     book = openpyxl.Workbook()
-    book.active.title = "Notes"
-    book.active["A1"] = "nothing to see"
-    products = book.create_sheet("Products")
-    for row in (["part_number", "sku"], [12345, "DNS-FLT"], ["XDM00004", "EXO-P1"]):
-        products.append(row)
-    tenants = book.create_sheet("Tenant Codes")
-    for row in (["tenant_code_ext", "account_code"], ["acme-old", "acme001"]):
-        tenants.append(row)
+    book.remove(book.active)
+    for number, rows in enumerate(sheets, start=1):
+        sheet = book.create_sheet(f"Sheet {number}")
+        for values in rows:
+            sheet.append(values)
     book.save(path)
-    mapping = load_mapping(path)
+    return path
+
+
+def test_a_workbook_s_first_sheet_is_read_like_a_price_list(tmp_path: Path) -> None:
+    products = workbook(tmp_path / "products.xlsx",
+                        [["part_number", "sku"], [12345, "DNS-FLT"], ["XDM00004", "EXO-P1"]],
+                        [["tenant_code_ext", "account_code"], ["later-sheet", "ignored"]])  # fmt: skip
+    tenants = workbook(tmp_path / "tenants.xlsx", [["tenant_code_ext", "account_code"], ["acme-old", "acme001"]])
+    mapping = load_mapping(products, tenants)
     assert mapping.products == {"12345": "DNS-FLT", "XDM00004": "EXO-P1"}
     assert mapping.tenants == {"ACME-OLD": "ACME001"}
+    notes_first = workbook(tmp_path / "notes.xlsx", [["nothing to see"]], [["part_number", "sku"], ["X1", "S1"]])
+    with pytest.raises(DataError, match=r"notes\.xlsx, first sheet, row 1: no columns part_number,sku") as raised:
+        load_mapping(notes_first)
+    assert "first sheet" in raised.value.hint
+
+
+def test_a_broken_workbook_gets_the_same_message_as_a_broken_price_list(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(DataError) as as_prices:
+        load_prices(broken)
+    with pytest.raises(DataError) as as_mapping:
+        load_mapping(broken)
+    assert (as_mapping.value.message, as_mapping.value.hint) == (as_prices.value.message, as_prices.value.hint)
 
 
 def test_a_sheet_read_from_a_live_workbook_is_a_dataframe() -> None:
@@ -84,6 +102,3 @@ def test_conflicts_between_files_and_missing_files_are_errors(tmp_path: Path) ->
         load_mapping(tmp_path / "a.csv", tmp_path / "b.csv")
     with pytest.raises(DataError, match="does not exist"):
         load_mapping(tmp_path / "missing.csv")
-    (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match=r"cannot be read as an \.xlsx workbook"):
-        load_mapping(tmp_path / "broken.xlsx")

@@ -29,6 +29,7 @@ from xlbilling.errors import TemplateError
 from xlbilling.money import to_decimal
 from xlbilling.prices import Price
 from xlbilling.reports import Manifest, default_template, write_invoices
+from xlbilling.reports import build as build_module
 from xlbilling.reports.invoices import Invoices, Period
 from xlbilling.reports.model import Invoice
 from xlbilling.reports.template import load_template
@@ -38,7 +39,7 @@ PRICES = {
     "M365-BP": Price("M365-BP", Decimal("22.10"), "GBP", "Microsoft 365 Business Premium", Decimal("0.20")),
     "AV-EP": Price("AV-EP", Decimal("3.335"), "GBP", "Endpoint Protection", Decimal("0.20")),
     "TRAIN": Price("TRAIN", Decimal("9.99"), "GBP", "Training", Decimal("0.05")),
-    "ZERO": Price("ZERO", Decimal("1.00"), "GBP", "Zero rated", None),
+    "ZERO": Price("ZERO", Decimal("1.00"), "GBP", "Zero rated", Decimal("0")),
 }
 
 
@@ -498,3 +499,103 @@ def test_an_edited_template_keeps_its_layout_below_the_repeated_rows(tmp_path: P
     assert partner["G41"].value == "=InvoiceTotal*2"
     assert partner["G42"].value == "=G32-G27"  # total minus subtotal, wherever they moved
     assert [str(cf.sqref) for cf in partner.conditional_formatting] == ["G18:G25"]  # every line row
+
+
+# --- tax rates, drafts, PDF and render failures ------------------------------------------------------
+
+
+def test_a_sku_without_a_tax_rate_fails_that_invoice_instead_of_billing_no_tax(tmp_path: Path) -> None:
+    prices = {**PRICES, "ZERO": Price("ZERO", Decimal("1.00"), "GBP", "No rate given", None)}
+    manifest = build(tmp_path, invoices(prices=prices))
+    failed = entry_of(manifest, "C2")
+    assert failed["status"] == "failed" and failed["file"] is None
+    assert failed["error"] == (
+        "No tax rate for SKU ZERO: add a tax_rate column to the price list or pass --tax-rate (0 for exempt)."
+    )
+    assert entry_of(manifest, "C1")["status"] == "ok"  # Acme has no SKU without a rate
+
+
+def test_an_open_period_gives_invoices_marked_draft(tmp_path: Path) -> None:
+    lines, analysis, summary = frames(CUSTOMERS)
+    open_period = Period(PERIOD.start, PERIOD.end, PERIOD.name, draft=True)
+    manifest = build(tmp_path, Invoices(open_period, lines, analysis, summary, PRICES))
+    assert [e.status for e in manifest.entries] == ["draft", "draft"] and not manifest.failed
+    for entry in manifest.entries:
+        assert entry_of(manifest, entry.bill_to_code)["status"] == "draft"
+        rows = CalamineWorkbook.from_path(str(tmp_path / str(entry.file))).get_sheet_by_name("Invoice").to_python()
+        assert rows[5][0] == "DRAFT - period still open"
+    closed = build(tmp_path / "closed")
+    assert openpyxl.load_workbook(tmp_path / "closed" / str(closed.entries[0].file))["Invoice"]["A6"].value == (
+        "Tax invoice"
+    )
+
+
+FAKE_SOFFICE = """#!{python}
+import sys
+from pathlib import Path
+args = sys.argv[1:]
+out = Path(args[args.index("--outdir") + 1])
+for name in args[args.index("--outdir") + 2:]:
+    if "Acme" not in name:
+        (out / Path(name).with_suffix(".pdf").name).write_bytes(b"%PDF-1.4 fake")
+"""
+
+
+def test_a_pdf_failure_is_recorded_per_invoice_and_the_manifest_is_new(tmp_path: Path) -> None:
+    soffice = tmp_path / "soffice"
+    soffice.write_text(FAKE_SOFFICE.format(python=sys.executable))
+    soffice.chmod(0o755)
+    out = tmp_path / "out"
+    build(out)
+    acme_file = out / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", out), "C1")["file"]
+    acme_file.with_suffix(".pdf").write_bytes(b"%PDF from an earlier run")
+    cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
+    parsed = load_template(default_template())
+    manifest = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice))
+    acme, partner = entry_of(manifest, "C1"), entry_of(manifest, "C2")
+    assert acme["status"] == "failed" and acme["pdf"] is None
+    assert acme["error"].startswith("The workbook was written but not its PDF: LibreOffice did not produce it")
+    assert acme["total"] == "300.01"  # 12 x 20.00 + 10.01 = 250.01, plus 50.00 tax (50.002): the new totals
+    assert acme_file.is_file() and not acme_file.with_suffix(".pdf").exists()
+    assert partner["status"] == "ok" and (out / partner["pdf"]).read_bytes().startswith(b"%PDF")
+    assert [e.bill_to_code for e in manifest.failed] == ["C1"]
+
+
+def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp_path: Path) -> None:
+    parsed = load_template(default_template())
+    manifest = write_invoices(invoices(), parsed, out_dir=tmp_path, soffice=str(tmp_path / "no-soffice"))
+    data = json.loads(manifest.path.read_text(encoding="utf-8"))["invoices"]
+    assert [(e["status"], e["pdf"]) for e in data] == [("failed", None), ("failed", None)]
+    assert all("LibreOffice could not print the invoices to PDF" in e["error"] for e in data)
+    assert all((tmp_path / e["file"]).is_file() for e in data)
+
+
+def test_a_render_failure_removes_the_earlier_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path)
+    old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C2")["file"]
+    real = build_module.render
+
+    def failing(template: object, invoice: Invoice) -> bytes:
+        if invoice.bill_to.code == "C2":
+            raise TemplateError("Invoice!A1 cannot be filled.")
+        return real(template, invoice)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build_module, "render", failing)
+    manifest = build(tmp_path)
+    failed = entry_of(manifest, "C2")
+    assert failed["status"] == "failed" and failed["file"] is None and "cannot be filled" in failed["error"]
+    assert not old.exists()
+    assert entry_of(manifest, "C1")["status"] == "ok"
+
+
+def test_a_run_that_stops_leaves_no_earlier_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    build(tmp_path)
+    assert (tmp_path / "manifest.json").is_file() and (tmp_path / "index.xlsx").is_file()
+
+    def crash(template: object, invoice: Invoice) -> bytes:
+        raise MemoryError
+
+    monkeypatch.setattr(build_module, "render", crash)
+    with pytest.raises(MemoryError):
+        build(tmp_path)
+    assert not (tmp_path / "manifest.json").exists() and not (tmp_path / "index.xlsx").exists()

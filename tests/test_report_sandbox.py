@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from tests.test_report_build import cell_of, recalculate
 from xlbilling.atria import Atria
 from xlbilling.cli import main
-from xlbilling.errors import TemplateError
+from xlbilling.errors import InputError, TemplateError
 from xlbilling.money import to_decimal
 from xlbilling.reports import Manifest, build_invoices
 from xlbilling.sandbox import Sandbox
@@ -164,3 +164,58 @@ def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monk
     assert result.exit_code == 1
     assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_price_list_without_tax_rates_fails_until_a_rate_is_given(tmp_path: Path) -> None:
+    prices = tmp_path / "prices.csv"
+    prices.write_text("".join(",".join(line.split(",")[:3]) + "\n" for line in PRICES.read_text().splitlines()))
+    common = ("--period", "2026-10-31", "--prices", str(prices), "--customer", "CUST0001")
+    result = run(*common, "--out", str(tmp_path / "none"))
+    assert result.exit_code == 1
+    (entry,) = json.loads((tmp_path / "none" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    assert entry["status"] == "failed" and entry["file"] is None
+    assert entry["error"].startswith("No tax rate for SKU ") and "pass --tax-rate (0 for exempt)" in entry["error"]
+    assert "No tax rate for SKU" in result.output
+    result = run(*common, "--out", str(tmp_path / "rated"), "--tax-rate", "20%")
+    assert result.exit_code == 0, result.output
+    full = run("--period", "2026-10-31", "--prices", str(PRICES), "--customer", "CUST0001", "--out", str(tmp_path / "full"))
+    assert full.exit_code == 0, full.output
+    (rated,) = json.loads((tmp_path / "rated" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    (listed,) = json.loads((tmp_path / "full" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    assert Decimal(rated["tax"]) > 0 and (rated["tax"], rated["total"]) == (listed["tax"], listed["total"])
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_refuses_an_open_period_unless_allowed_and_then_marks_drafts(tmp_path: Path) -> None:
+    common = ("--period", "2026-11-15", "--prices", str(PRICES), "--customer", "CUST0001")
+    result = run(*common, "--out", str(tmp_path / "refused"))
+    assert result.exit_code == 2
+    assert "The billing period ending 2026-11-30 is still open" in result.output and "--allow-open" in result.output
+    assert not (tmp_path / "refused").exists()
+    result = run(*common, "--out", str(tmp_path / "draft"), "--allow-open")
+    assert result.exit_code == 0, result.output
+    assert "1 invoices are DRAFTS" in result.output
+    data = json.loads((tmp_path / "draft" / "manifest.json").read_text(encoding="utf-8"))
+    assert data["period_end"] == "2026-11-30"
+    (entry,) = data["invoices"]
+    assert entry["status"] == "draft"
+    assert openpyxl.load_workbook(tmp_path / "draft" / entry["file"])["Invoice"]["A6"].value == "DRAFT - period still open"
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_takes_any_day_of_the_period_and_a_customer_by_name(tmp_path: Path) -> None:
+    result = run("--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path),
+                 "--customer", "hazel legal group LTD", "--customer", "obri001")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert (data["period_start"], data["period_end"]) == ("2026-10-01", "2026-10-31")
+    assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001", "CUST0002"]
+
+
+def test_build_invoices_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atria, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="Atria has no customer 'NOBODY'"):
+        build_invoices(atria, "2026-10-15", out_dir=tmp_path / "a", prices=PRICES, customers=["NOBODY"])
+    with pytest.raises(InputError, match=r"No invoice to make for Zürich Café GmbH: not a Bill To customer"):
+        build_invoices(atria, "2026-10-15", out_dir=tmp_path / "b", prices=PRICES, customers=["Zürich Café GmbH"])
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

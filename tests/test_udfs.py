@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import shutil
 import socket
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from tests.excel_support import CountingTransport, counting_session
@@ -17,6 +21,7 @@ from xlbilling.excel import session as sessions
 from xlbilling.excel import udfs
 from xlbilling.excel.cache import ResultCache
 from xlbilling.excel.session import Session
+from xlbilling.reconcile import reconcile
 from xlbilling.sandbox import Sandbox
 from xlbilling.xarios import Xarios
 
@@ -81,6 +86,16 @@ def test_quantity_accepts_a_customer_name_and_is_zero_for_a_sku_the_customer_lac
         assert udfs.XLB_QUANTITY(period, code, sorted(other_skus)[0]) == 0
 
 
+def test_any_day_of_a_period_means_that_period_as_in_the_cli(formulas: Session, atria: Atria, period: date) -> None:
+    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period)]
+    first_day = row["period_start"].date()
+    middle = first_day + (period - first_day) / 2
+    assert first_day < middle < period
+    expected = udfs.XLB_SUMMARY(period)
+    assert udfs.XLB_SUMMARY(middle) == expected and udfs.XLB_SUMMARY(first_day.isoformat()) == expected
+    assert udfs.XLB_QUANTITY(middle, "CUST0001", "M365-BP") == udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP")
+
+
 def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, period: date) -> None:
     summary = atria.summary(period, billable_only=True)
     moved = summary[summary["difference"] != 0].iloc[0]
@@ -91,17 +106,20 @@ def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda p: udfs.XLB_SUMMARY("2026-10-15"), "No billing period ends on 2026-10-15"),
+        (lambda p: udfs.XLB_SUMMARY("1990-01-15"), "No billing period contains 1990-01-15"),
         (lambda p: udfs.XLB_SUMMARY("last month"), "'last month' is not a date"),
         (lambda p: udfs.XLB_SUMMARY(None), "No billing period given"),
         (lambda p: udfs.XLB_SUMMARY([[p, p]]), "must be one cell, not a range"),
         (lambda p: udfs.XLB_SUMMARY(p, "maybe"), "'maybe' is not TRUE or FALSE"),
-        (lambda p: udfs.XLB_DETAIL(p, "CUST9999"), "There is no customer 'CUST9999'"),
+        (lambda p: udfs.XLB_DETAIL(p, "CUST9999"), "Atria has no customer 'CUST9999'"),
         (lambda p: udfs.XLB_QUANTITY(p, None, "M365-BP"), "No customer given"),
         (lambda p: udfs.XLB_QUANTITY(p, "CUST0001", "NOPE-SKU"), "No customer has the SKU 'NOPE-SKU'"),
         (lambda p: udfs.XLB_XARIOS_ITEMS("INV-000000"), "Xarios invoice INV-000000: not found"),
         (lambda p: udfs.XLB_XARIOS_TOTAL("INV-000000", "fees"), "'fees' is not one of net, vat, total"),
-        (lambda p: udfs.XLB_RECONCILE(p, None), "No product mapping file given"),
+        (lambda p: udfs.XLB_RECONCILE(p, None), "No product mapping given"),
+        (lambda p: udfs.XLB_RECONCILE(p, "product-map.csv"), "'product-map.csv' is not a full path"),
+        (lambda p: udfs.XLB_RECONCILE(p, str(MAPPING), None, "leaks"), "'leaks' is not something XLB_RECONCILE"),
+        (lambda p: udfs.XLB_RECONCILE(p, [["sku", "part"], ["A", "B"]]), "no columns part_number,sku"),
     ],
 )
 def test_every_mistake_is_one_short_message_in_the_cell(formulas: Session, period: date, call, message) -> None:  # type: ignore[no-untyped-def]
@@ -192,6 +210,34 @@ def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period
     rows = records(udfs.XLB_RECONCILE(period, str(MAPPING)))
     assert rows and {"category", "account_code", "sku"} <= set(rows[0])
     assert {row["category"] for row in rows} >= {"matched", "under_billed"}
+
+
+def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
+    formulas: Session, atria: Atria, xarios: Xarios, period: date
+) -> None:
+    expected = reconcile(atria, xarios, period, mapping=MAPPING)
+    for what, part in [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
+                       ("checks", expected.invoice_checks), (None, expected.detail)]:  # fmt: skip
+        cells = udfs.XLB_RECONCILE(period, str(MAPPING), None, what)
+        assert cells[0] == list(part.columns) and len(cells) == len(part) + 1, what
+    assert len(expected.unmapped_products) and len(expected.invoice_checks), "the sandbox seeds both"
+    checks = records(udfs.XLB_RECONCILE(period, str(MAPPING), "", "checks"))
+    assert [row["invoice_id"] for row in checks] == list(expected.invoice_checks["invoice_id"])
+
+
+def test_reconcile_takes_the_mapping_as_cells_as_from_the_mapping_sheet(formulas: Session, period: date) -> None:
+    with MAPPING.open(newline="") as handle:
+        cells: list[list[object]] = [["Our mapping", None], [None, None], *csv.reader(handle)]
+    assert udfs.XLB_RECONCILE(period, cells) == udfs.XLB_RECONCILE(period, str(MAPPING))
+
+
+def test_reconcile_finds_a_bare_file_name_next_to_the_calling_workbook(
+    formulas: Session, period: date, tmp_path: Path
+) -> None:
+    shutil.copyfile(MAPPING, tmp_path / "my-map.csv")
+    caller = SimpleNamespace(sheet=SimpleNamespace(book=SimpleNamespace(fullname=str(tmp_path / "billing.xlsx"))))
+    shown = udfs.XLB_RECONCILE(period, "my-map.csv", None, None, caller)
+    assert shown == udfs.XLB_RECONCILE(period, str(MAPPING))
 
 
 def test_clear_cache_makes_the_next_formula_fetch_again(counted: tuple[Session, CountingTransport]) -> None:

@@ -84,6 +84,10 @@ class Range:
             for c in range(self.column, self.column + self.columns):
                 self.sheet.cells.pop((r, c), None)
 
+    @property
+    def last_cell(self) -> Range:
+        return Range(self.sheet, self.row + self.rows - 1, self.column + self.columns - 1)
+
     def __getitem__(self, key: tuple[int, int]) -> Range:
         return Range(self.sheet, self.row + key[0], self.column + key[1])
 
@@ -125,6 +129,12 @@ class Sheet:
         self.cells: dict[tuple[int, int], Any] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.tables = Tables()
+
+    @property
+    def used_range(self) -> Range:
+        """From A1 to the last row and column holding a value (A1 alone on an empty sheet)."""
+        filled = [key for key, value in self.cells.items() if value is not None]
+        return Range(self, 1, 1, max((r for r, _ in filled), default=1), max((c for _, c in filled), default=1))
 
     def range(self, cell1: str, cell2: str | None = None) -> Range:
         match = re.fullmatch(r"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?", cell1.replace("$", "").upper())

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from xlbilling.errors import InputError
 
@@ -69,6 +70,10 @@ def parse_timestamps(values: list[Any], *, dates_only: bool) -> pd.Series:
     With ``dates_only`` the time is dropped. Raises ``ValueError`` naming the first unreadable value.
     """
     series = pd.Series(values, dtype="object")
+    if infer_dtype(series, skipna=True) not in ("string", "empty"):
+        odd = next((v for v in values if v is not None and not isinstance(v, str)), None)
+        if odd is not None:  # a number would be read as seconds since 1970: refuse it
+            raise ValueError(f"'{odd}' is not a date")
     try:
         parsed = pd.to_datetime(series, format="ISO8601", cache=False)
     except (ValueError, TypeError):

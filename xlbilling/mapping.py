@@ -8,8 +8,9 @@ case-insensitively, other columns are ignored, blank rows are skipped):
 - ``tenant_code_ext,account_code``: a Xarios ``TenantCodeExt`` that differs from the customer's Atria
   Customer Account Code (a customer whose code changed in one system only).
 
-Each table is a CSV file, or a sheet of an .xlsx workbook (every sheet with one of those headers is read),
-or a DataFrame (a sheet of the live workbook, read by the Excel layer).
+Each table is a CSV file, or the first sheet of an .xlsx workbook (read like a price list, so a product
+and a tenant table in one workbook are two files: save each from Excel as its own .xlsx or CSV), or a
+DataFrame (a sheet of the live workbook, read by the Excel layer).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 import pandas as pd
 
@@ -28,9 +28,10 @@ from xlbilling.errors import DataError
 
 PRODUCT_COLUMNS = ("part_number", "sku")
 TENANT_COLUMNS = ("tenant_code_ext", "account_code")
+SAMPLE_MAPPING = Path(__file__).resolve().parent / "sandbox" / "data" / "product-map.csv"
 _HINT = (
-    "A product mapping has the header part_number,sku; a tenant mapping tenant_code_ext,account_code "
-    "(the sandbox's xlbilling/sandbox/data/product-map.csv is an example)."
+    "A product mapping has the header part_number,sku; a tenant mapping tenant_code_ext,account_code; in an "
+    f".xlsx workbook, on its first sheet (the sandbox's {SAMPLE_MAPPING} is an example)."
 )
 
 
@@ -101,30 +102,14 @@ def _tables(source: str | Path | pd.DataFrame) -> list[tuple[str, list[list[Any]
     if not path.is_file():
         raise DataError(f"Mapping file {path} does not exist.", "Pass the path of a CSV or .xlsx mapping.")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _workbook_tables(path)
+        from xlbilling.reports.rows import xlsx_rows  # openpyxl lives in reports/ only
+
+        return [(f"{path}, first sheet", list(xlsx_rows(path)))]
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return [(str(path), list(csv.reader(handle)))]
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a UTF-8 text file.", "Save the mapping as CSV UTF-8.") from None
-
-
-def _workbook_tables(path: Path) -> list[tuple[str, list[list[Any]]]]:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-    except (ValueError, OSError, KeyError, BadZipFile) as error:
-        raise DataError(
-            f"{path}: cannot be read as an .xlsx workbook ({type(error).__name__}).",
-            "Save it from Excel as .xlsx, or use a CSV file.",
-        ) from None
-    tables = []
-    for sheet, frame in sheets.items():
-        rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-        if rows and _kind(rows[0]) is not None:
-            tables.append((f"{path}, sheet {sheet}", rows))
-    if not tables:
-        raise DataError(f"{path}: no sheet has a mapping header.", _HINT)
-    return tables
 
 
 def _kind(header: Iterable[Any]) -> tuple[str, str] | None:

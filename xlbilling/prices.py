@@ -59,8 +59,8 @@ def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[
     except ValueError:
         default = None
     if default is None:
-        raise InputError(f"--tax-rate {rate!r} is not a tax rate.", "Write a fraction such as 0.20, or 20% (0 for exempt).")
-    return {sku: price if price.tax_rate is not None else replace(price, tax_rate=default) for sku, price in prices.items()}
+        raise InputError(f"--tax-rate {rate} is not a tax rate.", "Write a fraction such as 0.20 or 20%; 0 if exempt.")
+    return {sku: replace(price, tax_rate=default) if price.tax_rate is None else price for sku, price in prices.items()}
 
 
 def _csv_rows(path: Path) -> Iterator[list[Any]]:

@@ -13,9 +13,15 @@ How things are matched
     ``mapping``, ``name``; ``not on invoice`` marks Atria customers the invoice does not mention.
     Products: the product mapping sends each Xarios part number to an Atria SKU. Only Atria SKUs named in
     the mapping are expected on a Xarios invoice; other Atria lines are counted as not supplied.
-    Periods: the Xarios invoices compared are those whose billing period contains the Atria period's
-    end date (Xarios invoices a calendar month; Atria periods may end on another day). ``invoice_id``
-    overrides this with one explicit invoice.
+    Periods: Xarios bills on the 1st, pro-rata arrears for the month just ended plus the next month in
+    advance, so one Atria period's charges sit on two invoices and an invoice holds two months' items.
+    The items compared are the purchase items whose service dates (``from_date`` to ``to_date``; an item
+    without them takes its invoice's period) overlap the Atria period (``start`` to ``end``, from
+    ``Atria.periods()``), from every invoice holding such items: the invoices whose period overlaps the
+    Atria period and the one just before and just after them (the advance items for month M are on the
+    invoice for M-1). An item that began before the period and ends inside it is counted in the period
+    before, whose end it covers, so no item is counted twice when Atria periods end on another day than
+    the month's last. ``invoice_id`` overrides this with one explicit invoice and all its purchase items.
 
 What comes out, per Atria customer and SKU
     ``difference`` = vendor quantity - billed quantity. ``money_at_stake`` = difference x unit price
@@ -40,7 +46,7 @@ import pandas as pd
 
 from xlbilling.dates import parse_period
 from xlbilling.errors import DataError, InputError
-from xlbilling.mapping import Mapping, code_key, load_mapping, part_key
+from xlbilling.mapping import SAMPLE_MAPPING, Mapping, code_key, load_mapping, part_key
 from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price, load_prices
 
@@ -70,7 +76,10 @@ _TEXT_COLUMNS = (
 )  # fmt: skip
 NOT_ON_INVOICE = "not on invoice"
 _ZERO = Decimal(0)
-_MAPPING_HINT = "Pass the product mapping with --mapping PATH (a CSV with the header part_number,sku)."
+_MAPPING_HINT = (
+    f"Pass the product mapping with --mapping PATH: a CSV with the header part_number,sku (copy the sample "
+    f"{SAMPLE_MAPPING} as a starting point)."
+)
 
 
 class NothingCompared(DataError):
@@ -498,12 +507,45 @@ def _quantity(value: Decimal) -> Decimal:
 # --- fetching one period -----------------------------------------------------------------------------
 
 
-def invoices_for_period(invoices: pd.DataFrame, period_end: date) -> list[str]:
-    """The ids of the Xarios invoices whose billing period contains ``period_end`` (dates, inclusive)."""
-    day = pd.Timestamp(period_end)
-    starts = invoices["period_start"].dt.normalize()
-    ends = invoices["period_end"].dt.normalize()
-    return [str(i) for i in invoices.loc[(starts <= day) & (day <= ends), "invoice_id"]]
+def period_start(periods: pd.DataFrame, end: date) -> date:
+    """The first day of the Atria period (a ``periods()`` frame) containing ``end``; ``end`` itself when
+    Atria gives no start for it, so only the items in service on that day are compared."""
+    day = pd.Timestamp(end)
+    starts, ends = periods["period_start"].dt.normalize(), periods["period_end"].dt.normalize()
+    found = starts[(starts <= day) & (day <= ends)]
+    return found.iloc[-1].date() if len(found) else end
+
+
+def candidate_invoices(invoices: pd.DataFrame, start: date, end: date) -> list[str]:
+    """The ids of the Xarios invoices (an ``invoices()`` frame) that may hold items for ``start`` to ``end``:
+    those whose period overlaps it, and those just before and just after them (advance and arrears items)."""
+    starts, ends = invoices["period_start"].dt.normalize(), invoices["period_end"].dt.normalize()
+    before, after = ends < pd.Timestamp(start), starts > pd.Timestamp(end)
+    chosen = ~(before | after)
+    if before.any():
+        chosen |= ends == ends[before].max()
+    if after.any():
+        chosen |= starts == starts[after].min()
+    return [str(i) for i in invoices.loc[chosen, "invoice_id"]]
+
+
+def period_items(invoice: XariosInvoice, start: date, end: date) -> pd.DataFrame:
+    """The invoice's purchase items counted in the period ``start`` to ``end`` (the module docstring says
+    how their service dates are read)."""
+    items = invoice.items
+    opened = _service_day(items, "from_date", invoice.header.period_start)
+    closed = _service_day(items, "to_date", invoice.header.period_end)
+    first, last = pd.Timestamp(start), pd.Timestamp(end)
+    counted = (opened <= last) & (closed >= first) & ~((opened < first) & (closed < last))
+    if "is_purchase" in items:
+        counted &= items["is_purchase"].fillna(False).astype(bool)
+    return items[counted]
+
+
+def _service_day(items: pd.DataFrame, column: str, fallback: pd.Timestamp | None) -> pd.Series:
+    """An item date as a day, the invoice's own period date where the item has none."""
+    days = pd.to_datetime(_column(items, column)).dt.normalize()
+    return days if fallback is None or pd.isna(fallback) else days.fillna(pd.Timestamp(fallback).normalize())
 
 
 def reconcile(
@@ -515,21 +557,25 @@ def reconcile(
     mapping: Mapping | str | Path | pd.DataFrame | None = None,
     prices: MappingType[str, Price] | str | Path | None = None,
 ) -> Reconciliation:
-    """Reconcile the Atria billing period ending ``period`` with the Xarios invoice(s) covering it.
+    """Reconcile the Atria billing period ending ``period`` with the Xarios invoice items for it.
 
-    ``period`` is the period's end date (a date, ``YYYY-MM-DD`` or an Excel serial). ``invoice_id``
-    picks the Xarios invoice instead of matching by dates. ``mapping`` is a ``Mapping`` or a CSV/.xlsx
-    path or a sheet as a DataFrame; ``prices`` a price list (or its path) to value the differences at
-    selling price, otherwise they are valued at Xarios cost.
+    ``period`` is the period's end date (a date, ``YYYY-MM-DD`` or an Excel serial). The items are chosen
+    by their service dates (see the module docstring); ``invoice_id`` compares all the purchase items of
+    that one invoice instead. ``mapping`` is a ``Mapping`` or a CSV/.xlsx path or a sheet as a DataFrame;
+    ``prices`` a price list (or its path) to value the differences at selling price, otherwise they are
+    valued at Xarios cost.
 
-    Raises ``InputError`` without a mapping, ``DataError`` when no Xarios invoice covers the period, and
-    ``NothingCompared`` when nothing matched.
+    Raises ``InputError`` without a mapping, ``DataError`` when no Xarios invoice item falls in the
+    period, and ``NothingCompared`` when nothing matched.
     """
     end = parse_period(period)
     product_map = _as_mapping(mapping)
     price_list = load_prices(prices) if isinstance(prices, str | Path) else prices
-    chosen = [xarios.invoice(invoice_id)] if invoice_id else _invoices_covering(xarios, end)
-    items = pd.concat([invoice.items for invoice in chosen], ignore_index=True)
+    if invoice_id:
+        chosen = [xarios.invoice(invoice_id)]
+        items = chosen[0].items
+    else:
+        chosen, items = _items_for_period(atria, xarios, end)
     try:
         result = compare(atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers())
     except NothingCompared as error:
@@ -548,14 +594,22 @@ def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
     return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
 
 
-def _invoices_covering(xarios: Xarios, end: date) -> list[XariosInvoice]:
-    ids = invoices_for_period(xarios.invoices(), end)
-    if not ids:
+def _items_for_period(atria: Atria, xarios: Xarios, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
+    """The invoices holding items for the period ending ``end``, and those items."""
+    start = period_start(atria.periods(), end)
+    found = []
+    for invoice_id in candidate_invoices(xarios.invoices(), start, end):
+        invoice = xarios.invoice(invoice_id)
+        items = period_items(invoice, start, end)
+        if len(items):
+            found.append((invoice, items))
+    if not found:
         raise DataError(
-            f"No Xarios invoice covers the period ending {end.isoformat()}.",
+            f"No Xarios invoice covers the period ending {end.isoformat()}: no item's service dates fall in "
+            f"{start.isoformat()} to {end.isoformat()}.",
             "Xarios invoices closed months only; list them with `xlbilling xarios list` and pass --invoice ID.",
         )
-    return [xarios.invoice(invoice_id) for invoice_id in ids]
+    return [invoice for invoice, _ in found], pd.concat([items for _, items in found], ignore_index=True)
 
 
 def _checks(invoices: list[XariosInvoice]) -> pd.DataFrame:

@@ -23,7 +23,8 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     "--invoice",
     "invoice_id",
     metavar="ID",
-    help="Compare with this Xarios invoice. Default: the invoice(s) whose period contains the period end.",
+    help="Compare all the purchase items of this Xarios invoice. Default: the items of any invoice whose "
+    "service dates fall in the period (this month's arrears and its advance billed the month before).",
 )
 @click.option(
     "--mapping",

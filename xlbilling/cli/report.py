@@ -29,9 +29,9 @@ PRICES_HINT = (
 @click.option(
     "--customer",
     "customers",
-    metavar="CODE",
+    metavar="CUSTOMER",
     multiple=True,
-    help="Only this Bill To customer (customer or account code); repeat for more. Default: all.",
+    help="Only this Bill To customer (code, account code or name); repeat for more. Default: all.",
 )
 @click.option("--template", type=_FILE, help="Invoice template (.xlsx). Default: the shipped templates/invoice.xlsx.")
 @click.option("--prices", type=_FILE, help="Price list (CSV or .xlsx: sku,unit_price,currency,description,tax_rate).")
@@ -48,15 +48,21 @@ PRICES_HINT = (
     show_default=True,
     help="none: bill quantities at period end; daily: bill the sum of DurationPercent.",
 )
+@click.option(
+    "--tax-rate",
+    metavar="RATE",
+    help="Tax rate (0.20 or 20%; 0 if exempt) of SKUs whose price row has no tax_rate. Without it they fail.",
+)
+@click.option("--allow-open", is_flag=True, help="Also invoice a period that is not closed yet, marked DRAFT.")
 @click.option("--pdf", is_flag=True, help="Also print each invoice to PDF (needs LibreOffice).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
 def report_command(
     period: str | None, customers: tuple[str, ...], template: Path | None, prices: Path | None,
-    out_dir: Path | None, proration: str, pdf: bool, workers: int,
+    out_dir: Path | None, proration: str, tax_rate: str | None, allow_open: bool, pdf: bool, workers: int,
 ) -> None:  # fmt: skip
-    """Write one invoice workbook per Bill To customer for a billing period, with manifest.json and
-    index.xlsx. Invoices that cannot be made (a SKU without a price) are listed and the command exits 1;
-    the others are still written."""
+    """Write one invoice workbook per Bill To customer for a closed billing period (any day in it), with
+    manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price or tax rate) or
+    printed to PDF are listed and the command exits 1; the others are still written."""
     if prices is None:
         raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
     atria = connect.atria()
@@ -65,7 +71,8 @@ def report_command(
     with _progress_bar() as progress:
         manifest = build_invoices(
             atria, end, out_dir=folder, prices=prices, customers=customers or None, template=template,
-            proration=proration, pdf=pdf, workers=workers, progress=progress,
+            proration=proration, tax_rate=tax_rate, allow_open=allow_open, pdf=pdf, workers=workers,
+            progress=progress,
         )  # fmt: skip
     _summary(manifest)
     if manifest.failed:
@@ -87,9 +94,12 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
 def _summary(manifest: Manifest) -> None:
     for entry in manifest.failed:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
-    written = len(manifest.entries) - len(manifest.failed)
+    written = sum(1 for entry in manifest.entries if entry.file)
     pdfs = sum(1 for entry in manifest.entries if entry.pdf)
     extra = f" and {pdfs} PDFs" if pdfs else ""
     click.echo(f"Wrote {written} invoices{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
+    drafts = sum(1 for entry in manifest.entries if entry.status == "draft")
+    if drafts:
+        click.echo(f"{drafts} invoices are DRAFTS: the period is still open; do not send them.", err=True)
     if manifest.failed:
         click.echo(f"{len(manifest.failed)} invoices failed; fix them and run the same command again.", err=True)

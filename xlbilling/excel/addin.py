@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 
 import xlwings
 
-from xlbilling.errors import DataError, InputError
+from xlbilling.errors import ConfigError, DataError, InputError
 from xlbilling.files import atomic_path
 from xlbilling.resources import shipped
 
@@ -120,7 +120,8 @@ def help_module_source(module: types.ModuleType) -> str:
         "    On Error Resume Next",
     ]
     for name, info in sorted(formulas(module).items()):
-        docs = ", _\n        ".join(_vba_text(arg["doc"][:255]) for arg in info["args"])
+        shown = [arg for arg in info["args"] if arg["name"] != "caller"]  # xlwings fills it, Excel never shows it
+        docs = ", _\n        ".join(_vba_text(arg["doc"][:255]) for arg in shown)
         arguments = f", _\n        ArgumentDescriptions:=Array({docs})" if docs else ""
         lines.append(
             f"    Application.MacroOptions Macro:={_vba_text(name)}, Category:={_vba_text(info['category'])}, _\n"
@@ -213,7 +214,12 @@ def build_addin(output: str | Path = DEFAULT_OUTPUT, interpreter: str = "") -> P
 
     ``interpreter`` is the Python that Excel on Windows should run (empty: ``python`` on the PATH).
     """
-    from pyopenvba import ExcelFile
+    try:
+        from pyopenvba import ExcelFile
+    except ImportError:
+        raise ConfigError(
+            "Building the add-in needs pyopenvba, which is not installed.", "Run: pip install 'xlbilling[addin]'"
+        ) from None
 
     output = Path(output)
     if output.suffix.lower() != ".xlam":

@@ -410,37 +410,60 @@ class XlwingsBook:
         values = self.book.sheets[sheet].range(ref).options(ndim=2).value
         return [list(row) for row in values]
 
+    def read_sheet(self, sheet: str) -> list[list[Any]]:
+        """Every row of ``sheet`` from ``A1`` to its last used cell (empty when the sheet does not exist)."""
+        if sheet not in self.sheet_names():
+            return []
+        last = _address(self.book.sheets[sheet].used_range.last_cell)
+        return self.read_block(sheet, f"A1:{last}")
+
     def write(self, sheet: str, cell: str, value: Any) -> None:
         """Put one value in one cell; text that looks like a formula gets Excel's text apostrophe."""
         self._sheet(sheet).range(cell).value = _xl_value(cell_value(value))
 
-    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
-        """Write ``df`` as the Excel table ``name`` on ``sheet`` (resizing it) and return its address."""
+    def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
+        it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
         check_table_name(name)
+        _headers(df)
+        if sheet not in self.sheet_names():
+            return table_ref(anchor, df)
+        ws = self.book.sheets[sheet]
+        tables = {table.name: _address(table.range) for table in ws.tables}
+        old = next((ref for other, ref in tables.items() if other.lower() == name.lower()), None)
+        ref = table_ref(old.split(":")[0] if old is not None else anchor, df)
+        first_column, first_row, _, _ = range_boundaries(ref)
+        assert first_column is not None and first_row is not None
+        block = self.read_block(sheet, ref)  # one call to Excel for every cell the table would take
+        check_room(ws.name, name, ref, old, tables, lambda r, c: block[r - first_row][c - first_column])
+        return ref
+
+    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """Write ``df`` as the Excel table ``name`` on ``sheet`` (resizing it) and return its address.
+        Raises ``DataError``, writing nothing, if the table would cover cells that hold something else."""
+        ref = self.check_table(sheet, name, df, anchor)
         headers = _headers(df)
         ws = self._sheet(sheet)
         values = [headers, *([_xl_value(v) for v in row] for row in _rows(df))]
         existing = {table.name.lower(): table for table in ws.tables}
         table = existing.get(name.lower())
+        top = ws.range(ref.split(":")[0])
+        target = top.resize(len(values), len(headers))
         if table is None:
-            top = ws.range(anchor)
-            target = top.resize(len(values), len(headers))
             target.value = values
-            table = ws.tables.add(source=target, name=name, table_style_name=TABLE_STYLE, has_headers=True)
+            table = ws.tables.add(source=ws.range(ref), name=name, table_style_name=TABLE_STYLE, has_headers=True)
         else:
-            top = table.range[0, 0]
             old_rows, old_cols = table.range.shape
-            target = top.resize(len(values), len(headers))
-            table.resize(target)
+            table.resize(ws.range(ref))
             if old_rows > len(values) or old_cols > len(headers):
                 top.resize(max(old_rows, len(values)), max(old_cols, len(headers))).clear_contents()
-                table.resize(target)
+                table.resize(ws.range(ref))
             target.value = values
         for offset, column in enumerate(df.columns):
             number_format = column_format(df[column])
             if number_format and len(df):
                 _column_body(top, offset, len(df)).number_format = number_format
-        return str(table.range.address).replace("$", "")
+        return _address(table.range)
 
     def save(self, path: str | Path | None = None) -> Path:
         """Save the book in Excel (to ``path`` if given)."""
@@ -451,6 +474,10 @@ class XlwingsBook:
         if sheet in self.sheet_names():
             return self.book.sheets[sheet]
         return self.book.sheets.add(sheet, after=self.book.sheets[-1])
+
+
+def _address(cells: xw.Range) -> str:
+    return str(cells.address).replace("$", "")
 
 
 def _column_body(top: xw.Range, offset: int, rows: int) -> xw.Range:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import WorkbookLike, XlwingsBook
-from xlbilling.excel.refresh import ALL, PARAMETERS, read_params, refresh, summary_line
+from xlbilling.excel.refresh import ALL, PARAMETERS, period_end, read_params, refresh, summary_line
 from xlbilling.excel.session import workbook_session
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
             f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the Control sheet.",
         )
     session = workbook_session(book)
-    period = params.period or session.atria().latest_closed_period()
+    period = period_end(session, params)
     folder = output_folder(book) / period.isoformat()
     manifest = build_invoices(session.atria(), period, out_dir=folder, prices=params.prices)
     made = len(manifest.entries) - len(manifest.failed)
@@ -174,7 +174,8 @@ def refresh_all() -> None:
 
 
 def reconcile() -> None:
-    """Refresh the Reconciliation table (needs the product mapping file on the Control sheet)."""
+    """Refresh the Reconciliation sheet: the detail table, unmapped tenants and products, and invoice checks
+    (the product mapping comes from the Mapping sheet, or the file named on the Control sheet)."""
     press(refresh_action(["reconciliation"]))
 
 

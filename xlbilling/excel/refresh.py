@@ -2,29 +2,41 @@
 
 Parameters come from the Control sheet (label in column A, value in column B). Each data set is written
 as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
-from where and how many rows. Nothing else in the workbook is touched.
+from where and how many rows. Some sheets get further tables beside the first (the Reconciliation sheet
+lists unmapped tenants, unmapped products and each Xarios invoice's own check), each titled above it.
+Every table is checked for room before anything is written. Nothing else in the workbook is touched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from xlbilling import fields
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.book import WorkbookLike
 from xlbilling.excel.session import Session
-from xlbilling.reconcile import DETAIL_COLUMNS, reconcile
+from xlbilling.mapping import PRODUCT_COLUMNS
+from xlbilling.reconcile import (
+    CHECK_COLUMNS,
+    DETAIL_COLUMNS,
+    UNMAPPED_PRODUCT_COLUMNS,
+    UNMAPPED_TENANT_COLUMNS,
+    reconcile,
+)
 
 CONTROL = "Control"
 TABLE_ANCHOR = "A3"
 STAMP_CELL = "A1"
+MAPPING_SHEET = "Mapping"
+"""The sheet holding the product mapping (part_number, sku) when Control names no mapping file."""
 CHANGES_SHOWN = 10
 """How many of the largest changes the Dashboard's Changes table (and its chart) shows."""
 
@@ -41,6 +53,7 @@ PARAMETERS = {
 
 
 FILES = ("prices", "mapping")
+Frames = tuple[pd.DataFrame, ...]
 """Parameters that name a file; a relative path is taken relative to the workbook's folder."""
 
 
@@ -54,20 +67,42 @@ class Params:
     service: str | None = None
     user: str | None = None
     prices: str | None = None
-    mapping: str | None = None
+    mapping: str | pd.DataFrame | None = None
+    """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file."""
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A further table on a target's sheet, to the right of the one before it."""
+
+    title: str
+    table: str
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Target:
-    """One refreshable table: where it goes and how its data is fetched."""
+    """One refreshable sheet: its table, any tables beside it, and how their data is fetched
+    (``load`` returns one frame per table, the first table's first)."""
 
     key: str
     title: str
     sheet: str
     table: str
     columns: tuple[str, ...]
-    load: Callable[[Session, Params, date], pd.DataFrame]
+    load: Callable[[Session, Params, date], Frames]
     uses_period: bool = True
+    beside: tuple[Beside, ...] = ()
+
+    def layout(self) -> list[tuple[Beside, str]]:
+        """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
+        two columns right of the one before (one empty column between), so none can grow into another."""
+        placed = []
+        column = 1
+        for part in (Beside(self.title, self.table, self.columns), *self.beside):
+            placed.append((part, f"{get_column_letter(column)}{TABLE_ANCHOR[1:]}"))
+            column += len(part.columns) + 1
+        return placed
 
 
 @dataclass(frozen=True)
@@ -81,22 +116,22 @@ class Refreshed:
     ref: str
 
 
-def _changes(session: Session, params: Params, period: date) -> pd.DataFrame:
+def _changes(session: Session, params: Params, period: date) -> Frames:
     summary = session.atria().summary(period, True, False)
     changed = summary.loc[summary["difference"].fillna(0) != 0, list(CHANGE_COLUMNS)]
     order = changed["difference"].abs().sort_values(ascending=False, kind="stable").index
-    return changed.loc[order].head(CHANGES_SHOWN).reset_index(drop=True)
+    return (changed.loc[order].head(CHANGES_SHOWN).reset_index(drop=True),)
 
 
-def _reconciliation(session: Session, params: Params, period: date) -> pd.DataFrame:
+def _reconciliation(session: Session, params: Params, period: date) -> Frames:
     if params.mapping is None:
         raise InputError(
-            "No product mapping file is set.",
-            f"Put the path of the Xarios-to-Atria product mapping (CSV or .xlsx) next to "
-            f"'{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
+            "No product mapping is set.",
+            f"Fill the {MAPPING_SHEET} sheet (part_number, sku), or put the path of a mapping file (CSV or "
+            f".xlsx) next to '{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
         )
     result = reconcile(session.atria(), session.xarios(), period, mapping=params.mapping, prices=params.prices)
-    return result.detail
+    return result.detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
 
 
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
@@ -109,23 +144,27 @@ TARGETS: dict[str, Target] = {
     target.key: target
     for target in (
         Target("periods", "Periods", "Periods", "Periods", _columns(fields.ATRIA_PERIOD),
-               lambda s, p, d: s.atria().periods(), False),
+               lambda s, p, d: (s.atria().periods(),), False),
         Target("customers", "Customers", "Customers", "Customers", _columns(fields.ATRIA_CUSTOMER),
-               lambda s, p, d: s.atria().customers(), False),
+               lambda s, p, d: (s.atria().customers(),), False),
         Target("summary", "Summary", "Summary", "Summary", _columns(fields.ATRIA_SUMMARY),
-               lambda s, p, d: s.atria().summary(d, p.billable_only, True)),
+               lambda s, p, d: (s.atria().summary(d, p.billable_only, True),)),
         Target("detail", "Detail", "Detail", "Detail", _columns(fields.ATRIA_DETAIL),
-               lambda s, p, d: s.atria().detail(d, p.customer, p.service, p.user, p.billable_only)),
+               lambda s, p, d: (s.atria().detail(d, p.customer, p.service, p.user, p.billable_only),)),
         Target("invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
                _columns(fields.ATRIA_INVOICE_RECORD, fields.ATRIA_INVOICE_LINE),
-               lambda s, p, d: s.atria().invoice_lines(d, p.customer)),
+               lambda s, p, d: (s.atria().invoice_lines(d, p.customer),)),
         Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
-               lambda s, p, d: s.atria().analysis(d, p.customer)),
+               lambda s, p, d: (s.atria().analysis(d, p.customer),)),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
-               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: s.xarios().invoices(), False),
+               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
         Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
-               _reconciliation),
+               _reconciliation, beside=(
+                   Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS),
+                   Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS),
+                   Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS),
+               )),
     )
 }  # fmt: skip
 
@@ -161,7 +200,26 @@ def read_params(book: WorkbookLike) -> Params:
     for key in FILES:
         if key in found and home is not None and not Path(found[key]).expanduser().is_absolute():
             found[key] = str(home.parent / found[key])  # a bare file name means: next to the workbook
+    if found.get("mapping") is None or Path(found["mapping"]).name.lower() == MAPPING_SHEET.lower():
+        found["mapping"] = mapping_sheet(book)
     return Params(**found)
+
+
+def mapping_sheet(book: WorkbookLike) -> pd.DataFrame | None:
+    """The Mapping sheet as ``mapping_table`` reads it; ``None`` when the sheet is missing or empty."""
+    rows = [row for row in book.read_sheet(MAPPING_SHEET) if any(cell not in (None, "") for cell in row)]
+    return mapping_table(rows) if rows else None
+
+
+def mapping_table(rows: list[list[Any]]) -> pd.DataFrame:
+    """Cells holding a product mapping, from its ``part_number, sku`` header row down (notes above it
+    are skipped), as a frame for ``xlbilling.mapping.load_mapping``, which checks them."""
+    rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
+    if not rows:
+        raise InputError("The product mapping cells are empty.", "Point it at cells with a part_number, sku header.")
+    wanted = set(PRODUCT_COLUMNS)
+    top = next((n for n, row in enumerate(rows) if wanted <= {str(c).strip().lower() for c in row}), 0)
+    return pd.DataFrame(rows[top + 1 :], columns=rows[top])
 
 
 def _param(key: str, value: Any) -> Any:
@@ -188,24 +246,43 @@ def resolve(keys: Sequence[str] | None) -> list[Target]:
     return [TARGETS[key] for key in chosen]
 
 
+def period_end(session: Session, params: Params) -> date:
+    """The end of the period the Control sheet names: the period containing its date (any day of it),
+    or the latest closed period when it is empty."""
+    if params.period is None:
+        return session.atria().latest_closed_period()
+    return session.period(params.period)[0].end
+
+
 def refresh(
     book: WorkbookLike, keys: Sequence[str] | None, session: Session, now: datetime | None = None
 ) -> list[Refreshed]:
-    """Fetch every chosen data set, then write each as its table with a stamp; returns what was written.
+    """Fetch every chosen data set, check every table has room, then write each table with a stamp;
+    returns what was written (the first table of each sheet).
 
-    All data is fetched before anything is written, so a failing API call leaves the workbook as it was.
+    All data is fetched and every table's room checked before anything is written, so a failing API call
+    or a user's cell in the way leaves the workbook as it was.
     """
     targets = resolve(keys)
     params = read_params(book)
-    period = params.period
-    if period is None and any(t.uses_period for t in targets):
-        period = session.atria().latest_closed_period()
-    frames = [(target, target.load(session, params, period or date.min)) for target in targets]
+    if params.customer is not None:
+        params = replace(params, customer=session.customer(params.customer))
+    period = period_end(session, params) if any(t.uses_period for t in targets) else None
+    loaded = [(target, target.load(session, params, period or date.min)) for target in targets]
+    plan = [
+        (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
+        for target, frames in loaded
+        for (part, anchor), frame in zip(target.layout(), frames, strict=True)
+    ]
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sources = session.sources()
     written = []
-    for target, frame in frames:
-        ref = book.write_table(target.sheet, target.table, frame, TABLE_ANCHOR)
+    for target, part, frame, planned in plan:
+        ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
+        if part.table != target.table:
+            column, row = coordinate_from_string(ref.split(":")[0])
+            book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows")
+            continue
         api = "Xarios" if target.key == "xarios_invoices" else "Atria"
         about = f" for the period ending {period.isoformat()}" if target.uses_period and period else ""
         stamp = f"{target.title}: {len(frame)} rows{about}, from {sources.get(api, api)}, refreshed {when}"

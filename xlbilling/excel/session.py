@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
+from xlbilling.atria import Atria, Period
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.cache import ResultCache
 
 if TYPE_CHECKING:
-    from xlbilling.atria import Atria
     from xlbilling.excel.book import WorkbookLike
     from xlbilling.settings import Settings
     from xlbilling.xarios import Xarios
@@ -93,24 +93,34 @@ class Session:
         """Atria's billing periods (cached)."""
         return self.fetch("Atria", "periods")
 
-    def period(self, value: Any) -> tuple[date, float]:
-        """The period ``value`` names (any form Excel passes) and how long its data may be reused.
+    def period(self, value: Any) -> tuple[Period, float]:
+        """The billing period containing the day ``value`` names (any form Excel passes: 2026-10-15 means
+        the period ending 2026-10-31, as in the CLI) and how long its data may be reused.
 
-        ``InputError`` when it is not a date or no billing period ends on it."""
-        end = parse_period(value)
-        closed = self.derived(self.periods(), "closed by end", _closed_by_end).get(end)
-        if closed is None:
-            raise InputError(f"No billing period ends on {end.isoformat()}.", _PERIODS_HINT)
-        return end, CLOSED_TTL if closed else OPEN_TTL
+        ``InputError`` when it is not a date or no billing period contains it."""
+        day = parse_period(value)
+        periods = self.periods()
+        found: dict[date, Period] = self.derived(periods, "period by day", lambda _: {})
+        if day not in found:
+            try:
+                found[day] = _Fetched(self).period(day)
+            except InputError as error:
+                raise InputError(error.message, _PERIODS_HINT) from None
+        period = found[day]
+        return period, CLOSED_TTL if period.is_closed else OPEN_TTL
 
     def customer(self, value: str) -> str:
-        """The customer code for ``value`` (a code, name or account code, any case); ``InputError`` when
-        unknown."""
-        codes = self.derived(self.fetch("Atria", "customers"), "code by name", _code_by_name)
-        code = codes.get(value.strip().lower())
-        if code is None:
-            raise InputError(f"There is no customer '{value}'.", _CUSTOMERS_HINT)
-        return code
+        """The customer code for ``value`` (a code, account code or exact name, any case); ``InputError``
+        when it names no customer or several."""
+        customers = self.fetch("Atria", "customers")
+        found: dict[str, str] = self.derived(customers, "code by name", lambda _: {})
+        key = value.strip().lower()
+        if key not in found:
+            try:
+                found[key] = _Fetched(self).customer_code(value)
+            except InputError as error:
+                raise InputError(error.message, _CUSTOMERS_HINT) from None
+        return found[key]
 
     def derived(self, frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) -> T:
         """``build(frame)``, computed once per fetched frame (a look-up table for formulas); it is
@@ -133,18 +143,20 @@ class Session:
         return self.cache.clear()
 
 
-def _closed_by_end(periods: pd.DataFrame) -> dict[date, bool]:
-    closed = periods["is_closed"].fillna(False).astype(bool)
-    return {end.date(): flag for end, flag in zip(periods["period_end"], closed, strict=True)}
+class _Fetched(Atria):
+    """Atria's own look-ups (the period containing a day, a customer's code) answered from the lists the
+    session has already fetched and cached, so a sheet of formulas sends no extra request for them."""
 
+    def __init__(self, session: Session) -> None:
+        super().__init__(session.atria().client)
+        self._session = session
 
-def _code_by_name(customers: pd.DataFrame) -> dict[str, str]:
-    codes: dict[str, str] = {}
-    for column in ("account_code", "customer_name", "customer_code"):  # codes win over names
-        for key, code in zip(customers[column], customers["customer_code"], strict=True):
-            if isinstance(key, str):
-                codes[key.strip().lower()] = str(code)
-    return codes
+    def periods(self) -> pd.DataFrame:
+        return self._session.periods()
+
+    def customers(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self._session.fetch("Atria", "customers")
+        return frame
 
 
 def _label(value: Hashable) -> str:

@@ -3,6 +3,7 @@
 - Control: the parameters every refresh reads (the period is picked from a list fed by the Periods table).
 - One sheet per table (empty until the first refresh), each stamped in ``A1`` after a refresh.
 - Dashboard: the largest changes since the prior period, as a table and a bar chart.
+- Mapping: the Xarios-to-Atria product mapping Reconcile uses, filled with the sandbox's example.
 - Formulas: the ``XLB_...`` formulas with what each does, ready to copy into a sheet.
 
 Run ``python -m xlbilling.excel.template [PATH]`` to rebuild it (default ``templates/billing.xlsx``).
@@ -14,22 +15,34 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils.cell import coordinate_from_string
 
 from xlbilling.excel.book import DATE_FORMAT, OpenpyxlBook
-from xlbilling.excel.refresh import CHANGES_SHOWN, CONTROL, PARAMETERS, STAMP_CELL, TABLE_ANCHOR, TARGETS
+from xlbilling.excel.refresh import (
+    CHANGES_SHOWN,
+    CONTROL,
+    MAPPING_SHEET,
+    PARAMETERS,
+    STAMP_CELL,
+    TABLE_ANCHOR,
+    TARGETS,
+)
 
 FORMULAS_SHEET = "Formulas"
 NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."
 
 #: Control-sheet help, per parameter (column C).
 HELP = {
-    "period": "Pick the period's end date from the list (refresh Periods first). Empty: latest closed period.",
-    "customer": "Optional customer code for Detail, Invoice lines and Analysis. Empty: every customer.",
+    "period": "Any day of the billing period (the list has their end dates; refresh Periods first). "
+    "Empty: latest closed period.",
+    "customer": "Optional customer code, account code or name for Detail, Invoice lines and Analysis. "
+    "Empty: every customer.",
     "billable_only": "TRUE to keep billable items only (Summary, Detail).",
     "service": "Optional service name for Detail, e.g. Microsoft 365.",
     "user": "Optional part of a user name for Detail.",
     "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile.",
-    "mapping": "Xarios-to-Atria product mapping (CSV or .xlsx) for Reconcile.",
+    "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
+    f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
 }
 
 #: Example formulas and what they show (Control!$B$3 is the period cell).
@@ -46,7 +59,14 @@ EXAMPLES = (
     ("=XLB_XARIOS_INVOICES()", "The distributor's invoices."),
     ('=XLB_XARIOS_ITEMS("INV-202610")', "The items of one distributor invoice."),
     ('=XLB_XARIOS_TOTAL("INV-202610", "vat")', "One distributor invoice's net, VAT or total."),
-    ("=XLB_RECONCILE(Control!$B$3)", "Margin check: Atria billing against Xarios charges (needs the mapping)."),
+    (
+        "=XLB_RECONCILE(Control!$B$3, ProductMap[#All])",
+        "Margin check: Atria billing against Xarios charges, one row per customer and SKU.",
+    ),
+    (
+        '=XLB_RECONCILE(Control!$B$3, "product-map.csv", , "unmapped products")',
+        'Xarios products the mapping lacks (also: "unmapped tenants", "checks"); a file next to this workbook.',
+    ),
     ("=XLB_STATUS()", "Where the data comes from, when it was fetched, whether it is stale."),
 )
 
@@ -56,7 +76,11 @@ def build_template(path: str | Path) -> Path:
     book = OpenpyxlBook.new()
     _control(book)
     for target in TARGETS.values():
-        book.write_table(target.sheet, target.table, pd.DataFrame(columns=list(target.columns)), TABLE_ANCHOR)
+        for part, anchor in target.layout():
+            book.write_table(target.sheet, part.table, pd.DataFrame(columns=list(part.columns)), anchor)
+            if part.table != target.table:
+                column, row = coordinate_from_string(anchor)
+                book.write(target.sheet, f"{column}{row - 1}", part.title)
         book.write(target.sheet, STAMP_CELL, NOT_YET)
     changes = TARGETS["changes"]
     last = 3 + CHANGES_SHOWN
@@ -65,7 +89,23 @@ def build_template(path: str | Path) -> Path:
         labels=f"$A$4:$A${last}", values=f"$E$4:$E${last}", series="difference",
     )  # fmt: skip
     _formulas(book)
+    _mapping(book)
     return book.save(path)
+
+
+MAPPING_TABLE = "ProductMap"
+EXAMPLE_MAPPING = Path(__file__).parents[1] / "sandbox" / "data" / "product-map.csv"
+MAPPING_NOTE = (
+    "Example rows from the xlbilling sandbox: replace them with your Xarios part numbers and the Atria SKU "
+    "each supplies (keep the part_number, sku header)."
+)
+
+
+def _mapping(book: OpenpyxlBook) -> None:
+    example = pd.read_csv(EXAMPLE_MAPPING, dtype=str, keep_default_na=False)
+    book.write(MAPPING_SHEET, "A1", MAPPING_NOTE)
+    book.write_table(MAPPING_SHEET, MAPPING_TABLE, example, TABLE_ANCHOR)
+    book.format_cells(MAPPING_SHEET, "A1", bold=True)
 
 
 def _control(book: OpenpyxlBook) -> None:

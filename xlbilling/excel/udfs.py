@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -24,6 +25,7 @@ import xlwings as xw
 from xlbilling.cells import clean_text
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.book import cell_value
+from xlbilling.excel.refresh import mapping_table
 from xlbilling.excel.session import CLOSED_TTL, current
 from xlbilling.reconcile import reconcile
 
@@ -33,8 +35,8 @@ CATEGORY = "xlbilling"
 Cells = list[list[Any]]
 F = TypeVar("F", bound=Callable[..., Any])
 
-PERIOD_DOC = "The billing period's end date: a date cell, an Excel date or text like 2026-10-31."
-CUSTOMER_DOC = "Optional customer code or name (empty: every customer)."
+PERIOD_DOC = "Any day of the billing period (usually its end date): a date cell, an Excel date or text like 2026-10-31."
+CUSTOMER_DOC = "Optional customer code, account code or name (empty: every customer)."
 BILLABLE_DOC = "Optional TRUE to keep billable items only (default FALSE)."
 SKU_DOC = "The product SKU, e.g. M365-BP."
 INVOICE_DOC = "The Xarios invoice id, as listed by =XLB_XARIOS_INVOICES()."
@@ -96,7 +98,8 @@ def flag_arg(value: Any, what: str, default: bool) -> bool:
 
 
 def _period(value: Any) -> tuple[date, float]:
-    return current().period(_single(value, "period"))
+    period, ttl = current().period(_single(value, "period"))
+    return period.end, ttl
 
 
 def _customer(value: Any) -> str | None:
@@ -312,22 +315,84 @@ def clear_cache() -> int:
 
 # --- margin -------------------------------------------------------------------------------------------------
 
+RECONCILE_PARTS = {
+    "detail": "detail",
+    "unmapped tenants": "unmapped_tenants",
+    "unmapped products": "unmapped_products",
+    "checks": "invoice_checks",
+}
+"""What ``XLB_RECONCILE``'s ``what`` argument may ask for, and the part of the result it shows."""
+
+
+def _mapping(value: Any, folder: Path | None) -> tuple[Hashable, str | pd.DataFrame, str]:
+    """The mapping argument as (cache key, what ``reconcile`` takes, label): the mapping's own cells
+    (a range holding the part_number, sku header) or a file."""
+    if isinstance(value, list | tuple):
+        rows = [list(row) if isinstance(row, list | tuple) else [row] for row in value]
+        if rows and not isinstance(value[0], list | tuple):
+            rows = [list(value)]  # one row of cells comes as a flat list
+        key = tuple(tuple(row) for row in rows)
+        return key, mapping_table(rows), f"({len(rows)} rows of mapping cells)"
+    name = text_arg(value, "product mapping", required=True)
+    path = _file(str(name), "product mapping", folder)
+    return path, path, path
+
+
+def _file(name: str, what: str, folder: Path | None) -> str:
+    """A file argument as a full path: a bare or relative name is looked for next to the calling
+    workbook (which xlwings names only in Excel on Windows)."""
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return str(path)
+    if folder is None:
+        raise InputError(
+            f"The {what} '{name}' is not a full path, and this workbook's folder is unknown.",
+            f"Give the full path of the {what} file, or save the workbook next to it.",
+        )
+    return str(folder / path)
+
+
+def _folder(caller: Any) -> Path | None:
+    """The folder of the workbook holding the calling cell (``None`` when not known or never saved)."""
+    try:
+        path = Path(str(caller.sheet.book.fullname))
+    except Exception:
+        return None
+    return path.parent if path.is_absolute() else None
+
 
 @xw.func(category=CATEGORY)
 @xw.arg("period", doc=PERIOD_DOC)
-@xw.arg("mapping", doc="The Xarios-to-Atria product mapping file (CSV or .xlsx), full path.")
+@xw.arg(
+    "mapping",
+    doc="The Xarios-to-Atria product mapping: its cells including the part_number, sku header (e.g. "
+    "ProductMap[#All]), or a CSV/.xlsx file (a bare name is looked for next to this workbook).",
+)
 @xw.arg("prices", doc="Optional price list file (CSV or .xlsx) to value differences at selling price.")
+@xw.arg(
+    "what",
+    doc='Optional "detail" (default), "unmapped tenants", "unmapped products" or "checks" (each Xarios '
+    "invoice's own arithmetic check).",
+)
 @formula
-def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None) -> Any:
-    """Atria billing against Xarios charges for a period: one row per customer and SKU, leaks flagged."""
+def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = None, caller: Any = None) -> Any:
+    """Atria billing against Xarios charges for a period: one row per customer and SKU, leaks flagged;
+    or the unmapped tenants, unmapped products or invoice checks."""
     end, ttl = _period(period)
-    mapping_file = text_arg(mapping, "product mapping file", required=True)
-    price_file = text_arg(prices, "price list file")
+    part = (text_arg(what, "what") or "detail").lower()
+    if part not in RECONCILE_PARTS:
+        raise InputError(
+            f"'{part}' is not something XLB_RECONCILE shows.", f"Use one of: {', '.join(RECONCILE_PARTS)}."
+        )
+    folder = _folder(caller)
+    key, product_map, shown = _mapping(mapping, folder)
+    price_name = text_arg(prices, "price list file")
+    price_file = _file(price_name, "price list", folder) if price_name is not None else None
     session = current()
-    label = f"Reconcile {end.isoformat()} {mapping_file}" + (f" {price_file}" if price_file else "")
+    label = f"Reconcile {end.isoformat()} {shown}" + (f" {price_file}" if price_file else "")
     result = session.cache.get(
-        "Atria", label, ("reconcile", end, mapping_file, price_file),
-        lambda: reconcile(session.atria(), session.xarios(), end, mapping=mapping_file, prices=price_file),
+        "Atria", label, ("reconcile", end, key, price_file),
+        lambda: reconcile(session.atria(), session.xarios(), end, mapping=product_map, prices=price_file),
         ttl,
     )  # fmt: skip
-    return table(result.detail)
+    return table(getattr(result, RECONCILE_PARTS[part]))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from xlbilling.dates import PERIOD_HELP, parse_period
+from xlbilling.atria import Period as AtriaPeriod
+from xlbilling.dates import PERIOD_HELP
 from xlbilling.errors import DataError, InputError, XlbillingError
 from xlbilling.files import write_atomically
-from xlbilling.prices import Price, load_prices
+from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.reports import pdf as pdf_export
 from xlbilling.reports.invoices import PRORATIONS, Invoices, Period
 from xlbilling.reports.manifest import Entry, Manifest, write_manifest
@@ -39,32 +41,37 @@ def build_invoices(
     customers: Iterable[str] | None = None,
     template: str | Path | None = None,
     proration: str = "none",
+    tax_rate: Decimal | str | None = None,
+    allow_open: bool = False,
     pdf: bool = False,
     workers: int = 1,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Write the invoice workbooks of ``period`` (its end date) into ``out_dir`` and return the manifest.
+    """Write the invoice workbooks of the period containing the day ``period`` names into ``out_dir`` and
+    return the manifest.
 
     ``atria`` is an ``xlbilling.atria.Atria`` client; ``prices`` a price-list path or ``load_prices``'s
-    result; ``customers`` Bill To customer or account codes (default: all); ``template`` an .xlsx
-    template (default: the shipped one); ``proration`` "none" or "daily"; ``pdf`` also prints each invoice
-    to PDF through LibreOffice; ``workers`` processes; ``progress(done, total)`` is called per invoice.
-    The template, price list, options and LibreOffice are checked before anything is written. Invoices
-    that cannot be made (a SKU without a price) are listed in the manifest with status "failed"; the
-    others are still written.
+    result; ``customers`` Bill To customers by code, account code or name (default: all); ``template`` an
+    .xlsx template (default: the shipped one); ``proration`` "none" or "daily"; ``tax_rate`` the rate (0.20
+    or "20%"; 0 for exempt) of SKUs whose price row has none; ``allow_open`` writes a period that is not
+    closed yet, as DRAFT invoices (status "draft"); ``pdf`` also prints each invoice to PDF through
+    LibreOffice; ``workers`` processes; ``progress(done, total)`` is called per invoice. The template,
+    price list, options and LibreOffice are checked before anything is written. Invoices that cannot be
+    made (a SKU without a price or tax rate) or printed are listed in the manifest with status "failed";
+    the others are still written.
     """
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
     if workers < 1:
         raise InputError(f"--workers must be 1 or more, not {workers}.")
-    price_list = prices if isinstance(prices, dict) else load_prices(prices)
+    price_list = with_tax_rate(prices if isinstance(prices, dict) else load_prices(prices), tax_rate)
     parsed = load_template(template if template is not None else default_template())
     soffice = pdf_export.find_soffice() if pdf else None
-    info = _period(atria, parse_period(period))
+    info = _period(atria.period(period), allow_open)
     lines = atria.invoice_lines(info.end)
     analysis = atria.analysis(info.end)
     summary = atria.summary(info.end, billable_only=True)
-    codes = None if customers is None else _bill_to_codes(lines, list(customers))
+    codes = None if customers is None else _bill_to_codes(atria, lines, list(customers))
     invoices = Invoices(info, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
     return write_invoices(invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress)
 
@@ -79,7 +86,8 @@ def write_invoices(
     progress: Progress | None = None,
 ) -> Manifest:
     """Fill ``template`` once per invoice into ``out_dir`` (``workers`` processes), print PDFs when
-    ``soffice`` is given, write ``manifest.json`` and ``index.xlsx``, and return the manifest."""
+    ``soffice`` is given, write ``manifest.json`` and ``index.xlsx``, and return the manifest. An earlier
+    run's manifest and index are removed first, so they never list totals of other workbooks."""
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -87,17 +95,36 @@ def write_invoices(
         raise DataError(f"Cannot create {folder}: {error.strerror}.", "Choose a folder you can write to.") from None
     for leftover in folder.glob(".*.xlsx.*.part"):  # temporary files of a run that was killed
         leftover.unlink(missing_ok=True)
+    manifest = Manifest(invoices.period.start, invoices.period.end, invoices.proration, folder)
+    for listing in (manifest.path, manifest.index_path):
+        listing.unlink(missing_ok=True)
     stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
     jobs = [(code, inside(folder, stem + ".xlsx")) for code, stem in zip(invoices.codes, stems, strict=True)]
-    manifest = Manifest(invoices.period.start, invoices.period.end, invoices.proration, folder)
     manifest.entries = _make_all(invoices, template, jobs, workers, progress)
-    written = [entry for entry in manifest.entries if entry.status == "ok"]
-    if soffice and written:
-        pdfs = pdf_export.convert(soffice, [folder / str(entry.file) for entry in written])
-        for entry, pdf in zip(written, pdfs, strict=True):
-            entry.pdf = pdf.name
+    if soffice:
+        _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file])
     write_manifest(manifest)
     return manifest
+
+
+def _print_pdfs(soffice: str, folder: Path, entries: list[Entry]) -> None:
+    """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
+    the reason, and loses an earlier run's PDF (its workbook stays)."""
+    if not entries:
+        return
+    try:
+        pdfs = pdf_export.convert(soffice, [folder / str(entry.file) for entry in entries])
+        reason = "LibreOffice did not produce it; open the workbook in LibreOffice to see why, or run without --pdf."
+    except DataError as error:
+        pdfs, reason = {}, str(error)
+    for entry in entries:
+        workbook = folder / str(entry.file)
+        made = pdfs.get(workbook)
+        if made is not None:
+            entry.pdf = made.name
+        else:
+            workbook.with_suffix(".pdf").unlink(missing_ok=True)
+            entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {reason}"
 
 
 def _make_all(
@@ -130,14 +157,14 @@ def _make(invoices: Invoices, template: Template, code: str, path: Path) -> Entr
     """Make one invoice and write its workbook; a failed invoice removes an older run's files instead."""
     invoice = invoices.make(code)
     entry = _entry(invoice, path)
-    if isinstance(invoice, FailedInvoice):
-        for stale in (path, path.with_suffix(".pdf")):
-            stale.unlink(missing_ok=True)
-        return entry
-    try:
-        write_atomically(path, render(template, invoice))
-    except (XlbillingError, OSError) as error:
-        entry.status, entry.error, entry.file = "failed", str(error), None
+    if isinstance(invoice, Invoice):
+        try:
+            write_atomically(path, render(template, invoice))
+            return entry
+        except (XlbillingError, OSError) as error:
+            entry.status, entry.error, entry.file = "failed", str(error), None
+    for stale in (path, path.with_suffix(".pdf")):
+        stale.unlink(missing_ok=True)
     return entry
 
 
@@ -163,35 +190,31 @@ def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:
         return Entry(**common, invoice_number="", customers=list(invoice.customers), subtotal=None, tax=None,
                      total=None, file=None, status="failed", error=invoice.error)  # fmt: skip
     return Entry(**common, invoice_number=invoice.number, customers=[g.customer_name for g in invoice.groups],
-                 subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, file=path.name, status="ok",
-                 error=None)  # fmt: skip
+                 subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, file=path.name,
+                 status="draft" if invoice.draft else "ok", error=None)  # fmt: skip
 
 
-def _period(atria: Any, end: Any) -> Period:
-    periods = atria.periods()
-    match = periods[periods["period_end"].dt.date == end]
-    if match.empty:
-        raise InputError(f"{end} is not the end date of a billing period.", PERIOD_HELP)
-    row = match.iloc[0]
-    return Period(row["period_start"].date(), end, str(row["name"]))
+def _period(period: AtriaPeriod, allow_open: bool) -> Period:
+    """The period to invoice; ``InputError`` for an open one unless ``allow_open`` (then its invoices are drafts)."""
+    if not period.is_closed and not allow_open:
+        raise InputError(
+            f"The billing period ending {period.end.isoformat()} is still open: its invoices could still change.",
+            "Choose a closed period (`xlbilling periods` lists them), or pass --allow-open to write DRAFT invoices.",
+        )
+    if period.start is None:
+        raise DataError(f"Atria gives no start date for the period ending {period.end.isoformat()}.", PERIOD_HELP)
+    name = period.name or f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
+    return Period(period.start, period.end, name, draft=not period.is_closed)
 
 
-def _bill_to_codes(lines: pd.DataFrame, customers: list[str]) -> set[str]:
-    """The Bill To codes named by ``customers`` (customer or account codes, any case)."""
-    payer = lines["bill_to_code"].astype("string").fillna(lines["customer_code"])
-    account = lines["bill_to_account_code"].astype("string").fillna(lines["customer_account_code"])
-    known = {str(key).casefold(): str(code) for code, acc in zip(payer, account, strict=True) for key in (code, acc)}
-    chosen, unknown = set(), []
-    for name in customers:
-        code = known.get(name.strip().casefold())
-        if code is None:
-            unknown.append(name)
-        else:
-            chosen.add(code)
+def _bill_to_codes(atria: Any, lines: pd.DataFrame, customers: list[str]) -> set[str]:
+    """The Bill To codes named by ``customers`` (customer codes, account codes or names, any case)."""
+    payers = set(lines["bill_to_code"].astype("string").fillna(lines["customer_code"]))
+    codes = {name: atria.customer_code(name) for name in customers}
+    unknown = [name for name, code in codes.items() if code not in payers]
     if unknown:
         raise InputError(
             f"No invoice to make for {', '.join(unknown)}: not a Bill To customer with billable lines this period.",
-            "Give the code of the customer who pays (a channel partner bills its customers); "
-            "`xlbilling customers` lists the codes.",
+            "Give the customer who pays (a channel partner bills its customers); `xlbilling customers` lists them.",
         )
-    return chosen
+    return set(codes.values())

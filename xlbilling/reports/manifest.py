@@ -26,7 +26,8 @@ _WIDE = ("bill_to_name", "customers", "file", "error")
 
 @dataclass
 class Entry:
-    """One Bill To customer's invoice: ``status`` is "ok" (``file`` written) or "failed" (see ``error``)."""
+    """One Bill To customer's invoice: ``status`` is "ok" (``file`` written), "draft" (written for a period
+    that is still open) or "failed" (see ``error``; ``file`` is kept when only its PDF failed)."""
 
     bill_to_code: str
     bill_to_name: str
@@ -56,13 +57,18 @@ class Manifest:
 
     @property
     def failed(self) -> list[Entry]:
-        """The entries whose invoice was not written."""
-        return [entry for entry in self.entries if entry.status != "ok"]
+        """The entries whose invoice, or its PDF, was not written."""
+        return [entry for entry in self.entries if entry.status == "failed"]
 
     @property
     def path(self) -> Path:
         """Where ``manifest.json`` is."""
         return self.out_dir / "manifest.json"
+
+    @property
+    def index_path(self) -> Path:
+        """Where ``index.xlsx`` is."""
+        return self.out_dir / "index.xlsx"
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as JSON-ready data: money as exact strings such as ``"123.40"``."""
@@ -105,7 +111,7 @@ def write_manifest(manifest: Manifest) -> None:
         with warnings.catch_warnings():  # "add table columns manually": done just above
             warnings.simplefilter("ignore", UserWarning)
             sheet.add_table(table)
-    with atomic_path(manifest.out_dir / "index.xlsx") as temp:
+    with atomic_path(manifest.index_path) as temp:
         book.save(temp)
 
 

@@ -32,11 +32,12 @@ def find_soffice() -> str:
     raise DataError("PDF output needs LibreOffice, which was not found on this computer.", INSTALL_HINT)
 
 
-def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> list[Path]:
+def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> dict[Path, Path]:
     """Write ``name.pdf`` beside each workbook (through a temporary folder, then renamed into place) and
-    return their paths. ``DataError`` when LibreOffice fails or leaves a PDF out."""
+    return each workbook's PDF; a workbook LibreOffice printed no PDF of is left out. ``DataError`` when
+    LibreOffice cannot run at all."""
     if not workbooks:
-        return []
+        return {}
     folder = workbooks[0].parent
     with tempfile.TemporaryDirectory(prefix=".xlbilling-pdf-", dir=folder) as temp:
         profile = Path(temp, "profile").as_uri()  # a private profile: works while LibreOffice is open
@@ -46,15 +47,11 @@ def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> list[P
             subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise DataError(f"LibreOffice could not print the invoices to PDF ({error}).", INSTALL_HINT) from None
-        written = []
+        written = {}
         for workbook in workbooks:
             produced = Path(temp, workbook.with_suffix(".pdf").name)
-            if not produced.is_file():
-                raise DataError(
-                    f"LibreOffice did not produce a PDF of {workbook.name}.",
-                    "Open the workbook in LibreOffice to see why, or run without --pdf.",
-                )
-            target = workbook.with_suffix(".pdf")
-            os.replace(produced, target)
-            written.append(target)
+            if produced.is_file():
+                target = workbook.with_suffix(".pdf")
+                os.replace(produced, target)
+                written[workbook] = target
     return written

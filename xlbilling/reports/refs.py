@@ -138,8 +138,3 @@ def render_formula(
 ) -> str:
     """The formula text (without ``=``) for one generated workbook."""
     return "".join(s if isinstance(s, str) else s.render(maps, own_sheet, local) for s in segments)
-
-
-def refs_in(segments: tuple[Segment, ...]) -> list[Ref]:
-    """The references of a parsed formula."""
-    return [s for s in segments if isinstance(s, Ref)]
