@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -15,13 +18,18 @@ from oletools.olevba import VBA_Parser
 from pyopenvba import ExcelFile, check_file
 
 from xlbilling.cli import main
-from xlbilling.errors import InputError
+from xlbilling.errors import ConfigError, InputError
 from xlbilling.excel import udfs
 from xlbilling.excel.addin import build_addin, install_addin, startup_folder
 
 MACROS = Path(__file__).parents[1] / "macros"
 RIBBON_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 FORMULAS = {name: getattr(udfs, name) for name in dir(udfs) if name.startswith("XLB_")}
+
+
+def excel_arguments(function: Callable[..., Any]) -> list[inspect.Parameter]:
+    """The arguments a user types: xlwings fills ``caller`` (the calling cell) itself."""
+    return [p for p in inspect.signature(function).parameters.values() if p.name != "caller"]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +97,7 @@ def test_the_udf_module_declares_every_formula_with_its_arguments(modules: dict[
     for name, function in FORMULAS.items():
         expected = [
             ("Optional " if parameter.default is not inspect.Parameter.empty else "") + parameter.name
-            for parameter in inspect.signature(function).parameters.values()
+            for parameter in excel_arguments(function)
         ]
         assert (declared[name].split(", ") if declared[name] else []) == expected
         assert f'XLPy.CallUDF("xlbilling.excel.udfs", "{name}"' in modules["xlwings_udfs"]
@@ -102,7 +110,7 @@ def test_every_formula_and_argument_has_help_for_the_function_wizard(modules: di
         assert f'Description:="{" ".join(str(function.__doc__).split())}"' in line
         described = re.search(r"ArgumentDescriptions:=Array\((.*)\)", line)
         docs = re.findall(r'"((?:[^"]|"")+)"', described[1]) if described else []
-        assert len(docs) == len(inspect.signature(function).parameters)
+        assert len(docs) == len(excel_arguments(function))
 
 
 def test_the_conf_sheet_tells_xlwings_where_the_formulas_are(addin: Path) -> None:
@@ -132,3 +140,12 @@ def test_the_build_command_writes_the_addin(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["addin", "build", "-o", str(tmp_path / "x.xlam")])
     assert result.exit_code == 0 and result.stdout.strip() == f"built {tmp_path / 'x.xlam'}"
     assert zipfile.is_zipfile(tmp_path / "x.xlam")
+
+
+def test_building_without_pyopenvba_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyopenvba", None)  # what an install without the [addin] extra sees
+    result = CliRunner().invoke(main, ["addin", "build", "-o", str(tmp_path / "x.xlam")])
+    assert result.exit_code == 2 and "pip install 'xlbilling[addin]'" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "x.xlam").exists()
+    with pytest.raises(ConfigError, match="needs pyopenvba"):
+        build_addin(tmp_path / "y.xlam")

@@ -10,6 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import xlwings.main
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 
 from tests import xlwings_double as double
 from xlbilling.errors import DataError, InputError
@@ -81,6 +83,22 @@ def test_a_table_that_would_overwrite_a_users_cell_is_refused() -> None:
     assert book.read("Data", "A4") == "keep me"
 
 
+def test_a_users_rich_text_cell_stays_rich_text(tmp_path: Path) -> None:
+    path = tmp_path / "rich.xlsx"
+    wb = openpyxl.Workbook()
+    note = CellRichText(["Check ", TextBlock(InlineFont(b=True, color="FFFF0000"), "CUST0007"), " before sending"])
+    wb.active["E20"] = note
+    wb.save(path)
+
+    book = OpenpyxlBook.open(path)
+    book.write_table("Data", "Data", frame(2))
+    book.save()
+    kept = openpyxl.load_workbook(path, rich_text=True).active["E20"].value
+    assert isinstance(kept, CellRichText) and kept == note
+    bold = kept[1]
+    assert isinstance(bold, TextBlock) and bold.font.b and bold.font.color.rgb == "FFFF0000"
+
+
 @pytest.mark.parametrize("name", ["A1", "R1C1", "my table", "1st", ""])
 def test_names_excel_refuses_for_a_table_are_rejected(name: str) -> None:
     with pytest.raises(InputError, match="cannot be an Excel table name"):
@@ -111,6 +129,29 @@ def test_xlwings_book_writes_and_resizes_a_table() -> None:
     assert book.write_table("Summary", "Summary", frame(1)) == "A3:E4"
     assert (5, 1) not in sheet.cells, "rows the table no longer covers are cleared"
     assert book.file_path() == Path("/Users/ann/billing/billing.xlsx")
+
+
+def test_xlwings_book_refuses_to_grow_a_table_over_a_users_note() -> None:
+    live = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    book = XlwingsBook(live)  # type: ignore[arg-type]
+    book.write_table("Summary", "Summary", frame(1), anchor="A3")
+    book.write("Summary", "B6", "ask Sam")
+    before = dict(live.sheets["Summary"].cells)
+    with pytest.raises(DataError, match=r"The table Summary would overwrite B6 on 'Summary'"):
+        book.write_table("Summary", "Summary", frame(4))
+    assert live.sheets["Summary"].cells == before, "nothing is written"
+    assert [table.range.address for table in live.sheets["Summary"].tables] == ["$A$3:$E$4"]
+    with pytest.raises(DataError, match=r"The table Other would overlap the table Summary"):
+        book.write_table("Summary", "Other", frame(1), anchor="C2")
+
+
+def test_xlwings_book_reads_a_whole_sheet() -> None:
+    live = double.Book("/Users/ann/billing/billing.xlsx", ["Mapping"])
+    book = XlwingsBook(live)  # type: ignore[arg-type]
+    book.write("Mapping", "B3", "sku")
+    book.write("Mapping", "A4", "XDM00001")
+    assert book.read_sheet("Mapping") == [[None, None], [None, None], [None, "sku"], ["XDM00001", None]]
+    assert book.read_sheet("Missing") == []
 
 
 def test_the_xlwings_double_offers_only_what_xlwings_has() -> None:

@@ -15,9 +15,10 @@ from xlbilling.atria import Atria
 from xlbilling.errors import InputError
 from xlbilling.excel import macros
 from xlbilling.excel import session as sessions
-from xlbilling.excel.book import OpenpyxlBook
+from xlbilling.excel.book import OpenpyxlBook, XlwingsBook
 from xlbilling.excel.refresh import read_params
 from xlbilling.excel.session import Session
+from xlbilling.mapping import load_mapping
 from xlbilling.sandbox import Sandbox
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
@@ -136,3 +137,22 @@ def test_control_sheet_file_names_are_found_next_to_the_workbook(workbook: Openp
     params = read_params(workbook)
     assert params.prices == str(workbook.path.parent / "prices.csv")  # type: ignore[union-attr]
     assert params.mapping == str(PRICES) and params.period == period
+
+
+def test_a_button_writes_nothing_when_one_table_has_no_room(formulas: Session, period: date) -> None:
+    book = live_book(period)
+    book.sheets.add("Customers").cells[(5, 1)] = "ask Sam about CUST0007"
+    assert macros.press(macros.refresh_action(["periods", "customers"]), book) is None  # type: ignore[arg-type]
+    [(prompt, _, mode)] = book.app.alerts
+    assert prompt.startswith("The table Customers would overwrite A5 on 'Customers'.") and mode == "critical"
+    assert [sheet.name for sheet in book.sheets] == ["Control", "Customers"], "not even Periods was written"
+    assert book.sheets["Customers"].cells == {(5, 1): "ask Sam about CUST0007"}
+
+
+def test_a_live_books_mapping_sheet_is_the_product_mapping_when_control_names_no_file(period: date) -> None:
+    book = live_book(period)
+    sheet = book.sheets.add("Mapping")
+    sheet.cells.update({(1, 1): "Our part numbers", (3, 1): "Part_Number", (3, 2): "SKU",
+                        (4, 1): "XDM00001", (4, 2): "M365-BB", (6, 1): "XDM00003", (6, 2): "M365-BP"})  # fmt: skip
+    mapping = load_mapping(read_params(XlwingsBook(book)).mapping)  # type: ignore[arg-type]
+    assert mapping.products == {"XDM00001": "M365-BB", "XDM00003": "M365-BP"}

@@ -310,8 +310,8 @@ def invoice(invoice_id: str, start: str, end: str, *items: Item) -> XariosInvoic
     rows = charged(*(("ACME001", "Acme Ltd", part, qty, value) for part, qty, value, _, _ in items))
     rows = pd.concat([rows, pd.DataFrame([{"part_number": "", "quantity": D(0), "value": D(0), "is_purchase": False}])],
                      ignore_index=True)  # fmt: skip
-    rows["from_date"] = pd.to_datetime([item[3] for item in items] + [start])
-    rows["to_date"] = pd.to_datetime([item[4] for item in items] + [end])
+    rows["from_date"] = pd.Series([item[3] for item in items] + [start], index=rows.index, dtype="datetime64[ns]")
+    rows["to_date"] = pd.Series([item[4] for item in items] + [end], index=rows.index, dtype="datetime64[ns]")
     header = InvoiceHeader(invoice_id, None, None, None, None, pd.Timestamp(start), pd.Timestamp(end), None)
     return XariosInvoice(header, rows, InvoiceCheck(D(0), D(0), D(0), ()))
 
@@ -378,7 +378,7 @@ def test_the_invoices_fetched_for_a_period_include_the_one_before_and_after() ->
 def test_the_period_start_comes_from_atria_s_periods() -> None:
     periods = pd.DataFrame(
         {
-            "period_start": pd.to_datetime(["2026-08-26", "2026-09-26", None]),
+            "period_start": pd.Series(["2026-08-26", "2026-09-26", None], dtype="datetime64[ns]"),
             "period_end": pd.to_datetime(["2026-09-25", "2026-10-25", "2026-11-25"]),
         }
     )

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from oletools.olevba import VBA_Parser
@@ -21,11 +22,16 @@ from tests.excel_support import counting_session
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
+from xlbilling.excel.book import OpenpyxlBook
 from xlbilling.excel.headless import refresh_file
+from xlbilling.excel.refresh import refresh
 from xlbilling.excel.session import Session
+from xlbilling.reconcile import reconcile
 from xlbilling.sandbox import Sandbox
+from xlbilling.xarios import Xarios
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
 
 
 @pytest.fixture
@@ -231,3 +237,87 @@ def test_the_command_refreshes_a_copy_of_the_template(tmp_path: Path, sandbox_en
     )
     bad = CliRunner().invoke(main, ["refresh", str(path), "--only", "summry"])
     assert bad.exit_code == 2 and "Unknown table name: summry. Choose from: periods, customers" in bad.stderr
+
+
+def test_any_day_of_a_period_refreshes_that_period_and_stamps_its_real_end(
+    tmp_path: Path, session: Session, atria: Atria, period: date
+) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period)]
+    middle = row["period_start"].date() + (period - row["period_start"].date()) / 2
+    assert middle < period
+    wb["Control"]["B3"] = middle
+    wb["Control"]["B4"] = atria.customers()["customer_name"].iloc[0].upper()
+    wb.save(path)
+    refresh_file(path, ["summary", "detail"], session)
+    wb = openpyxl.load_workbook(path)
+    assert f"rows for the period ending {period.isoformat()}," in wb["Summary"]["A1"].value
+    assert wb["Summary"].tables["Summary"].ref == f"A3:I{3 + len(atria.summary(period))}"
+    code = atria.customers()["customer_code"].iloc[0]
+    detail = atria.detail(period, code)
+    assert wb["Detail"].tables["Detail"].ref.endswith(str(3 + len(detail)))
+    assert {c.value for c in wb["Detail"]["D"][3:]} == {code}, "a customer's name on Control means its code"
+
+
+def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_beside_the_detail(
+    tmp_path: Path, session: Session, atria: Atria, xarios: Xarios, period: date
+) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    expected = reconcile(atria, xarios, period, mapping=MAPPING)
+    note = f"A{len(expected.detail) + 10}"
+    wb["Control"]["B3"] = period  # no mapping file: the template's Mapping sheet is used
+    wb["Reconciliation"][note] = "my note under the detail"
+    wb.save(path)
+    refresh_file(path, ["reconciliation"], session)
+    refresh_file(path, ["reconciliation"], session)  # a second refresh resizes in place
+
+    ws = openpyxl.load_workbook(path)["Reconciliation"]
+    parts = {
+        "Reconciliation": expected.detail, "UnmappedTenants": expected.unmapped_tenants,
+        "UnmappedProducts": expected.unmapped_products, "InvoiceChecks": expected.invoice_checks,
+    }  # fmt: skip
+    assert len(expected.unmapped_products) and len(expected.invoice_checks)
+    refs = {name: ws.tables[name].ref for name in parts}
+    for name, part in parts.items():
+        first, last = refs[name].split(":")
+        top = ws[first]
+        assert [ws.cell(top.row, top.column + i).value for i in range(len(part.columns))] == list(part.columns)
+        assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == top.row + max(len(part), 1), name
+    assert ws["P2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
+    assert ws["X2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
+    checks = ws.tables["InvoiceChecks"].ref.split(":")[0]
+    assert ws[checks].offset(1, 0).value == expected.invoice_checks["invoice_id"].iloc[0]
+    assert ws[note].value == "my note under the detail"
+
+
+def test_a_control_mapping_naming_the_sheet_or_a_file_next_to_the_workbook_is_used(
+    tmp_path: Path, session: Session
+) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    mapping = wb["Mapping"]
+    mapping.append(["XDM99999", "NOT-A-SKU"])  # below the table, still part of the sheet
+    mapping["A4"] = None  # a row with a part number but no SKU: the sheet's own words in the error
+    wb["Control"]["B9"] = "mapping"
+    wb.save(path)
+    with pytest.raises(DataError, match=r"the mapping sheet, row 2, column part_number: empty"):
+        refresh_file(path, ["reconciliation"], session)
+    wb["Control"]["B9"] = "my-map.csv"
+    wb.save(path)
+    shutil.copyfile(MAPPING, tmp_path / "my-map.csv")
+    [done] = refresh_file(path, ["reconciliation"], session)
+    assert done.rows > 0
+
+
+def test_every_table_is_checked_for_room_before_any_is_written(tmp_path: Path, session: Session, atria: Atria) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    wb["Customers"]["A6"] = "my note"
+    wb.save(path)
+    book = OpenpyxlBook.open(path)
+    with pytest.raises(DataError, match=r"The table Customers would overwrite A6 on 'Customers'"):
+        refresh(book, ["periods", "customers"], session)
+    assert book.workbook["Periods"].tables["Periods"].ref == "A3:D4", "Periods was not written either"
+    assert book.read("Periods", "A1").startswith("Not refreshed yet")

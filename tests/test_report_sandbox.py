@@ -179,7 +179,9 @@ def test_cli_price_list_without_tax_rates_fails_until_a_rate_is_given(tmp_path: 
     assert "No tax rate for SKU" in result.output
     result = run(*common, "--out", str(tmp_path / "rated"), "--tax-rate", "20%")
     assert result.exit_code == 0, result.output
-    full = run("--period", "2026-10-31", "--prices", str(PRICES), "--customer", "CUST0001", "--out", str(tmp_path / "full"))
+    full = run(
+        "--period", "2026-10-31", "--prices", str(PRICES), "--customer", "CUST0001", "--out", str(tmp_path / "full")
+    )
     assert full.exit_code == 0, full.output
     (rated,) = json.loads((tmp_path / "rated" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
     (listed,) = json.loads((tmp_path / "full" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
@@ -200,7 +202,9 @@ def test_cli_refuses_an_open_period_unless_allowed_and_then_marks_drafts(tmp_pat
     assert data["period_end"] == "2026-11-30"
     (entry,) = data["invoices"]
     assert entry["status"] == "draft"
-    assert openpyxl.load_workbook(tmp_path / "draft" / entry["file"])["Invoice"]["A6"].value == "DRAFT - period still open"
+    assert (
+        openpyxl.load_workbook(tmp_path / "draft" / entry["file"])["Invoice"]["A6"].value == "DRAFT - period still open"
+    )
 
 
 @pytest.mark.usefixtures("sandbox_env")

@@ -216,8 +216,9 @@ def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
     formulas: Session, atria: Atria, xarios: Xarios, period: date
 ) -> None:
     expected = reconcile(atria, xarios, period, mapping=MAPPING)
-    for what, part in [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
-                       ("checks", expected.invoice_checks), (None, expected.detail)]:  # fmt: skip
+    parts = [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
+             ("checks", expected.invoice_checks), (None, expected.detail)]  # fmt: skip
+    for what, part in parts:
         cells = udfs.XLB_RECONCILE(period, str(MAPPING), None, what)
         assert cells[0] == list(part.columns) and len(cells) == len(part) + 1, what
     assert len(expected.unmapped_products) and len(expected.invoice_checks), "the sandbox seeds both"

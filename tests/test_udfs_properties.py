@@ -38,6 +38,15 @@ def period_ends(formulas: Session) -> set[date]:
     return {stamp.date() for stamp in formulas.periods()["period_end"]}
 
 
+@pytest.fixture
+def period_spans(formulas: Session) -> list[tuple[date, date]]:
+    """Each period's first and last day."""
+    periods = formulas.periods()
+    return [
+        (start.date(), end.date()) for start, end in zip(periods["period_start"], periods["period_end"], strict=True)
+    ]
+
+
 def is_message(result: Any) -> bool:
     """A one-line message for the cell: what is wrong and what to do."""
     return (
@@ -57,14 +66,13 @@ def is_table(result: Any) -> bool:
     )
 
 
-def might_name_a_period(value: Any, ends: set[date]) -> bool:
-    """Conservative: anything that could be read as one of the periods' end dates."""
+def might_name_a_period(value: Any, spans: list[tuple[date, date]]) -> bool:
+    """Conservative: anything that could be read as a day of one of the periods."""
     if isinstance(value, bool) or value is None:
         return False
-    if isinstance(value, datetime):
-        return value.date() in ends
     if isinstance(value, date):
-        return value in ends
+        day = value.date() if isinstance(value, datetime) else value
+        return any(start <= day <= end for start, end in spans)
     if isinstance(value, int | float):
         return math.isfinite(value) and 1 <= value <= 2958465
     if isinstance(value, str):
@@ -96,8 +104,10 @@ def test_no_formula_ever_raises(formulas: Session, data: st.DataObject) -> None:
 
 @SETTINGS
 @given(value=excel_values)
-def test_every_value_that_is_not_a_period_gets_a_message(formulas: Session, period_ends: set[date], value: Any) -> None:
-    if not might_name_a_period(value, period_ends):
+def test_every_value_that_is_not_a_period_gets_a_message(
+    formulas: Session, period_spans: list[tuple[date, date]], value: Any
+) -> None:
+    if not might_name_a_period(value, period_spans):
         for result in (udfs.XLB_SUMMARY(value), udfs.XLB_QUANTITY(value, "CUST0001", "M365-BP")):
             assert is_message(result), (value, result)
 
@@ -110,6 +120,17 @@ def test_every_form_of_a_real_period_gives_the_same_table(
     end = data.draw(st.sampled_from(sorted(period_ends)))
     tables = [udfs.XLB_SUMMARY(form) for form in forms_of(end)]
     assert is_table(tables[0]) and all(table == tables[0] for table in tables)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_every_day_of_a_period_gives_that_periods_table(
+    formulas: Session, period_spans: list[tuple[date, date]], data: st.DataObject
+) -> None:
+    start, end = data.draw(st.sampled_from(period_spans[-3:]))
+    day = data.draw(st.dates(start, end))
+    form = data.draw(st.sampled_from(forms_of(day)))
+    assert udfs.XLB_SUMMARY(form) == udfs.XLB_SUMMARY(end)
 
 
 @SETTINGS

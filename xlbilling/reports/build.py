@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 
 from xlbilling.atria import Period as AtriaPeriod
-from xlbilling.dates import PERIOD_HELP
 from xlbilling.errors import DataError, InputError, XlbillingError
 from xlbilling.files import write_atomically
 from xlbilling.prices import Price, load_prices, with_tax_rate
@@ -202,7 +201,10 @@ def _period(period: AtriaPeriod, allow_open: bool) -> Period:
             "Choose a closed period (`xlbilling periods` lists them), or pass --allow-open to write DRAFT invoices.",
         )
     if period.start is None:
-        raise DataError(f"Atria gives no start date for the period ending {period.end.isoformat()}.", PERIOD_HELP)
+        raise DataError(
+            f"Atria gives no start date for the period ending {period.end.isoformat()}.",
+            "Set the period's start date in Atria, then run the same command again.",
+        )
     name = period.name or f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
     return Period(period.start, period.end, name, draft=not period.is_closed)
 
