@@ -28,7 +28,9 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     assert f"billing workbook: {workbook}" in done.stdout
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
-    assert sorted(tables) == sorted([*TABLES, "Reconciliation"])
+    assert sorted(tables) == sorted(
+        [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ProductMap"]
+    )
     (invoice_folder,) = (tmp_path / "demo").glob("invoices-*")
     period = invoice_folder.name.removeprefix("invoices-")
     assert f"latest closed period: {period}" in done.stderr

@@ -218,7 +218,8 @@ def build_addin(output: str | Path = DEFAULT_OUTPUT, interpreter: str = "") -> P
         from pyopenvba import ExcelFile
     except ImportError:
         raise ConfigError(
-            "Building the add-in needs pyopenvba, which is not installed.", "Run: pip install 'xlbilling[addin]'"
+            "Building the add-in needs pyopenvba, which is not installed.",
+            "Run: pip install pyopenvba (it comes with xlbilling; reinstall xlbilling).",
         ) from None
 
     output = Path(output)

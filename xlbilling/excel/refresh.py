@@ -207,18 +207,21 @@ def read_params(book: WorkbookLike) -> Params:
 
 def mapping_sheet(book: WorkbookLike) -> pd.DataFrame | None:
     """The Mapping sheet as ``mapping_table`` reads it; ``None`` when the sheet is missing or empty."""
-    rows = [row for row in book.read_sheet(MAPPING_SHEET) if any(cell not in (None, "") for cell in row)]
-    return mapping_table(rows) if rows else None
+    rows = book.read_sheet(MAPPING_SHEET)
+    return mapping_table(rows) if any(cell not in (None, "") for row in rows for cell in row) else None
 
 
 def mapping_table(rows: list[list[Any]]) -> pd.DataFrame:
-    """Cells holding a product mapping, from its ``part_number, sku`` header row down (notes above it
-    are skipped), as a frame for ``xlbilling.mapping.load_mapping``, which checks them."""
-    rows = [row for row in rows if any(cell not in (None, "") for cell in row)]
-    if not rows:
+    """Cells holding a product mapping, from its ``part_number, sku`` header row down (rows above it, such
+    as a note, are skipped; without that header, from the first filled row), as a frame for
+    ``xlbilling.mapping.load_mapping``, which checks them and counts rows from the header."""
+    width = max((len(row) for row in rows), default=0)
+    rows = [[*row, *[None] * (width - len(row))] for row in rows]
+    filled = [n for n, row in enumerate(rows) if any(cell not in (None, "") for cell in row)]
+    if not filled:
         raise InputError("The product mapping cells are empty.", "Point it at cells with a part_number, sku header.")
     wanted = set(PRODUCT_COLUMNS)
-    top = next((n for n, row in enumerate(rows) if wanted <= {str(c).strip().lower() for c in row}), 0)
+    top = next((n for n in filled if wanted <= {str(c).strip().lower() for c in rows[n]}), filled[0])
     return pd.DataFrame(rows[top + 1 :], columns=rows[top])
 
 
@@ -251,7 +254,8 @@ def period_end(session: Session, params: Params) -> date:
     or the latest closed period when it is empty."""
     if params.period is None:
         return session.atria().latest_closed_period()
-    return session.period(params.period)[0].end
+    hint = f"Pick a period on the {CONTROL} sheet from its list of end dates (refresh Periods first)."
+    return session.period(params.period, hint)[0].end
 
 
 def refresh(

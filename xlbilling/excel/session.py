@@ -93,11 +93,11 @@ class Session:
         """Atria's billing periods (cached)."""
         return self.fetch("Atria", "periods")
 
-    def period(self, value: Any) -> tuple[Period, float]:
+    def period(self, value: Any, hint: str = _PERIODS_HINT) -> tuple[Period, float]:
         """The billing period containing the day ``value`` names (any form Excel passes: 2026-10-15 means
         the period ending 2026-10-31, as in the CLI) and how long its data may be reused.
 
-        ``InputError`` when it is not a date or no billing period contains it."""
+        ``InputError`` (with ``hint`` saying what to do) when it is not a date or no period contains it."""
         day = parse_period(value)
         periods = self.periods()
         found: dict[date, Period] = self.derived(periods, "period by day", lambda _: {})
@@ -105,7 +105,7 @@ class Session:
             try:
                 found[day] = _Fetched(self).period(day)
             except InputError as error:
-                raise InputError(error.message, _PERIODS_HINT) from None
+                raise InputError(error.message, hint) from None
         period = found[day]
         return period, CLOSED_TTL if period.is_closed else OPEN_TTL
 
