@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -136,7 +137,9 @@ def test_wrong_period_text_fails_before_any_request(atria: Atria) -> None:
     [str.upper, str.lower, lambda key: key[:1].upper() + key[1:]],
     ids=["UPPER", "lower", "PascalCase"],
 )
-def test_key_casing_variants_give_the_same_frames(sandbox: Sandbox, atria: Atria, period: date, rename) -> None:  # type: ignore[no-untyped-def]
+def test_key_casing_variants_give_the_same_frames(
+    sandbox: Sandbox, atria: Atria, period: date, rename: Callable[[str], str]
+) -> None:
     transport = RewritingTransport(lambda payload: rename_keys(payload, rename))
     other = Atria(ApiClient("Atria", sandbox.url, sandbox.token, transport=transport))
     pd.testing.assert_frame_equal(other.invoice_lines(period), atria.invoice_lines(period))
