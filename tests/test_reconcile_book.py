@@ -52,3 +52,18 @@ def test_names_that_look_like_formulas_stay_text_and_leaks_are_charted(tmp_path:
     assert chart.title is not None
     assert book["Unmapped Tenants"].tables["UnmappedTenants"].ref == "A1:G2"  # empty, header and one blank row
     assert not any(p.name.endswith(".part") for p in (tmp_path / "out").iterdir())
+
+
+def test_every_sheet_prints_one_page_wide(tmp_path: Path) -> None:
+    billed = pd.DataFrame({
+        "customer_code": ["C1"], "customer_name": ["Acme"], "customer_account_code": ["ACME001"],
+        "sku": ["M365-BP"], "quantity": [1.0],
+    })  # fmt: skip
+    charged = pd.DataFrame({
+        "tenant_code_ext": ["ACME001"], "tenant_name": ["Acme"], "part_number": ["XDM00003"],
+        "quantity": [D(2)], "value": [D("36.20")],
+    })  # fmt: skip
+    book = openpyxl.load_workbook(write_reconciliation(compare(billed, charged, MAP), tmp_path / "r.xlsx"))
+    for sheet in book.worksheets:
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), sheet.title

@@ -207,3 +207,37 @@ def _optional(value: str | None, name: str) -> str | None:
 
 def _hint(customer: str | None) -> str:
     return _CUSTOMER_HINT if customer else _PERIOD_HINT
+
+
+# --- shapes built from a summary (``Atria.summary``), for the Dashboard and the quantity formulas -----------
+
+CHANGE_COLUMNS = ("sku", "grouping", "last_count", "this_count", "difference")
+"""The columns of ``largest_changes``: what the Dashboard's Changes table shows."""
+
+BillableCounts = dict[str, dict[str, dict[str, int]]]
+"""SKU (lower case) -> customer code -> ``{"this_count": n, "difference": n}``."""
+
+
+def largest_changes(summary: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` rows of ``summary`` whose count changed most since the prior period (largest
+    ``difference`` either way first; equal ones keep the summary's order), rows without a change left
+    out: ``sku, grouping, last_count, this_count, difference``, indexed from 0."""
+    changed = summary.loc[summary["difference"].fillna(0) != 0, list(CHANGE_COLUMNS)]
+    order = changed["difference"].abs().sort_values(ascending=False, kind="stable").index
+    return changed.loc[order].head(count).reset_index(drop=True)
+
+
+def billable_counts(summary: pd.DataFrame) -> BillableCounts:
+    """The billed quantity and its change since the prior period per SKU and customer, from a per-customer
+    ``summary``: ``counts[sku.lower()][customer_code]["this_count" | "difference"]``, summed over the
+    billable rows (missing counts as 0). Every SKU of the summary is a key, billable or not, so a SKU no
+    customer has can be told from one a given customer lacks (absent there: its quantity is 0)."""
+    counts: BillableCounts = {str(sku).lower(): {} for sku in summary["sku"].dropna()}
+    billable = summary[summary["billable"].fillna(False).astype(bool)]
+    for sku, code, this, change in zip(
+        billable["sku"], billable["customer_code"], billable["this_count"], billable["difference"], strict=True
+    ):
+        cell = counts[str(sku).lower()].setdefault(str(code), {"this_count": 0, "difference": 0})
+        cell["this_count"] += int(this) if pd.notna(this) else 0
+        cell["difference"] += int(change) if pd.notna(change) else 0
+    return counts

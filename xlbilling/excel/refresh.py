@@ -19,6 +19,7 @@ import pandas as pd
 from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from xlbilling import fields
+from xlbilling.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.book import WorkbookLike
@@ -117,10 +118,7 @@ class Refreshed:
 
 
 def _changes(session: Session, params: Params, period: date) -> Frames:
-    summary = session.atria().summary(period, True, False)
-    changed = summary.loc[summary["difference"].fillna(0) != 0, list(CHANGE_COLUMNS)]
-    order = changed["difference"].abs().sort_values(ascending=False, kind="stable").index
-    return (changed.loc[order].head(CHANGES_SHOWN).reset_index(drop=True),)
+    return (largest_changes(session.atria().summary(period, True, False), CHANGES_SHOWN),)
 
 
 def _reconciliation(session: Session, params: Params, period: date) -> Frames:
@@ -137,8 +135,6 @@ def _reconciliation(session: Session, params: Params, period: date) -> Frames:
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
     return tuple(field.column for table in tables for field in table)
 
-
-CHANGE_COLUMNS = ("sku", "grouping", "last_count", "this_count", "difference")
 
 TARGETS: dict[str, Target] = {
     target.key: target

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import xlwings as xw
 
+from xlbilling.atria import billable_counts
 from xlbilling.cells import clean_text
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.book import cell_value
@@ -214,23 +215,10 @@ def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
     wanted = str(text_arg(sku, "SKU", required=True)).lower()
     session = current()
     summary = session.fetch("Atria", "summary", end, ttl=ttl, billable_only=False, by_customer=True)
-    counts = session.derived(summary, "billable counts", _billable_counts)
+    counts = session.derived(summary, "billable counts", billable_counts)
     if wanted not in counts:
         raise InputError(f"No customer has the SKU '{sku}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
     return counts[wanted].get(code, {}).get(column, 0)
-
-
-def _billable_counts(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
-    """SKU (lower case) -> customer code -> billable ``this_count`` and ``difference``."""
-    counts: dict[str, dict[str, dict[str, int]]] = {str(sku).lower(): {} for sku in summary["sku"].dropna()}
-    billable = summary[summary["billable"].fillna(False).astype(bool)]
-    for sku, code, this, change in zip(
-        billable["sku"], billable["customer_code"], billable["this_count"], billable["difference"], strict=True
-    ):
-        cell = counts[str(sku).lower()].setdefault(str(code), {"this_count": 0, "difference": 0})
-        cell["this_count"] += int(this) if pd.notna(this) else 0
-        cell["difference"] += int(change) if pd.notna(change) else 0
-    return counts
 
 
 @xw.func(category=CATEGORY)

@@ -117,7 +117,8 @@ def _colour_by_category(ws: Worksheet, ref: str, category_offset: int) -> None:
 
 
 def _tidy(ws: Worksheet) -> None:
-    """Quantities shown as plain numbers, unit costs to four places, columns wide enough to read."""
+    """Quantities shown as plain numbers, unit costs to four places, columns wide enough to read, and the
+    sheet printed one page wide."""
     for table in ws.tables.values():
         min_col, min_row, _, max_row = range_boundaries(table.ref)
         assert min_col is not None and min_row is not None and max_row is not None
@@ -130,3 +131,7 @@ def _tidy(ws: Worksheet) -> None:
     for cells in ws.iter_cols(max_row=min(ws.max_row, 300)):
         width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in cells) + 2
         ws.column_dimensions[get_column_letter(cells[0].column)].width = min(max(width, 10), 48)
+    ws.page_setup.orientation = "landscape"  # printed one page wide, as many pages tall as it takes
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
