@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.rewire import RewritingTransport, rename_keys
-from xlbilling.atria import Atria
+from xlbilling.atria import Atria, billable_counts, largest_changes
 from xlbilling.errors import BadResponse, InputError, NotFoundError
 from xlbilling.http import ApiClient
 from xlbilling.sandbox import Sandbox
@@ -193,3 +193,40 @@ def test_customers_are_found_by_code_account_code_or_name(atria: Atria) -> None:
         atria.customer_code("Nobody Ltd")
     with pytest.raises(InputError, match="No customer given"):
         atria.customer_code(" ")
+
+
+def test_the_largest_change_comes_first_and_is_the_largest_in_the_summary(atria: Atria, period: date) -> None:
+    summary = atria.summary(period)
+    top = largest_changes(summary, 5)
+    assert list(top.columns) == ["sku", "grouping", "last_count", "this_count", "difference"]
+    assert list(top.index) == [0, 1, 2, 3, 4]
+    assert abs(top["difference"].iloc[0]) == summary["difference"].abs().max()
+    assert list(top["difference"].abs()) == sorted(summary["difference"].abs(), reverse=True)[:5]
+    first = top.iloc[0]
+    assert first["this_count"] - first["last_count"] == first["difference"]
+
+
+def test_largest_changes_leave_out_what_did_not_change(atria: Atria, period: date) -> None:
+    per_sku = atria.summary(period, billable_only=True, by_customer=False)
+    changed = per_sku[per_sku["difference"] != 0]
+    top = largest_changes(per_sku, len(per_sku))
+    assert 0 < len(changed) < len(per_sku), "the sandbox has changed and unchanged SKUs"
+    assert sorted(top["sku"]) == sorted(changed["sku"]) and (top["difference"] != 0).all()
+
+
+def test_the_billed_quantity_look_up_equals_the_invoice_lines(atria: Atria, period: date) -> None:
+    summary = atria.summary(period)
+    counts = billable_counts(summary)
+    lines = atria.invoice_lines(period)
+    for code, sku, quantity in zip(lines["customer_code"], lines["sku"], lines["quantity"], strict=True):
+        assert counts[sku.lower()][code]["this_count"] == quantity
+    assert sum(len(customers) for customers in counts.values()) == len(lines), "nothing billed beyond the lines"
+    assert set(counts) == {sku.lower() for sku in summary["sku"]}
+
+
+def test_the_billed_change_look_up_equals_the_summarys_difference(atria: Atria, period: date) -> None:
+    counts = billable_counts(atria.summary(period))
+    billable = atria.summary(period, billable_only=True)
+    assert (billable["difference"] != 0).any()
+    for code, sku, change in zip(billable["customer_code"], billable["sku"], billable["difference"], strict=True):
+        assert counts[sku.lower()][code]["difference"] == change

@@ -103,6 +103,51 @@ def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook:
     assert message.startswith(f"{len(files)} invoices for the period ending {period.isoformat()} written to {folder}")
 
 
+OPEN_PERIOD = date(2026, 11, 30)
+"""The sandbox's open period ("today" is 2026-11-21)."""
+
+
+def test_build_invoices_refuses_the_open_period_unless_allowed(formulas: Session, workbook: OpenpyxlBook) -> None:
+    workbook.write("Control", "B3", OPEN_PERIOD)
+    workbook.write("Control", "B8", str(PRICES))
+    book = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    assert macros.press(lambda _: macros.build_invoices_action(workbook), book) is None  # type: ignore[arg-type]
+    [(prompt, title, mode)] = book.app.alerts
+    assert prompt == (
+        "The billing period ending 2026-11-30 is still open: its invoices could still change. Pick a closed "
+        "period on the Control sheet, or set 'Allow open period' to TRUE there to write DRAFT invoices."
+    )
+    assert (title, mode) == ("xlbilling", "critical")
+    assert not (workbook.path.parent / "invoices").exists(), "nothing written"  # type: ignore[union-attr]
+
+
+def test_build_invoices_writes_the_open_period_as_drafts_when_allowed(
+    formulas: Session, workbook: OpenpyxlBook
+) -> None:
+    workbook.write("Control", "B3", OPEN_PERIOD)
+    workbook.write("Control", "B8", str(PRICES))
+    workbook.write("Control", "B10", True)
+    message = macros.build_invoices_action(workbook)
+    folder = workbook.path.parent / "invoices" / OPEN_PERIOD.isoformat()  # type: ignore[union-attr]
+    invoices = json.loads((folder / "manifest.json").read_text())["invoices"]
+    assert invoices and {entry["status"] for entry in invoices} == {"draft"}
+    assert all((folder / entry["file"]).is_file() for entry in invoices)
+    drafts = f"{len(invoices)} DRAFT invoices (the period is still open)"
+    assert message == f"{drafts} for the period ending 2026-11-30 written to {folder}."
+
+
+@pytest.mark.parametrize(("typed", "allowed"), [("TRUE", True), ("no", False), (1, True), (None, False)])
+def test_allow_open_period_is_read_like_billable_only(workbook: OpenpyxlBook, typed: object, allowed: bool) -> None:
+    workbook.write("Control", "B10", typed)
+    assert read_params(workbook).allow_open is allowed
+
+
+def test_allow_open_period_must_be_true_or_false(workbook: OpenpyxlBook) -> None:
+    workbook.write("Control", "B10", "maybe")
+    with pytest.raises(InputError, match=r"^Control!B10 \(Allow open period\): 'maybe' is not TRUE or FALSE"):
+        read_params(workbook)
+
+
 def test_the_output_folder_needs_a_saved_workbook() -> None:
     with pytest.raises(InputError, match="has not been saved yet"):
         macros.output_folder(OpenpyxlBook.new())

@@ -82,7 +82,7 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb["Control"]["B3"].value.date() == period
     assert wb["My sheet"]["B1"].value == "=SUM(Summary!H4:H10)"
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
-    assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5"]
+    assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5", "B10"]
     assert wb["Detail"]["A1"].value.startswith("Not refreshed yet"), "tables not asked for are left alone"
     assert len(charts_before) == 2 and charts(users_workbook) == charts_before, "charts kept byte for byte"
     assert any(b"'My sheet'!$A$1:$A$5" in chart for chart in charts_before)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import WorkbookLike, XlwingsBook
-from xlbilling.excel.refresh import ALL, PARAMETERS, period_end, read_params, refresh, summary_line
+from xlbilling.excel.refresh import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
 from xlbilling.excel.session import workbook_session
 
 if TYPE_CHECKING:
@@ -83,7 +83,9 @@ def output_folder(book: WorkbookLike) -> Path:
 
 
 def build_invoices_action(book: WorkbookLike) -> str:
-    """Build the invoice workbooks for the Control sheet's period into the output folder."""
+    """Build the invoice workbooks for the Control sheet's period into the output folder. A period that is
+    still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
+    marked DRAFT."""
     from xlbilling.reports import build_invoices
 
     params = read_params(book)
@@ -93,12 +95,21 @@ def build_invoices_action(book: WorkbookLike) -> str:
             f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the Control sheet.",
         )
     session = workbook_session(book)
-    period = period_end(session, params)
-    folder = output_folder(book) / period.isoformat()
-    manifest = build_invoices(session.atria(), period, out_dir=folder, prices=params.prices)
+    period, _ = session.period(period_end(session, params))
+    if not period.is_closed and not params.allow_open:
+        raise InputError(
+            f"The billing period ending {period.end.isoformat()} is still open: its invoices could still change.",
+            f"Pick a closed period on the {CONTROL} sheet, or set '{PARAMETERS['allow_open']}' to TRUE there "
+            "to write DRAFT invoices.",
+        )
+    folder = output_folder(book) / period.end.isoformat()
+    manifest = build_invoices(
+        session.atria(), period.end, out_dir=folder, prices=params.prices, allow_open=params.allow_open
+    )
     made = len(manifest.entries) - len(manifest.failed)
+    kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
-    return f"{made} invoices for the period ending {period.isoformat()} written to {folder}{failed}."
+    return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}."
 
 
 def open_output_folder_action(book: WorkbookLike) -> str:

@@ -50,12 +50,15 @@ PARAMETERS = {
     "user": "User contains",
     "prices": "Price list",
     "mapping": "Product mapping",
+    "allow_open": "Allow open period",
 }
+FLAGS = ("billable_only", "allow_open")
+"""Parameters that are TRUE or FALSE (empty: FALSE)."""
 
 
 FILES = ("prices", "mapping")
-Frames = tuple[pd.DataFrame, ...]
 """Parameters that name a file; a relative path is taken relative to the workbook's folder."""
+Frames = tuple[pd.DataFrame, ...]
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Params:
     prices: str | None = None
     mapping: str | pd.DataFrame | None = None
     """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file."""
+    allow_open: bool = False
+    """Build invoices may write a period that is still open, as DRAFT invoices."""
 
 
 @dataclass(frozen=True)
@@ -224,7 +229,7 @@ def mapping_table(rows: list[list[Any]]) -> pd.DataFrame:
 def _param(key: str, value: Any) -> Any:
     if key == "period":
         return parse_period(value)
-    if key == "billable_only":
+    if key in FLAGS:
         if isinstance(value, bool):
             return value
         text = str(value).strip().lower()

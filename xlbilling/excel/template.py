@@ -43,6 +43,7 @@ HELP = {
     "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile.",
     "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
     f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
+    "allow_open": "TRUE to let Build invoices write a period that is still open, as DRAFT invoices.",
 }
 
 #: Example formulas and what they show (Control!$B$3 is the period cell).
@@ -118,13 +119,14 @@ def _control(book: OpenpyxlBook) -> None:
     book.format_cells(CONTROL, "B3", width=24, number_format=DATE_FORMAT)
     book.format_cells(CONTROL, "C3", width=90)
     period_row = 3 + list(PARAMETERS).index("period")
-    billable_row = 3 + list(PARAMETERS).index("billable_only")
     periods = TARGETS["periods"].table
     book.validate_list(
         CONTROL, f"B{period_row}", f'=INDIRECT("{periods}[period_end]")', "Pick a billing period's end date."
     )
-    book.write(CONTROL, f"B{billable_row}", False)
-    book.validate_list(CONTROL, f"B{billable_row}", "TRUE,FALSE", "TRUE: billable items only.")
+    for key, prompt in (("billable_only", "TRUE: billable items only."), ("allow_open", "TRUE: DRAFT invoices.")):
+        row = 3 + list(PARAMETERS).index(key)
+        book.write(CONTROL, f"B{row}", False)
+        book.validate_list(CONTROL, f"B{row}", "TRUE,FALSE", prompt)
 
 
 def _formulas(book: OpenpyxlBook) -> None:
