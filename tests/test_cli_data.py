@@ -168,3 +168,9 @@ def test_a_filter_that_matches_nothing_says_so_and_lists_the_services() -> None:
     assert code == 0 and json.loads(out) == []
     assert "no rows match --service 'Nope'" in err
     assert "Microsoft 365" in err
+
+
+def test_a_user_filter_alone_is_named_alone() -> None:
+    code, _, err = run("detail", "--period", "2026-10-31", "--user", "zz-nobody-zz", "--format", "json")
+    assert code == 0
+    assert "no rows match --user 'zz-nobody-zz' in the period" in err and "None" not in err

@@ -240,11 +240,18 @@ def test_mask_token_shows_at_most_four_characters() -> None:
 
 
 def test_a_workbook_may_set_urls_and_timeout_but_never_a_token(caplog: pytest.LogCaptureFixture) -> None:
-    base = Settings(atria_url=None, atria_token=ENV_TOKEN, sources={"atria_token": "keyring"})
-    sheet = {"Atria URL": "https://atria.customer.example", "timeout": "45", "atria.token": "stolen", "colour": "red"}
+    base = Settings(
+        atria_url="https://atria.customer.example", atria_token=ENV_TOKEN, sources={"atria_token": "keyring"}
+    )
+    sheet = {
+        "Atria URL": "https://atria.customer.example/v2",
+        "timeout": "45",
+        "atria.token": "stolen",
+        "colour": "red",
+    }
     settings = settings_from_mapping(sheet, base)
     assert (settings.atria_url, settings.timeout, settings.atria_token) == (
-        "https://atria.customer.example",
+        "https://atria.customer.example/v2",
         45.0,
         ENV_TOKEN,
     )
@@ -261,14 +268,19 @@ def test_a_workbook_cannot_send_the_token_to_another_host() -> None:
     assert same_host.atria_url == "https://atria.msp.example:8443/"
     with pytest.raises(ConfigError) as caught:
         settings_from_mapping({"atria url": "https://collector.evil.example"}, base)
-    assert "send your Atria token to collector.evil.example" in str(caught.value)
-    assert "set XLBILLING_ATRIA_URL to it yourself" in str(caught.value)
-    unconfigured = Settings(atria_url=None, atria_token=ENV_TOKEN, sources={})
-    with pytest.raises(ConfigError, match="not https"):
-        settings_from_mapping({"atria url": "http://atria.plain.example"}, unconfigured)
-    assert (
-        settings_from_mapping({"atria url": "http://127.0.0.1:8765"}, unconfigured).atria_url == "http://127.0.0.1:8765"
+    assert "send your Atria token to collector.evil.example, not to the configured atria.msp.example" in str(
+        caught.value
     )
+    assert "set XLBILLING_ATRIA_URL to it yourself" in str(caught.value)
+    with pytest.raises(ConfigError, match="without the https you configured"):
+        settings_from_mapping({"atria url": "http://atria.msp.example"}, base)
+    unconfigured = Settings(atria_url=None, atria_token=ENV_TOKEN, sources={})
+    with pytest.raises(ConfigError, match=r"collector\.evil\.example, and XLBILLING_ATRIA_URL is not set"):
+        settings_from_mapping({"atria url": "https://collector.evil.example"}, unconfigured)
+    sandbox = settings_from_mapping({"atria url": "http://127.0.0.1:8765"}, unconfigured)
+    assert sandbox.atria_url == "http://127.0.0.1:8765"
+    with pytest.raises(ConfigError, match="is not a valid URL"):
+        settings_from_mapping({"atria url": "https://[atria.example.com/"}, base)
 
 
 # --- the `xlbilling config` command ----------------------------------------------------------------------

@@ -19,10 +19,11 @@ class XlbillingError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        if not self.hint:
-            return self.message
-        stop = "" if self.message.rstrip().endswith((".", "!", "?", ":")) else "."
-        return f"{self.message.rstrip()}{stop} {self.hint}"
+        message = self.message.rstrip()
+        if not self.hint or not message:
+            return message or self.hint
+        stop = "" if message.endswith((".", "!", "?", ":", "…")) else "."
+        return f"{message}{stop} {self.hint}"
 
 
 # --- the user's own input ------------------------------------------------------------------------

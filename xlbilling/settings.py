@@ -283,25 +283,36 @@ def settings_from_mapping(values: Mapping[str, Any], base: Settings) -> Settings
     return replace(base, **changes, sources=sources)
 
 
-def _check_workbook_url(key: str, url: str, configured: str | None) -> None:
-    """A workbook may not send the user's token to a host the user did not configure.
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-    Without a configured URL, a workbook may name an ``https`` host (or a loopback sandbox); with one, it
-    may only point at the same host (another path or port on it is fine).
+
+def _check_workbook_url(key: str, url: str, configured: str | None) -> None:
+    """A workbook may not send the user's token anywhere the user did not choose.
+
+    A workbook URL is accepted for a loopback sandbox, or for the host of the URL the user configured
+    (another path or port is fine) without dropping from https to http. Anything else is refused.
     """
     api = key.split("_")[0].capitalize()
-    host = urlsplit(url).hostname
     variable = ENV_VARS[key]
-    if configured:
-        if host != urlsplit(configured).hostname:
-            raise ConfigError(
-                f"This workbook asks to send your {api} token to {host}, not to the configured "
-                f"{urlsplit(configured).hostname}.",
-                f"If you trust that host, set {variable} to it yourself; otherwise clear the workbook's "
-                "_xlbilling.conf URL.",
-            )
-    elif urlsplit(url).scheme != "https" and host not in ("127.0.0.1", "localhost", "::1"):
+    try:
+        wanted = urlsplit(url)
+        host = wanted.hostname
+        known = urlsplit(configured) if configured else None
+    except ValueError:
         raise ConfigError(
-            f"This workbook names {api} at {url}, which is not https.",
-            f"Tokens are only sent over https; set {variable} yourself if this is intended.",
+            f"The workbook's {api} URL '{url}' is not a valid URL.", "Correct or clear it on the _xlbilling.conf sheet."
+        ) from None
+    if host in _LOOPBACK:
+        return
+    if known is None or host != known.hostname:
+        where = f"not to the configured {known.hostname}" if known else f"and {variable} is not set"
+        raise ConfigError(
+            f"This workbook asks to send your {api} token to {host}, {where}.",
+            f"If you trust that host, set {variable} to it yourself; otherwise clear the workbook's "
+            "_xlbilling.conf URL.",
+        )
+    if known.scheme == "https" and wanted.scheme != "https":
+        raise ConfigError(
+            f"This workbook names {api} at {url}, without the https you configured.",
+            "Tokens are only sent over https there; correct the URL on the _xlbilling.conf sheet.",
         )

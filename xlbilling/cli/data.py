@@ -72,9 +72,9 @@ def detail(
     show(frame, fmt, output, title="Detail", table_name="Detail")
     if frame.empty and (service or user):
         services = sorted(atria.detail(end, code)["service_name"].dropna().unique())
+        filters = " and ".join(f"--{name} {value!r}" for name, value in (("service", service), ("user", user)) if value)
         stderr.print(
-            f"no rows match --service {service!r} / --user {user!r} in the period ending {end}; "
-            f"its services are: {', '.join(services) or 'none'}"
+            f"no rows match {filters} in the period ending {end}; its services are: {', '.join(services) or 'none'}"
         )
 
 
