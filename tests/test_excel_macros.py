@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from tests import xlwings_double as double
+from tests.conftest import TODAY
 from xlbilling.atria import Atria
 from xlbilling.errors import InputError
 from xlbilling.excel import macros
@@ -18,8 +23,9 @@ from xlbilling.excel import session as sessions
 from xlbilling.excel.book import OpenpyxlBook, XlwingsBook
 from xlbilling.excel.refresh import read_params
 from xlbilling.excel.session import Session
+from xlbilling.http import ApiClient
 from xlbilling.mapping import load_mapping
-from xlbilling.sandbox import Sandbox
+from xlbilling.sandbox import Sandbox, start_sandbox
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
@@ -201,3 +207,89 @@ def test_a_live_books_mapping_sheet_is_the_product_mapping_when_control_names_no
                         (4, 1): "XDM00001", (4, 2): "M365-BB", (6, 1): "XDM00003", (6, 2): "M365-BP"})  # fmt: skip
     mapping = load_mapping(read_params(XlwingsBook(book)).mapping)  # type: ignore[arg-type]
     assert mapping.products == {"XDM00001": "M365-BB", "XDM00003": "M365-BP"}
+
+
+@pytest.fixture(scope="module")
+def other_atria(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Another Atria (other customers: seed 7) that accepts the user's token, for a workbook to name."""
+    with start_sandbox(seed=7, today=TODAY, token=sandbox.token) as running:
+        yield running
+
+
+def test_a_workbook_naming_another_atria_never_reads_the_formulas_cached_lists(
+    formulas: Session, sandbox_env: None, other_atria: Sandbox, workbook: OpenpyxlBook, period: date
+) -> None:
+    ours = formulas.fetch("Atria", "customers")  # the formulas' Atria: its customer list is cached
+    theirs = Atria(ApiClient("Atria", other_atria.url, other_atria.token, retries=0))
+    customers = theirs.customers()
+    pick = customers[~customers["customer_name"].isin(ours["customer_name"])].iloc[0]
+    workbook.write(sessions.CONF_SHEET, "A1", "Atria URL")
+    workbook.write(sessions.CONF_SHEET, "B1", other_atria.url)
+    workbook.write("Control", "B4", pick["customer_name"])
+    message = macros.refresh_action(["detail"])(workbook)
+    expected = theirs.detail(period, pick["customer_code"])
+    assert len(expected) and message == f"Refreshed Detail ({len(expected)} rows)."
+    detail = pd.DataFrame(workbook.read_sheet("Detail")[3:], columns=workbook.read_sheet("Detail")[2])
+    assert set(detail["customer_code"]) == {pick["customer_code"]}
+    assert other_atria.url in str(workbook.read("Detail", "A1"))
+    assert formulas.fetch("Atria", "customers") is ours, "the formulas' own list is still theirs"
+
+
+@pytest.fixture
+def untaxed_prices(tmp_path: Path) -> Path:
+    """The sandbox's price list without its tax_rate column."""
+    with PRICES.open(newline="") as handle:
+        rows = [row[:-1] for row in csv.reader(handle)]
+    assert rows[0] == ["sku", "unit_price", "currency", "description"]
+    path = tmp_path / "untaxed.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def invoices_of(message: str) -> list[dict[str, object]]:
+    folder = Path(message.split(" written to ")[1].split(";")[0].rstrip("."))
+    return json.loads((folder / "manifest.json").read_text())["invoices"]
+
+
+def test_build_invoices_without_a_tax_rate_says_to_fill_it_on_the_control_sheet(
+    formulas: Session, workbook: OpenpyxlBook, untaxed_prices: Path
+) -> None:
+    workbook.write("Control", "B8", str(untaxed_prices))
+    book = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    assert macros.press(lambda _: macros.build_invoices_action(workbook), book) is None  # type: ignore[arg-type]
+    [(prompt, _, mode)] = book.app.alerts
+    assert prompt.startswith("No tax rate for SKU ") and "M365-BB" in prompt and mode == "critical"
+    assert prompt.endswith(
+        "Fill 'Tax rate' on the Control sheet (0.20 or 20%; 0 if exempt), or add a tax_rate column to the "
+        "price list; nothing was written."
+    )
+    assert not (workbook.path.parent / "invoices").exists()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("typed", "rate"), [("20%", Decimal("0.20")), (0, Decimal(0))])
+def test_build_invoices_gives_the_control_tax_rate_to_skus_without_one(
+    formulas: Session, workbook: OpenpyxlBook, untaxed_prices: Path, typed: object, rate: Decimal
+) -> None:
+    workbook.write("Control", "B8", str(untaxed_prices))
+    workbook.write("Control", "B11", typed)
+    message = macros.build_invoices_action(workbook)
+    invoices = invoices_of(message)
+    assert invoices and {entry["status"] for entry in invoices} == {"ok"}
+    assert message.startswith(f"{len(invoices)} invoices for the period") and "tax rate" not in message
+    for entry in invoices:
+        subtotal, tax = Decimal(str(entry["subtotal"])), Decimal(str(entry["tax"]))
+        assert subtotal > 0 and tax == (subtotal * rate).quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(("typed", "kept"), [(0.2, "0.2"), ("20%", "20%"), (0.0, "0"), (None, None), ("  ", None)])
+def test_the_control_tax_rate_is_read_below_the_other_rows(workbook: OpenpyxlBook, typed: object, kept: str) -> None:
+    assert workbook.read("Control", "A11") == "Tax rate" and workbook.read("Control", "A10") == "Allow open period"
+    workbook.write("Control", "B11", typed)
+    assert read_params(workbook).tax_rate == kept
+
+
+def test_a_control_tax_rate_that_is_not_one_names_its_cell(workbook: OpenpyxlBook) -> None:
+    workbook.write("Control", "B11", "standard")
+    with pytest.raises(InputError, match=r"^Control!B11 \(Tax rate\): 'standard' is not a tax rate\. Write a"):
+        read_params(workbook)

@@ -123,3 +123,15 @@ def test_a_missing_mapping_is_a_usage_error() -> None:
 def test_xlsx_needs_an_output_file() -> None:
     result = run(*BASE, "--format", "xlsx")
     assert result.exit_code == 2 and "Add -o FILE.xlsx" in result.stderr
+
+
+def test_an_invoice_with_no_item_for_the_period_says_so() -> None:
+    result = run(*BASE, "--invoice", "INV-202609")
+    assert result.exit_code == 1
+    assert "error: Xarios invoice INV-202609 has no purchase item for service in the period 2026-10-01 to " in (
+        result.stderr
+    )
+    assert "leave out --invoice" in result.stderr and "money at stake" not in result.output
+    result = run(*BASE, "--invoice", "INV-202610")
+    assert result.exit_code == 0, result.stderr
+    assert "Xarios invoice INV-202610: " in result.stderr and "outside the period" not in result.stderr

@@ -104,17 +104,25 @@ def test_a_period_with_nothing_seeded_is_all_matched(sandbox: Sandbox, atria: At
     assert result.summary.empty and result.leaked == 0
 
 
-def test_an_explicit_invoice_overrides_the_date_rule(sandbox: Sandbox, atria: Atria, xarios: Xarios) -> None:
+def test_an_explicit_invoice_gives_its_items_for_the_period(sandbox: Sandbox, atria: Atria, xarios: Xarios) -> None:
     invoices = xarios.invoices()
     previous = invoices.iloc[-2]
     end = previous["period_end"].date()
     by_date = reconcile(atria, xarios, end, mapping=MAPPING, prices=PRICES)
     explicit = reconcile(atria, xarios, end, invoice_id=previous["invoice_id"], mapping=MAPPING, prices=PRICES)
     pd.testing.assert_frame_equal(by_date.detail, explicit.detail)
+    assert explicit.invoice_checks["invoice_id"].tolist() == [previous["invoice_id"]]
     latest = invoices.iloc[-1]["invoice_id"]
-    other = reconcile(atria, xarios, end, invoice_id=latest, mapping=MAPPING, prices=PRICES)
-    assert other.invoice_checks["invoice_id"].tolist() == [latest]
-    assert not other.flagged.empty  # a month's billing against the next month's invoice does not match
+    with pytest.raises(DataError, match=f"Xarios invoice {latest} has no purchase item for service in the period"):
+        reconcile(atria, xarios, end, invoice_id=latest, mapping=MAPPING, prices=PRICES)
+
+
+def test_any_day_of_the_period_means_the_whole_period(atria: Atria, xarios: Xarios, period: Any) -> None:
+    whole = reconcile(atria, xarios, period, mapping=MAPPING, prices=PRICES)
+    middle = reconcile(atria, xarios, period.replace(day=15).isoformat(), mapping=MAPPING, prices=PRICES)
+    assert middle.period_end == whole.period_end == period and not whole.flagged.empty
+    pd.testing.assert_frame_equal(middle.detail, whole.detail)
+    pd.testing.assert_frame_equal(middle.invoice_checks, whole.invoice_checks)
 
 
 def test_an_invoice_whose_arithmetic_is_off_is_reported_alongside(

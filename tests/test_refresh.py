@@ -302,8 +302,9 @@ def test_a_control_mapping_naming_the_sheet_or_a_file_next_to_the_workbook_is_us
     mapping["A4"] = None  # a row with a part number but no SKU: the sheet's own words in the error
     wb["Control"]["B9"] = "mapping"
     wb.save(path)
-    with pytest.raises(DataError, match=r"the mapping sheet, row 2, column part_number: empty"):
+    with pytest.raises(DataError, match=r"^the Mapping sheet, row 4, column part_number: empty") as raised:
         refresh_file(path, ["reconciliation"], session)
+    assert str(raised.value.hint).startswith("Fix that row on the Mapping sheet")
     wb["Control"]["B9"] = "my-map.csv"
     wb.save(path)
     shutil.copyfile(MAPPING, tmp_path / "my-map.csv")
@@ -321,3 +322,18 @@ def test_every_table_is_checked_for_room_before_any_is_written(tmp_path: Path, s
         refresh(book, ["periods", "customers"], session)
     assert book.workbook["Periods"].tables["Periods"].ref == "A3:D4", "Periods was not written either"
     assert book.read("Periods", "A1").startswith("Not refreshed yet")
+
+
+def test_a_wrong_control_customer_blocks_only_the_tables_that_use_it(
+    tmp_path: Path, session: Session, atria: Atria
+) -> None:
+    book = OpenpyxlBook.open(shutil.copyfile(TEMPLATE, tmp_path / "billing.xlsx"))
+    book.write("Control", "B4", "Nobody Ltd")
+    written = refresh(book, ["periods", "customers"], session)  # the list that shows the right name
+    assert [(item.table, item.rows) for item in written] == [
+        ("Periods", len(atria.periods())), ("Customers", len(atria.customers()))
+    ]  # fmt: skip
+    for table in ("detail", "invoice_lines", "analysis"):
+        with pytest.raises(InputError, match=r"^Control!B4 \(Customer\): .*Nobody Ltd") as raised:
+            refresh(book, [table], session)
+        assert str(raised.value.hint).startswith("Refresh Customers"), table

@@ -7,6 +7,7 @@ amount can be worked out on paper.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
-from xlbilling.errors import TemplateError
+from xlbilling.errors import DataError, TemplateError
 from xlbilling.money import to_decimal
 from xlbilling.prices import Price
 from xlbilling.reports import Manifest, default_template, write_invoices
@@ -294,16 +295,20 @@ def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
 # --- failures, hostile names, reruns ----------------------------------------------------------------
 
 
-def test_a_missing_price_fails_that_invoice_only(tmp_path: Path) -> None:
+def test_a_missing_price_fails_that_invoice_only_and_leaves_its_earlier_files(tmp_path: Path) -> None:
     build(tmp_path)
     old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C2")["file"]
-    assert old.is_file()
+    old.write_bytes(b"edited by the user")
+    old.with_suffix(".pdf").write_bytes(b"%PDF earlier")
     prices = {sku: price for sku, price in PRICES.items() if sku not in ("TRAIN", "ZERO")}
     manifest = build(tmp_path, invoices(prices=prices))
     failed = entry_of(manifest, "C2")
     assert failed["status"] == "failed" and failed["file"] is None and failed["total"] is None
-    assert failed["error"] == "No price for SKU TRAIN, ZERO: add it to the price list."
-    assert not old.exists(), "an invoice from an earlier run must not stay beside a failed one"
+    assert failed["error"] == (
+        "No price for SKU TRAIN, ZERO: add it to the price list. The file from an earlier run was left as it "
+        "was: Northwind Channel - NWC001.xlsx, Northwind Channel - NWC001.pdf."
+    )
+    assert old.read_bytes() == b"edited by the user" and old.with_suffix(".pdf").read_bytes() == b"%PDF earlier"
     ok = entry_of(manifest, "C1")
     assert ok["status"] == "ok" and (tmp_path / ok["file"]).is_file() and ok["total"] == "330.25"
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
@@ -520,11 +525,18 @@ def test_an_open_period_gives_invoices_marked_draft(tmp_path: Path) -> None:
     open_period = Period(PERIOD.start, PERIOD.end, PERIOD.name, draft=True)
     manifest = build(tmp_path, Invoices(open_period, lines, analysis, summary, PRICES))
     assert [e.status for e in manifest.entries] == ["draft", "draft"] and not manifest.failed
+    assert [(e.invoice_number, e.file) for e in manifest.entries] == [
+        ("ACME001-202610-DRAFT", "Acme Ltd - ACME001 (DRAFT).xlsx"),
+        ("NWC001-202610-DRAFT", "Northwind Channel - NWC001 (DRAFT).xlsx"),
+    ]
     for entry in manifest.entries:
         assert entry_of(manifest, entry.bill_to_code)["status"] == "draft"
+        book = openpyxl.load_workbook(tmp_path / str(entry.file))
+        assert cell_of(book, "InvoiceNumber").value == entry.invoice_number
         rows = CalamineWorkbook.from_path(str(tmp_path / str(entry.file))).get_sheet_by_name("Invoice").to_python()
         assert rows[5][0] == "DRAFT - period still open"
     closed = build(tmp_path / "closed")
+    assert (closed.entries[0].invoice_number, closed.entries[0].file) == ("ACME001-202610", "Acme Ltd - ACME001.xlsx")
     assert openpyxl.load_workbook(tmp_path / "closed" / str(closed.entries[0].file))["Invoice"]["A6"].value == (
         "Tax invoice"
     )
@@ -549,16 +561,26 @@ def test_a_pdf_failure_is_recorded_per_invoice_and_the_manifest_is_new(tmp_path:
     build(out)
     acme_file = out / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", out), "C1")["file"]
     acme_file.with_suffix(".pdf").write_bytes(b"%PDF from an earlier run")
+    partner_pdf = out / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", out), "C2")["file"].replace(".xlsx", ".pdf")
+    partner_pdf.mkdir()  # a PDF that cannot be replaced, as when it is open in a viewer on Windows
+    (partner_pdf / "inside").write_text("x")
     cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
     parsed = load_template(default_template())
     manifest = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice))
     acme, partner = entry_of(manifest, "C1"), entry_of(manifest, "C2")
     assert acme["status"] == "failed" and acme["pdf"] is None
-    assert acme["error"].startswith("The workbook was written but not its PDF: LibreOffice did not produce it")
+    assert acme["error"] == (
+        "The workbook was written but not its PDF: LibreOffice did not produce Acme Ltd - ACME001.pdf. Open the "
+        "workbook in LibreOffice to see why, or run without --pdf. The file from an earlier run was left as it "
+        "was: Acme Ltd - ACME001.pdf (it may not match)."
+    )
     assert acme["total"] == "300.01"  # 12 x 20.00 + 10.01 = 250.01, plus 50.00 tax (50.002): the new totals
-    assert acme_file.is_file() and not acme_file.with_suffix(".pdf").exists()
-    assert partner["status"] == "ok" and (out / partner["pdf"]).read_bytes().startswith(b"%PDF")
-    assert [e.bill_to_code for e in manifest.failed] == ["C1"]
+    assert acme_file.is_file() and acme_file.with_suffix(".pdf").read_bytes() == b"%PDF from an earlier run"
+    assert partner["status"] == "failed" and partner["pdf"] is None and partner["file"]
+    assert f"Cannot replace or remove {partner_pdf}: " in partner["error"]
+    assert "Close it if it is open in Excel or a PDF viewer" in partner["error"]
+    assert (partner_pdf / "inside").is_file()
+    assert [e.bill_to_code for e in manifest.failed] == ["C1", "C2"]
 
 
 def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp_path: Path) -> None:
@@ -570,9 +592,10 @@ def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp
     assert all((tmp_path / e["file"]).is_file() for e in data)
 
 
-def test_a_render_failure_removes_the_earlier_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_render_failure_leaves_the_earlier_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(tmp_path)
     old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C2")["file"]
+    earlier = old.read_bytes()
     real = build_module.render
 
     def failing(template: object, invoice: Invoice) -> bytes:
@@ -584,8 +607,39 @@ def test_a_render_failure_removes_the_earlier_workbook(tmp_path: Path, monkeypat
     manifest = build(tmp_path)
     failed = entry_of(manifest, "C2")
     assert failed["status"] == "failed" and failed["file"] is None and "cannot be filled" in failed["error"]
-    assert not old.exists()
+    assert failed["error"].endswith(f"The file from an earlier run was left as it was: {old.name}.")
+    assert old.read_bytes() == earlier
     assert entry_of(manifest, "C1")["status"] == "ok"
+
+
+def test_a_workbook_that_cannot_be_replaced_fails_with_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(tmp_path)
+    old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C1")["file"]
+    earlier = old.read_bytes()
+    real = os.replace
+
+    def locked(source: str, target: str) -> None:  # what Windows does while Excel has the file open
+        if Path(target) == old:
+            raise PermissionError(13, "Permission denied")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", locked)
+    manifest = build(tmp_path)
+    failed = entry_of(manifest, "C1")
+    assert failed["status"] == "failed" and failed["file"] is None
+    assert failed["error"].startswith(f"Cannot write {old}: Permission denied. Close it if it is open in Excel")
+    assert failed["error"].endswith(f"The file from an earlier run was left as it was: {old.name}.")
+    assert old.read_bytes() == earlier and entry_of(manifest, "C2")["status"] == "ok"
+
+
+def test_an_index_that_cannot_be_removed_stops_the_run_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "index.xlsx").mkdir()  # cannot be removed, like an index.xlsx open in Excel on Windows
+    (tmp_path / "index.xlsx" / "inside").write_text("x")
+    with pytest.raises(DataError, match=r"Cannot replace or remove .*index\.xlsx: .*Close it if it is open in Excel"):
+        build(tmp_path)
+    assert [path.name for path in tmp_path.iterdir()] == ["index.xlsx"]  # no invoice written
 
 
 def test_a_run_that_stops_leaves_no_earlier_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -167,16 +167,22 @@ def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monk
 
 
 @pytest.mark.usefixtures("sandbox_env")
-def test_cli_price_list_without_tax_rates_fails_until_a_rate_is_given(tmp_path: Path) -> None:
+def test_cli_price_list_without_tax_rates_stops_before_writing_until_a_rate_is_given(
+    atria: Atria, tmp_path: Path
+) -> None:
     prices = tmp_path / "prices.csv"
     prices.write_text("".join(",".join(line.split(",")[:3]) + "\n" for line in PRICES.read_text().splitlines()))
     common = ("--period", "2026-10-31", "--prices", str(prices), "--customer", "CUST0001")
-    result = run(*common, "--out", str(tmp_path / "none"))
-    assert result.exit_code == 1
-    (entry,) = json.loads((tmp_path / "none" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
-    assert entry["status"] == "failed" and entry["file"] is None
-    assert entry["error"].startswith("No tax rate for SKU ") and "pass --tax-rate (0 for exempt)" in entry["error"]
-    assert "No tax rate for SKU" in result.output
+    full = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "earlier"))
+    assert full.exit_code == 0, full.output
+    earlier = {path.name: path.read_bytes() for path in (tmp_path / "earlier").iterdir()}
+    result = run(*common[:-2], "--out", str(tmp_path / "earlier"))  # a rerun without rates into the same folder
+    assert result.exit_code == 2
+    assert "No tax rate for SKU " in result.output and "pass --tax-rate (0 for exempt)" in result.output
+    lines = atria.invoice_lines(date(2026, 10, 31))
+    billed = sorted(set(lines.loc[lines["quantity"] != 0, "sku"]))
+    assert result.output.split("No tax rate for SKU ")[1].split(":")[0] == ", ".join(billed)  # one error, all SKUs
+    assert {path.name: path.read_bytes() for path in (tmp_path / "earlier").iterdir()} == earlier
     result = run(*common, "--out", str(tmp_path / "rated"), "--tax-rate", "20%")
     assert result.exit_code == 0, result.output
     full = run(
@@ -186,6 +192,16 @@ def test_cli_price_list_without_tax_rates_fails_until_a_rate_is_given(tmp_path: 
     (rated,) = json.loads((tmp_path / "rated" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
     (listed,) = json.loads((tmp_path / "full" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
     assert Decimal(rated["tax"]) > 0 and (rated["tax"], rated["total"]) == (listed["tax"], listed["total"])
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_cli_a_sku_without_a_rate_that_is_not_billed_does_not_stop_the_run(tmp_path: Path) -> None:
+    prices = tmp_path / "prices.csv"
+    prices.write_text(PRICES.read_text() + "NOT-BILLED,1.00,GBP,Never billed,\n")
+    result = run("--period", "2026-10-31", "--prices", str(prices), "--customer", "CUST0001", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    assert entry["status"] == "ok" and (tmp_path / entry["file"]).is_file()
 
 
 @pytest.mark.usefixtures("sandbox_env")
@@ -201,7 +217,8 @@ def test_cli_refuses_an_open_period_unless_allowed_and_then_marks_drafts(tmp_pat
     data = json.loads((tmp_path / "draft" / "manifest.json").read_text(encoding="utf-8"))
     assert data["period_end"] == "2026-11-30"
     (entry,) = data["invoices"]
-    assert entry["status"] == "draft"
+    assert entry["status"] == "draft" and entry["invoice_number"] == "HAZE001-202611-DRAFT"
+    assert entry["file"] == "Hazel Legal Group Ltd - HAZE001 (DRAFT).xlsx"
     assert (
         openpyxl.load_workbook(tmp_path / "draft" / entry["file"])["Invoice"]["A6"].value == "DRAFT - period still open"
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +13,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from tests.conftest import TODAY
 from tests.excel_support import CountingTransport, counting_session
 from xlbilling import dates
 from xlbilling.atria import Atria
@@ -21,8 +21,8 @@ from xlbilling.excel import session as sessions
 from xlbilling.excel import udfs
 from xlbilling.excel.cache import ResultCache
 from xlbilling.excel.session import Session
-from xlbilling.reconcile import reconcile
-from xlbilling.sandbox import Sandbox
+from xlbilling.reconcile import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, reconcile
+from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.xarios import Xarios
 
 MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
@@ -43,7 +43,15 @@ def formulas(counted: tuple[Session, CountingTransport]) -> Session:
     return counted[0]
 
 
+def spilled(cells: object, columns: Sequence[str]) -> list[list[object]]:
+    """A formula's result, checked to be a table headed by ``columns`` (a formula returns its error as
+    text, so two results can only be compared once each is known to be a table)."""
+    assert isinstance(cells, list) and cells[0] == list(columns), cells
+    return cells
+
+
 def records(cells: list[list[object]]) -> list[dict[str, object]]:
+    assert isinstance(cells, list), cells  # not a message in place of the table
     header, *rows = cells
     return [dict(zip(header, row, strict=True)) for row in rows]  # type: ignore[arg-type]
 
@@ -91,9 +99,16 @@ def test_any_day_of_a_period_means_that_period_as_in_the_cli(formulas: Session, 
     first_day = row["period_start"].date()
     middle = first_day + (period - first_day) / 2
     assert first_day < middle < period
-    expected = udfs.XLB_SUMMARY(period)
-    assert udfs.XLB_SUMMARY(middle) == expected and udfs.XLB_SUMMARY(first_day.isoformat()) == expected
-    assert udfs.XLB_QUANTITY(middle, "CUST0001", "M365-BP") == udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP")
+    columns = list(atria.summary(period).columns)
+    expected = spilled(udfs.XLB_SUMMARY(period), columns)
+    assert len(expected) > 1
+    assert spilled(udfs.XLB_SUMMARY(middle), columns) == expected
+    assert spilled(udfs.XLB_SUMMARY(first_day.isoformat()), columns) == expected
+    lines = atria.invoice_lines(period)
+    line = lines.iloc[0]
+    quantity = udfs.XLB_QUANTITY(middle, line["customer_code"], line["sku"])
+    assert isinstance(quantity, int | float) and quantity > 0
+    assert quantity == udfs.XLB_QUANTITY(period, line["customer_code"], line["sku"])
 
 
 def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, period: date) -> None:
@@ -175,33 +190,27 @@ def test_a_sheet_of_formulas_sends_one_request_per_distinct_data_set(
     ]  # fmt: skip
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def test_while_the_api_is_down_formulas_answer_from_the_last_good_value_marked_stale(
-    sandbox: Sandbox, period: date
-) -> None:
+def test_while_the_api_is_down_formulas_answer_from_the_last_good_value_marked_stale(period: date) -> None:
     clock = [0.0]
     cache = ResultCache(clock=lambda: clock[0])
-    up, _ = counting_session(sandbox.url, sandbox.token, cache)
-    previous = sessions.use(up)
-    try:
+    previous = sessions.current()
+    with start_sandbox(seed=1, today=TODAY) as going_down:
+        session, transport = counting_session(going_down.url, going_down.token, cache)
+        sessions.use(session)
         before = udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP")
+    try:  # that sandbox has stopped: its address refuses connections now
+        assert isinstance(before, int) and before > 0
         clock[0] += 10 * 24 * 3600  # every result has expired
-        down, transport = counting_session(f"http://127.0.0.1:{_closed_port()}", sandbox.token, cache)
-        sessions.use(down)
+        fetched = transport.count
         assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
         for _ in range(50):
             assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
-        assert transport.count == 1, "one failed attempt, then the outage pause"
+        assert transport.count == fetched + 1, "one failed attempt, then the outage pause"
         status = records(udfs.XLB_STATUS())
         assert str(status[0]["state"]).startswith("unreachable: Atria")
         assert {row["state"] for row in status[2:]} == {"stale"}
         never_fetched = udfs.XLB_ANALYSIS(period)
-        assert isinstance(never_fetched, str) and "Atria" in never_fetched and transport.count == 1
+        assert isinstance(never_fetched, str) and "Atria" in never_fetched and transport.count == fetched + 1
     finally:
         sessions.use(previous)
 
@@ -229,7 +238,8 @@ def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
 def test_reconcile_takes_the_mapping_as_cells_as_from_the_mapping_sheet(formulas: Session, period: date) -> None:
     with MAPPING.open(newline="") as handle:
         cells: list[list[object]] = [["Our mapping", None], [None, None], *csv.reader(handle)]
-    assert udfs.XLB_RECONCILE(period, cells) == udfs.XLB_RECONCILE(period, str(MAPPING))
+    expected = spilled(udfs.XLB_RECONCILE(period, str(MAPPING)), DETAIL_COLUMNS)
+    assert len(expected) > 1 and udfs.XLB_RECONCILE(period, cells) == expected
 
 
 def test_reconcile_finds_a_bare_file_name_next_to_the_calling_workbook(
@@ -237,8 +247,25 @@ def test_reconcile_finds_a_bare_file_name_next_to_the_calling_workbook(
 ) -> None:
     shutil.copyfile(MAPPING, tmp_path / "my-map.csv")
     caller = SimpleNamespace(sheet=SimpleNamespace(book=SimpleNamespace(fullname=str(tmp_path / "billing.xlsx"))))
-    shown = udfs.XLB_RECONCILE(period, "my-map.csv", None, None, caller)
-    assert shown == udfs.XLB_RECONCILE(period, str(MAPPING))
+    shown = spilled(udfs.XLB_RECONCILE(period, "my-map.csv", None, None, caller), DETAIL_COLUMNS)
+    assert len(shown) > 1 and shown == udfs.XLB_RECONCILE(period, str(MAPPING))
+
+
+def test_reconcile_reads_an_edited_mapping_file_at_the_next_recalculation(
+    formulas: Session, period: date, tmp_path: Path
+) -> None:
+    path = tmp_path / "my-map.csv"
+    header, *rows = MAPPING.read_text().splitlines()
+    path.write_text("\n".join([header, *rows[1:]]) + "\n")  # the user's file lacks the first row
+    missing = rows[0].split(",")[0]
+
+    def unmapped() -> list[object]:
+        cells = spilled(udfs.XLB_RECONCILE(period, str(path), None, "unmapped products"), UNMAPPED_PRODUCT_COLUMNS)
+        return [row["part_number"] for row in records(cells)]
+
+    assert missing in unmapped(), "the sandbox bills the part number the file lacks"
+    path.write_text("\n".join([header, *rows]) + "\n")  # adds the suggested row and saves
+    assert missing not in unmapped()
 
 
 def test_clear_cache_makes_the_next_formula_fetch_again(counted: tuple[Session, CountingTransport]) -> None:

@@ -35,6 +35,27 @@ _HINT = (
 )
 
 
+_NAME, _HEADER_ROW, _SHEET_HINT = "xlbilling.mapping.name", "xlbilling.mapping.header_row", "xlbilling.mapping.hint"
+
+
+def located(frame: pd.DataFrame, name: str, header_row: int, hint: str) -> pd.DataFrame:
+    """``frame`` (a mapping table read from a sheet) labelled so ``load_mapping``'s errors call it
+    ``name``, number rows as the sheet does (its header row is sheet row ``header_row``) and say ``hint``."""
+    frame.attrs.update({_NAME: name, _HEADER_ROW: header_row, _SHEET_HINT: hint})
+    return frame
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Rows of one mapping table (the header first) and how its errors name it."""
+
+    name: str
+    rows: list[list[Any]]
+    header_row: int = 1
+    """The row number errors give the header (the following rows count on from it)."""
+    hint: str = _HINT
+
+
 def part_key(part_number: str) -> str:
     """The form part numbers are compared in: no ``#``, no surrounding spaces, upper case."""
     return part_number.strip().lstrip("#").strip().upper()
@@ -82,8 +103,8 @@ def load_mapping(*sources: str | Path | pd.DataFrame) -> Mapping:
         raise DataError("No mapping given.", _HINT)
     mapping = Mapping()
     for source in sources:
-        for name, rows in _tables(source):
-            mapping = mapping.merged(_parse(name, rows))
+        for table in _tables(source):
+            mapping = mapping.merged(_parse(table))
     if not mapping.products:
         raise DataError(f"The mapping ({_names(sources)}) has no part_number,sku rows.", _HINT)
     return mapping
@@ -93,21 +114,23 @@ def _names(sources: Sequence[str | Path | pd.DataFrame]) -> str:
     return ", ".join("a sheet" if isinstance(s, pd.DataFrame) else str(s) for s in sources)
 
 
-def _tables(source: str | Path | pd.DataFrame) -> list[tuple[str, list[list[Any]]]]:
-    """The tables in ``source`` as (name for messages, rows including the header)."""
+def _tables(source: str | Path | pd.DataFrame) -> list[_Table]:
+    """The tables in ``source``."""
     if isinstance(source, pd.DataFrame):
         rows = [list(source.columns), *source.astype(object).where(source.notna(), None).values.tolist()]
-        return [("the mapping sheet", rows)]
+        about = source.attrs
+        name = about.get(_NAME, "the mapping sheet")
+        return [_Table(name, rows, about.get(_HEADER_ROW, 1), about.get(_SHEET_HINT, _HINT))]
     path = Path(source)
     if not path.is_file():
         raise DataError(f"Mapping file {path} does not exist.", "Pass the path of a CSV or .xlsx mapping.")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from xlbilling.reports.rows import xlsx_rows  # openpyxl lives in reports/ only
 
-        return [(f"{path}, first sheet", list(xlsx_rows(path)))]
+        return [_Table(f"{path}, first sheet", list(xlsx_rows(path)))]
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [(str(path), list(csv.reader(handle)))]
+            return [_Table(str(path), list(csv.reader(handle)))]
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a UTF-8 text file.", "Save the mapping as CSV UTF-8.") from None
 
@@ -120,23 +143,24 @@ def _kind(header: Iterable[Any]) -> tuple[str, str] | None:
     return None
 
 
-def _parse(name: str, rows: list[list[Any]]) -> Mapping:
+def _parse(found: _Table) -> Mapping:
+    name, rows = found.name, found.rows
     if not rows:
-        raise DataError(f"{name} is empty.", _HINT)
+        raise DataError(f"{name} is empty.", found.hint)
     columns = _kind(rows[0])
     if columns is None:
-        raise DataError(f"{name}, row 1: no columns {','.join(PRODUCT_COLUMNS)}.", _HINT)
+        raise DataError(f"{name}, row {found.header_row}: no columns {','.join(PRODUCT_COLUMNS)}.", found.hint)
     header = [str(cell).strip().lower() if cell is not None else "" for cell in rows[0]]
     positions = [header.index(column) for column in columns]
     normalise = part_key if columns == PRODUCT_COLUMNS else code_key
     table: dict[str, str] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[1:], start=found.header_row + 1):
         source, target = (_cell(row, position) for position in positions)
         if source is None and target is None:
             continue
         for column, value in zip(columns, (source, target), strict=True):
             if value is None:
-                raise DataError(f"{name}, row {number}, column {column}: empty.", _HINT)
+                raise DataError(f"{name}, row {number}, column {column}: empty.", found.hint)
         key = normalise(str(source))
         value = clean_text(str(target)) if columns == PRODUCT_COLUMNS else code_key(str(target))
         if table.get(key, value) != value:

@@ -17,11 +17,13 @@ How things are matched
     advance, so one Atria period's charges sit on two invoices and an invoice holds two months' items.
     The items compared are the purchase items whose service dates (``from_date`` to ``to_date``; an item
     without them takes its invoice's period) overlap the Atria period (``start`` to ``end``, from
-    ``Atria.periods()``), from every invoice holding such items: the invoices whose period overlaps the
-    Atria period and the one just before and just after them (the advance items for month M are on the
-    invoice for M-1). An item that began before the period and ends inside it is counted in the period
-    before, whose end it covers, so no item is counted twice when Atria periods end on another day than
-    the month's last. ``invoice_id`` overrides this with one explicit invoice and all its purchase items.
+    ``Atria.period()``; its end day only when Atria gives no start), from every invoice holding such
+    items: the invoices whose period overlaps the Atria period and the one just before and just after
+    them (the advance items for month M are on the invoice for M-1). An item that began before the
+    period and ends inside it is counted in the period before, whose end it covers, so no item is counted
+    twice when Atria periods end on another day than the month's last. ``invoice_id`` takes the items
+    from that one invoice only, still by their service dates: its items for other periods are not
+    compared, and ``outside_period`` counts them.
 
 What comes out, per Atria customer and SKU
     ``difference`` = vendor quantity - billed quantity. ``money_at_stake`` = difference x unit price
@@ -44,7 +46,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from xlbilling.dates import parse_period
 from xlbilling.errors import DataError, InputError
 from xlbilling.mapping import SAMPLE_MAPPING, Mapping, code_key, load_mapping, part_key
 from xlbilling.money import cents, round_to, to_decimal
@@ -106,6 +107,7 @@ class Reconciliation:
     unmapped_products: pd.DataFrame
     compared: int
     not_supplied: int = 0
+    outside_period: int = 0
     invoice_checks: pd.DataFrame = field(default_factory=lambda: _frame(CHECK_COLUMNS))
     period_end: date | None = None
 
@@ -288,8 +290,7 @@ def _aggregate(frame: pd.DataFrame, keys: list[str], **columns: tuple[str, str])
 
 def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     """The chargeable items with their SKU (None when the part number is unmapped), zeros for blanks."""
-    if "is_purchase" in charged:
-        charged = charged[charged["is_purchase"].fillna(False).astype(bool)]
+    charged = charged[_is_purchase(charged)]
     parts = _each_distinct(_text(_column(charged, "part_number")), part_key)
     return pd.DataFrame(
         {
@@ -507,15 +508,6 @@ def _quantity(value: Decimal) -> Decimal:
 # --- fetching one period -----------------------------------------------------------------------------
 
 
-def period_start(periods: pd.DataFrame, end: date) -> date:
-    """The first day of the Atria period (a ``periods()`` frame) containing ``end``; ``end`` itself when
-    Atria gives no start for it, so only the items in service on that day are compared."""
-    day = pd.Timestamp(end)
-    starts, ends = periods["period_start"].dt.normalize(), periods["period_end"].dt.normalize()
-    found = starts[(starts <= day) & (day <= ends)]
-    return found.iloc[-1].date() if len(found) else end
-
-
 def candidate_invoices(invoices: pd.DataFrame, start: date, end: date) -> list[str]:
     """The ids of the Xarios invoices (an ``invoices()`` frame) that may hold items for ``start`` to ``end``:
     those whose period overlaps it, and those just before and just after them (advance and arrears items)."""
@@ -537,9 +529,14 @@ def period_items(invoice: XariosInvoice, start: date, end: date) -> pd.DataFrame
     closed = _service_day(items, "to_date", invoice.header.period_end)
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     counted = (opened <= last) & (closed >= first) & ~((opened < first) & (closed < last))
+    return items[counted & _is_purchase(items)]
+
+
+def _is_purchase(items: pd.DataFrame) -> pd.Series:
+    """Which items are purchases (all of them when the frame does not say)."""
     if "is_purchase" in items:
-        counted &= items["is_purchase"].fillna(False).astype(bool)
-    return items[counted]
+        return items["is_purchase"].fillna(False).astype(bool)
+    return pd.Series(True, index=items.index)
 
 
 def _service_day(items: pd.DataFrame, column: str, fallback: pd.Timestamp | None) -> pd.Series:
@@ -557,25 +554,29 @@ def reconcile(
     mapping: Mapping | str | Path | pd.DataFrame | None = None,
     prices: MappingType[str, Price] | str | Path | None = None,
 ) -> Reconciliation:
-    """Reconcile the Atria billing period ending ``period`` with the Xarios invoice items for it.
+    """Reconcile the Atria billing period containing the day ``period`` names with the Xarios invoice items
+    for it.
 
-    ``period`` is the period's end date (a date, ``YYYY-MM-DD`` or an Excel serial). The items are chosen
-    by their service dates (see the module docstring); ``invoice_id`` compares all the purchase items of
-    that one invoice instead. ``mapping`` is a ``Mapping`` or a CSV/.xlsx path or a sheet as a DataFrame;
-    ``prices`` a price list (or its path) to value the differences at selling price, otherwise they are
-    valued at Xarios cost.
+    ``period`` is any day of the period (a date, ``YYYY-MM-DD`` or an Excel serial): 2026-10-15 and
+    2026-10-31 both mean the period ending 2026-10-31. The items are chosen by their service dates (see the
+    module docstring) from the invoices around the period, or from the one invoice ``invoice_id`` only;
+    that invoice's items for other periods are not compared (``outside_period`` counts them). ``mapping``
+    is a ``Mapping`` or a CSV/.xlsx path or a sheet as a DataFrame; ``prices`` a price list (or its path)
+    to value the differences at selling price, otherwise they are valued at Xarios cost.
 
-    Raises ``InputError`` without a mapping, ``DataError`` when no Xarios invoice item falls in the
-    period, and ``NothingCompared`` when nothing matched.
+    Raises ``InputError`` without a mapping or when no Atria period contains that day, ``DataError`` when
+    no Xarios invoice item (of ``invoice_id``, when given) falls in the period, and ``NothingCompared``
+    when nothing matched.
     """
-    end = parse_period(period)
+    info = atria.period(period)
+    start, end = info.start or info.end, info.end
     product_map = _as_mapping(mapping)
     price_list = load_prices(prices) if isinstance(prices, str | Path) else prices
+    outside = 0
     if invoice_id:
-        chosen = [xarios.invoice(invoice_id)]
-        items = chosen[0].items
+        chosen, items, outside = _items_of_invoice(xarios.invoice(invoice_id), start, end)
     else:
-        chosen, items = _items_for_period(atria, xarios, end)
+        chosen, items = _items_for_period(xarios, start, end)
     try:
         result = compare(atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers())
     except NothingCompared as error:
@@ -583,9 +584,9 @@ def reconcile(
         raise NothingCompared(
             f"Period ending {end.isoformat()}, invoice {which}: {error.message}",
             error.hint,
-            replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end),
+            replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end, outside_period=outside),
         ) from None
-    return replace(result, invoice_checks=_checks(chosen), period_end=end)
+    return replace(result, invoice_checks=_checks(chosen), period_end=end, outside_period=outside)
 
 
 def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
@@ -594,9 +595,22 @@ def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
     return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
 
 
-def _items_for_period(atria: Atria, xarios: Xarios, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
-    """The invoices holding items for the period ending ``end``, and those items."""
-    start = period_start(atria.periods(), end)
+def _items_of_invoice(invoice: XariosInvoice, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame, int]:
+    """The invoice, its purchase items for the period ``start`` to ``end``, and how many of its purchase
+    items are for other periods; ``DataError`` when none is for this one."""
+    items = period_items(invoice, start, end)
+    outside = len(invoice.items[_is_purchase(invoice.items)]) - len(items)
+    if not len(items):
+        raise DataError(
+            f"Xarios invoice {invoice.header.invoice_id} has no purchase item for service in the period "
+            f"{start.isoformat()} to {end.isoformat()} (its {outside} items are for other periods).",
+            "Pass the invoice that holds this period's items, or leave out --invoice to find them by date.",
+        )
+    return [invoice], items, outside
+
+
+def _items_for_period(xarios: Xarios, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
+    """The invoices holding items for the period ``start`` to ``end``, and those items."""
     found = []
     for invoice_id in candidate_invoices(xarios.invoices(), start, end):
         invoice = xarios.invoice(invoice_id)

@@ -26,6 +26,11 @@ def headline(result: Reconciliation) -> list[str]:
         f"period ending {period}, Xarios invoice {invoices}: {result.compared} customer/SKU pairs compared ({counts})",
         f"money at stake: {result.leaked} not billed (leaked), {result.over_billed} billed with no matching cost",
     ]
+    if result.outside_period:
+        lines.append(
+            f"{result.outside_period} purchase items of invoice {invoices} are for service outside the period: "
+            "not compared"
+        )
     if result.unpriced:
         lines.append(f"{result.unpriced} flagged rows have neither a price nor a unit cost: see their quantities")
     for what, frame in (("tenants", result.unmapped_tenants), ("products", result.unmapped_products)):

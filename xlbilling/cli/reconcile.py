@@ -23,8 +23,9 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     "--invoice",
     "invoice_id",
     metavar="ID",
-    help="Compare all the purchase items of this Xarios invoice. Default: the items of any invoice whose "
-    "service dates fall in the period (this month's arrears and its advance billed the month before).",
+    help="Take the items from this Xarios invoice only, still those whose service dates fall in the period "
+    "(the others are counted, not compared). Default: the items of any invoice whose service dates fall in the "
+    "period (this month's arrears and its advance billed the month before).",
 )
 @click.option(
     "--mapping",

@@ -51,7 +51,8 @@ PRICES_HINT = (
 @click.option(
     "--tax-rate",
     metavar="RATE",
-    help="Tax rate (0.20 or 20%; 0 if exempt) of SKUs whose price row has no tax_rate. Without it they fail.",
+    help="Tax rate (0.20 or 20%; 0 if exempt) of SKUs whose price row has no tax_rate. Without it, billing such a "
+    "SKU stops the run before anything is written.",
 )
 @click.option("--allow-open", is_flag=True, help="Also invoice a period that is not closed yet, marked DRAFT.")
 @click.option("--pdf", is_flag=True, help="Also print each invoice to PDF (needs LibreOffice).")
@@ -61,8 +62,9 @@ def report_command(
     out_dir: Path | None, proration: str, tax_rate: str | None, allow_open: bool, pdf: bool, workers: int,
 ) -> None:  # fmt: skip
     """Write one invoice workbook per Bill To customer for a closed billing period (any day in it), with
-    manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price or tax rate) or
-    printed to PDF are listed and the command exits 1; the others are still written."""
+    manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price) or printed to PDF
+    are listed and the command exits 1; the others are still written, and a failed invoice's file from an
+    earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files."""
     if prices is None:
         raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
     atria = connect.atria()

@@ -29,6 +29,8 @@ logger = logging.getLogger("xlbilling.excel")
 
 TITLE = "xlbilling"
 OUTPUT_FOLDER = "invoices"
+NO_TAX_RATE = "No tax rate"
+"""How the invoice builder's error for billed SKUs without a tax rate begins (see ``xlbilling.reports``)."""
 Action = Callable[[WorkbookLike], str]
 
 
@@ -85,7 +87,8 @@ def output_folder(book: WorkbookLike) -> Path:
 def build_invoices_action(book: WorkbookLike) -> str:
     """Build the invoice workbooks for the Control sheet's period into the output folder. A period that is
     still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
-    marked DRAFT."""
+    marked DRAFT. The Control sheet's "Tax rate" goes to SKUs the price list gives none; without it such
+    SKUs stop the build with a message saying to fill it."""
     from xlbilling.reports import build_invoices
 
     params = read_params(book)
@@ -103,9 +106,23 @@ def build_invoices_action(book: WorkbookLike) -> str:
             "to write DRAFT invoices.",
         )
     folder = output_folder(book) / period.end.isoformat()
-    manifest = build_invoices(
-        session.atria(), period.end, out_dir=folder, prices=params.prices, allow_open=params.allow_open
-    )
+    try:
+        manifest = build_invoices(
+            session.atria(),
+            period.end,
+            out_dir=folder,
+            prices=params.prices,
+            tax_rate=params.tax_rate,
+            allow_open=params.allow_open,
+        )
+    except InputError as error:
+        if not error.message.startswith(NO_TAX_RATE):
+            raise
+        raise InputError(
+            error.message,
+            f"Fill '{PARAMETERS['tax_rate']}' on the {CONTROL} sheet (0.20 or 20%; 0 if exempt), or add a "
+            "tax_rate column to the price list; nothing was written.",
+        ) from None
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""

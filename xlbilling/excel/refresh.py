@@ -24,7 +24,8 @@ from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.book import WorkbookLike
 from xlbilling.excel.session import Session
-from xlbilling.mapping import PRODUCT_COLUMNS
+from xlbilling.mapping import PRODUCT_COLUMNS, located
+from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile import (
     CHECK_COLUMNS,
     DETAIL_COLUMNS,
@@ -51,6 +52,7 @@ PARAMETERS = {
     "prices": "Price list",
     "mapping": "Product mapping",
     "allow_open": "Allow open period",
+    "tax_rate": "Tax rate",
 }
 FLAGS = ("billable_only", "allow_open")
 """Parameters that are TRUE or FALSE (empty: FALSE)."""
@@ -75,6 +77,8 @@ class Params:
     """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file."""
     allow_open: bool = False
     """Build invoices may write a period that is still open, as DRAFT invoices."""
+    tax_rate: str | None = None
+    """Build invoices' tax rate (``0.20``, ``20%``, ``0``) for SKUs whose price row has none."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Target:
     load: Callable[[Session, Params, date], Frames]
     uses_period: bool = True
     beside: tuple[Beside, ...] = ()
+    uses_customer: bool = False
 
     def layout(self) -> list[tuple[Beside, str]]:
         """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
@@ -151,12 +156,13 @@ TARGETS: dict[str, Target] = {
         Target("summary", "Summary", "Summary", "Summary", _columns(fields.ATRIA_SUMMARY),
                lambda s, p, d: (s.atria().summary(d, p.billable_only, True),)),
         Target("detail", "Detail", "Detail", "Detail", _columns(fields.ATRIA_DETAIL),
-               lambda s, p, d: (s.atria().detail(d, p.customer, p.service, p.user, p.billable_only),)),
+               lambda s, p, d: (s.atria().detail(d, p.customer, p.service, p.user, p.billable_only),),
+               uses_customer=True),
         Target("invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
                _columns(fields.ATRIA_INVOICE_RECORD, fields.ATRIA_INVOICE_LINE),
-               lambda s, p, d: (s.atria().invoice_lines(d, p.customer),)),
+               lambda s, p, d: (s.atria().invoice_lines(d, p.customer),), uses_customer=True),
         Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
-               lambda s, p, d: (s.atria().analysis(d, p.customer),)),
+               lambda s, p, d: (s.atria().analysis(d, p.customer),), uses_customer=True),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
                _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
@@ -174,14 +180,34 @@ ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis",
 button, as it needs a product mapping)."""
 
 
-def write_param(book: WorkbookLike, key: str, value: Any) -> None:
-    """Set the Control sheet's value for ``key`` (a ``PARAMETERS`` key) beside its label."""
+def param_cell(book: WorkbookLike, key: str) -> str:
+    """Where the Control sheet holds ``key``'s value (a ``PARAMETERS`` key), e.g. ``B4``."""
     label = PARAMETERS[key].lower()
     for row, (found, _) in enumerate(book.read_block(CONTROL, "A1:B40"), start=1):
         if found is not None and str(found).strip().lower() == label:
-            book.write(CONTROL, f"B{row}", value)
-            return
+            return f"B{row}"
     raise InputError(f"The {CONTROL} sheet has no '{PARAMETERS[key]}' row.", "Start from templates/billing.xlsx.")
+
+
+def write_param(book: WorkbookLike, key: str, value: Any) -> None:
+    """Set the Control sheet's value for ``key`` (a ``PARAMETERS`` key) beside its label."""
+    book.write(CONTROL, param_cell(book, key), value)
+
+
+def control_customer(book: WorkbookLike, session: Session, params: Params) -> Params:
+    """``params`` with the Control sheet's customer (a code, account code or name) turned into its code;
+    ``InputError`` naming the cell when it names no customer or several."""
+    if params.customer is None:
+        return params
+    try:
+        return replace(params, customer=session.customer(params.customer))
+    except InputError as error:
+        where = f"{CONTROL}!{param_cell(book, 'customer')} ({PARAMETERS['customer']})"
+        hint = (
+            "Refresh Customers to list every customer's code and name, then put one of them there "
+            "(or empty it for every customer)."
+        )
+        raise InputError(f"{where}: {error.message}", hint) from None
 
 
 def read_params(book: WorkbookLike) -> Params:
@@ -209,13 +235,14 @@ def read_params(book: WorkbookLike) -> Params:
 def mapping_sheet(book: WorkbookLike) -> pd.DataFrame | None:
     """The Mapping sheet as ``mapping_table`` reads it; ``None`` when the sheet is missing or empty."""
     rows = book.read_sheet(MAPPING_SHEET)
-    return mapping_table(rows) if any(cell not in (None, "") for row in rows for cell in row) else None
+    return mapping_table(rows, MAPPING_SHEET) if any(cell not in (None, "") for row in rows for cell in row) else None
 
 
-def mapping_table(rows: list[list[Any]]) -> pd.DataFrame:
+def mapping_table(rows: list[list[Any]], sheet: str | None = None) -> pd.DataFrame:
     """Cells holding a product mapping, from its ``part_number, sku`` header row down (rows above it, such
     as a note, are skipped; without that header, from the first filled row), as a frame for
-    ``xlbilling.mapping.load_mapping``, which checks them and counts rows from the header."""
+    ``xlbilling.mapping.load_mapping``, which checks them. Its errors count rows from the header, or,
+    for ``rows`` read from ``A1`` of ``sheet``, name that sheet and its rows."""
     width = max((len(row) for row in rows), default=0)
     rows = [[*row, *[None] * (width - len(row))] for row in rows]
     filled = [n for n, row in enumerate(rows) if any(cell not in (None, "") for cell in row)]
@@ -223,12 +250,21 @@ def mapping_table(rows: list[list[Any]]) -> pd.DataFrame:
         raise InputError("The product mapping cells are empty.", "Point it at cells with a part_number, sku header.")
     wanted = set(PRODUCT_COLUMNS)
     top = next((n for n in filled if wanted <= {str(c).strip().lower() for c in rows[n]}), filled[0])
-    return pd.DataFrame(rows[top + 1 :], columns=rows[top])
+    frame = pd.DataFrame(rows[top + 1 :], columns=rows[top])
+    if sheet is None:
+        return frame
+    hint = (
+        f"Fix that row on the {sheet} sheet: a Xarios part number under part_number and the Atria SKU it "
+        "supplies under sku (or clear the whole row)."
+    )
+    return located(frame, f"the {sheet} sheet", header_row=top + 1, hint=hint)
 
 
 def _param(key: str, value: Any) -> Any:
     if key == "period":
         return parse_period(value)
+    if key == "tax_rate":
+        return _tax_rate(value)
     if key in FLAGS:
         if isinstance(value, bool):
             return value
@@ -239,6 +275,16 @@ def _param(key: str, value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def _tax_rate(value: Any) -> str:
+    """A tax rate as typed (``0.20``, ``20%``, ``0``; a percent-formatted cell comes as ``0.2``)."""
+    text = str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
+    try:
+        with_tax_rate({}, text)
+    except InputError as error:
+        raise InputError(f"'{text}' is not a tax rate.", error.hint) from None
+    return text
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
@@ -270,8 +316,8 @@ def refresh(
     """
     targets = resolve(keys)
     params = read_params(book)
-    if params.customer is not None:
-        params = replace(params, customer=session.customer(params.customer))
+    if any(t.uses_customer for t in targets):
+        params = control_customer(book, session, params)
     period = period_end(session, params) if any(t.uses_period for t in targets) else None
     loaded = [(target, target.load(session, params, period or date.min)) for target in targets]
     plan = [

@@ -77,17 +77,20 @@ class Session:
                 found[api] = client.client.base_url
         return found
 
+    def client(self, api: str) -> Atria | Xarios:
+        """The client for ``api`` ("Atria" or "Xarios")."""
+        return self.atria() if api == "Atria" else self.xarios()
+
     def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL, **options: Hashable) -> Any:
         """``client.call(*args, **options)`` through the cache, e.g. ``fetch("Atria", "summary", end,
-        billable_only=False)``; ``ttl`` is how many seconds the result may be reused."""
+        billable_only=False)``; ``ttl`` is how many seconds the result may be reused. Results are kept per
+        API address, so sessions sharing a cache (a workbook naming another Atria) never see each
+        other's data."""
         shown = [_label(a) for a in args] + [f"{k}={_label(v)}" for k, v in options.items() if v is not None]
         label = " ".join([api, call, *shown])
-
-        def load() -> Any:
-            client: Atria | Xarios = self.atria() if api == "Atria" else self.xarios()
-            return getattr(client, call)(*args, **options)
-
-        return self.cache.get(api, label, (api, call, args, tuple(sorted(options.items()))), load, ttl)
+        client = self.client(api)
+        key = (api, client.client.base_url, call, args, tuple(sorted(options.items())))
+        return self.cache.get(api, label, key, lambda: getattr(client, call)(*args, **options), ttl)
 
     def periods(self) -> pd.DataFrame:
         """Atria's billing periods (cached)."""

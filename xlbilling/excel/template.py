@@ -44,6 +44,8 @@ HELP = {
     "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
     f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
     "allow_open": "TRUE to let Build invoices write a period that is still open, as DRAFT invoices.",
+    "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
+    "exempt. Empty: none (such invoices are listed as failed).",
 }
 
 #: Example formulas and what they show (Control!$B$3 is the period cell).

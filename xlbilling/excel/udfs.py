@@ -323,7 +323,17 @@ def _mapping(value: Any, folder: Path | None) -> tuple[Hashable, str | pd.DataFr
         return key, mapping_table(rows), f"({len(rows)} rows of mapping cells)"
     name = text_arg(value, "product mapping", required=True)
     path = _file(str(name), "product mapping", folder)
-    return path, path, path
+    return _version(path), path, path
+
+
+def _version(path: str) -> tuple[str, int, int]:
+    """A file's cache key: its path, modification time and size, so an edited and saved file is read
+    again at the next recalculation (a missing file gets zeros; reading it then says it is missing)."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return path, 0, 0
+    return path, stat.st_mtime_ns, stat.st_size
 
 
 def _file(name: str, what: str, folder: Path | None) -> str:
@@ -378,8 +388,10 @@ def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = Non
     price_file = _file(price_name, "price list", folder) if price_name is not None else None
     session = current()
     label = f"Reconcile {end.isoformat()} {shown}" + (f" {price_file}" if price_file else "")
+    sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
+    prices_key = _version(price_file) if price_file is not None else None
     result = session.cache.get(
-        "Atria", label, ("reconcile", end, key, price_file),
+        "Atria", label, ("reconcile", sources, end, key, prices_key),
         lambda: reconcile(session.atria(), session.xarios(), end, mapping=product_map, prices=price_file),
         ttl,
     )  # fmt: skip

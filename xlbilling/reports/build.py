@@ -15,6 +15,7 @@ from xlbilling.errors import DataError, InputError, XlbillingError
 from xlbilling.files import write_atomically
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.reports import pdf as pdf_export
+from xlbilling.reports.in_use import remove, replacing
 from xlbilling.reports.invoices import PRORATIONS, Invoices, Period
 from xlbilling.reports.manifest import Entry, Manifest, write_manifest
 from xlbilling.reports.model import FailedInvoice, Invoice
@@ -53,11 +54,13 @@ def build_invoices(
     result; ``customers`` Bill To customers by code, account code or name (default: all); ``template`` an
     .xlsx template (default: the shipped one); ``proration`` "none" or "daily"; ``tax_rate`` the rate (0.20
     or "20%"; 0 for exempt) of SKUs whose price row has none; ``allow_open`` writes a period that is not
-    closed yet, as DRAFT invoices (status "draft"); ``pdf`` also prints each invoice to PDF through
-    LibreOffice; ``workers`` processes; ``progress(done, total)`` is called per invoice. The template,
-    price list, options and LibreOffice are checked before anything is written. Invoices that cannot be
-    made (a SKU without a price or tax rate) or printed are listed in the manifest with status "failed";
-    the others are still written.
+    closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
+    (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes;
+    ``progress(done, total)`` is called per invoice. The template, price list, options and LibreOffice are
+    checked before anything is written: ``InputError`` listing the SKUs billed this period whose price row
+    has no tax rate when ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
+    printed are listed in the manifest with status "failed"; the others are still written, and a failed
+    one's file from an earlier run is left as it was.
     """
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
@@ -72,6 +75,7 @@ def build_invoices(
     summary = atria.summary(info.end, billable_only=True)
     codes = None if customers is None else _bill_to_codes(atria, lines, list(customers))
     invoices = Invoices(info, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
+    _check_tax_rates(invoices)
     return write_invoices(invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress)
 
 
@@ -86,18 +90,22 @@ def write_invoices(
 ) -> Manifest:
     """Fill ``template`` once per invoice into ``out_dir`` (``workers`` processes), print PDFs when
     ``soffice`` is given, write ``manifest.json`` and ``index.xlsx``, and return the manifest. An earlier
-    run's manifest and index are removed first, so they never list totals of other workbooks."""
+    run's manifest and index are removed first, so they never list totals of other workbooks; its
+    invoices are replaced only by new ones, never removed (a failed invoice leaves its earlier file as it
+    was and says so). ``DataError`` naming a file that cannot be replaced or removed (open in Excel)."""
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise DataError(f"Cannot create {folder}: {error.strerror}.", "Choose a folder you can write to.") from None
     for leftover in folder.glob(".*.xlsx.*.part"):  # temporary files of a run that was killed
-        leftover.unlink(missing_ok=True)
+        remove(leftover)
     manifest = Manifest(invoices.period.start, invoices.period.end, invoices.proration, folder)
     for listing in (manifest.path, manifest.index_path):
-        listing.unlink(missing_ok=True)
+        remove(listing)
     stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
+    if invoices.period.draft:
+        stems = [f"{stem} (DRAFT)" for stem in stems]
     jobs = [(code, inside(folder, stem + ".xlsx")) for code, stem in zip(invoices.codes, stems, strict=True)]
     manifest.entries = _make_all(invoices, template, jobs, workers, progress)
     if soffice:
@@ -108,22 +116,23 @@ def write_invoices(
 
 def _print_pdfs(soffice: str, folder: Path, entries: list[Entry]) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
-    the reason, and loses an earlier run's PDF (its workbook stays)."""
+    the reason; an earlier run's PDF is left as it was, and the reason says so."""
     if not entries:
         return
+    workbooks = [folder / str(entry.file) for entry in entries]
     try:
-        pdfs = pdf_export.convert(soffice, [folder / str(entry.file) for entry in entries])
-        reason = "LibreOffice did not produce it; open the workbook in LibreOffice to see why, or run without --pdf."
+        pdfs = pdf_export.convert(soffice, workbooks)
     except DataError as error:
-        pdfs, reason = {}, str(error)
-    for entry in entries:
-        workbook = folder / str(entry.file)
-        made = pdfs.get(workbook)
-        if made is not None:
+        pdfs = dict.fromkeys(workbooks, error)
+    for entry, workbook in zip(entries, workbooks, strict=True):
+        made = pdfs[workbook]
+        if isinstance(made, Path):
             entry.pdf = made.name
-        else:
-            workbook.with_suffix(".pdf").unlink(missing_ok=True)
-            entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {reason}"
+            continue
+        old = workbook.with_suffix(".pdf")
+        entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {made}"
+        if old.exists():
+            entry.error += f" The file from an earlier run was left as it was: {old.name} (it may not match)."
 
 
 def _make_all(
@@ -153,17 +162,21 @@ def _make_all(
 
 
 def _make(invoices: Invoices, template: Template, code: str, path: Path) -> Entry:
-    """Make one invoice and write its workbook; a failed invoice removes an older run's files instead."""
+    """Make one invoice and write its workbook; a failed invoice leaves an earlier run's files as they were
+    and its error says so."""
     invoice = invoices.make(code)
     entry = _entry(invoice, path)
     if isinstance(invoice, Invoice):
         try:
-            write_atomically(path, render(template, invoice))
+            content = render(template, invoice)
+            with replacing(path):
+                write_atomically(path, content)
             return entry
-        except (XlbillingError, OSError) as error:
+        except XlbillingError as error:
             entry.status, entry.error, entry.file = "failed", str(error), None
-    for stale in (path, path.with_suffix(".pdf")):
-        stale.unlink(missing_ok=True)
+    kept = [old.name for old in (path, path.with_suffix(".pdf")) if old.exists()]
+    if kept:
+        entry.error = f"{entry.error} The file from an earlier run was left as it was: {', '.join(kept)}."
     return entry
 
 
@@ -191,6 +204,17 @@ def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:
     return Entry(**common, invoice_number=invoice.number, customers=[g.customer_name for g in invoice.groups],
                  subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, file=path.name,
                  status="draft" if invoice.draft else "ok", error=None)  # fmt: skip
+
+
+def _check_tax_rates(invoices: Invoices) -> None:
+    """``InputError`` listing the SKUs billed on these invoices whose price row has no tax rate."""
+    prices = invoices.prices
+    untaxed = sorted(sku for sku in invoices.skus() if sku in prices and prices[sku].tax_rate is None)
+    if untaxed:
+        raise InputError(
+            f"No tax rate for SKU {', '.join(untaxed)}: the price list gives none and no --tax-rate was given.",
+            "Add a tax_rate column to the price list, or pass --tax-rate (0 for exempt); nothing was written.",
+        )
 
 
 def _period(period: AtriaPeriod, allow_open: bool) -> Period:

@@ -108,17 +108,23 @@ class Invoices:
     def __iter__(self) -> Iterator[Invoice | FailedInvoice]:
         return map(self.make, self.codes)
 
+    def skus(self) -> set[str]:
+        """The SKUs billed on these invoices (a non-zero quantity)."""
+        return {quantity.sku for code in self.codes for quantity in self._quantities(code)}
+
     def make(self, code: str) -> Invoice | FailedInvoice:
         """The invoice of the Bill To customer ``code``."""
-        rows = self._source.rows(self._rows[code])
-        quantities = _invoice_quantities(rows) if self.proration == "none" else _daily_quantities(rows)
-        ordered = sorted(quantities, key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
+        ordered = sorted(self._quantities(code), key=lambda q: (q.customer_code != code, q.customer_name, q.sku))
         customers = list(dict.fromkeys(q.customer_code for q in ordered))
         users = [u for c in customers for u in _users(self._analysis.rows(self._users.get(c, [])))]
         changes = [ch for c in customers for ch in _changes(self._summary.rows(self._changes.get(c, [])))]
         return _price_invoice(
             self.period, self.bill_to(code), ordered, self.prices, self.proration, tuple(users), tuple(changes)
         )
+
+    def _quantities(self, code: str) -> Iterator[_Quantity]:
+        rows = self._source.rows(self._rows[code])
+        return _invoice_quantities(rows) if self.proration == "none" else _daily_quantities(rows)
 
 
 class _Table:
@@ -176,7 +182,7 @@ def _price_invoice(
     tax = sum((t.amount for t in taxes), Decimal(0))
     issue = period.end + timedelta(days=1)
     return Invoice(
-        number=f"{bill_to.account_code}-{period.end:%Y%m}",
+        number=f"{bill_to.account_code}-{period.end:%Y%m}" + ("-DRAFT" if period.draft else ""),
         bill_to=bill_to,
         period_start=period.start,
         period_end=period.end,

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from xlbilling.errors import DataError
+from xlbilling.reports.in_use import replacing
 
 _KNOWN_PLACES = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",
@@ -32,10 +33,11 @@ def find_soffice() -> str:
     raise DataError("PDF output needs LibreOffice, which was not found on this computer.", INSTALL_HINT)
 
 
-def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> dict[Path, Path]:
+def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> dict[Path, Path | DataError]:
     """Write ``name.pdf`` beside each workbook (through a temporary folder, then renamed into place) and
-    return each workbook's PDF; a workbook LibreOffice printed no PDF of is left out. ``DataError`` when
-    LibreOffice cannot run at all."""
+    return, per workbook, its PDF or the ``DataError`` saying why there is none (LibreOffice printed none,
+    or the earlier PDF could not be replaced: it is then left as it was). ``DataError`` when LibreOffice
+    cannot run at all."""
     if not workbooks:
         return {}
     folder = workbooks[0].parent
@@ -47,11 +49,20 @@ def convert(soffice: str, workbooks: list[Path], timeout: float = 600) -> dict[P
             subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise DataError(f"LibreOffice could not print the invoices to PDF ({error}).", INSTALL_HINT) from None
-        written = {}
-        for workbook in workbooks:
-            produced = Path(temp, workbook.with_suffix(".pdf").name)
-            if produced.is_file():
-                target = workbook.with_suffix(".pdf")
-                os.replace(produced, target)
-                written[workbook] = target
-    return written
+        return {workbook: _move(Path(temp, workbook.with_suffix(".pdf").name), workbook) for workbook in workbooks}
+
+
+def _move(produced: Path, workbook: Path) -> Path | DataError:
+    """Put the PDF LibreOffice printed beside ``workbook``; the error when there is none or it cannot go there."""
+    target = workbook.with_suffix(".pdf")
+    if not produced.is_file():
+        return DataError(
+            f"LibreOffice did not produce {target.name}.",
+            "Open the workbook in LibreOffice to see why, or run without --pdf.",
+        )
+    try:
+        with replacing(target):
+            os.replace(produced, target)
+    except DataError as error:
+        return error
+    return target
