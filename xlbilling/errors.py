@@ -35,6 +35,14 @@ class InputError(XlbillingError):
     exit_code = 2
 
 
+class OpenPeriodError(InputError):
+    """Invoices were asked for a billing period that is still open, so its quantities could still change."""
+
+
+class MissingTaxRateError(InputError):
+    """SKUs billed in the period have no tax rate in the price list, and no default rate was given."""
+
+
 class ConfigError(XlbillingError):
     """A setting is missing or unreadable: no URL, no token, a broken config file."""
 

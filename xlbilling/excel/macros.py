@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlbilling.errors import InputError, XlbillingError
+from xlbilling.errors import InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
 from xlbilling.excel import session as sessions
 from xlbilling.excel.book import WorkbookLike, XlwingsBook
 from xlbilling.excel.refresh import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
@@ -29,8 +29,6 @@ logger = logging.getLogger("xlbilling.excel")
 
 TITLE = "xlbilling"
 OUTPUT_FOLDER = "invoices"
-NO_TAX_RATE = "No tax rate"
-"""How the invoice builder's error for billed SKUs without a tax rate begins (see ``xlbilling.reports``)."""
 Action = Callable[[WorkbookLike], str]
 
 
@@ -99,12 +97,6 @@ def build_invoices_action(book: WorkbookLike) -> str:
         )
     session = workbook_session(book)
     period, _ = session.period(period_end(session, params))
-    if not period.is_closed and not params.allow_open:
-        raise InputError(
-            f"The billing period ending {period.end.isoformat()} is still open: its invoices could still change.",
-            f"Pick a closed period on the {CONTROL} sheet, or set '{PARAMETERS['allow_open']}' to TRUE there "
-            "to write DRAFT invoices.",
-        )
     folder = output_folder(book) / period.end.isoformat()
     try:
         manifest = build_invoices(
@@ -115,9 +107,13 @@ def build_invoices_action(book: WorkbookLike) -> str:
             tax_rate=params.tax_rate,
             allow_open=params.allow_open,
         )
-    except InputError as error:
-        if not error.message.startswith(NO_TAX_RATE):
-            raise
+    except OpenPeriodError as error:  # the builder's hint names a command-line option: say it for Excel
+        raise InputError(
+            error.message,
+            f"Pick a closed period on the {CONTROL} sheet, or set '{PARAMETERS['allow_open']}' to TRUE there "
+            "to write DRAFT invoices.",
+        ) from None
+    except MissingTaxRateError as error:
         raise InputError(
             error.message,
             f"Fill '{PARAMETERS['tax_rate']}' on the {CONTROL} sheet (0.20 or 20%; 0 if exempt), or add a "

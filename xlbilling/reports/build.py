@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from xlbilling.atria import Period as AtriaPeriod
-from xlbilling.errors import DataError, InputError, XlbillingError
+from xlbilling.errors import DataError, InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
 from xlbilling.files import write_atomically
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.reports import pdf as pdf_export
@@ -57,7 +57,7 @@ def build_invoices(
     closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
     (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes;
     ``progress(done, total)`` is called per invoice. The template, price list, options and LibreOffice are
-    checked before anything is written: ``InputError`` listing the SKUs billed this period whose price row
+    checked before anything is written: ``MissingTaxRateError`` listing the SKUs billed this period whose price row
     has no tax rate when ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
     printed are listed in the manifest with status "failed"; the others are still written, and a failed
     one's file from an earlier run is left as it was.
@@ -207,20 +207,20 @@ def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:
 
 
 def _check_tax_rates(invoices: Invoices) -> None:
-    """``InputError`` listing the SKUs billed on these invoices whose price row has no tax rate."""
+    """``MissingTaxRateError`` listing the SKUs billed on these invoices whose price row has no tax rate."""
     prices = invoices.prices
     untaxed = sorted(sku for sku in invoices.skus() if sku in prices and prices[sku].tax_rate is None)
     if untaxed:
-        raise InputError(
+        raise MissingTaxRateError(
             f"No tax rate for SKU {', '.join(untaxed)}: the price list gives none and no --tax-rate was given.",
             "Add a tax_rate column to the price list, or pass --tax-rate (0 for exempt); nothing was written.",
         )
 
 
 def _period(period: AtriaPeriod, allow_open: bool) -> Period:
-    """The period to invoice; ``InputError`` for an open one unless ``allow_open`` (then its invoices are drafts)."""
+    """The period to invoice; ``OpenPeriodError`` for an open one unless ``allow_open`` (its invoices are drafts)."""
     if not period.is_closed and not allow_open:
-        raise InputError(
+        raise OpenPeriodError(
             f"The billing period ending {period.end.isoformat()} is still open: its invoices could still change.",
             "Choose a closed period (`xlbilling periods` lists them), or pass --allow-open to write DRAFT invoices.",
         )
