@@ -15,7 +15,7 @@ import pandas as pd
 from xlbilling import fields
 from xlbilling.dates import parse_period
 from xlbilling.errors import BadResponse, DataError, InputError
-from xlbilling.frames import Field, find_key, read_frame, to_frame
+from xlbilling.frames import Field, find_key, object_list, read_frame, to_frame
 from xlbilling.http import ApiClient
 
 API = "Atria"
@@ -152,7 +152,7 @@ class Atria:
         key = find_key(payload, names)
         if key is None:
             raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
-        return _objects(payload[key], call)
+        return object_list(payload[key], API, call)
 
     def _frame(self, call: str, path: str, params: dict[str, Any], hint: str, table: tuple[Field, ...]) -> pd.DataFrame:
         """The rows of a flat-row call as a frame: decoded straight from the bytes when they are a plain list of
@@ -174,7 +174,7 @@ def _list(payload: Any, call: str) -> list[dict[str, Any]]:
         if key is None:
             raise BadResponse(API, call, "expected a JSON list of rows.")
         payload = payload[key]
-    return _objects(payload, call)
+    return object_list(payload, API, call)
 
 
 def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -183,18 +183,12 @@ def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     lines: list[dict[str, Any]] = []
     for position, record in enumerate(records):
         key = find_key(record, fields.ATRIA_INVOICE_LINES_KEYS)
-        record_lines = _objects(record.get(key) or [], "invoice") if key else []
+        record_lines = object_list(record.get(key) or [], API, "invoice") if key else []
         lines.extend(record_lines)
         owners.extend([position] * len(record_lines))
     body = to_frame(lines, fields.ATRIA_INVOICE_LINE, API, "invoice")
     frame = pd.concat([headers.iloc[owners].reset_index(drop=True), body], axis=1)
     return frame
-
-
-def _objects(payload: Any, call: str) -> list[dict[str, Any]]:
-    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
-        raise BadResponse(API, call, "expected a JSON list of objects.")
-    return payload
 
 
 def _optional(value: str | None, name: str) -> str | None:

@@ -82,6 +82,13 @@ def find_key(keys: Iterable[str], names: Sequence[str]) -> str | None:
     return next((key for key in keys if key.lower() in wanted), None)
 
 
+def object_list(payload: Any, api: str, call: str) -> list[dict[str, Any]]:
+    """``payload`` when it is a JSON list of objects; ``BadResponse`` naming the call otherwise."""
+    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
+        raise BadResponse(api, call, "expected a JSON list of objects.")
+    return payload
+
+
 def to_frame(rows: list[dict[str, Any]], fields: Sequence[Field], api: str, call: str) -> pd.DataFrame:
     """Build the DataFrame for ``rows`` with one typed column per field, in the table's order.
 

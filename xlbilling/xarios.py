@@ -19,7 +19,7 @@ import pandas as pd
 from xlbilling import fields
 from xlbilling.errors import BadResponse, InputError
 from xlbilling.files import write_atomically
-from xlbilling.frames import convert, find_key, to_frame
+from xlbilling.frames import convert, find_key, object_list, to_frame
 from xlbilling.http import ApiClient
 from xlbilling.money import round_to
 from xlbilling.safezip import read_members
@@ -81,7 +81,7 @@ class Xarios:
         """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, period_start, period_end,
         invoice_value``, oldest period first (the issue date is only in ``invoice(id)``)."""
         payload = self.client.get_json("invoices", "/api/v1.0/billingdata")
-        rows = _objects(_data(payload, "invoices"), "invoices")
+        rows = object_list(_data(payload, "invoices"), API, "invoices")
         frame = to_frame(rows, fields.XARIOS_INVOICE_LIST, API, "invoices")
         return frame.sort_values(["period_end", "invoice_id"], kind="stable").reset_index(drop=True)
 
@@ -143,7 +143,7 @@ def parse_invoice(data: dict[str, Any], call: str) -> XariosInvoice:
     record = header_frame.iloc[0]
     header = InvoiceHeader(**{key: _scalar(record[key]) for key in header_frame.columns})
     key = find_key(data, fields.XARIOS_ITEMS_KEYS)
-    items = _items_frame(_objects(data.get(key) or [], call) if key else [], call)
+    items = _items_frame(object_list(data.get(key) or [], API, call) if key else [], call)
     return XariosInvoice(header, items, check_invoice(items, header.invoice_value))
 
 
@@ -222,12 +222,6 @@ def _data(payload: Any, call: str) -> Any:
     if not isinstance(payload, dict) or "data" not in payload:
         raise BadResponse(API, call, "expected a JSON object with a 'data' field.")
     return payload["data"]
-
-
-def _objects(payload: Any, call: str) -> list[dict[str, Any]]:
-    if not isinstance(payload, list) or not all(isinstance(row, dict) for row in payload):
-        raise BadResponse(API, call, "expected a JSON list of objects.")
-    return payload
 
 
 def _route(invoice_id: str) -> str:

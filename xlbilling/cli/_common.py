@@ -12,7 +12,6 @@ import click
 import pandas as pd
 from rich.console import Console
 
-from xlbilling import connect
 from xlbilling.atria import Atria
 from xlbilling.dates import parse_period
 from xlbilling.output import FORMATS, emit
@@ -51,9 +50,10 @@ def resolve_period(atria: Atria, period: str | None) -> date:
         latest = atria.latest_closed_period()
         stderr.print(f"period: {latest.isoformat()} (latest closed; choose another with --period)")
         return latest
-    found = atria.period(period)
-    if found.end != parse_period(period):
-        stderr.print(f"period: {found.end.isoformat()} (the period containing {parse_period(period).isoformat()})")
+    day = parse_period(period)
+    found = atria.period(day)
+    if found.end != day:
+        stderr.print(f"period: {found.end.isoformat()} (the period containing {day.isoformat()})")
     return found.end
 
 
@@ -75,8 +75,3 @@ def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_n
     said = emit(df, fmt, output, title=title, table_name=table_name)
     if said:
         stderr.print(said)
-
-
-def atria_client() -> Atria:
-    """The configured Atria client."""
-    return connect.atria()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+from xlbilling import connect
 from xlbilling.cli import main
 from xlbilling.cli._common import (
-    atria_client,
     fetch,
     output_options,
     period_option,
@@ -23,7 +23,7 @@ from xlbilling.cli._common import (
 @output_options
 def periods(fmt: str, output: Path | None) -> None:
     """List the billing periods Atria knows (a period is named by its end date)."""
-    atria = atria_client()
+    atria = connect.atria()
     show(fetch("Fetching periods…", atria.periods), fmt, output, title="Periods", table_name="Periods")
 
 
@@ -31,7 +31,7 @@ def periods(fmt: str, output: Path | None) -> None:
 @output_options
 def customers(fmt: str, output: Path | None) -> None:
     """List Atria's customers with their codes and account codes."""
-    atria = atria_client()
+    atria = connect.atria()
     show(fetch("Fetching customers…", atria.customers), fmt, output, title="Customers", table_name="Customers")
 
 
@@ -42,7 +42,7 @@ def customers(fmt: str, output: Path | None) -> None:
 @output_options
 def summary(period: str | None, billable_only: bool, by_customer: bool, fmt: str, output: Path | None) -> None:
     """Quantities per SKU for a period, compared with the prior period."""
-    atria = atria_client()
+    atria = connect.atria()
     end = resolve_period(atria, period)
     frame = fetch(f"Fetching the summary for {end}…", lambda: atria.summary(end, billable_only, by_customer))
     show(frame, fmt, output, title="Summary", table_name="Summary")
@@ -65,7 +65,7 @@ def detail(
     output: Path | None,
 ) -> None:
     """User-level rows for a period: who had which service, from when to when."""
-    atria = atria_client()
+    atria = connect.atria()
     end = resolve_period(atria, period)
     code = resolve_customer(atria, customer)
     frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, code, service, user, billable_only))
@@ -84,7 +84,7 @@ def detail(
 @output_options
 def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Invoice lines per consuming customer, with the Bill To customer who pays."""
-    atria = atria_client()
+    atria = connect.atria()
     end = resolve_period(atria, period)
     code = resolve_customer(atria, customer)
     frame = fetch(f"Fetching invoice lines for {end}…", lambda: atria.invoice_lines(end, code))
@@ -97,7 +97,7 @@ def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Pa
 @output_options
 def analysis(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Every user service of a period with addresses and DurationPercent (billable and not)."""
-    atria = atria_client()
+    atria = connect.atria()
     end = resolve_period(atria, period)
     code = resolve_customer(atria, customer)
     frame = fetch(f"Fetching the analysis for {end}…", lambda: atria.analysis(end, code))
