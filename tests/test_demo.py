@@ -7,31 +7,43 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
+
+import xlbilling.demo
+from xlbilling.errors import DataError
+from xlbilling.sandbox import Sandbox
 
 TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis", "XariosInvoices", "Changes"]
 
 
-def run_demo(out: Path) -> subprocess.CompletedProcess[str]:
+def run_demo(folder: Path) -> subprocess.CompletedProcess[str]:
+    """``xlbilling demo`` exactly as the README has a new user run it: no options, from ``folder``, so
+    everything goes to the relative default folder ``xlbilling-demo``."""
     script = shutil.which("xlbilling", path=str(Path(sys.executable).parent)) or "xlbilling"
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLBILLING_")}
-    return subprocess.run([script, "demo", "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run([script, "demo"], capture_output=True, text=True, env=env, timeout=600, cwd=folder)
 
 
 def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Path) -> None:
-    done = run_demo(tmp_path / "demo")
+    done = run_demo(tmp_path)
     assert done.returncode == 0, done.stderr
-    workbook = tmp_path / "demo" / "billing.xlsx"
+    assert "Traceback" not in done.stderr
+    workbook = Path("xlbilling-demo", "billing.xlsx")
     assert f"billing workbook: {workbook}" in done.stdout
+    out = tmp_path / "xlbilling-demo"
+    workbook = tmp_path / workbook
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
     assert sorted(tables) == sorted(
         [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ProductMap"]
     )
-    (invoice_folder,) = (tmp_path / "demo").glob("invoices-*")
+    (invoice_folder,) = out.glob("invoices-*")
     period = invoice_folder.name.removeprefix("invoices-")
     assert f"latest closed period: {period}" in done.stderr
     assert str(book["Summary"]["A1"].value).endswith(" UTC") and period in str(book["Summary"]["A1"].value)
@@ -40,16 +52,44 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     header = lines[0]
     assert header[:2] == ["customer_code", "customer_name"]
     assert all(float(str(row[header.index("quantity")])) > 0 for row in lines[1:])
-    assert not [p for p in (tmp_path / "demo").iterdir() if p.name.endswith(".part")]
-    invoices = tmp_path / "demo" / f"invoices-{period}"
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+    invoices = out / f"invoices-{period}"
     manifest = json.loads((invoices / "manifest.json").read_text())
+    assert (invoices / "index.xlsx").is_file()
     workbooks = sorted(invoices.glob("*.xlsx"))
-    assert f"invoices: {len(workbooks) - 1} workbooks and PDFs in {invoices}" in done.stdout
+    shown = Path("xlbilling-demo", f"invoices-{period}")
+    assert f"invoices: {len(workbooks) - 1} workbooks and PDFs in {shown}" in done.stdout
     assert len(workbooks) - 1 == len(manifest["invoices"]) > 0  # minus index.xlsx
     assert all(
         (invoices / entry["file"]).with_suffix(".pdf").read_bytes()[:4] == b"%PDF" for entry in manifest["invoices"]
     )
-    reconciliation = tmp_path / "demo" / f"reconciliation-{period}.xlsx"
-    assert f"reconciliation: {reconciliation}" in done.stdout
+    reconciliation = out / f"reconciliation-{period}.xlsx"
+    assert f"reconciliation: {Path('xlbilling-demo', reconciliation.name)}" in done.stdout
     assert "money at stake: " in done.stdout and "1 under billed" in done.stdout
     assert "Detail" in load_workbook(reconciliation).sheetnames
+
+
+def no_soffice() -> str:
+    raise DataError("LibreOffice is left out of this test.")
+
+
+def test_demo_asks_once_for_each_data_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[Sandbox] = []
+    real = xlbilling.demo.start_sandbox
+
+    def keep(**options: Any) -> Sandbox:
+        started.append(real(**options))
+        return started[0]
+
+    monkeypatch.setattr(xlbilling.demo, "start_sandbox", keep)
+    monkeypatch.setattr(xlbilling.demo, "find_soffice", no_soffice)  # PDFs ask the APIs nothing more
+    result = xlbilling.demo.run_demo(tmp_path / "out", progress=lambda line: None)
+    asked = Counter(started[0].requests)
+    assert asked and all(count == 1 for count in asked.values()), asked
+    end = result.period.isoformat()
+    assert set(asked) >= {
+        "GET /api/Billing/parameters",
+        f"GET /api/Billing/{end}/invoice",
+        f"GET /api/Billing/{end}/analysis",
+        "GET /api/v1.0/billingdata",
+    }

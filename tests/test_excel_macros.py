@@ -161,7 +161,9 @@ def test_the_output_folder_needs_a_saved_workbook() -> None:
 
 def test_clear_cache_says_how_much_it_forgot(formulas: Session) -> None:
     formulas.periods()
-    formulas.fetch("Atria", "customers")
+    formulas.atria().customers()
+    formulas.fetch("Atria", "summary", formulas.periods()["period_end"].iloc[-1].date())
+    # the /parameters answer (periods and customers both come from it), and one summary
     assert macros.clear_cache_action(OpenpyxlBook.new()).startswith("Cleared 2 cached results")
 
 
@@ -219,7 +221,7 @@ def other_atria(sandbox: Sandbox) -> Iterator[Sandbox]:
 def test_a_workbook_naming_another_atria_never_reads_the_formulas_cached_lists(
     formulas: Session, sandbox_env: None, other_atria: Sandbox, workbook: OpenpyxlBook, period: date
 ) -> None:
-    ours = formulas.fetch("Atria", "customers")  # the formulas' Atria: its customer list is cached
+    ours = formulas.atria().customers()  # the formulas' Atria: its customer list is cached
     theirs = Atria(ApiClient("Atria", other_atria.url, other_atria.token, retries=0))
     customers = theirs.customers()
     pick = customers[~customers["customer_name"].isin(ours["customer_name"])].iloc[0]
@@ -232,7 +234,7 @@ def test_a_workbook_naming_another_atria_never_reads_the_formulas_cached_lists(
     detail = pd.DataFrame(workbook.read_sheet("Detail")[3:], columns=workbook.read_sheet("Detail")[2])
     assert set(detail["customer_code"]) == {pick["customer_code"]}
     assert other_atria.url in str(workbook.read("Detail", "A1"))
-    assert formulas.fetch("Atria", "customers") is ours, "the formulas' own list is still theirs"
+    assert formulas.atria().customers() is ours, "the formulas' own list is still theirs"
 
 
 @pytest.fixture

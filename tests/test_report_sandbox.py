@@ -147,13 +147,21 @@ def test_cli_missing_price_fails_those_invoices_and_exits_1(tmp_path: Path) -> N
 
 
 @pytest.mark.usefixtures("sandbox_env")
-def test_cli_pdf_writes_a_pdf_per_invoice(tmp_path: Path) -> None:
-    result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path), "--customer", "CUST0001",
-                 "--pdf", "--proration", "daily")  # fmt: skip
+def test_cli_pdf_writes_a_pdf_per_invoice_into_the_default_relative_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no --out: invoices/<period end>, relative to where the command runs
+    result = run("--period", "2026-10-31", "--prices", str(PRICES), "--customer", "CUST0001", "--customer",
+                 "CUST0002", "--pdf", "--proration", "daily", "--workers", "2")  # fmt: skip
     assert result.exit_code == 0, result.output
-    (entry,) = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["invoices"]
-    assert (tmp_path / entry["pdf"]).read_bytes().startswith(b"%PDF")
-    assert not list(tmp_path.glob(".xlbilling-pdf-*"))
+    folder = tmp_path / "invoices" / "2026-10-31"
+    entries = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+    assert len(entries) == 2
+    for entry in entries:
+        assert entry["pdf"] == entry["file"].replace(".xlsx", ".pdf")
+        assert (folder / entry["pdf"]).read_bytes().startswith(b"%PDF")
+    assert (folder / "index.xlsx").is_file()
+    assert not list(folder.glob(".xlbilling-pdf-*"))
 
 
 @pytest.mark.usefixtures("sandbox_env")

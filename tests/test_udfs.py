@@ -184,9 +184,9 @@ def test_a_sheet_of_formulas_sends_one_request_per_distinct_data_set(
             udfs.XLB_CHANGE(period, row.customer_code, row.sku)
         udfs.XLB_SUMMARY(period)
         udfs.XLB_PERIODS()
-    assert transport.count == 3  # periods, customers, one summary
+    assert transport.count == 2  # /parameters (periods and customers), one summary
     assert [row[0] for row in udfs.XLB_STATUS()[3:]] == [
-        "Atria periods", "Atria customers", f"Atria summary {period.isoformat()} billable_only=False by_customer=True"
+        "Atria parameters", f"Atria summary {period.isoformat()} billable_only=False by_customer=True"
     ]  # fmt: skip
 
 

@@ -154,7 +154,7 @@ def test_a_flag_that_is_not_true_or_false_gets_a_message(formulas: Session, peri
 def test_unknown_customers_and_skus_get_a_message(
     formulas: Session, period_ends: set[date], customer: Any, sku: Any
 ) -> None:
-    known = {str(code).lower() for code in formulas.fetch("Atria", "customers").stack()}
+    known = {str(code).lower() for code in formulas.atria().customers().stack()}
     result = udfs.XLB_QUANTITY(max(period_ends), customer, sku)
     if not (isinstance(customer, str) and customer.strip().lower() in known):
         assert is_message(result), (customer, sku, result)

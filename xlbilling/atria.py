@@ -145,8 +145,12 @@ class Atria:
         path = f"/api/Billing/{end.isoformat()}/analysis"
         return self._frame("analysis", path, params, _hint(customer), fields.ATRIA_ANALYSIS)
 
+    def parameters(self) -> Any:
+        """Atria's ``/parameters`` answer as parsed JSON: the periods and customers lists are read from it."""
+        return self.client.get_json("parameters", "/api/Billing/parameters")
+
     def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
-        payload = self.client.get_json(call, "/api/Billing/parameters")
+        payload = self.parameters()
         if not isinstance(payload, dict):
             raise BadResponse(API, call, "expected a JSON object with periods and customers.")
         key = find_key(payload, names)

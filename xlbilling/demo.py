@@ -47,11 +47,14 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
     """Run the demo into ``out_dir`` and return what it wrote; ``progress`` receives one line per step."""
     with start_sandbox(today=today) as sandbox:
         progress(f"sandbox running at {sandbox.url}")
-        atria = Atria(ApiClient("Atria", sandbox.url, sandbox.token))
-        xarios = Xarios(ApiClient("Xarios", sandbox.url, sandbox.token))
+        session = Session(
+            Atria(ApiClient("Atria", sandbox.url, sandbox.token)),
+            Xarios(ApiClient("Xarios", sandbox.url, sandbox.token)),
+        )
+        atria, xarios = session.atria(), session.xarios()  # every step shares one fetch per data set
         period = atria.latest_closed_period()
         progress(f"latest closed period: {period.isoformat()}")
-        workbook = _billing_workbook(Session(atria, xarios), out_dir, progress)
+        workbook = _billing_workbook(session, out_dir, progress)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
         result.lines += _invoices(atria, period, out_dir, progress)

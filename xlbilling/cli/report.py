@@ -56,7 +56,13 @@ PRICES_HINT = (
 )
 @click.option("--allow-open", is_flag=True, help="Also invoice a period that is not closed yet, marked DRAFT.")
 @click.option("--pdf", is_flag=True, help="Also print each invoice to PDF (needs LibreOffice).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes to use.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes writing invoices, and LibreOffice processes printing PDFs.",
+)
 def report_command(
     period: str | None, customers: tuple[str, ...], template: Path | None, prices: Path | None,
     out_dir: Path | None, proration: str, tax_rate: str | None, allow_open: bool, pdf: bool, workers: int,
@@ -87,10 +93,10 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
-    columns = (TextColumn("Invoices"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
-        task = bar.add_task("invoices", total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+        task = bar.add_task("Invoices", total=None)
+        yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total)
 
 
 def _summary(manifest: Manifest) -> None:

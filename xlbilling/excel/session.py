@@ -6,6 +6,7 @@ data set goes through the cache, so a sheet of formulas sends one request per di
 
 from __future__ import annotations
 
+import inspect
 import threading
 import weakref
 from collections.abc import Callable, Hashable
@@ -18,11 +19,11 @@ from xlbilling.atria import Atria, Period
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.excel.cache import ResultCache
+from xlbilling.xarios import Xarios, XariosInvoice
 
 if TYPE_CHECKING:
     from xlbilling.excel.book import WorkbookLike
     from xlbilling.settings import Settings
-    from xlbilling.xarios import Xarios
 
 OPEN_TTL = 60.0
 """Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""
@@ -49,25 +50,25 @@ class Session:
         self._settings = settings
         self._atria = atria
         self._xarios = xarios
+        self._cached_atria: Atria | None = None
+        self._cached_xarios: Xarios | None = None
         self.cache = cache or ResultCache()
         self._guard = threading.Lock()
         self._derived: dict[tuple[int, str], Any] = {}
 
     def atria(self) -> Atria:
-        """The Atria client (``ConfigError`` when no URL or token is set)."""
-        if self._atria is None:
-            from xlbilling.connect import atria
-
-            self._atria = atria(self._settings)
-        return self._atria
+        """The Atria client, answering through this session's cache (``ConfigError`` when no URL or token
+        is set): every door and core step using it asks Atria once per distinct data set."""
+        if self._cached_atria is None:
+            self._cached_atria = _Fetched(self)
+        return self._cached_atria
 
     def xarios(self) -> Xarios:
-        """The Xarios client (``ConfigError`` when no URL or token is set)."""
-        if self._xarios is None:
-            from xlbilling.connect import xarios
-
-            self._xarios = xarios(self._settings)
-        return self._xarios
+        """The Xarios client, answering through this session's cache (``ConfigError`` when no URL or token
+        is set)."""
+        if self._cached_xarios is None:
+            self._cached_xarios = _FetchedXarios(self)
+        return self._cached_xarios
 
     def sources(self) -> dict[str, str]:
         """Where each API's data comes from (its base URL), for the clients built so far."""
@@ -78,23 +79,38 @@ class Session:
         return found
 
     def client(self, api: str) -> Atria | Xarios:
-        """The client for ``api`` ("Atria" or "Xarios")."""
-        return self.atria() if api == "Atria" else self.xarios()
+        """The client for ``api`` ("Atria" or "Xarios") that talks to the API itself, past the cache."""
+        if api == "Atria":
+            if self._atria is None:
+                from xlbilling.connect import atria
+
+                self._atria = atria(self._settings)
+            return self._atria
+        if self._xarios is None:
+            from xlbilling.connect import xarios
+
+            self._xarios = xarios(self._settings)
+        return self._xarios
 
     def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL, **options: Hashable) -> Any:
         """``client.call(*args, **options)`` through the cache, e.g. ``fetch("Atria", "summary", end,
-        billable_only=False)``; ``ttl`` is how many seconds the result may be reused. Results are kept per
-        API address, so sessions sharing a cache (a workbook naming another Atria) never see each
-        other's data."""
+        billable_only=False)``; ``ttl`` is how many seconds the result may be reused. Arguments are keyed as
+        the call binds them (defaults filled in), so ``summary(end)`` and ``summary(end, billable_only=False)``
+        are one data set. Results are kept per API address, so sessions sharing a cache (a workbook naming
+        another Atria) never see each other's data. The API's own method runs on the cached client, so what
+        it builds on (the periods list on the ``/parameters`` answer) comes from the cache too."""
         shown = [_label(a) for a in args] + [f"{k}={_label(v)}" for k, v in options.items() if v is not None]
         label = " ".join([api, call, *shown])
-        client = self.client(api)
-        key = (api, client.client.base_url, call, args, tuple(sorted(options.items())))
-        return self.cache.get(api, label, key, lambda: getattr(client, call)(*args, **options), ttl)
+        client = self.atria() if api == "Atria" else self.xarios()
+        method = getattr(Atria if api == "Atria" else Xarios, call)  # the API's own method, not the cached one
+        bound = inspect.signature(method).bind(client, *args, **options)
+        bound.apply_defaults()
+        key = (api, client.client.base_url, call, tuple(bound.arguments.items())[1:])
+        return self.cache.get(api, label, key, lambda: method(client, *args, **options), ttl)
 
     def periods(self) -> pd.DataFrame:
         """Atria's billing periods (cached)."""
-        return self.fetch("Atria", "periods")
+        return self.atria().periods()
 
     def period(self, value: Any, hint: str = _PERIODS_HINT) -> tuple[Period, float]:
         """The billing period containing the day ``value`` names (any form Excel passes: 2026-10-15 means
@@ -106,7 +122,7 @@ class Session:
         found: dict[date, Period] = self.derived(periods, "period by day", lambda _: {})
         if day not in found:
             try:
-                found[day] = _Fetched(self).period(day)
+                found[day] = self.atria().period(day)
             except InputError as error:
                 raise InputError(error.message, hint) from None
         period = found[day]
@@ -115,12 +131,12 @@ class Session:
     def customer(self, value: str) -> str:
         """The customer code for ``value`` (a code, account code or exact name, any case); ``InputError``
         when it names no customer or several."""
-        customers = self.fetch("Atria", "customers")
+        customers = self.atria().customers()
         found: dict[str, str] = self.derived(customers, "code by name", lambda _: {})
         key = value.strip().lower()
         if key not in found:
             try:
-                found[key] = _Fetched(self).customer_code(value)
+                found[key] = self.atria().customer_code(value)
             except InputError as error:
                 raise InputError(error.message, _CUSTOMERS_HINT) from None
         return found[key]
@@ -147,19 +163,81 @@ class Session:
 
 
 class _Fetched(Atria):
-    """Atria's own look-ups (the period containing a day, a customer's code) answered from the lists the
-    session has already fetched and cached, so a sheet of formulas sends no extra request for them."""
+    """Atria answered through the session's cache: the lists, and every period's data sets (asked for by the
+    period's real end date, kept as long as that period may still change), so a sheet of formulas, a refresh
+    and the steps of one command send one request per distinct data set."""
 
     def __init__(self, session: Session) -> None:
-        super().__init__(session.atria().client)
+        super().__init__(session.client("Atria").client)
         self._session = session
+        self._guard = threading.Lock()
+        self._lists: dict[str, Any] = {}  # the cached /parameters answer, and the frames read from it
+
+    def parameters(self) -> Any:
+        return self._session.fetch("Atria", "parameters")
 
     def periods(self) -> pd.DataFrame:
-        return self._session.periods()
+        return self._read("periods", Atria.periods)
 
     def customers(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self._session.fetch("Atria", "customers")
+        return self._read("customers", Atria.customers)
+
+    def _read(self, name: str, build: Callable[[Atria], pd.DataFrame]) -> pd.DataFrame:
+        """The list ``name`` read from the cached ``/parameters`` answer once per answer, so the same frame
+        comes back (look-up tables built on it are reused) until the answer is fetched again."""
+        payload = self.parameters()
+        with self._guard:
+            if self._lists.get("payload") is not payload:
+                self._lists = {"payload": payload}
+            found: pd.DataFrame | None = self._lists.get(name)
+        if found is None:
+            found = build(self)
+            with self._guard:
+                if self._lists.get("payload") is payload:
+                    found = self._lists.setdefault(name, found)
+        return found
+
+    def summary(self, period: Any, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
+        return self._of_period("summary", period, billable_only=billable_only, by_customer=by_customer)
+
+    def detail(
+        self,
+        period: Any,
+        customer: str | None = None,
+        service: str | None = None,
+        user: str | None = None,
+        billable_only: bool = False,
+    ) -> pd.DataFrame:
+        options = {"customer": customer, "service": service, "user": user, "billable_only": billable_only}
+        return self._of_period("detail", period, **options)
+
+    def invoice_lines(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+        return self._of_period("invoice_lines", period, customer=customer)
+
+    def analysis(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+        return self._of_period("analysis", period, customer=customer)
+
+    def _of_period(self, call: str, period: Any, **options: Hashable) -> pd.DataFrame:
+        found, ttl = self._session.period(period)
+        frame: pd.DataFrame = self._session.fetch("Atria", call, found.end, ttl=ttl, **options)
         return frame
+
+
+class _FetchedXarios(Xarios):
+    """Xarios answered through the session's cache (an invoice, once issued, is kept as long as a closed
+    period's data)."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session.client("Xarios").client)
+        self._session = session
+
+    def invoices(self) -> pd.DataFrame:
+        frame: pd.DataFrame = self._session.fetch("Xarios", "invoices")
+        return frame
+
+    def invoice(self, invoice_id: str) -> XariosInvoice:
+        found: XariosInvoice = self._session.fetch("Xarios", "invoice", invoice_id, ttl=CLOSED_TTL)
+        return found
 
 
 def _label(value: Hashable) -> str:

@@ -148,7 +148,7 @@ def XLB_PERIODS() -> Any:
 @formula
 def XLB_CUSTOMERS() -> Any:
     """Atria's customers: code, name, account code, billed by."""
-    return table(current().fetch("Atria", "customers"))
+    return table(current().atria().customers())
 
 
 @xw.func(category=CATEGORY)

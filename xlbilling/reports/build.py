@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from xlbilling.reports.render import render
 from xlbilling.reports.template import Template, load_template
 from xlbilling.resources import shipped
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: ``step`` is "Invoices" while workbooks are written, then "PDFs"."""
 
 
 def default_template() -> Path:
@@ -55,10 +57,11 @@ def build_invoices(
     .xlsx template (default: the shipped one); ``proration`` "none" or "daily"; ``tax_rate`` the rate (0.20
     or "20%"; 0 for exempt) of SKUs whose price row has none; ``allow_open`` writes a period that is not
     closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
-    (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes;
-    ``progress(done, total)`` is called per invoice. The template, price list, options and LibreOffice are
-    checked before anything is written: ``MissingTaxRateError`` listing the SKUs billed this period whose price row
-    has no tax rate when ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
+    (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes
+    (and LibreOffice processes); ``progress(step, done, total)`` is called per invoice, then per chunk of
+    PDFs. The template, price list, options and LibreOffice are checked before anything is written:
+    ``MissingTaxRateError`` listing the SKUs billed this period whose price row has no tax rate when
+    ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
     printed are listed in the manifest with status "failed"; the others are still written, and a failed
     one's file from an earlier run is left as it was.
     """
@@ -89,10 +92,10 @@ def write_invoices(
     progress: Progress | None = None,
 ) -> Manifest:
     """Fill ``template`` once per invoice into ``out_dir`` (``workers`` processes), print PDFs when
-    ``soffice`` is given, write ``manifest.json`` and ``index.xlsx``, and return the manifest. An earlier
-    run's manifest and index are removed first, so they never list totals of other workbooks; its
-    invoices are replaced only by new ones, never removed (a failed invoice leaves its earlier file as it
-    was and says so). ``DataError`` naming a file that cannot be replaced or removed (open in Excel)."""
+    ``soffice`` is given (``workers`` LibreOffice processes), write ``manifest.json`` and ``index.xlsx``, and
+    return the manifest. An earlier run's manifest and index are removed first, so they never list totals of
+    other workbooks; its invoices are replaced only by new ones, never removed (a failed invoice leaves its
+    earlier file as it was and says so). ``DataError`` naming a file that cannot be replaced or removed (open in Excel)."""
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -109,21 +112,19 @@ def write_invoices(
     jobs = [(code, inside(folder, stem + ".xlsx")) for code, stem in zip(invoices.codes, stems, strict=True)]
     manifest.entries = _make_all(invoices, template, jobs, workers, progress)
     if soffice:
-        _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file])
+        _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file], workers, progress)
     write_manifest(manifest)
     return manifest
 
 
-def _print_pdfs(soffice: str, folder: Path, entries: list[Entry]) -> None:
+def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
     the reason; an earlier run's PDF is left as it was, and the reason says so."""
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
-    try:
-        pdfs = pdf_export.convert(soffice, workbooks)
-    except DataError as error:
-        pdfs = dict.fromkeys(workbooks, error)
+    step = None if progress is None else partial(progress, "PDFs")
+    pdfs = pdf_export.convert(soffice, workbooks, workers=workers, progress=step)
     for entry, workbook in zip(entries, workbooks, strict=True):
         made = pdfs[workbook]
         if isinstance(made, Path):
@@ -145,7 +146,7 @@ def _make_all(
         for code, path in jobs:
             entries.append(_make(invoices, template, code, path))
             if progress is not None:
-                progress(len(entries), len(jobs))
+                progress("Invoices", len(entries), len(jobs))
         return entries
     results: dict[int, Entry] = {}
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template)) as pool:
@@ -157,7 +158,7 @@ def _make_all(
                 for future in finished:
                     results[pending.pop(future)] = future.result()
                 if progress is not None:
-                    progress(len(results), len(jobs))
+                    progress("Invoices", len(results), len(jobs))
     return [results[number] for number in range(len(jobs))]
 
 

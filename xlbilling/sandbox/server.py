@@ -67,8 +67,9 @@ def _binary(content: bytes, filename: str) -> Response:
     )
 
 
-def build_app(dataset: Dataset, token: str) -> FastAPI:
-    """The sandbox ASGI app serving ``dataset``, guarded by ``token``."""
+def build_app(dataset: Dataset, token: str, requests: list[str] | None = None) -> FastAPI:
+    """The sandbox ASGI app serving ``dataset``, guarded by ``token``; each request it receives is appended
+    to ``requests`` as ``"GET /path?query"`` when a list is given (tests count them)."""
     app = FastAPI(
         title="xlbilling sandbox",
         description="Local stand-in for the Atria billing API and the Xarios billing-data API. Every route "
@@ -205,7 +206,23 @@ def build_app(dataset: Dataset, token: str) -> FastAPI:
     app.add_middleware(_CaseInsensitiveAtria)
     app.add_middleware(FaultMiddleware, switch=switch)
     app.add_middleware(_BearerAuth, token=token)
+    if requests is not None:
+        app.add_middleware(_RequestLog, requests=requests)
     return app
+
+
+class _RequestLog:
+    """Appends ``"METHOD /path?query"`` of every HTTP request to a list, before anything else answers it."""
+
+    def __init__(self, app: ASGIApp, requests: list[str]) -> None:
+        self.app = app
+        self.requests = requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope["query_string"].decode("latin-1")
+            self.requests.append(f"{scope['method']} {scope['path']}" + (f"?{query}" if query else ""))
+        await self.app(scope, receive, send)
 
 
 class _BearerAuth:
@@ -250,10 +267,18 @@ class Sandbox:
     """A running sandbox server; use as a context manager or call ``stop()``."""
 
     def __init__(
-        self, dataset: Dataset, token: str, server: uvicorn.Server, thread: threading.Thread, host: str, port: int
+        self,
+        dataset: Dataset,
+        token: str,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        host: str,
+        port: int,
+        requests: list[str],
     ) -> None:
         self.dataset = dataset
         self.token = token
+        self.requests = requests
         self.url = f"http://{host}:{port}"
         self._server = server
         self._thread = thread
@@ -275,10 +300,15 @@ class Sandbox:
         return f"Sandbox(url={self.url!r})"
 
 
-def make_server(dataset: Dataset, token: str) -> uvicorn.Server:
-    """A quiet uvicorn server for the sandbox app (no access log, so no request lines anywhere)."""
+def make_server(dataset: Dataset, token: str, requests: list[str] | None = None) -> uvicorn.Server:
+    """A quiet uvicorn server for the sandbox app (no access log, so no request lines anywhere; ``requests``
+    collects them for tests)."""
     config = uvicorn.Config(
-        build_app(dataset, token), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        build_app(dataset, token, requests),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
     )
     return uvicorn.Server(config)
 
@@ -316,7 +346,8 @@ def start_sandbox(
     dataset = Dataset(seed, customers, day)
     token = token or secrets.token_urlsafe(24)
     sock = bind(host, port)
-    server = make_server(dataset, token)
+    requests: list[str] = []
+    server = make_server(dataset, token, requests)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="xlbilling-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -327,4 +358,4 @@ def start_sandbox(
                 "Sandbox", "start", "the sandbox server did not start.", "Run it with --debug to see why."
             )
         time.sleep(0.01)
-    return Sandbox(dataset, token, server, thread, host, sock.getsockname()[1])
+    return Sandbox(dataset, token, server, thread, host, sock.getsockname()[1], requests)
