@@ -95,7 +95,8 @@ def write_invoices(
     ``soffice`` is given (``workers`` LibreOffice processes), write ``manifest.json`` and ``index.xlsx``, and
     return the manifest. An earlier run's manifest and index are removed first, so they never list totals of
     other workbooks; its invoices are replaced only by new ones, never removed (a failed invoice leaves its
-    earlier file as it was and says so). ``DataError`` naming a file that cannot be replaced or removed (open in Excel)."""
+    earlier file as it was and says so). ``DataError`` naming a file that cannot be replaced or removed (open
+    in Excel)."""
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
