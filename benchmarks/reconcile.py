@@ -1,4 +1,4 @@
-"""Benchmark: ``xlbilling.reconcile.period_items`` + ``compare`` against a straightforward row-by-row loop.
+"""Benchmark: ``xlbilling.reconcile.compare.period_items`` + ``compare`` against a straightforward row-by-row loop.
 
 5,000 customers x 10 products (50,000 billed lines; an invoice of about 100,000 purchase items: October's,
 with seeded differences, unknown tenants and an unmapped product, and November's in advance, which the
@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from xlbilling.mapping import Mapping, code_key, part_key
 from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price
-from xlbilling.reconcile import compare, normalise_name, period_items
+from xlbilling.reconcile.compare import compare, normalise_name, period_items
+from xlbilling.reconcile.mapping import Mapping, code_key, part_key
 from xlbilling.totals import InvoiceCheck
 from xlbilling.xarios import InvoiceHeader, XariosInvoice
 

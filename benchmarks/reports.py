@@ -24,11 +24,11 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
+from xlbilling.invoices import default_template, write_invoices
+from xlbilling.invoices.model import Invoice
+from xlbilling.invoices.pricing import Invoices, Period
+from xlbilling.invoices.template import load_template
 from xlbilling.prices import Price
-from xlbilling.reports import default_template, write_invoices
-from xlbilling.reports.invoices import Invoices, Period
-from xlbilling.reports.model import Invoice
-from xlbilling.reports.template import load_template
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026")
 SKUS = [f"SKU-{n:03d}" for n in range(40)]

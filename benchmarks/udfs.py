@@ -17,10 +17,10 @@ from datetime import date
 from typing import Any
 
 from tests.excel_support import counting_session
+from xlbilling import session as sessions
 from xlbilling.atria import Atria
-from xlbilling.excel import session as sessions
+from xlbilling.cache import ResultCache
 from xlbilling.excel import udfs
-from xlbilling.excel.cache import ResultCache
 from xlbilling.http import ApiClient
 from xlbilling.sandbox import start_sandbox
 

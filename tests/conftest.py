@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 
 from tests.excel_support import counting_session
+from xlbilling import session as sessions
 from xlbilling.atria import Atria
-from xlbilling.excel import session as sessions
-from xlbilling.excel.session import Session
 from xlbilling.http import ApiClient
 from xlbilling.sandbox import Sandbox, start_sandbox
+from xlbilling.session import Session
 from xlbilling.xarios import Xarios
 
 TODAY = date(2026, 11, 21)

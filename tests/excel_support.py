@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from xlbilling.atria import Atria
-from xlbilling.excel.cache import ResultCache
-from xlbilling.excel.session import Session
+from xlbilling.cache import ResultCache
 from xlbilling.http import ApiClient
+from xlbilling.session import Session
 from xlbilling.xarios import Xarios
 
 

@@ -15,7 +15,7 @@ from openpyxl.cell.text import InlineFont
 
 from tests import xlwings_double as double
 from xlbilling.errors import DataError, InputError
-from xlbilling.excel.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook, XlwingsBook
+from xlbilling.xlsx.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook, XlwingsBook
 
 
 def frame(rows: int = 2) -> pd.DataFrame:
@@ -172,5 +172,5 @@ def test_the_xlwings_double_offers_only_what_xlwings_has() -> None:
 def test_xlwings_book_uses_only_xlwings_typed_api() -> None:
     from mypy import api
 
-    out, err, status = api.run(["--no-error-summary", "xlbilling/excel/book.py"])
+    out, err, status = api.run(["--no-error-summary", "xlbilling/xlsx/book.py"])
     assert status == 0, out + err

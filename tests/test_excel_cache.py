@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from xlbilling.cache import OUTAGE_PAUSE, ResultCache
 from xlbilling.errors import ApiUnreachable, NotFoundError
-from xlbilling.excel.cache import OUTAGE_PAUSE, ResultCache
 
 
 class Clock:

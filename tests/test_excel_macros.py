@@ -16,16 +16,16 @@ import pytest
 
 from tests import xlwings_double as double
 from tests.conftest import TODAY
+from xlbilling import session as sessions
 from xlbilling.atria import Atria
 from xlbilling.errors import InputError
 from xlbilling.excel import macros
-from xlbilling.excel import session as sessions
-from xlbilling.excel.book import OpenpyxlBook, XlwingsBook
-from xlbilling.excel.refresh import read_params
-from xlbilling.excel.session import Session
 from xlbilling.http import ApiClient
-from xlbilling.mapping import load_mapping
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.sandbox import Sandbox, start_sandbox
+from xlbilling.session import Session
+from xlbilling.workbook.tables import read_params
+from xlbilling.xlsx.book import OpenpyxlBook, XlwingsBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from xlbilling.errors import DataError
-from xlbilling.reports.pdf import convert
+from xlbilling.invoices.pdf import convert
 
 FAKE = """#!{python}
 import json, sys, time

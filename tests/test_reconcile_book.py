@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from xlbilling.mapping import Mapping
-from xlbilling.reconcile import compare
-from xlbilling.reports.reconcile_book import write_reconciliation
+from xlbilling.reconcile.book import write_reconciliation
+from xlbilling.reconcile.compare import compare
+from xlbilling.reconcile.mapping import Mapping
 
 MAP = Mapping({"XDM00003": "M365-BP", "XDM00004": "EXO-P1"})
 

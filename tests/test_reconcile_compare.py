@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from xlbilling.atria import Period
 from xlbilling.errors import DataError
-from xlbilling.mapping import Mapping
 from xlbilling.money import cents
 from xlbilling.prices import Price
-from xlbilling.reconcile import NothingCompared, candidate_invoices, compare, period_items, reconcile
-from xlbilling.reconcile_report import headline
+from xlbilling.reconcile.compare import NothingCompared, candidate_invoices, compare, period_items, reconcile
+from xlbilling.reconcile.mapping import Mapping
+from xlbilling.reconcile.text import headline
 from xlbilling.totals import InvoiceCheck
 from xlbilling.xarios import InvoiceHeader, XariosInvoice
 

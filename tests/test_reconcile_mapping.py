@@ -10,8 +10,8 @@ import pytest
 
 import xlbilling.sandbox
 from xlbilling.errors import DataError
-from xlbilling.mapping import load_mapping
 from xlbilling.prices import load_prices
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.sandbox.catalogue import VENDOR_ONLY
 
 DATA = Path(xlbilling.sandbox.__file__).parent / "data"

@@ -14,10 +14,10 @@ import pytest
 import xlbilling.sandbox
 from xlbilling.atria import Atria
 from xlbilling.errors import DataError
-from xlbilling.mapping import Mapping, load_mapping
 from xlbilling.money import cents, to_decimal
 from xlbilling.prices import load_prices
-from xlbilling.reconcile import CATEGORIES, NothingCompared, reconcile
+from xlbilling.reconcile.compare import CATEGORIES, NothingCompared, reconcile
+from xlbilling.reconcile.mapping import Mapping, load_mapping
 from xlbilling.sandbox import Sandbox
 from xlbilling.sandbox.vendor import vat_error_invoice
 from xlbilling.xarios import Xarios

@@ -22,13 +22,13 @@ from tests.excel_support import counting_session
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
-from xlbilling.excel.book import OpenpyxlBook
-from xlbilling.excel.headless import refresh_file
-from xlbilling.excel.refresh import refresh
-from xlbilling.excel.session import Session
-from xlbilling.reconcile import reconcile
+from xlbilling.reconcile.compare import reconcile
 from xlbilling.sandbox import Sandbox
+from xlbilling.session import Session
+from xlbilling.workbook.headless import refresh_file
+from xlbilling.workbook.tables import refresh
 from xlbilling.xarios import Xarios
+from xlbilling.xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"

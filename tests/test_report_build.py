@@ -27,13 +27,13 @@ from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
 from xlbilling.errors import DataError, TemplateError
+from xlbilling.invoices import Manifest, default_template, write_invoices
+from xlbilling.invoices import build as build_module
+from xlbilling.invoices.model import Invoice
+from xlbilling.invoices.pricing import Invoices, Period
+from xlbilling.invoices.template import load_template
 from xlbilling.money import to_decimal
 from xlbilling.prices import Price
-from xlbilling.reports import Manifest, default_template, write_invoices
-from xlbilling.reports import build as build_module
-from xlbilling.reports.invoices import Invoices, Period
-from xlbilling.reports.model import Invoice
-from xlbilling.reports.template import load_template
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026")
 PRICES = {

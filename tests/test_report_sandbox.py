@@ -17,8 +17,8 @@ from tests.test_report_build import cell_of, recalculate
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import InputError, TemplateError
+from xlbilling.invoices import Manifest, build_invoices
 from xlbilling.money import to_decimal
-from xlbilling.reports import Manifest, build_invoices
 from xlbilling.sandbox import Sandbox
 
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
@@ -167,7 +167,7 @@ def test_cli_pdf_writes_a_pdf_per_invoice_into_the_default_relative_folder(
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("xlbilling.reports.pdf._KNOWN_PLACES", ())
+    monkeypatch.setattr("xlbilling.invoices.pdf._KNOWN_PLACES", ())
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "out"), "--pdf")
     assert result.exit_code == 1
     assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output

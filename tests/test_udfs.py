@@ -16,13 +16,13 @@ import pytest
 from tests.conftest import TODAY
 from tests.excel_support import CountingTransport, counting_session
 from xlbilling import dates
+from xlbilling import session as sessions
 from xlbilling.atria import Atria
-from xlbilling.excel import session as sessions
+from xlbilling.cache import ResultCache
 from xlbilling.excel import udfs
-from xlbilling.excel.cache import ResultCache
-from xlbilling.excel.session import Session
-from xlbilling.reconcile import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, reconcile
+from xlbilling.reconcile.compare import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, reconcile
 from xlbilling.sandbox import Sandbox, start_sandbox
+from xlbilling.session import Session
 from xlbilling.xarios import Xarios
 
 MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xlbilling.excel import udfs
-from xlbilling.excel.session import Session
+from xlbilling.session import Session
 
 EXCEL_EPOCH = date(1899, 12, 30)
 XL_ERRORS = (-2146826281, -2146826246, -2146826259, -2146826288)  # #DIV/0!, #N/A, #NAME?, #NULL! as xlwings passes them

@@ -14,20 +14,20 @@ from pathlib import Path
 
 from xlbilling.atria import Atria
 from xlbilling.errors import DataError
-from xlbilling.excel.book import OpenpyxlBook
-from xlbilling.excel.headless import refresh_file
-from xlbilling.excel.refresh import ALL, write_param
-from xlbilling.excel.session import Session
 from xlbilling.files import atomic_path
 from xlbilling.http import ApiClient
-from xlbilling.reconcile import reconcile
-from xlbilling.reconcile_report import headline
-from xlbilling.reports import build_invoices
-from xlbilling.reports.pdf import find_soffice
-from xlbilling.reports.reconcile_book import write_reconciliation
+from xlbilling.invoices import build_invoices
+from xlbilling.invoices.pdf import find_soffice
+from xlbilling.reconcile.book import write_reconciliation
+from xlbilling.reconcile.compare import reconcile
+from xlbilling.reconcile.text import headline
 from xlbilling.resources import shipped
 from xlbilling.sandbox import start_sandbox
+from xlbilling.session import Session
+from xlbilling.workbook.headless import refresh_file
+from xlbilling.workbook.tables import ALL, write_param
 from xlbilling.xarios import Xarios
+from xlbilling.xlsx.book import OpenpyxlBook
 
 Progress = Callable[[str], None]
 SANDBOX_DATA = Path(__file__).parent / "sandbox" / "data"

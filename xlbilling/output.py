@@ -34,7 +34,7 @@ def emit(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_n
     if fmt == "xlsx":
         if output is None:
             raise InputError("An Excel file cannot go to the terminal.", "Add -o FILE.xlsx.")
-        from xlbilling.excel.book import OpenpyxlBook
+        from xlbilling.xlsx.book import OpenpyxlBook
 
         book = OpenpyxlBook.new()
         book.write_table(title, table_name, df)

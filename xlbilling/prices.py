@@ -72,7 +72,7 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
-    from xlbilling.reports.rows import xlsx_rows  # openpyxl lives in reports/ only
+    from xlbilling.xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
 
     return xlsx_rows(path)
 

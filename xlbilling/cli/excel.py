@@ -25,8 +25,8 @@ def refresh(workbook: Path, only: str | None) -> None:
     never come from a workbook). Everything else in the file is kept; the previous file is kept as
     WORKBOOK.bak.
     """
-    from xlbilling.excel.headless import refresh_file
-    from xlbilling.excel.refresh import summary_line
+    from xlbilling.workbook.headless import refresh_file
+    from xlbilling.workbook.tables import summary_line
 
     keys = only.split(",") if only else None
     written = refresh_file(workbook, keys)

@@ -10,9 +10,9 @@ import click
 from xlbilling import connect
 from xlbilling.cli import main
 from xlbilling.cli._common import fetch, output_options, period_option, resolve_period, stderr
-from xlbilling.mapping import Mapping, load_mapping
-from xlbilling.reconcile import NothingCompared, reconcile
-from xlbilling.reconcile_report import headline, render, unmapped_text
+from xlbilling.reconcile.compare import NothingCompared, reconcile
+from xlbilling.reconcile.mapping import Mapping, load_mapping
+from xlbilling.reconcile.text import headline, render, unmapped_text
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 

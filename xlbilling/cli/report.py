@@ -14,8 +14,8 @@ from xlbilling import connect
 from xlbilling.cli import main
 from xlbilling.cli._common import period_option, resolve_period, stderr
 from xlbilling.errors import InputError
-from xlbilling.reports import Manifest, build_invoices
-from xlbilling.reports.build import Progress as ProgressCallback
+from xlbilling.invoices import Manifest, build_invoices
+from xlbilling.invoices.build import Progress as ProgressCallback
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 PRICES_HINT = (

@@ -2,7 +2,7 @@
 ``RunPython "import xlbilling.excel.macros as m; m.refresh_summary()"``; every decision is made here.
 
 Each button works on the workbook it was pressed in: parameters come from its Control sheet, results go
-to its tables (see ``xlbilling.excel.refresh``), success shows in Excel's status bar and any error in a
+to its tables (see ``xlbilling.workbook.tables``), success shows in Excel's status bar and any error in a
 message box, never as a traceback.
 """
 
@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from xlbilling import session as sessions
 from xlbilling.errors import InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
-from xlbilling.excel import session as sessions
-from xlbilling.excel.book import WorkbookLike, XlwingsBook
-from xlbilling.excel.refresh import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
-from xlbilling.excel.session import workbook_session
+from xlbilling.session import workbook_session
+from xlbilling.workbook.tables import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
+from xlbilling.xlsx.book import WorkbookLike, XlwingsBook
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -87,7 +87,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
     still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
     marked DRAFT. The Control sheet's "Tax rate" goes to SKUs the price list gives none; without it such
     SKUs stop the build with a message saying to fill it."""
-    from xlbilling.reports import build_invoices
+    from xlbilling.invoices import build_invoices
 
     params = read_params(book)
     if params.prices is None:

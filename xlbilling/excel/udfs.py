@@ -2,7 +2,7 @@
 
 Tables spill with a header row (Excel's native dynamic arrays); dates come back as dates and money as
 numbers. A formula never shows a traceback: anything that goes wrong is one short message in the cell
-saying what is wrong and what to do. Results are cached (see ``xlbilling.excel.cache``), so a sheet
+saying what is wrong and what to do. Results are cached (see ``xlbilling.cache``), so a sheet
 full of formulas sends one request per distinct data set, and answers at once while an API is down.
 
 Arguments take what Excel passes: numbers as floats, date cells as ``datetime``, empty cells as
@@ -25,10 +25,10 @@ import xlwings as xw
 from xlbilling.atria import billable_counts
 from xlbilling.cells import clean_text
 from xlbilling.errors import InputError, XlbillingError
-from xlbilling.excel.book import cell_value
-from xlbilling.excel.refresh import mapping_table
-from xlbilling.excel.session import CLOSED_TTL, current
-from xlbilling.reconcile import reconcile
+from xlbilling.reconcile.compare import reconcile
+from xlbilling.session import CLOSED_TTL, current
+from xlbilling.workbook.tables import mapping_table
+from xlbilling.xlsx.book import cell_value
 
 logger = logging.getLogger("xlbilling.excel")
 

@@ -6,7 +6,7 @@
 - Mapping: the Xarios-to-Atria product mapping Reconcile uses, filled with the sandbox's example.
 - Formulas: the ``XLB_...`` formulas with what each does, ready to copy into a sheet.
 
-Run ``python -m xlbilling.excel.template [PATH]`` to rebuild it (default ``templates/billing.xlsx``).
+Run ``python -m xlbilling.workbook.shipped [PATH]`` to rebuild it (default ``templates/billing.xlsx``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils.cell import coordinate_from_string
 
-from xlbilling.excel.book import DATE_FORMAT, OpenpyxlBook
-from xlbilling.excel.refresh import (
+from xlbilling.workbook.tables import (
     CHANGES_SHOWN,
     CONTROL,
     MAPPING_SHEET,
@@ -27,6 +26,7 @@ from xlbilling.excel.refresh import (
     TABLE_ANCHOR,
     TARGETS,
 )
+from xlbilling.xlsx.book import DATE_FORMAT, OpenpyxlBook
 
 FORMULAS_SHEET = "Formulas"
 NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."

@@ -24,8 +24,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from xlbilling.errors import TemplateError
-from xlbilling.reports.model import FIELDS, REPEATING
-from xlbilling.reports.refs import Segment, parse_formula
+from xlbilling.invoices.model import FIELDS, REPEATING
+from xlbilling.invoices.refs import Segment, parse_formula
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}")
 REQUIRED_NAMES = ("InvoiceNumber", "InvoiceSubtotal", "InvoiceTax", "InvoiceTotal")

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from xlbilling.errors import DataError
-from xlbilling.reports.in_use import replacing
+from xlbilling.invoices.in_use import replacing
 
 _KNOWN_PLACES = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",

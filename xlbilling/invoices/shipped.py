@@ -1,6 +1,6 @@
 """Generate ``templates/invoice.xlsx`` and ``templates/logo.png``, the default invoice template.
 
-Run ``python -m xlbilling.reports.make_template [FOLDER]`` to recreate them. The generated workbook is an
+Run ``python -m xlbilling.invoices.shipped [FOLDER]`` to recreate them. The generated workbook is an
 ordinary Excel file: edit it in Excel (move placeholders, restyle, change the seller block and logo) and
 pass it to ``xlbilling report --template``.
 """

@@ -22,17 +22,17 @@ from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
-from xlbilling.excel.book import WorkbookLike
-from xlbilling.excel.session import Session
-from xlbilling.mapping import PRODUCT_COLUMNS, located
 from xlbilling.prices import with_tax_rate
-from xlbilling.reconcile import (
+from xlbilling.reconcile.compare import (
     CHECK_COLUMNS,
     DETAIL_COLUMNS,
     UNMAPPED_PRODUCT_COLUMNS,
     UNMAPPED_TENANT_COLUMNS,
     reconcile,
 )
+from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
+from xlbilling.session import Session
+from xlbilling.xlsx.book import WorkbookLike
 
 CONTROL = "Control"
 TABLE_ANCHOR = "A3"
@@ -241,7 +241,7 @@ def mapping_sheet(book: WorkbookLike) -> pd.DataFrame | None:
 def mapping_table(rows: list[list[Any]], sheet: str | None = None) -> pd.DataFrame:
     """Cells holding a product mapping, from its ``part_number, sku`` header row down (rows above it, such
     as a note, are skipped; without that header, from the first filled row), as a frame for
-    ``xlbilling.mapping.load_mapping``, which checks them. Its errors count rows from the header, or,
+    ``xlbilling.reconcile.mapping.load_mapping``, which checks them. Its errors count rows from the header, or,
     for ``rows`` read from ``A1`` of ``sheet``, name that sheet and its rows."""
     width = max((len(row) for row in rows), default=0)
     rows = [[*row, *[None] * (width - len(row))] for row in rows]

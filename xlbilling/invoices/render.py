@@ -21,9 +21,9 @@ from xml.sax.saxutils import escape
 
 from xlbilling.cells import clean_text
 from xlbilling.dates import to_excel_serial
-from xlbilling.reports.model import FIELDS, Invoice, LineContext
-from xlbilling.reports.refs import Local, RowMap, parse_formula, parse_ref, render_formula
-from xlbilling.reports.template import Block, Cell, Row, Sheet, Template
+from xlbilling.invoices.model import FIELDS, Invoice, LineContext
+from xlbilling.invoices.refs import Local, RowMap, parse_formula, parse_ref, render_formula
+from xlbilling.invoices.template import Block, Cell, Row, Sheet, Template
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")

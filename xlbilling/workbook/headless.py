@@ -2,7 +2,7 @@
 
 The file is read and written with openpyxl, which keeps sheets, formulas, styles, tables, defined names,
 data validation, comments and (in ``.xlsm``) the VBA project. Every drawing (charts, pictures, shapes
-next to them) is then put back byte for byte (``xlbilling.excel.keep``). What neither would keep makes
+next to them) is then put back byte for byte (``xlbilling.xlsx.keep``). What neither would keep makes
 the refresh refuse with a message naming it, before anything is written. A ``.bak`` copy of the previous
 file is kept and the file is replaced atomically.
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from xlbilling.errors import DataError, InputError
-from xlbilling.excel.book import OpenpyxlBook
-from xlbilling.excel.keep import drawing_of, keep_drawings, relations, sheet_parts
-from xlbilling.excel.refresh import Refreshed, refresh
-from xlbilling.excel.session import Session, workbook_session
 from xlbilling.files import atomic_path
+from xlbilling.session import Session, workbook_session
+from xlbilling.workbook.tables import Refreshed, refresh
+from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.keep import drawing_of, keep_drawings, relations, sheet_parts
 
 SUFFIXES = (".xlsx", ".xlsm")
 

@@ -28,14 +28,18 @@ from xlbilling.errors import DataError
 
 PRODUCT_COLUMNS = ("part_number", "sku")
 TENANT_COLUMNS = ("tenant_code_ext", "account_code")
-SAMPLE_MAPPING = Path(__file__).resolve().parent / "sandbox" / "data" / "product-map.csv"
+SAMPLE_MAPPING = Path(__file__).resolve().parents[1] / "sandbox" / "data" / "product-map.csv"
 _HINT = (
     "A product mapping has the header part_number,sku; a tenant mapping tenant_code_ext,account_code; in an "
     f".xlsx workbook, on its first sheet (the sandbox's {SAMPLE_MAPPING} is an example)."
 )
 
 
-_NAME, _HEADER_ROW, _SHEET_HINT = "xlbilling.mapping.name", "xlbilling.mapping.header_row", "xlbilling.mapping.hint"
+_NAME, _HEADER_ROW, _SHEET_HINT = (
+    "xlbilling.mapping.name",
+    "xlbilling.mapping.header_row",
+    "xlbilling.mapping.hint",
+)
 
 
 def located(frame: pd.DataFrame, name: str, header_row: int, hint: str) -> pd.DataFrame:
@@ -125,7 +129,7 @@ def _tables(source: str | Path | pd.DataFrame) -> list[_Table]:
     if not path.is_file():
         raise DataError(f"Mapping file {path} does not exist.", "Pass the path of a CSV or .xlsx mapping.")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from xlbilling.reports.rows import xlsx_rows  # openpyxl lives in reports/ only
+        from xlbilling.xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
 
         return [_Table(f"{path}, first sheet", list(xlsx_rows(path)))]
     try:

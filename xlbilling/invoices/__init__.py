@@ -5,7 +5,7 @@
 ``names`` (file names), ``manifest`` (manifest.json and index.xlsx), ``pdf`` (LibreOffice export).
 """
 
-from xlbilling.reports.build import build_invoices, default_template, write_invoices
-from xlbilling.reports.manifest import Entry, Manifest
+from xlbilling.invoices.build import build_invoices, default_template, write_invoices
+from xlbilling.invoices.manifest import Entry, Manifest
 
 __all__ = ["Entry", "Manifest", "build_invoices", "default_template", "write_invoices"]

@@ -9,7 +9,7 @@ import orjson
 from xlbilling.errors import InputError
 from xlbilling.files import write_atomically
 from xlbilling.output import FORMATS, to_csv, to_json, to_table_text
-from xlbilling.reconcile import Reconciliation
+from xlbilling.reconcile.compare import Reconciliation
 
 TERMINAL_COLUMNS = (
     "account_code", "customer_name", "sku", "part_number", "vendor_quantity", "billed_quantity", "difference",
@@ -96,7 +96,7 @@ def render(result: Reconciliation, fmt: str, output: Path | None) -> str | None:
     if fmt == "xlsx":
         if output is None:
             raise InputError("An Excel file cannot go to the terminal.", "Add -o FILE.xlsx.")
-        from xlbilling.reports.reconcile_book import write_reconciliation
+        from xlbilling.reconcile.book import write_reconciliation
 
         write_reconciliation(result, output)
         return None

@@ -47,9 +47,9 @@ import numpy as np
 import pandas as pd
 
 from xlbilling.errors import DataError, InputError
-from xlbilling.mapping import SAMPLE_MAPPING, Mapping, code_key, load_mapping, part_key
 from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price, load_prices
+from xlbilling.reconcile.mapping import SAMPLE_MAPPING, Mapping, code_key, load_mapping, part_key
 
 if TYPE_CHECKING:
     from xlbilling.atria import Atria

@@ -14,15 +14,15 @@ import pandas as pd
 from xlbilling.atria import Period as AtriaPeriod
 from xlbilling.errors import DataError, InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
 from xlbilling.files import write_atomically
+from xlbilling.invoices import pdf as pdf_export
+from xlbilling.invoices.in_use import remove, replacing
+from xlbilling.invoices.manifest import Entry, Manifest, write_manifest
+from xlbilling.invoices.model import FailedInvoice, Invoice
+from xlbilling.invoices.names import inside, invoice_stems
+from xlbilling.invoices.pricing import PRORATIONS, Invoices, Period
+from xlbilling.invoices.render import render
+from xlbilling.invoices.template import Template, load_template
 from xlbilling.prices import Price, load_prices, with_tax_rate
-from xlbilling.reports import pdf as pdf_export
-from xlbilling.reports.in_use import remove, replacing
-from xlbilling.reports.invoices import PRORATIONS, Invoices, Period
-from xlbilling.reports.manifest import Entry, Manifest, write_manifest
-from xlbilling.reports.model import FailedInvoice, Invoice
-from xlbilling.reports.names import inside, invoice_stems
-from xlbilling.reports.render import render
-from xlbilling.reports.template import Template, load_template
 from xlbilling.resources import shipped
 
 Progress = Callable[[str, int, int], None]

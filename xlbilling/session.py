@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pandas as pd
 
 from xlbilling.atria import Atria, Period
+from xlbilling.cache import ResultCache
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
-from xlbilling.excel.cache import ResultCache
 from xlbilling.xarios import Xarios, XariosInvoice
 
 if TYPE_CHECKING:
-    from xlbilling.excel.book import WorkbookLike
     from xlbilling.settings import Settings
+    from xlbilling.xlsx.book import WorkbookLike
 
 OPEN_TTL = 60.0
 """Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""

@@ -16,9 +16,7 @@ from typing import Any
 import pandas as pd
 
 from xlbilling.cells import clean_text
-from xlbilling.money import cents, to_decimal
-from xlbilling.prices import Price
-from xlbilling.reports.model import (
+from xlbilling.invoices.model import (
     BillTo,
     ChangeLine,
     FailedInvoice,
@@ -28,6 +26,8 @@ from xlbilling.reports.model import (
     TaxLine,
     UserLine,
 )
+from xlbilling.money import cents, to_decimal
+from xlbilling.prices import Price
 
 PAYMENT_TERMS_DAYS = 30
 PRORATIONS = ("none", "daily")
