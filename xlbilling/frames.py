@@ -11,7 +11,9 @@ of a list of flat rows with msgspec straight into typed row structs, without a d
 to ``to_frame`` on anything unusual. In ``to_frame`` the values are picked row by row into one table in a
 single pass, and each column is converted by pandas at once when its values already have the right JSON
 type. Whenever a fast path cannot tell, the exact value-by-value conversion decides, so all paths give
-the same frame and the same errors (``benchmarks/ingest.py`` measures the difference).
+the same frame and the same errors (``benchmarks/ingest.py`` measures the difference). ``read_rows`` is
+``read_frame`` for rows that also hold nested values (lists, objects), decoded into the types the caller
+names (``benchmarks/xarios.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import numpy as np
@@ -60,6 +62,10 @@ _WIRE_TYPES: dict[str, Any] = {
     "date": str | None,
     "datetime": str | None,
 }
+# A whole number orjson keeps whole: it reads one beyond 64 bits as a float, so ``read_rows`` gives way on it.
+_Whole = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+# The JSON types ``read_rows`` decodes for each kind: those of ``read_frame``, and amounts as numbers or text.
+_ROW_TYPES: dict[str, Any] = _WIRE_TYPES | {"int": _Whole | None, "decimal": _Whole | float | str | None}
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,11 @@ class Field:
 
 # How ``read_frame`` decodes rows with given keys: the decoder and the key chosen for each field (or None).
 _Plan = tuple[msgspec.json.Decoder[Any], dict[Field, str | None]]
+# How ``read_rows`` decodes rows with given keys: ``_Plan`` and the key chosen for each nested value (or None).
+_RowPlan = tuple[msgspec.json.Decoder[Any], dict[Field, str | None], list[str | None]]
+#: A nested value for ``read_rows``: the JSON keys it may come from (matched ignoring case) and the type
+#: msgspec decodes it to (e.g. ``list[str] | None``, or a list of ``msgspec.Struct``).
+Nested = tuple[tuple[str, ...], Any]
 
 
 def find_key(keys: Iterable[str], names: Sequence[str]) -> str | None:
@@ -141,6 +152,38 @@ def read_frame(body: bytes, fields: Sequence[Field], api: str, call: str) -> pd.
     return _frame(columns, len(rows))
 
 
+def read_rows(
+    body: bytes | msgspec.Raw, fields: Sequence[Field], nested: Sequence[Nested], api: str, call: str
+) -> tuple[pd.DataFrame, list[Objects]] | None:
+    """``read_frame`` for rows that also hold nested values: the frame ``to_frame`` builds from the JSON
+    list of rows in ``body`` and, for each of ``nested``, every row's value under that key (``None`` where
+    the row lacks it), all decoded without a dict per row.
+
+    ``None`` when ``read_frame`` would give way (amounts may be numbers or text here), when a nested value
+    is spelt several ways or does not have its type, or when a value does not fit its column: the caller
+    then parses the body and takes the exact path, which gives the result or the error.
+    """
+    keys = _first_keys(memoryview(body)[:_HEAD_BYTES].tobytes())
+    plan = _row_plan(tuple(fields), tuple(nested), keys) if keys is not None else None
+    if keys is None or plan is None:
+        return None
+    decoder, chosen, inner = plan
+    try:
+        rows = decoder.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):  # broken JSON, or a value of another type or shape
+        return None
+    by_key = _table(map(msgspec.structs.astuple, rows), len(rows), keys)
+    missing = _objects([None] * len(rows))
+    try:
+        columns = {
+            field.column: _column(by_key[key] if key else missing, field, api, call, typed=True)
+            for field, key in chosen.items()
+        }
+    except BadResponse:
+        return None
+    return _frame(columns, len(rows)), [by_key[key] if key else missing for key in inner]
+
+
 def convert(values: list[Any], kind: Kind) -> Any:
     """Convert raw JSON values to the column type for ``kind``; missing values become NA.
 
@@ -196,17 +239,56 @@ def _first_keys(body: bytes) -> tuple[str, ...] | None:
 def _plan(fields: tuple[Field, ...], keys: tuple[str, ...]) -> _Plan | None:
     """A decoder of rows with exactly ``keys`` (any other key fails it) and the key chosen for each field;
     ``None`` when a field is spelt several ways, a required one is missing, or a kind has no JSON type."""
+    found = _field_keys(fields, keys, _WIRE_TYPES)
+    if found is None or not found[1]:
+        return None  # no field in the rows: nothing to decode
+    chosen, wire = found
+    return _rows_decoder(keys, wire, chosen), chosen
+
+
+@lru_cache(maxsize=64)
+def _row_plan(fields: tuple[Field, ...], nested: tuple[Nested, ...], keys: tuple[str, ...]) -> _RowPlan | None:
+    """``_plan`` for ``read_rows``, with the key chosen for each nested value; ``None`` also when a nested value
+    is spelt several ways or its key feeds a field."""
+    found = _field_keys(fields, keys, _ROW_TYPES)
+    if found is None:
+        return None
+    chosen, wire = found
+    inner: list[str | None] = []
+    for names, kind in nested:
+        wanted = {name.lower() for name in names}
+        spelt = [key for key in keys if key.lower() in wanted]
+        if len(spelt) > 1 or (spelt and spelt[0] in wire):
+            return None
+        inner.append(spelt[0] if spelt else None)
+        wire.update(dict.fromkeys(spelt, kind))
+    return _rows_decoder(keys, wire, chosen), chosen, inner
+
+
+def _field_keys(
+    fields: tuple[Field, ...], keys: tuple[str, ...], types: dict[str, Any]
+) -> tuple[dict[Field, str | None], dict[str, Any]] | None:
+    """The key chosen for each field among ``keys`` (or None), and the type of ``types`` each chosen key is
+    decoded to; ``None`` when a field is spelt several ways, a required one is missing, or a kind has no
+    type or one key would feed two fields of different kinds."""
     chosen: dict[Field, str | None] = {}
     wire: dict[str, Any] = {}
     for field in fields:
         spelt = _spellings(set(keys), field)
-        if len(spelt) > 1 or (field.required and not spelt) or field.kind not in _WIRE_TYPES:
+        if len(spelt) > 1 or (field.required and not spelt) or field.kind not in types:
             return None
         chosen[field] = spelt[0] if spelt else None
-        if spelt and wire.setdefault(spelt[0], _WIRE_TYPES[field.kind]) != _WIRE_TYPES[field.kind]:
+        if spelt and wire.setdefault(spelt[0], types[field.kind]) != types[field.kind]:
             return None  # one key feeding two fields of different kinds
-    if not wire:
-        return None  # no field in the rows: nothing to decode
+    return chosen, wire
+
+
+def _rows_decoder(
+    keys: tuple[str, ...], wire: dict[str, Any], chosen: dict[Field, str | None]
+) -> msgspec.json.Decoder[Any]:
+    """A decoder of a list of rows with exactly ``keys`` (any other key fails it), each decoded to the type
+    ``wire`` gives (any JSON value when none), the keys of required fields in every row, others ``None``
+    where missing."""
     required = {key for field, key in chosen.items() if field.required}
     members = [
         (
@@ -217,7 +299,7 @@ def _plan(fields: tuple[Field, ...], keys: tuple[str, ...]) -> _Plan | None:
         for position, key in enumerate(keys)
     ]
     row = msgspec.defstruct("Row", members, kw_only=True, forbid_unknown_fields=True, gc=False)
-    return msgspec.json.Decoder(list[row]), chosen  # type: ignore[valid-type]  # a struct made at run time
+    return msgspec.json.Decoder(list[row])  # type: ignore[valid-type]  # a struct made at run time
 
 
 def _frame(columns: dict[str, Any], length: int) -> pd.DataFrame:

@@ -2,6 +2,11 @@
 
 Every invoice comes back with its own arithmetic check (``xlbilling.totals``). Money is ``Decimal``.
 The detail ZIP is read in memory within limits (``xlbilling.safezip``).
+
+An invoice of 100,000 items is decoded by ``read_invoice`` straight from the JSON bytes into typed structs
+(``frames.read_rows``), without a dict per item; anything unusual goes to ``parse_invoice``, the exact path
+through ``orjson``, so both give the same invoice and the same errors (``benchmarks/xarios.py``). Either way
+each key spelling is resolved once per distinct set of keys, not once per item.
 """
 
 from __future__ import annotations
@@ -10,16 +15,21 @@ import io
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from itertools import accumulate, chain, pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
+import numpy as np
+import orjson
 import pandas as pd
 
 from xlbilling import fields
 from xlbilling.errors import BadResponse, InputError
 from xlbilling.files import write_atomically
-from xlbilling.frames import convert, find_key, object_list, to_frame
+from xlbilling.frames import Nested, Objects, convert, find_key, object_list, read_rows, to_frame
 from xlbilling.http import ApiClient
 from xlbilling.money import round_to
 from xlbilling.safezip import read_members
@@ -36,6 +46,31 @@ ITEM_COLUMNS = (
     "part_number", "output_tags", "is_purchase", "quantity", "value", "unit_cost", "from_date", "to_date",
     *fields.XARIOS_STRING_VALUES, *fields.XARIOS_NUMERIC_VALUES,
 )  # fmt: skip
+
+
+class _TextPair(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A ``stringValues`` pair as ``read_invoice`` decodes it (any other shape goes the exact path)."""
+
+    name: str
+    value: str | None = None
+
+
+class _NumberPair(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A ``numericValues`` pair as ``read_invoice`` decodes it (a number; any other value goes the exact path)."""
+
+    name: str
+    value: float | None = None
+
+
+# An item's tags and name/value pairs: the keys they come from, and what ``read_invoice`` decodes them to
+# (tuples, not lists: the garbage collector stops looking at a tuple of text or of untracked structs).
+_NESTED: tuple[Nested, ...] = (
+    (fields.XARIOS_ITEM_TAGS_KEYS, tuple[str, ...] | str | None),
+    (fields.XARIOS_STRING_VALUES_KEYS, tuple[_TextPair, ...] | None),
+    (fields.XARIOS_NUMERIC_VALUES_KEYS, tuple[_NumberPair, ...] | None),
+)
+# A JSON object with its values left undecoded.
+_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 @dataclass(frozen=True)
@@ -88,11 +123,14 @@ class Xarios:
     def invoice(self, invoice_id: str) -> XariosInvoice:
         """One invoice with its items, ``stringValues``/``numericValues`` flattened into columns."""
         call = f"invoice {invoice_id}"
-        payload = self.client.get_json(call, _route(invoice_id), not_found_hint=_INVOICE_HINT)
-        data = _data(payload, call)
-        if not isinstance(data, dict):
-            raise BadResponse(API, call, "expected the invoice as a JSON object.")
-        return parse_invoice(data, call)
+        body = self.client.get_json_bytes(call, _route(invoice_id), not_found_hint=_INVOICE_HINT)
+        invoice = read_invoice(body, call)
+        if invoice is None:
+            data = _data(self.client.parse_json(call, body), call)
+            if not isinstance(data, dict):
+                raise BadResponse(API, call, "expected the invoice as a JSON object.")
+            invoice = parse_invoice(data, call)
+        return invoice
 
     def invoice_detail(self, invoice_id: str) -> InvoiceDetail:
         """The detail ZIP: its JSON invoice and its CSV, whose item totals must agree."""
@@ -103,16 +141,16 @@ class Xarios:
         members = read_members(blob, f"The detail ZIP of invoice {invoice_id}")
         json_blob = _member(members, ".json", call)
         csv_blob = _member(members, ".csv", call)
-        try:
-            import orjson
-
-            document = orjson.loads(json_blob)
-        except ValueError:
-            raise BadResponse(API, call, "the JSON file in the ZIP is not valid JSON.") from None
-        data = _data(document, call) if isinstance(document, dict) and "data" in document else document
-        if not isinstance(data, dict):
-            raise BadResponse(API, call, "the JSON file in the ZIP is not an invoice object.")
-        invoice = parse_invoice(data, call)
+        invoice = read_invoice(json_blob, call, enveloped=False)
+        if invoice is None:
+            try:
+                document = orjson.loads(json_blob)
+            except ValueError:
+                raise BadResponse(API, call, "the JSON file in the ZIP is not valid JSON.") from None
+            data = _data(document, call) if isinstance(document, dict) and "data" in document else document
+            if not isinstance(data, dict):
+                raise BadResponse(API, call, "the JSON file in the ZIP is not an invoice object.")
+            invoice = parse_invoice(data, call)
         csv_items = _csv_frame(csv_blob, call)
         json_total = sum(invoice.items.loc[invoice.items["is_purchase"], "value"], Decimal(0))
         csv_total = sum(csv_items["value"].dropna(), Decimal(0))
@@ -137,22 +175,146 @@ class Xarios:
         return write_atomically(Path(path), blob)
 
 
+def read_invoice(body: bytes, call: str, *, enveloped: bool = True) -> XariosInvoice | None:
+    """The invoice in the JSON ``body`` of Get Invoice (``{"data": {...}}``; without ``enveloped``, as in the
+    ZIP, also the ``data`` object alone), decoded without a dict per item.
+
+    ``None`` when the body is anything unusual (broken JSON, a shape or a value of another type than the
+    sandbox's): the caller then parses it and calls ``parse_invoice``, which gives the same invoice or the
+    error. The parts not decoded into structs go through ``orjson``, as they do there.
+    """
+    try:
+        data = top = _OBJECT.decode(body)
+        if "data" in top:
+            data = _OBJECT.decode(top["data"])
+            _loads(top, skip="data")  # the rest of the envelope is only checked, as the exact path parses it
+        elif enveloped:
+            return None
+        key = find_key(data, fields.XARIOS_ITEMS_KEYS)
+        if key is None:
+            return None  # no items: nothing to gain
+        values = _loads(data, skip=key)
+    except (msgspec.DecodeError, orjson.JSONDecodeError):
+        return None
+    decoded = read_rows(data[key], fields.XARIOS_ITEM, _NESTED, API, call)
+    if decoded is None:
+        return None
+    frame, (tags, strings, numbers) = decoded
+    header = _header(values, call)
+    return _invoice(header, frame, _tag_columns(tags), _struct_pairs(strings), _struct_pairs(numbers), call)
+
+
 def parse_invoice(data: dict[str, Any], call: str) -> XariosInvoice:
-    """Build an ``XariosInvoice`` from the ``data`` object of Get Invoice (or the ZIP's JSON file)."""
-    header_frame = to_frame([data], fields.XARIOS_INVOICE, API, call)
-    record = header_frame.iloc[0]
-    header = InvoiceHeader(**{key: _scalar(record[key]) for key in header_frame.columns})
+    """Build an ``XariosInvoice`` from the parsed ``data`` object of Get Invoice (or the ZIP's JSON file): the
+    exact path, taken whenever ``read_invoice`` gives way; ``BadResponse`` naming the field that does not fit."""
+    header = _header(data, call)
     key = find_key(data, fields.XARIOS_ITEMS_KEYS)
-    items = _items_frame(object_list(data.get(key) or [], API, call) if key else [], call)
+    items = object_list(data.get(key) or [], API, call) if key else []
+    frame = to_frame(items, fields.XARIOS_ITEM, API, call)
+    nested: tuple[list[Any], ...] = tuple([] for _ in _NESTED)
+    for item in items:
+        for values, nested_key in zip(nested, _nested_keys(tuple(item)), strict=True):
+            values.append(item.get(nested_key) if nested_key else None)
+    tags, strings, numbers = nested
+    return _invoice(header, frame, _tag_columns(tags), _dict_pairs(strings), _dict_pairs(numbers), call)
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The ``stringValues`` (or ``numericValues``) of every item, one after another: the first ``counts[0]``
+    pairs are the first item's, and so on."""
+
+    names: list[str]
+    values: list[Any]
+    counts: list[int]
+
+    def columns(self, table: dict[str, tuple[str, ...]]) -> dict[str, list[Any]]:
+        """Each item's value for each column of ``table`` (the pair names the column takes, ignoring case: the
+        first name the item has, and of several pairs with that name the last), ``None`` where it has none.
+        The names are matched once per distinct list of names, not once per item."""
+        wanted = [tuple(name.lower() for name in names) for names in table.values()]
+        starts = list(accumulate(self.counts, initial=0))
+        seen: dict[tuple[str, ...], tuple[int, ...]] = {}
+        spots = []
+        for start, end in pairwise(starts):
+            names = tuple(self.names[start:end])
+            if names not in seen:
+                last = {name.lower(): position for position, name in enumerate(names)}
+                seen[names] = tuple(next((last[n] for n in column if n in last), -1) for column in wanted)
+            spots.append(seen[names])
+        local = np.array(spots, dtype=np.intp).reshape(len(spots), len(wanted))
+        where = np.where(local >= 0, local + np.array(starts[:-1], dtype=np.intp)[:, None], len(self.values))
+        values: Objects = np.fromiter(chain(self.values, [None]), dtype=object, count=len(self.values) + 1)
+        return {column: values[where[:, position]].tolist() for position, column in enumerate(table)}
+
+
+def _loads(raws: dict[str, msgspec.Raw], skip: str) -> dict[str, Any]:
+    """The values of a JSON object parsed by ``orjson`` (all but ``skip``); ``orjson.JSONDecodeError`` when
+    one is not valid JSON."""
+    return {name: orjson.loads(memoryview(raw)) for name, raw in raws.items() if name != skip}
+
+
+def _header(data: dict[str, Any], call: str) -> InvoiceHeader:
+    record = to_frame([data], fields.XARIOS_INVOICE, API, call).iloc[0]
+    return InvoiceHeader(**{key: _scalar(record[key]) for key in record.index})
+
+
+@lru_cache(maxsize=256)
+def _nested_keys(keys: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The key of each ``_NESTED`` value in an item with ``keys`` (or None)."""
+    return tuple(find_key(keys, names) for names, _ in _NESTED)
+
+
+@lru_cache(maxsize=256)
+def _pair_keys(keys: tuple[str, ...]) -> tuple[str, str]:
+    """The keys of the name and of the value in a pair with ``keys``."""
+    return find_key(keys, ("name", "key")) or "name", find_key(keys, ("value",)) or "value"
+
+
+def _dict_pairs(lists: list[Any]) -> _Pairs:
+    """The pairs of ``parse_invoice``'s items: those that are objects with a name that is text."""
+    names: list[str] = []
+    values: list[Any] = []
+    counts: list[int] = []
+    for pairs in lists:
+        before = len(names)
+        for pair in pairs or []:
+            if isinstance(pair, dict):
+                name_key, value_key = _pair_keys(tuple(pair))
+                name = pair.get(name_key)
+                if isinstance(name, str):
+                    names.append(name)
+                    values.append(pair.get(value_key))
+        counts.append(len(names) - before)
+    return _Pairs(names, values, counts)
+
+
+def _struct_pairs(lists: Objects) -> _Pairs:
+    """The pairs of ``read_invoice``'s items."""
+    pairs = list(chain.from_iterable(filter(None, lists)))
+    return _Pairs([pair.name for pair in pairs], [pair.value for pair in pairs], [len(p or ()) for p in lists])
+
+
+def _invoice(
+    header: InvoiceHeader,
+    frame: pd.DataFrame,
+    tags: tuple[list[str], list[bool]],
+    strings: _Pairs,
+    numbers: _Pairs,
+    call: str,
+) -> XariosInvoice:
+    """The invoice from its header, its items' ``fields.XARIOS_ITEM`` columns, tags (see ``_tag_columns``) and
+    pairs."""
+    items = _items_frame(frame, tags, strings, numbers, call)
     return XariosInvoice(header, items, check_invoice(items, header.invoice_value))
 
 
-def _items_frame(items: list[dict[str, Any]], call: str) -> pd.DataFrame:
-    frame = to_frame(items, fields.XARIOS_ITEM, API, call)
+def _items_frame(
+    frame: pd.DataFrame, tags: tuple[list[str], list[bool]], strings: _Pairs, numbers: _Pairs, call: str
+) -> pd.DataFrame:
     frame["operator"] = frame["operator"].str.upper()
-    tags = [_tags(item) for item in items]
-    frame["output_tags"] = pd.array([",".join(t) for t in tags], dtype="string")
-    frame["is_purchase"] = pd.array([any(t.lower() == "purchaseresult" for t in tag) for tag in tags], dtype=bool)
+    frame["output_tags"] = pd.array(tags[0], dtype="string")
+    frame["is_purchase"] = pd.array(tags[1], dtype=bool)
     split = frame["product_tag"].str.rsplit("#", n=1)
     frame["product_name"] = split.str[0].str.strip()
     frame["part_number"] = split.str[1].str.strip()
@@ -163,41 +325,31 @@ def _items_frame(items: list[dict[str, Any]], call: str) -> pd.DataFrame:
         ],
         dtype="object",
     )
-    strings = [_pairs(item, fields.XARIOS_STRING_VALUES_KEYS) for item in items]
-    for column, names in fields.XARIOS_STRING_VALUES.items():
-        frame[column] = convert([_pick(pairs, names) for pairs in strings], "text")
-    numbers = [_pairs(item, fields.XARIOS_NUMERIC_VALUES_KEYS) for item in items]
-    for column, names in fields.XARIOS_NUMERIC_VALUES.items():
+    for column, values in strings.columns(fields.XARIOS_STRING_VALUES).items():
+        frame[column] = convert(values, "text")
+    for column, values in numbers.columns(fields.XARIOS_NUMERIC_VALUES).items():
         try:
-            frame[column] = convert([_pick(pairs, names) for pairs in numbers], "float")
+            frame[column] = convert(values, "float")
         except ValueError as error:
-            raise BadResponse(API, call, f"numericValues '{names[0]}' has a bad value: {error}.") from None
+            name = fields.XARIOS_NUMERIC_VALUES[column][0]
+            raise BadResponse(API, call, f"numericValues '{name}' has a bad value: {error}.") from None
     frame = frame.sort_values("calculation_order", kind="stable").reset_index(drop=True)
     return frame.loc[:, list(ITEM_COLUMNS)]
 
 
-def _tags(item: dict[str, Any]) -> list[str]:
-    key = find_key(item, fields.XARIOS_ITEM_TAGS_KEYS)
-    value = item.get(key) if key else None
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return [str(tag) for tag in value or []]
-
-
-def _pairs(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    key = find_key(item, keys)
-    pairs = item.get(key) if key else None
-    out: dict[str, Any] = {}
-    for pair in pairs or []:
-        if isinstance(pair, dict):
-            name = pair.get(find_key(pair, ("name", "key")) or "name")
-            if isinstance(name, str):
-                out[name.lower()] = pair.get(find_key(pair, ("value",)) or "value")
-    return out
-
-
-def _pick(pairs: dict[str, Any], names: tuple[str, ...]) -> Any:
-    return next((pairs[name.lower()] for name in names if name.lower() in pairs), None)
+def _tag_columns(values: Any) -> tuple[list[str], list[bool]]:
+    """Each item's tags (a list, or text with commas between them) joined by commas, and whether one of them
+    is ``PurchaseResult``."""
+    joined: list[str] = []
+    purchase: list[bool] = []
+    for value in values:
+        if isinstance(value, str):
+            tags = [part.strip() for part in value.split(",") if part.strip()]
+        else:
+            tags = [str(tag) for tag in value or []]
+        joined.append(",".join(tags))
+        purchase.append(any(tag.lower() == "purchaseresult" for tag in tags))
+    return joined, purchase
 
 
 def _csv_frame(blob: bytes, call: str) -> pd.DataFrame:
