@@ -15,7 +15,8 @@ from openpyxl.cell.text import InlineFont
 
 from tests import xlwings_double as double
 from xlbilling.errors import DataError, InputError
-from xlbilling.xlsx.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook, XlwingsBook
+from xlbilling.excel.live import XlwingsBook
+from xlbilling.xlsx.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook
 
 
 def frame(rows: int = 2) -> pd.DataFrame:

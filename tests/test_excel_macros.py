@@ -20,12 +20,13 @@ from xlbilling import session as sessions
 from xlbilling.atria import Atria
 from xlbilling.errors import InputError
 from xlbilling.excel import macros
+from xlbilling.excel.live import XlwingsBook
 from xlbilling.http import ApiClient
 from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
 from xlbilling.workbook.tables import read_params
-from xlbilling.xlsx.book import OpenpyxlBook, XlwingsBook
+from xlbilling.xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"

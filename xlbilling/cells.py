@@ -1,7 +1,8 @@
-"""Text from an API made safe to put in a spreadsheet cell or a CSV field.
+"""Cell values both ways: API text made safe for a cell or CSV field, and what a person typed in a cell read.
 
 A customer called ``=HYPERLINK(...)`` must show up as that text, never run as a formula (OWASP
-CSV/formula injection), and control characters that break files or terminals are removed.
+CSV/formula injection), and control characters that break files or terminals are removed. A yes/no typed
+in a cell (the Control sheet, a formula argument) is read by ``flag`` alone, so both accept the same words.
 """
 
 from __future__ import annotations
@@ -36,3 +37,18 @@ def neutralize(value: Any) -> Any:
     if is_formula_like(text):
         return "'" + text
     return text
+
+
+_TRUE = frozenset({"true", "yes", "1"})
+_FALSE = frozenset({"false", "no", "0"})
+
+
+def flag(value: Any) -> bool | None:
+    """A yes/no as a person types it in a cell: TRUE/FALSE, 1/0, or the words true/yes/1 and false/no/0 in
+    any case; ``None`` when ``value`` is none of these (each door says so in its own words)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = value.strip().lower() if isinstance(value, str) else None
+    return True if text in _TRUE else False if text in _FALSE else None

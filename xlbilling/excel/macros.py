@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from xlbilling import session as sessions
 from xlbilling.errors import InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
+from xlbilling.excel.live import XlwingsBook
 from xlbilling.session import workbook_session
 from xlbilling.workbook.tables import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
-from xlbilling.xlsx.book import WorkbookLike, XlwingsBook
+from xlbilling.xlsx.book import WorkbookLike
 
 if TYPE_CHECKING:
     import xlwings as xw

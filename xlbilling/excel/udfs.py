@@ -23,7 +23,7 @@ import pandas as pd
 import xlwings as xw
 
 from xlbilling.atria import billable_counts
-from xlbilling.cells import clean_text
+from xlbilling.cells import clean_text, flag
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.reconcile.compare import reconcile
 from xlbilling.session import CLOSED_TTL, current
@@ -89,12 +89,9 @@ def flag_arg(value: Any, what: str, default: bool) -> bool:
     value = _single(value, what)
     if value is None or (isinstance(value, str) and not value.strip()):
         return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
-        return value.strip().lower() in ("true", "yes", "1")
+    given = flag(value)
+    if given is not None:
+        return given
     raise InputError(f"{_show(value)} is not TRUE or FALSE ({what}).", f"Use TRUE or FALSE for {what}.")
 
 

@@ -20,6 +20,7 @@ from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
+from xlbilling.cells import flag
 from xlbilling.dates import parse_period
 from xlbilling.errors import InputError
 from xlbilling.prices import with_tax_rate
@@ -266,11 +267,9 @@ def _param(key: str, value: Any) -> Any:
     if key == "tax_rate":
         return _tax_rate(value)
     if key in FLAGS:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1", "false", "no", "0"):
-            return text in ("true", "yes", "1")
+        given = flag(value)
+        if given is not None:
+            return given
         raise InputError(f"'{value}' is not TRUE or FALSE.", "Choose TRUE or FALSE.")
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -1,9 +1,10 @@
-"""One small adapter for writing DataFrames into workbooks: a workbook file (openpyxl) or a live Excel
-book (xlwings). Both put a DataFrame in as a real Excel table (ListObject) with a header row, resized on
-every write, with dates shown as dates, money as numbers in a money format, and API text kept as text
-(never a formula). Nothing outside the table's own cells is changed.
+"""Writing DataFrames into a workbook file as Excel tables (openpyxl), and what every book adapter shares.
 
-xlwings is never imported here: ``XlwingsBook`` receives a live ``xlwings.Book`` from its caller.
+``WorkbookLike`` is the small interface the workbook refresh writes through: ``OpenpyxlBook`` here (a
+file) or ``xlbilling.excel.live.XlwingsBook`` (a book open in Excel). Both put a DataFrame in as a real
+Excel table (ListObject) with a header row, resized on every write, with dates shown as dates, money as
+numbers in a money format, and API text kept as text (never a formula). Nothing outside the table's own
+cells is changed.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from xlbilling.cells import clean_text, is_formula_like, neutralize
+from xlbilling.cells import clean_text, is_formula_like
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
 
 if TYPE_CHECKING:
-    import xlwings as xw
     from openpyxl.worksheet.worksheet import Worksheet
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -109,14 +109,21 @@ def check_table_name(name: str) -> None:
         )
 
 
-def _headers(df: pd.DataFrame) -> list[str]:
+def table_headers(df: pd.DataFrame) -> list[str]:
     headers = [clean_text(str(column)) for column in df.columns]
     if len({h.lower() for h in headers}) != len(headers) or not all(headers):
         raise DataError("A table needs unique, non-empty column names.", "Rename the columns and try again.")
     return headers
 
 
-def _rows(df: pd.DataFrame) -> Iterator[list[Any]]:
+def top_left(ref: str) -> tuple[int, int]:
+    """The column and row numbers (from 1) of a range's first cell, e.g. ``(2, 3)`` for ``B3:D9``."""
+    column, row, _, _ = range_boundaries(ref)
+    assert column is not None and row is not None
+    return column, row
+
+
+def table_rows(df: pd.DataFrame) -> Iterator[list[Any]]:
     for row in df.itertuples(index=False, name=None):
         yield [cell_value(v) for v in row]
 
@@ -229,7 +236,7 @@ class OpenpyxlBook:
         """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
         it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
         check_table_name(name)
-        _headers(df)
+        table_headers(df)
         if sheet not in self.workbook.sheetnames:
             return table_ref(anchor, df)
         ws = self.workbook[sheet]
@@ -250,7 +257,7 @@ class OpenpyxlBook:
         covers are emptied. Raises ``DataError`` if the table would cover cells that hold something else.
         """
         ref = self.check_table(sheet, name, df, anchor)
-        headers = _headers(df)
+        headers = table_headers(df)
         ws = self._sheet(sheet)
         old = self._find_table(ws, name)
         min_col, min_row, _, _ = range_boundaries(ref)
@@ -266,7 +273,7 @@ class OpenpyxlBook:
         for offset, header in enumerate(headers):
             _set_cell(ws.cell(row=min_row, column=min_col + offset), header)
         formats = [column_format(df[column]) for column in df.columns]
-        for r, values in enumerate(_rows(df), start=min_row + 1):
+        for r, values in enumerate(table_rows(df), start=min_row + 1):
             for offset, value in enumerate(values):
                 cell = ws.cell(row=r, column=min_col + offset)
                 _set_cell(cell, value)
@@ -377,115 +384,3 @@ def _cells_of(ref: str) -> set[tuple[int, int]]:
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     assert None not in (min_col, min_row, max_col, max_row)
     return {(c, r) for c in range(min_col, max_col + 1) for r in range(min_row, max_row + 1)}
-
-
-# --- xlwings: a live Excel book ------------------------------------------------------------------------
-
-
-class XlwingsBook:
-    """A book open in Excel, driven through xlwings' typed API (mypy checks every call against it)."""
-
-    def __init__(self, book: xw.Book) -> None:
-        self.book = book
-
-    def sheet_names(self) -> list[str]:
-        """The book's sheet names in tab order."""
-        return [sheet.name for sheet in self.book.sheets]
-
-    def file_path(self) -> Path | None:
-        """The book's file (None while it has never been saved)."""
-        path = Path(self.book.fullname)
-        return path if path.parent != Path() else None
-
-    def read(self, sheet: str, cell: str) -> Any:
-        """The value of one cell (``None`` when the sheet or cell is empty)."""
-        if sheet not in self.sheet_names():
-            return None
-        return self.book.sheets[sheet].range(cell).value
-
-    def read_block(self, sheet: str, ref: str) -> list[list[Any]]:
-        """The values of a rectangle of cells, row by row (empty when the sheet does not exist)."""
-        if sheet not in self.sheet_names():
-            return []
-        values = self.book.sheets[sheet].range(ref).options(ndim=2).value
-        return [list(row) for row in values]
-
-    def read_sheet(self, sheet: str) -> list[list[Any]]:
-        """Every row of ``sheet`` from ``A1`` to its last used cell (empty when the sheet does not exist)."""
-        if sheet not in self.sheet_names():
-            return []
-        last = _address(self.book.sheets[sheet].used_range.last_cell)
-        return self.read_block(sheet, f"A1:{last}")
-
-    def write(self, sheet: str, cell: str, value: Any) -> None:
-        """Put one value in one cell; text that looks like a formula gets Excel's text apostrophe."""
-        self._sheet(sheet).range(cell).value = _xl_value(cell_value(value))
-
-    def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
-        """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
-        it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
-        check_table_name(name)
-        _headers(df)
-        if sheet not in self.sheet_names():
-            return table_ref(anchor, df)
-        ws = self.book.sheets[sheet]
-        tables = {table.name: _address(table.range) for table in ws.tables}
-        old = next((ref for other, ref in tables.items() if other.lower() == name.lower()), None)
-        ref = table_ref(old.split(":")[0] if old is not None else anchor, df)
-        first_column, first_row, _, _ = range_boundaries(ref)
-        assert first_column is not None and first_row is not None
-        block = self.read_block(sheet, ref)  # one call to Excel for every cell the table would take
-        check_room(ws.name, name, ref, old, tables, lambda r, c: block[r - first_row][c - first_column])
-        return ref
-
-    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
-        """Write ``df`` as the Excel table ``name`` on ``sheet`` (resizing it) and return its address.
-        Raises ``DataError``, writing nothing, if the table would cover cells that hold something else."""
-        ref = self.check_table(sheet, name, df, anchor)
-        headers = _headers(df)
-        ws = self._sheet(sheet)
-        values = [headers, *([_xl_value(v) for v in row] for row in _rows(df))]
-        existing = {table.name.lower(): table for table in ws.tables}
-        table = existing.get(name.lower())
-        top = ws.range(ref.split(":")[0])
-        target = top.resize(len(values), len(headers))
-        if table is None:
-            target.value = values
-            table = ws.tables.add(source=ws.range(ref), name=name, table_style_name=TABLE_STYLE, has_headers=True)
-        else:
-            old_rows, old_cols = table.range.shape
-            table.resize(ws.range(ref))
-            if old_rows > len(values) or old_cols > len(headers):
-                top.resize(max(old_rows, len(values)), max(old_cols, len(headers))).clear_contents()
-                table.resize(ws.range(ref))
-            target.value = values
-        for offset, column in enumerate(df.columns):
-            number_format = column_format(df[column])
-            if number_format and len(df):
-                _column_body(top, offset, len(df)).number_format = number_format
-        return _address(table.range)
-
-    def save(self, path: str | Path | None = None) -> Path:
-        """Save the book in Excel (to ``path`` if given)."""
-        self.book.save(str(path) if path is not None else None)
-        return Path(self.book.fullname)
-
-    def _sheet(self, sheet: str) -> xw.Sheet:
-        if sheet in self.sheet_names():
-            return self.book.sheets[sheet]
-        return self.book.sheets.add(sheet, after=self.book.sheets[-1])
-
-
-def _address(cells: xw.Range) -> str:
-    return str(cells.address).replace("$", "")
-
-
-def _column_body(top: xw.Range, offset: int, rows: int) -> xw.Range:
-    return top.offset(1, offset).resize(rows, 1)
-
-
-def _xl_value(value: Any) -> Any:
-    """A cell value as xlwings can send it to Excel: Decimal as a number, formula-like text as text."""
-    if isinstance(value, Decimal):
-        return float(value)
-    return neutralize(value)
