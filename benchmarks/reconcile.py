@@ -22,8 +22,9 @@ import pandas as pd
 
 from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price
-from xlbilling.reconcile.compare import compare, normalise_name, period_items
+from xlbilling.reconcile.compare import compare, normalise_name
 from xlbilling.reconcile.mapping import Mapping, code_key, part_key
+from xlbilling.reconcile.period import period_items
 from xlbilling.totals import InvoiceCheck
 from xlbilling.xarios import InvoiceHeader, XariosInvoice
 

@@ -26,11 +26,12 @@ import pandas as pd
 
 from xlbilling.invoices import default_template, write_invoices
 from xlbilling.invoices.model import Invoice
-from xlbilling.invoices.pricing import Invoices, Period
+from xlbilling.invoices.pricing import Invoices
 from xlbilling.invoices.template import load_template
+from xlbilling.periods import Period
 from xlbilling.prices import Price
 
-PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026")
+PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 SKUS = [f"SKU-{n:03d}" for n in range(40)]
 PRICES = {
     sku: Price(sku, Decimal(random.Random(n).randint(100, 5000)) / 100, "GBP", f"Service {sku}", Decimal("0.20"))

@@ -11,6 +11,7 @@ from tests.excel_support import counting_session
 from xlbilling import session as sessions
 from xlbilling.atria import Atria
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
 from xlbilling.xarios import Xarios
@@ -42,10 +43,14 @@ def xarios(sandbox: Sandbox) -> Iterator[Xarios]:
     client.close()
 
 
+CLOSED = Period(date(2026, 10, 1), LATEST_CLOSED, "October 2026", is_closed=True)
+"""The sandbox's latest closed period, as the session resolves it."""
+
+
 @pytest.fixture
-def period() -> date:
-    """The latest closed period's end date in the sandbox."""
-    return LATEST_CLOSED
+def period() -> Period:
+    """The latest closed period in the sandbox (its end date is ``period.end``)."""
+    return CLOSED
 
 
 @pytest.fixture

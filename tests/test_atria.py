@@ -10,9 +10,12 @@ import pytest
 
 from tests.rewire import RewritingTransport, rename_keys
 from xlbilling.atria import Atria, billable_counts, largest_changes
+from xlbilling.cli.hints import worded
 from xlbilling.errors import BadResponse, InputError, NotFoundError
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
+from xlbilling.session import Session
 
 
 def test_periods_are_months_oldest_first_with_the_open_one_last(atria: Atria) -> None:
@@ -25,7 +28,7 @@ def test_periods_are_months_oldest_first_with_the_open_one_last(atria: Atria) ->
     assert not last["is_closed"]
     assert last["period_start"] <= pd.Timestamp("2026-11-21") <= last["period_end"]
     assert str(periods["period_end"].dtype) == "datetime64[ns]"
-    assert atria.latest_closed_period() == date(2026, 10, 31)
+    assert atria.latest_closed_period() == Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", True)
 
 
 def test_customers_have_codes_and_account_codes(atria: Atria) -> None:
@@ -35,7 +38,7 @@ def test_customers_have_codes_and_account_codes(atria: Atria) -> None:
     assert customers["account_code"].notna().all()
 
 
-def test_summary_compares_with_the_prior_period(atria: Atria, period: date) -> None:
+def test_summary_compares_with_the_prior_period(atria: Atria, period: Period) -> None:
     summary = atria.summary(period)
     assert list(summary.columns) == [
         "customer_code", "customer_name", "account_code", "sku", "billable", "grouping",
@@ -47,7 +50,7 @@ def test_summary_compares_with_the_prior_period(atria: Atria, period: date) -> N
     assert (summary["difference"] != 0).any(), "a realistic month has changes"
 
 
-def test_summary_across_customers_adds_up_to_the_per_customer_summary(atria: Atria, period: date) -> None:
+def test_summary_across_customers_adds_up_to_the_per_customer_summary(atria: Atria, period: Period) -> None:
     per_customer = atria.summary(period, billable_only=True)
     overall = atria.summary(period, billable_only=True, by_customer=False)
     assert overall["customer_code"].isna().all()
@@ -56,7 +59,7 @@ def test_summary_across_customers_adds_up_to_the_per_customer_summary(atria: Atr
     assert overall.groupby("sku")["this_count"].sum().sort_index().to_dict() == expected.to_dict()
 
 
-def test_detail_filters(atria: Atria, period: date) -> None:
+def test_detail_filters(atria: Atria, period: Period) -> None:
     everything = atria.detail(period)
     assert set(everything["action"].dropna()) == {"Added", "Removed", "Carried"}
     assert not everything["billable"].all(), "the sandbox has non-billable items"
@@ -79,7 +82,7 @@ def test_detail_filters(atria: Atria, period: date) -> None:
     assert (everything["start_date"] <= everything["end_date"]).all()
 
 
-def test_invoice_lines_carry_customer_and_bill_to(atria: Atria, period: date) -> None:
+def test_invoice_lines_carry_customer_and_bill_to(atria: Atria, period: Period) -> None:
     lines = atria.invoice_lines(period)
     assert list(lines.columns) == [
         "customer_code", "customer_name", "customer_account_code", "bill_to_code", "bill_to_name",
@@ -90,7 +93,7 @@ def test_invoice_lines_carry_customer_and_bill_to(atria: Atria, period: date) ->
     assert (lines["quantity"] > 0).all()
 
 
-def test_invoice_quantity_is_the_billable_services_active_at_period_end(atria: Atria, period: date) -> None:
+def test_invoice_quantity_is_the_billable_services_active_at_period_end(atria: Atria, period: Period) -> None:
     lines = atria.invoice_lines(period)
     detail = atria.detail(period, billable_only=True)
     active = detail[detail["action"] != "Removed"].groupby(["customer_code", "sku"]).size()
@@ -98,7 +101,7 @@ def test_invoice_quantity_is_the_billable_services_active_at_period_end(atria: A
     assert billed.astype(int).to_dict() == active.to_dict()
 
 
-def test_analysis_has_addresses_and_duration_percent(atria: Atria, period: date) -> None:
+def test_analysis_has_addresses_and_duration_percent(atria: Atria, period: Period) -> None:
     analysis = atria.analysis(period)
     assert analysis["duration_percent"].between(0, 100).all()
     assert (analysis["duration_percent"] < 100).any(), "mid-period adds and removals"
@@ -110,26 +113,27 @@ def test_analysis_has_addresses_and_duration_percent(atria: Atria, period: date)
 
 @pytest.mark.parametrize("form", ["2026-10-31", 46326, "46326", pd.Timestamp("2026-10-31 13:00")])
 def test_every_period_form_reaches_the_same_data(atria: Atria, form: object) -> None:
-    assert len(atria.invoice_lines(form)) == len(atria.invoice_lines(date(2026, 10, 31)))
+    chosen = Session(atria).period(form)
+    assert len(atria.invoice_lines(chosen)) == len(atria.invoice_lines(atria.period(date(2026, 10, 31))))
 
 
-def test_a_day_outside_every_period_is_not_found_with_a_way_forward(atria: Atria) -> None:
+def test_a_period_atria_does_not_have_is_not_found_with_a_way_forward(atria: Atria) -> None:
     with pytest.raises(NotFoundError) as caught:
-        atria.summary("2020-01-31")
+        atria.summary(Period(None, date(2020, 1, 31), None, True))
     assert "Atria summary" in str(caught.value)
-    assert "xlbilling periods" in str(caught.value)
+    assert "xlbilling periods" in str(worded(caught.value))
 
 
-def test_unknown_customer_is_named(atria: Atria, period: date) -> None:
+def test_unknown_customer_is_named(atria: Atria, period: Period) -> None:
     with pytest.raises(NotFoundError) as caught:
         atria.detail(period, customer="NOPE-404")
     assert "NOPE-404" in str(caught.value)
-    assert "xlbilling customers" in str(caught.value)
+    assert "xlbilling customers" in str(worded(caught.value))
 
 
 def test_wrong_period_text_fails_before_any_request(atria: Atria) -> None:
     with pytest.raises(InputError, match="'last month' is not a date"):
-        atria.detail("last month")
+        Session(atria).period("last month")
 
 
 @pytest.mark.parametrize(
@@ -138,7 +142,7 @@ def test_wrong_period_text_fails_before_any_request(atria: Atria) -> None:
     ids=["UPPER", "lower", "PascalCase"],
 )
 def test_key_casing_variants_give_the_same_frames(
-    sandbox: Sandbox, atria: Atria, period: date, rename: Callable[[str], str]
+    sandbox: Sandbox, atria: Atria, period: Period, rename: Callable[[str], str]
 ) -> None:
     transport = RewritingTransport(lambda payload: rename_keys(payload, rename))
     other = Atria(ApiClient("Atria", sandbox.url, sandbox.token, transport=transport))
@@ -147,7 +151,7 @@ def test_key_casing_variants_give_the_same_frames(
     pd.testing.assert_frame_equal(other.periods(), atria.periods())
 
 
-def test_a_missing_required_field_names_the_call_and_the_field(sandbox: Sandbox, period: date) -> None:
+def test_a_missing_required_field_names_the_call_and_the_field(sandbox: Sandbox, period: Period) -> None:
     def drop_sku(rows: list[dict[str, object]]) -> list[dict[str, object]]:
         return [{k: v for k, v in row.items() if k != "productSku"} for row in rows]
 
@@ -158,7 +162,7 @@ def test_a_missing_required_field_names_the_call_and_the_field(sandbox: Sandbox,
     assert "xlbilling/fields.py" in str(caught.value)
 
 
-def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period: date) -> None:
+def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period: Period) -> None:
     def add_field(rows: list[dict[str, object]]) -> list[dict[str, object]]:
         return [{**row, "somethingNew": {"nested": [1, 2]}} for row in rows]
 
@@ -168,19 +172,19 @@ def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period
 
 @pytest.mark.parametrize("day", ["2026-10-01", "2026-10-15", 46326, date(2026, 10, 31)])
 def test_any_day_names_the_period_containing_it(atria: Atria, day: object) -> None:
-    found = atria.period(day)
+    found = Session(atria).period(day)
     assert (found.start, found.end, found.is_closed) == (date(2026, 10, 1), date(2026, 10, 31), True)
 
 
 def test_the_open_period_is_named_but_not_closed(atria: Atria) -> None:
-    found = atria.period("2026-11-21")
+    found = atria.period(date(2026, 11, 21))
     assert found.end == date(2026, 11, 30) and not found.is_closed
 
 
 def test_a_day_in_no_period_is_an_input_error(atria: Atria) -> None:
     with pytest.raises(InputError, match="No billing period contains 2019-06-01") as caught:
-        atria.period("2019-06-01")
-    assert "xlbilling periods" in str(caught.value)
+        atria.period(date(2019, 6, 1))
+    assert "xlbilling periods" in str(worded(caught.value))
 
 
 def test_customers_are_found_by_code_account_code_or_name(atria: Atria) -> None:
@@ -195,7 +199,7 @@ def test_customers_are_found_by_code_account_code_or_name(atria: Atria) -> None:
         atria.customer_code(" ")
 
 
-def test_the_largest_change_comes_first_and_is_the_largest_in_the_summary(atria: Atria, period: date) -> None:
+def test_the_largest_change_comes_first_and_is_the_largest_in_the_summary(atria: Atria, period: Period) -> None:
     summary = atria.summary(period)
     top = largest_changes(summary, 5)
     assert list(top.columns) == ["sku", "grouping", "last_count", "this_count", "difference"]
@@ -206,7 +210,7 @@ def test_the_largest_change_comes_first_and_is_the_largest_in_the_summary(atria:
     assert first["this_count"] - first["last_count"] == first["difference"]
 
 
-def test_largest_changes_leave_out_what_did_not_change(atria: Atria, period: date) -> None:
+def test_largest_changes_leave_out_what_did_not_change(atria: Atria, period: Period) -> None:
     per_sku = atria.summary(period, billable_only=True, by_customer=False)
     changed = per_sku[per_sku["difference"] != 0]
     top = largest_changes(per_sku, len(per_sku))
@@ -214,7 +218,7 @@ def test_largest_changes_leave_out_what_did_not_change(atria: Atria, period: dat
     assert sorted(top["sku"]) == sorted(changed["sku"]) and (top["difference"] != 0).all()
 
 
-def test_the_billed_quantity_look_up_equals_the_invoice_lines(atria: Atria, period: date) -> None:
+def test_the_billed_quantity_look_up_equals_the_invoice_lines(atria: Atria, period: Period) -> None:
     summary = atria.summary(period)
     counts = billable_counts(summary)
     lines = atria.invoice_lines(period)
@@ -224,7 +228,7 @@ def test_the_billed_quantity_look_up_equals_the_invoice_lines(atria: Atria, peri
     assert set(counts) == {sku.lower() for sku in summary["sku"]}
 
 
-def test_the_billed_change_look_up_equals_the_summarys_difference(atria: Atria, period: date) -> None:
+def test_the_billed_change_look_up_equals_the_summarys_difference(atria: Atria, period: Period) -> None:
     counts = billable_counts(atria.summary(period))
     billable = atria.summary(period, billable_only=True)
     assert (billable["difference"] != 0).any()

@@ -41,6 +41,7 @@ def test_excel_serial_round_trip() -> None:
     [
         ("2026-13-01", "'2026-13-01' is not a date"),
         ("31/10/2026", "is not a date"),
+        ("¹", "'¹' is not a date"),  # a digit to str.isdigit, not a number to float()
         ("", "No billing period given"),
         (None, "No billing period given"),
         (True, "is not a billing period"),

@@ -86,7 +86,7 @@ def test_demo_asks_once_for_each_data_set(tmp_path: Path, monkeypatch: pytest.Mo
     result = xlbilling.demo.run_demo(tmp_path / "out", progress=lambda line: None)
     asked = Counter(started[0].requests)
     assert asked and all(count == 1 for count in asked.values()), asked
-    end = result.period.isoformat()
+    end = result.period.end.isoformat()
     assert set(asked) >= {
         "GET /api/Billing/parameters",
         f"GET /api/Billing/{end}/invoice",

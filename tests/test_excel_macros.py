@@ -22,10 +22,11 @@ from xlbilling.errors import InputError
 from xlbilling.excel import macros
 from xlbilling.excel.live import XlwingsBook
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
-from xlbilling.workbook.tables import read_params
+from xlbilling.workbook.control import read_params
 from xlbilling.xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
@@ -33,12 +34,12 @@ PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.
 
 
 @pytest.fixture
-def workbook(tmp_path: Path, period: date) -> OpenpyxlBook:
+def workbook(tmp_path: Path, period: Period) -> OpenpyxlBook:
     """A copy of the billing template with the Control sheet's period set."""
     path = tmp_path / "billing.xlsx"
     shutil.copyfile(TEMPLATE, path)
     book = OpenpyxlBook.open(path)
-    book.write("Control", "B3", period)
+    book.write("Control", "B3", period.end)
     return book
 
 
@@ -53,7 +54,7 @@ def live_book(period: object) -> double.Book:
 
 
 def test_refresh_summary_writes_the_table_and_the_dashboard(
-    formulas: Session, workbook: OpenpyxlBook, atria: Atria, period: date
+    formulas: Session, workbook: OpenpyxlBook, atria: Atria, period: Period
 ) -> None:
     message = macros.refresh_action(["summary", "changes"])(workbook)
     expected = atria.summary(period)
@@ -62,7 +63,7 @@ def test_refresh_summary_writes_the_table_and_the_dashboard(
     ws = wb["Summary"]
     assert ws.tables["Summary"].ref == f"A3:I{3 + len(expected)}"
     assert ws["D4"].value == expected["sku"].iloc[0] and ws["H4"].value == expected["this_count"].iloc[0]
-    assert f"{len(expected)} rows for the period ending {period.isoformat()}" in ws["A1"].value
+    assert f"{len(expected)} rows for the period ending {period.end.isoformat()}" in ws["A1"].value
     billable = atria.summary(period, billable_only=True, by_customer=False)
     biggest = billable.iloc[int(billable["difference"].abs().to_numpy().argmax())]
     assert wb["Dashboard"]["A4"].value == biggest["sku"] and wb["Dashboard"]["E4"].value == biggest["difference"]
@@ -71,8 +72,8 @@ def test_refresh_summary_writes_the_table_and_the_dashboard(
     assert message == f"Refreshed Summary ({len(expected)} rows), Changes ({shown} rows)."
 
 
-def test_a_button_reports_success_in_the_status_bar(formulas: Session, period: date, atria: Atria) -> None:
-    book = live_book(period)
+def test_a_button_reports_success_in_the_status_bar(formulas: Session, period: Period, atria: Atria) -> None:
+    book = live_book(period.end)
     shown = macros.press(macros.refresh_action(["periods"]), book)  # type: ignore[arg-type]
     assert shown == book.app.status_bar == f"Refreshed Periods ({len(atria.periods())} rows)."
     assert book.sheets["Periods"].cells[(3, 2)] == "period_end" and not book.app.alerts
@@ -86,11 +87,11 @@ def test_a_button_shows_mistakes_in_a_message_box_not_a_traceback(formulas: Sess
     assert title == "xlbilling" and book.app.status_bar is False
 
 
-def test_an_unexpected_failure_is_still_a_message_box(formulas: Session, period: date) -> None:
+def test_an_unexpected_failure_is_still_a_message_box(formulas: Session, period: Period) -> None:
     def broken(book: object) -> str:
         raise ZeroDivisionError("division by zero")
 
-    book = live_book(period)
+    book = live_book(period.end)
     assert macros.press(broken, book) is None  # type: ignore[arg-type]
     assert "unexpected" in book.app.alerts[0][0] and "Traceback" not in book.app.alerts[0][0]
 
@@ -100,14 +101,14 @@ def test_build_invoices_needs_a_price_list(formulas: Session, workbook: Openpyxl
         macros.build_invoices_action(workbook)
 
 
-def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook: OpenpyxlBook, period: date) -> None:
+def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook: OpenpyxlBook, period: Period) -> None:
     workbook.write("Control", "B8", str(PRICES))
     message = macros.build_invoices_action(workbook)
-    folder = workbook.path.parent / "invoices" / period.isoformat()  # type: ignore[union-attr]
+    folder = workbook.path.parent / "invoices" / period.end.isoformat()  # type: ignore[union-attr]
     manifest = json.loads((folder / "manifest.json").read_text())
     files = [entry["file"] for entry in manifest["invoices"] if entry["status"] == "ok"]
     assert files and all((folder / name).is_file() for name in files)
-    assert message.startswith(f"{len(files)} invoices for the period ending {period.isoformat()} written to {folder}")
+    assert message.startswith(f"{len(files)} invoices for the period ending {period} written to {folder}")
 
 
 OPEN_PERIOD = date(2026, 11, 30)
@@ -163,7 +164,7 @@ def test_the_output_folder_needs_a_saved_workbook() -> None:
 def test_clear_cache_says_how_much_it_forgot(formulas: Session) -> None:
     formulas.periods()
     formulas.atria().customers()
-    formulas.fetch("Atria", "summary", formulas.periods()["period_end"].iloc[-1].date())
+    formulas.atria().summary(formulas.latest_closed())
     # the /parameters answer (periods and customers both come from it), and one summary
     assert macros.clear_cache_action(OpenpyxlBook.new()).startswith("Cleared 2 cached results")
 
@@ -185,16 +186,16 @@ def test_a_workbooks_conf_sheet_sets_the_urls_but_never_a_token(sandbox: Sandbox
     assert client._token == sandbox.token
 
 
-def test_control_sheet_file_names_are_found_next_to_the_workbook(workbook: OpenpyxlBook, period: date) -> None:
+def test_control_sheet_file_names_are_found_next_to_the_workbook(workbook: OpenpyxlBook, period: Period) -> None:
     workbook.write("Control", "B8", "prices.csv")
     workbook.write("Control", "B9", str(PRICES))
     params = read_params(workbook)
     assert params.prices == str(workbook.path.parent / "prices.csv")  # type: ignore[union-attr]
-    assert params.mapping == str(PRICES) and params.period == period
+    assert params.mapping == str(PRICES) and params.period == period.end
 
 
-def test_a_button_writes_nothing_when_one_table_has_no_room(formulas: Session, period: date) -> None:
-    book = live_book(period)
+def test_a_button_writes_nothing_when_one_table_has_no_room(formulas: Session, period: Period) -> None:
+    book = live_book(period.end)
     book.sheets.add("Customers").cells[(5, 1)] = "ask Sam about CUST0007"
     assert macros.press(macros.refresh_action(["periods", "customers"]), book) is None  # type: ignore[arg-type]
     [(prompt, _, mode)] = book.app.alerts
@@ -203,8 +204,8 @@ def test_a_button_writes_nothing_when_one_table_has_no_room(formulas: Session, p
     assert book.sheets["Customers"].cells == {(5, 1): "ask Sam about CUST0007"}
 
 
-def test_a_live_books_mapping_sheet_is_the_product_mapping_when_control_names_no_file(period: date) -> None:
-    book = live_book(period)
+def test_a_live_books_mapping_sheet_is_the_product_mapping_when_control_names_no_file(period: Period) -> None:
+    book = live_book(period.end)
     sheet = book.sheets.add("Mapping")
     sheet.cells.update({(1, 1): "Our part numbers", (3, 1): "Part_Number", (3, 2): "SKU",
                         (4, 1): "XDM00001", (4, 2): "M365-BB", (6, 1): "XDM00003", (6, 2): "M365-BP"})  # fmt: skip
@@ -220,7 +221,7 @@ def other_atria(sandbox: Sandbox) -> Iterator[Sandbox]:
 
 
 def test_a_workbook_naming_another_atria_never_reads_the_formulas_cached_lists(
-    formulas: Session, sandbox_env: None, other_atria: Sandbox, workbook: OpenpyxlBook, period: date
+    formulas: Session, sandbox_env: None, other_atria: Sandbox, workbook: OpenpyxlBook, period: Period
 ) -> None:
     ours = formulas.atria().customers()  # the formulas' Atria: its customer list is cached
     theirs = Atria(ApiClient("Atria", other_atria.url, other_atria.token, retries=0))

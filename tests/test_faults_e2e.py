@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import httpx
@@ -13,6 +12,7 @@ import pytest
 from xlbilling.atria import Atria
 from xlbilling.errors import ApiTimeout, AuthError, BadResponse, RateLimitError, ServerError
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
 from xlbilling.xarios import Xarios
 
@@ -33,12 +33,12 @@ def client(sandbox: Sandbox, **options: Any) -> Atria:
     return Atria(ApiClient("Atria", sandbox.url, sandbox.token, backoff=0.01, **options))
 
 
-def test_429_twice_then_success_is_retried_transparently(sandbox: Sandbox, faults: Any, period: date) -> None:
+def test_429_twice_then_success_is_retried_transparently(sandbox: Sandbox, faults: Any, period: Period) -> None:
     faults(status=429, retry_after=0, count=2, paths="/api/billing")
     assert len(client(sandbox, retries=3).summary(period)) > 0
 
 
-def test_429_forever_says_to_wait(sandbox: Sandbox, faults: Any, period: date) -> None:
+def test_429_forever_says_to_wait(sandbox: Sandbox, faults: Any, period: Period) -> None:
     faults(status=429, retry_after=0, count=-1, paths="/api/billing")
     with pytest.raises(RateLimitError) as caught:
         client(sandbox, retries=2).summary(period)
@@ -46,12 +46,12 @@ def test_429_forever_says_to_wait(sandbox: Sandbox, faults: Any, period: date) -
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_gateway_errors_are_retried(sandbox: Sandbox, faults: Any, period: date, status: int) -> None:
+def test_gateway_errors_are_retried(sandbox: Sandbox, faults: Any, period: Period, status: int) -> None:
     faults(status=status, count=1, paths="/invoice")
     assert len(client(sandbox, retries=1).invoice_lines(period)) > 0
 
 
-def test_server_error_that_persists_names_the_call(sandbox: Sandbox, faults: Any, period: date) -> None:
+def test_server_error_that_persists_names_the_call(sandbox: Sandbox, faults: Any, period: Period) -> None:
     faults(status=503, count=-1, paths="/detail")
     with pytest.raises(ServerError) as caught:
         client(sandbox, retries=1).detail(period)
@@ -67,7 +67,7 @@ def test_server_error_that_persists_names_the_call(sandbox: Sandbox, faults: Any
         ("truncated", "stops in the middle"),
     ],
 )
-def test_broken_answers_are_named(sandbox: Sandbox, faults: Any, period: date, malformed: str, words: str) -> None:
+def test_broken_answers_are_named(sandbox: Sandbox, faults: Any, period: Period, malformed: str, words: str) -> None:
     faults(malformed=malformed, count=1, paths="/api/billing")
     with pytest.raises(BadResponse) as caught:
         client(sandbox, retries=0).summary(period)
@@ -88,7 +88,7 @@ def test_slow_body_times_out(sandbox: Sandbox, faults: Any) -> None:
         xarios.invoices()
 
 
-def test_rejected_token_says_how_to_make_a_new_one_and_never_shows_it(sandbox: Sandbox, period: date) -> None:
+def test_rejected_token_says_how_to_make_a_new_one_and_never_shows_it(sandbox: Sandbox, period: Period) -> None:
     wrong = "eyJhbGciOiJIUzI1NiJ9.expired-token-value.sig"
     with pytest.raises(AuthError) as caught:
         Atria(ApiClient("Atria", sandbox.url, wrong)).summary(period)

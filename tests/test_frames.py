@@ -8,7 +8,6 @@ give ``to_frame``'s frame or give way to it.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from xlbilling.atria import Atria
 from xlbilling.errors import BadResponse
 from xlbilling.frames import Field, Kind, convert, find_key, read_frame, to_frame
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
 
 FIELDS = (
@@ -272,9 +272,9 @@ FLAT_ROW = {key: value for key, value in ROW.items() if key != "value"}
     ids=["detail", "summary", "summary across customers", "analysis"],
 )
 def test_the_sandbox_answers_are_decoded_straight_into_to_frames_frame(
-    atria: Atria, period: date, call: str, path: str, params: dict[str, Any], table: tuple[Field, ...]
+    atria: Atria, period: Period, call: str, path: str, params: dict[str, Any], table: tuple[Field, ...]
 ) -> None:
-    body = atria.client.get_json_bytes(call, path.format(period=period.isoformat()), params)
+    body = atria.client.get_json_bytes(call, path.format(period=period.end.isoformat()), params)
     fast = read_frame(body, table, "Atria", call)
     assert fast is not None, "the sandbox's rows are plain: the fast path must take them"
     assert len(fast) > 0
@@ -365,7 +365,7 @@ def test_a_table_with_a_decimal_field_goes_to_to_frame() -> None:
     assert from_bytes(orjson.dumps([ROW]), FIELDS) is None
 
 
-def test_a_bad_value_in_a_large_answer_gives_the_usual_message(sandbox: Sandbox, period: date) -> None:
+def test_a_bad_value_in_a_large_answer_gives_the_usual_message(sandbox: Sandbox, period: Period) -> None:
     def break_one_date(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rows[-1] = {**rows[-1], "startDate": "31/31/2026"}
         return rows

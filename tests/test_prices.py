@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from xlbilling.cli.hints import worded
 from xlbilling.errors import DataError, InputError
 from xlbilling.prices import Price, load_prices, with_tax_rate
 
@@ -104,6 +105,7 @@ def test_a_tax_rate_given_on_the_command_line_fills_only_rows_without_one(tmp_pa
 @pytest.mark.parametrize("rate", ["abc", "1.5", "-0.1", ""])
 def test_a_bad_tax_rate_option_says_how_to_write_one(tmp_path: Path, rate: str) -> None:
     prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,1,GBP\n"))
-    with pytest.raises(InputError, match=f"--tax-rate {rate} is not a tax rate") as caught:
+    with pytest.raises(InputError, match=f"'{rate}' is not a tax rate") as caught:
         with_tax_rate(prices, rate)
     assert "0.20 or 20%" in str(caught.value)
+    assert str(worded(caught.value)).startswith(f"--tax-rate {rate} is not a tax rate. Write a fraction")

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlbilling.atria import Period
 from xlbilling.errors import DataError
 from xlbilling.money import cents
+from xlbilling.periods import Period
 from xlbilling.prices import Price
-from xlbilling.reconcile.compare import NothingCompared, candidate_invoices, compare, period_items, reconcile
+from xlbilling.reconcile.compare import NothingCompared, compare
 from xlbilling.reconcile.mapping import Mapping
+from xlbilling.reconcile.period import candidate_invoices, period_items, reconcile
 from xlbilling.reconcile.text import headline
 from xlbilling.totals import InvoiceCheck
 from xlbilling.xarios import InvoiceHeader, XariosInvoice
@@ -381,6 +382,9 @@ def test_the_invoices_fetched_for_a_period_include_the_one_before_and_after() ->
 AUGUST = invoice("INV-202608", "2026-08-01", "2026-08-31", ("XDM00003", "10", "181.00", "2026-08-01", "2026-08-31"))
 
 
+OCTOBER_2026 = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", True)
+
+
 class OneMonth:
     """Atria with the one period October 2026 and its billed lines; Xarios with AUGUST, SEPTEMBER, OCTOBER."""
 
@@ -388,11 +392,8 @@ class OneMonth:
         self.lines = lines
         self.bills = {bill.header.invoice_id: bill for bill in (AUGUST, SEPTEMBER, OCTOBER)}
 
-    def period(self, value: Any) -> Period:
-        return Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", True)
-
-    def invoice_lines(self, end: date) -> pd.DataFrame:
-        assert end == date(2026, 10, 31)
+    def invoice_lines(self, period: Period) -> pd.DataFrame:
+        assert period == OCTOBER_2026
         return self.lines
 
     def customers(self) -> None:
@@ -412,21 +413,21 @@ def test_an_explicit_invoice_gives_only_its_items_for_the_period_and_counts_the_
     october = billed(("ACME001", "Acme Ltd", "M365-BP", 12), ("ACME001", "Acme Ltd", "EXO-P1", 5),
                      ("ACME001", "Acme Ltd", "DNS-FLT", 1))  # fmt: skip
     source: Any = OneMonth(october)
-    advance = reconcile(source, source, "2026-10-20", invoice_id="INV-202609", mapping=MAP, prices=PRICES)
+    advance = reconcile(source, source, OCTOBER_2026, invoice_id="INV-202609", mapping=MAP, prices=PRICES)
     assert row(advance, "ACME001", "M365-BP")["vendor_quantity"] == 12  # not 23 with September's own 11 as well
     assert row(advance, "ACME001", "EXO-P1")["vendor_quantity"] == 2  # October's arrears are on INV-202610
     assert advance.period_end == date(2026, 10, 31) and advance.outside_period == 2  # 11 XDM00003, 1 XSE00030
     assert "2 purchase items of invoice INV-202609 are for service outside the period: not compared" in headline(
         advance
     )
-    arrears = reconcile(source, source, "2026-10-31", invoice_id="INV-202610", mapping=MAP, prices=PRICES)
+    arrears = reconcile(source, source, OCTOBER_2026, invoice_id="INV-202610", mapping=MAP, prices=PRICES)
     assert row(arrears, "ACME001", "EXO-P1")["vendor_quantity"] == 3 and arrears.outside_period == 1
-    both = reconcile(source, source, "2026-10-31", mapping=MAP, prices=PRICES)
+    both = reconcile(source, source, OCTOBER_2026, mapping=MAP, prices=PRICES)
     assert both.flagged.empty and both.outside_period == 0
     assert not [line for line in headline(both) if "outside the period" in line]
     with pytest.raises(DataError, match=r"Xarios invoice INV-202608 has no purchase item for service in the period "
                        r"2026-10-01 to 2026-10-31 \(its 1 items are for other periods\)"):  # fmt: skip
-        reconcile(source, source, "2026-10-31", invoice_id="INV-202608", mapping=MAP)
+        reconcile(source, source, OCTOBER_2026, invoice_id="INV-202608", mapping=MAP)
 
 
 def test_frames_without_the_needed_columns_or_numbers_are_data_errors() -> None:

@@ -7,7 +7,6 @@ import shutil
 import socket
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -22,7 +21,8 @@ from tests.excel_support import counting_session
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
-from xlbilling.reconcile.compare import reconcile
+from xlbilling.periods import Period
+from xlbilling.reconcile.period import reconcile
 from xlbilling.sandbox import Sandbox
 from xlbilling.session import Session
 from xlbilling.workbook.headless import refresh_file
@@ -40,11 +40,11 @@ def session(sandbox: Sandbox) -> Session:
 
 
 @pytest.fixture
-def users_workbook(tmp_path: Path, period: date) -> Iterator[Path]:
+def users_workbook(tmp_path: Path, period: Period) -> Iterator[Path]:
     """The template after a user picked a period and added a note, a sheet, a formula, a chart and a name."""
     path = tmp_path / "billing.xlsx"
     wb = openpyxl.load_workbook(TEMPLATE)
-    wb["Control"]["B3"] = period
+    wb["Control"]["B3"] = period.end
     wb["Control"]["E20"] = "ask Sam about CUST0007"
     mine = wb.create_sheet("My sheet")
     for row in range(1, 6):
@@ -66,7 +66,7 @@ def charts(path: Path) -> list[bytes]:
 
 
 def test_refresh_updates_the_tables_and_keeps_everything_else(
-    users_workbook: Path, session: Session, atria: Atria, period: date
+    users_workbook: Path, session: Session, atria: Atria, period: Period
 ) -> None:
     before = users_workbook.read_bytes()
     charts_before = charts(users_workbook)
@@ -79,7 +79,7 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb["Summary"]["I4"].value == summary["difference"].iloc[0]
     assert wb["Periods"]["B4"].value.date() == atria.periods()["period_end"].iloc[0].date()
     assert wb["Control"]["E20"].value == "ask Sam about CUST0007"
-    assert wb["Control"]["B3"].value.date() == period
+    assert wb["Control"]["B3"].value.date() == period.end
     assert wb["My sheet"]["B1"].value == "=SUM(Summary!H4:H10)"
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
     assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5", "B10"]
@@ -240,19 +240,19 @@ def test_the_command_refreshes_a_copy_of_the_template(tmp_path: Path, sandbox_en
 
 
 def test_any_day_of_a_period_refreshes_that_period_and_stamps_its_real_end(
-    tmp_path: Path, session: Session, atria: Atria, period: date
+    tmp_path: Path, session: Session, atria: Atria, period: Period
 ) -> None:
     path = tmp_path / "billing.xlsx"
     wb = openpyxl.load_workbook(TEMPLATE)
-    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period)]
-    middle = row["period_start"].date() + (period - row["period_start"].date()) / 2
-    assert middle < period
+    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period.end)]
+    middle = row["period_start"].date() + (period.end - row["period_start"].date()) / 2
+    assert middle < period.end
     wb["Control"]["B3"] = middle
     wb["Control"]["B4"] = atria.customers()["customer_name"].iloc[0].upper()
     wb.save(path)
     refresh_file(path, ["summary", "detail"], session)
     wb = openpyxl.load_workbook(path)
-    assert f"rows for the period ending {period.isoformat()}," in wb["Summary"]["A1"].value
+    assert f"rows for the period ending {period.end.isoformat()}," in wb["Summary"]["A1"].value
     assert wb["Summary"].tables["Summary"].ref == f"A3:I{3 + len(atria.summary(period))}"
     code = atria.customers()["customer_code"].iloc[0]
     detail = atria.detail(period, code)
@@ -261,13 +261,13 @@ def test_any_day_of_a_period_refreshes_that_period_and_stamps_its_real_end(
 
 
 def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_beside_the_detail(
-    tmp_path: Path, session: Session, atria: Atria, xarios: Xarios, period: date
+    tmp_path: Path, session: Session, atria: Atria, xarios: Xarios, period: Period
 ) -> None:
     path = tmp_path / "billing.xlsx"
     wb = openpyxl.load_workbook(TEMPLATE)
     expected = reconcile(atria, xarios, period, mapping=MAPPING)
     note = f"A{len(expected.detail) + 10}"
-    wb["Control"]["B3"] = period  # no mapping file: the template's Mapping sheet is used
+    wb["Control"]["B3"] = period.end  # no mapping file: the template's Mapping sheet is used
     wb["Reconciliation"][note] = "my note under the detail"
     wb.save(path)
     refresh_file(path, ["reconciliation"], session)

@@ -30,12 +30,13 @@ from xlbilling.errors import DataError, TemplateError
 from xlbilling.invoices import Manifest, default_template, write_invoices
 from xlbilling.invoices import build as build_module
 from xlbilling.invoices.model import Invoice
-from xlbilling.invoices.pricing import Invoices, Period
+from xlbilling.invoices.pricing import Invoices
 from xlbilling.invoices.template import load_template
 from xlbilling.money import to_decimal
+from xlbilling.periods import Period
 from xlbilling.prices import Price
 
-PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026")
+PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 PRICES = {
     "M365-BP": Price("M365-BP", Decimal("22.10"), "GBP", "Microsoft 365 Business Premium", Decimal("0.20")),
     "AV-EP": Price("AV-EP", Decimal("3.335"), "GBP", "Endpoint Protection", Decimal("0.20")),
@@ -297,7 +298,7 @@ def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
 
 def test_a_missing_price_fails_that_invoice_only_and_leaves_its_earlier_files(tmp_path: Path) -> None:
     build(tmp_path)
-    old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C2")["file"]
+    old = tmp_path / entry_of(Manifest(PERIOD.first_day, PERIOD.end, "none", tmp_path), "C2")["file"]
     old.write_bytes(b"edited by the user")
     old.with_suffix(".pdf").write_bytes(b"%PDF earlier")
     prices = {sku: price for sku, price in PRICES.items() if sku not in ("TRAIN", "ZERO")}
@@ -515,14 +516,14 @@ def test_a_sku_without_a_tax_rate_fails_that_invoice_instead_of_billing_no_tax(t
     failed = entry_of(manifest, "C2")
     assert failed["status"] == "failed" and failed["file"] is None
     assert failed["error"] == (
-        "No tax rate for SKU ZERO: add a tax_rate column to the price list or pass --tax-rate (0 for exempt)."
+        "No tax rate for SKU ZERO: add a tax_rate column to the price list or give a default tax rate (0 for exempt)."
     )
     assert entry_of(manifest, "C1")["status"] == "ok"  # Acme has no SKU without a rate
 
 
 def test_an_open_period_gives_invoices_marked_draft(tmp_path: Path) -> None:
     lines, analysis, summary = frames(CUSTOMERS)
-    open_period = Period(PERIOD.start, PERIOD.end, PERIOD.name, draft=True)
+    open_period = Period(PERIOD.start, PERIOD.end, PERIOD.name, is_closed=False)
     manifest = build(tmp_path, Invoices(open_period, lines, analysis, summary, PRICES))
     assert [e.status for e in manifest.entries] == ["draft", "draft"] and not manifest.failed
     assert [(e.invoice_number, e.file) for e in manifest.entries] == [
@@ -559,9 +560,10 @@ def test_a_pdf_failure_is_recorded_per_invoice_and_the_manifest_is_new(tmp_path:
     soffice.chmod(0o755)
     out = tmp_path / "out"
     build(out)
-    acme_file = out / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", out), "C1")["file"]
+    acme_file = out / entry_of(Manifest(PERIOD.first_day, PERIOD.end, "none", out), "C1")["file"]
     acme_file.with_suffix(".pdf").write_bytes(b"%PDF from an earlier run")
-    partner_pdf = out / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", out), "C2")["file"].replace(".xlsx", ".pdf")
+    listed = Manifest(PERIOD.first_day, PERIOD.end, "none", out)
+    partner_pdf = out / entry_of(listed, "C2")["file"].replace(".xlsx", ".pdf")
     partner_pdf.mkdir()  # a PDF that cannot be replaced, as when it is open in a viewer on Windows
     (partner_pdf / "inside").write_text("x")
     cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
@@ -594,7 +596,7 @@ def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp
 
 def test_a_render_failure_leaves_the_earlier_workbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build(tmp_path)
-    old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C2")["file"]
+    old = tmp_path / entry_of(Manifest(PERIOD.first_day, PERIOD.end, "none", tmp_path), "C2")["file"]
     earlier = old.read_bytes()
     real = build_module.render
 
@@ -616,7 +618,7 @@ def test_a_workbook_that_cannot_be_replaced_fails_with_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build(tmp_path)
-    old = tmp_path / entry_of(Manifest(PERIOD.start, PERIOD.end, "none", tmp_path), "C1")["file"]
+    old = tmp_path / entry_of(Manifest(PERIOD.first_day, PERIOD.end, "none", tmp_path), "C1")["file"]
     earlier = old.read_bytes()
     real = os.replace
 

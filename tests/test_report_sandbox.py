@@ -16,9 +16,10 @@ from python_calamine import CalamineWorkbook
 from tests.test_report_build import cell_of, recalculate
 from xlbilling.atria import Atria
 from xlbilling.cli import main
-from xlbilling.errors import InputError, TemplateError
+from xlbilling.errors import TemplateError
 from xlbilling.invoices import Manifest, build_invoices
 from xlbilling.money import to_decimal
+from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
 
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
@@ -27,16 +28,16 @@ PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.
 @pytest.fixture(scope="module")
 def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
     """Every invoice of the latest closed period, built once for the module."""
-    from tests.conftest import LATEST_CLOSED  # the fixture `period` is function-scoped
+    from tests.conftest import CLOSED  # the fixture `period` is function-scoped
     from xlbilling.http import ApiClient
 
     client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
     atria = Atria(client)
     out = tmp_path_factory.mktemp("invoices")
-    return build_invoices(atria, LATEST_CLOSED, out_dir=out, prices=PRICES, workers=2), atria
+    return build_invoices(atria, CLOSED, out_dir=out, prices=PRICES, workers=2), atria
 
 
-def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: date) -> None:
+def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
     manifest, atria = invoices
     lines = atria.invoice_lines(period)
     payer = lines["bill_to_code"].fillna(lines["customer_code"])
@@ -96,7 +97,7 @@ def test_hostile_sandbox_names_stay_text(invoices: tuple[Manifest, Atria]) -> No
         assert cell.value == entry.bill_to_name and cell.data_type == "s"
 
 
-def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, period: date, tmp_path: Path) -> None:
+def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, period: Period, tmp_path: Path) -> None:
     template = tmp_path / "bad.xlsx"
     book = openpyxl.Workbook()
     assert book.active is not None
@@ -187,7 +188,7 @@ def test_cli_price_list_without_tax_rates_stops_before_writing_until_a_rate_is_g
     result = run(*common[:-2], "--out", str(tmp_path / "earlier"))  # a rerun without rates into the same folder
     assert result.exit_code == 2
     assert "No tax rate for SKU " in result.output and "pass --tax-rate (0 for exempt)" in result.output
-    lines = atria.invoice_lines(date(2026, 10, 31))
+    lines = atria.invoice_lines(atria.period(date(2026, 10, 31)))
     billed = sorted(set(lines.loc[lines["quantity"] != 0, "sku"]))
     assert result.output.split("No tax rate for SKU ")[1].split(":")[0] == ", ".join(billed)  # one error, all SKUs
     assert {path.name: path.read_bytes() for path in (tmp_path / "earlier").iterdir()} == earlier
@@ -242,9 +243,17 @@ def test_cli_takes_any_day_of_the_period_and_a_customer_by_name(tmp_path: Path) 
     assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001", "CUST0002"]
 
 
-def test_build_invoices_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atria, tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="Atria has no customer 'NOBODY'"):
-        build_invoices(atria, "2026-10-15", out_dir=tmp_path / "a", prices=PRICES, customers=["NOBODY"])
-    with pytest.raises(InputError, match=r"No invoice to make for Zürich Café GmbH: not a Bill To customer"):
-        build_invoices(atria, "2026-10-15", out_dir=tmp_path / "b", prices=PRICES, customers=["Zürich Café GmbH"])
+@pytest.mark.usefixtures("sandbox_env")
+def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atria, tmp_path: Path) -> None:
+    nobody = run(
+        "--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "a"), "--customer", "NOBODY"
+    )
+    assert nobody.exit_code == 2 and "Atria has no customer 'NOBODY'" in nobody.output
+    assert "`xlbilling customers` lists codes and names" in nobody.output
+    zurich = atria.customer_code("Zürich Café GmbH")
+    payer = run(
+        "--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "b"), "--customer", "zürich café gmbh"
+    )
+    assert payer.exit_code == 2
+    assert f"No invoice to make for {zurich}: not a Bill To customer" in payer.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

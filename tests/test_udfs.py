@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +20,9 @@ from xlbilling import session as sessions
 from xlbilling.atria import Atria
 from xlbilling.cache import ResultCache
 from xlbilling.excel import udfs
-from xlbilling.reconcile.compare import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, reconcile
+from xlbilling.periods import Period
+from xlbilling.reconcile.compare import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
+from xlbilling.reconcile.period import reconcile
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
 from xlbilling.xarios import Xarios
@@ -68,11 +70,12 @@ def test_periods_spill_with_a_header_and_real_dates(formulas: Session, atria: At
 
 @pytest.mark.parametrize("how", ["iso", "date", "datetime", "serial", "serial text"])
 def test_quantity_is_the_billed_invoice_quantity_whatever_form_the_period_takes(
-    formulas: Session, atria: Atria, period: date, how: str
+    formulas: Session, atria: Atria, period: Period, how: str
 ) -> None:
     given = {
-        "iso": period.isoformat(), "date": period, "datetime": datetime.combine(period, datetime.min.time()),
-        "serial": float(dates.to_excel_serial(period)), "serial text": str(dates.to_excel_serial(period)),
+        "iso": period.end.isoformat(), "date": period.end,
+        "datetime": datetime.combine(period.end, datetime.min.time()),
+        "serial": float(dates.to_excel_serial(period.end)), "serial text": str(dates.to_excel_serial(period.end)),
     }[how]  # fmt: skip
     lines = atria.invoice_lines(period)
     for row in lines.head(5).itertuples():
@@ -80,7 +83,7 @@ def test_quantity_is_the_billed_invoice_quantity_whatever_form_the_period_takes(
 
 
 def test_quantity_accepts_a_customer_name_and_is_zero_for_a_sku_the_customer_lacks(
-    formulas: Session, atria: Atria, period: date
+    formulas: Session, atria: Atria, period: Period
 ) -> None:
     customers = atria.customers()
     name = customers["customer_name"].iloc[0]
@@ -88,19 +91,19 @@ def test_quantity_accepts_a_customer_name_and_is_zero_for_a_sku_the_customer_lac
     lines = atria.invoice_lines(period)
     mine = lines[lines["customer_code"] == code]
     sku = mine["sku"].iloc[0]
-    assert udfs.XLB_QUANTITY(period, name.upper(), sku.lower()) == mine.loc[mine["sku"] == sku, "quantity"].sum()
+    assert udfs.XLB_QUANTITY(period.end, name.upper(), sku.lower()) == mine.loc[mine["sku"] == sku, "quantity"].sum()
     other_skus = set(lines["sku"]) - set(mine["sku"])
     if other_skus:
-        assert udfs.XLB_QUANTITY(period, code, sorted(other_skus)[0]) == 0
+        assert udfs.XLB_QUANTITY(period.end, code, sorted(other_skus)[0]) == 0
 
 
-def test_any_day_of_a_period_means_that_period_as_in_the_cli(formulas: Session, atria: Atria, period: date) -> None:
-    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period)]
+def test_any_day_of_a_period_means_that_period_as_in_the_cli(formulas: Session, atria: Atria, period: Period) -> None:
+    row = atria.periods().set_index("period_end").loc[pd.Timestamp(period.end)]
     first_day = row["period_start"].date()
-    middle = first_day + (period - first_day) / 2
-    assert first_day < middle < period
+    middle = first_day + (period.end - first_day) / 2
+    assert first_day < middle < period.end
     columns = list(atria.summary(period).columns)
-    expected = spilled(udfs.XLB_SUMMARY(period), columns)
+    expected = spilled(udfs.XLB_SUMMARY(period.end), columns)
     assert len(expected) > 1
     assert spilled(udfs.XLB_SUMMARY(middle), columns) == expected
     assert spilled(udfs.XLB_SUMMARY(first_day.isoformat()), columns) == expected
@@ -108,14 +111,14 @@ def test_any_day_of_a_period_means_that_period_as_in_the_cli(formulas: Session, 
     line = lines.iloc[0]
     quantity = udfs.XLB_QUANTITY(middle, line["customer_code"], line["sku"])
     assert isinstance(quantity, int | float) and quantity > 0
-    assert quantity == udfs.XLB_QUANTITY(period, line["customer_code"], line["sku"])
+    assert quantity == udfs.XLB_QUANTITY(period.end, line["customer_code"], line["sku"])
 
 
-def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, period: date) -> None:
+def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, period: Period) -> None:
     summary = atria.summary(period, billable_only=True)
     moved = summary[summary["difference"] != 0].iloc[0]
     expected = int(moved["this_count"] - moved["last_count"])
-    assert udfs.XLB_CHANGE(period, moved["customer_code"], moved["sku"]) == expected != 0
+    assert udfs.XLB_CHANGE(period.end, moved["customer_code"], moved["sku"]) == expected != 0
 
 
 @pytest.mark.parametrize(
@@ -137,8 +140,8 @@ def test_change_is_this_count_minus_last_count(formulas: Session, atria: Atria, 
         (lambda p: udfs.XLB_RECONCILE(p, [["sku", "part"], ["A", "B"]]), "no columns part_number,sku"),
     ],
 )
-def test_every_mistake_is_one_short_message_in_the_cell(formulas: Session, period: date, call, message) -> None:  # type: ignore[no-untyped-def]
-    shown = call(period)
+def test_every_mistake_is_one_short_message_in_the_cell(formulas: Session, period: Period, call, message) -> None:  # type: ignore[no-untyped-def]
+    shown = call(period.end)  # what Excel passes: a date
     assert isinstance(shown, str) and message in shown
     assert "\n" not in shown and "Traceback" not in shown and len(shown) < 300
 
@@ -150,15 +153,15 @@ def test_a_rejected_token_says_what_to_do(sandbox: Sandbox, formulas: Session) -
     assert isinstance(shown, str) and "token" in shown.lower() and "not-the-token" not in shown
 
 
-def test_filters_and_flags_take_excel_values(formulas: Session, period: date, atria: Atria) -> None:
-    billable = records(udfs.XLB_SUMMARY(period, True))
+def test_filters_and_flags_take_excel_values(formulas: Session, period: Period, atria: Atria) -> None:
+    billable = records(udfs.XLB_SUMMARY(period.end, True))
     assert billable and all(row["billable"] is True for row in billable)
-    assert records(udfs.XLB_SUMMARY(period, 1.0)) == billable
-    assert records(udfs.XLB_SUMMARY(period, "yes", None)) == billable
-    per_sku = records(udfs.XLB_SUMMARY(period, False, False))
+    assert records(udfs.XLB_SUMMARY(period.end, 1.0)) == billable
+    assert records(udfs.XLB_SUMMARY(period.end, "yes", None)) == billable
+    per_sku = records(udfs.XLB_SUMMARY(period.end, False, False))
     assert all(row["customer_code"] == "" for row in per_sku)
     code = atria.customers()["customer_code"].iloc[1]
-    detail = records(udfs.XLB_DETAIL(period, code, None, "", None))
+    detail = records(udfs.XLB_DETAIL(period.end, code, None, "", None))
     assert detail and {row["customer_code"] for row in detail} == {code}
     assert isinstance(detail[0]["actioned_date"], datetime)
 
@@ -174,85 +177,85 @@ def test_xarios_totals_add_up_to_the_listed_invoice_value(formulas: Session, xar
 
 
 def test_a_sheet_of_formulas_sends_one_request_per_distinct_data_set(
-    counted: tuple[Session, CountingTransport], atria: Atria, period: date
+    counted: tuple[Session, CountingTransport], atria: Atria, period: Period
 ) -> None:
     _, transport = counted
     lines = atria.invoice_lines(period)
     for _ in range(3):
         for row in lines.itertuples():
-            udfs.XLB_QUANTITY(period, row.customer_code, row.sku)
-            udfs.XLB_CHANGE(period, row.customer_code, row.sku)
-        udfs.XLB_SUMMARY(period)
+            udfs.XLB_QUANTITY(period.end, row.customer_code, row.sku)
+            udfs.XLB_CHANGE(period.end, row.customer_code, row.sku)
+        udfs.XLB_SUMMARY(period.end)
         udfs.XLB_PERIODS()
     assert transport.count == 2  # /parameters (periods and customers), one summary
     assert [row[0] for row in udfs.XLB_STATUS()[3:]] == [
-        "Atria parameters", f"Atria summary {period.isoformat()} billable_only=False by_customer=True"
+        "Atria parameters", f"Atria summary {period.end.isoformat()} billable_only=False by_customer=True"
     ]  # fmt: skip
 
 
-def test_while_the_api_is_down_formulas_answer_from_the_last_good_value_marked_stale(period: date) -> None:
+def test_while_the_api_is_down_formulas_answer_from_the_last_good_value_marked_stale(period: Period) -> None:
     clock = [0.0]
     cache = ResultCache(clock=lambda: clock[0])
     previous = sessions.current()
     with start_sandbox(seed=1, today=TODAY) as going_down:
         session, transport = counting_session(going_down.url, going_down.token, cache)
         sessions.use(session)
-        before = udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP")
+        before = udfs.XLB_QUANTITY(period.end, "CUST0001", "M365-BP")
     try:  # that sandbox has stopped: its address refuses connections now
         assert isinstance(before, int) and before > 0
         clock[0] += 10 * 24 * 3600  # every result has expired
         fetched = transport.count
-        assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
+        assert udfs.XLB_QUANTITY(period.end, "CUST0001", "M365-BP") == before
         for _ in range(50):
-            assert udfs.XLB_QUANTITY(period, "CUST0001", "M365-BP") == before
+            assert udfs.XLB_QUANTITY(period.end, "CUST0001", "M365-BP") == before
         assert transport.count == fetched + 1, "one failed attempt, then the outage pause"
         status = records(udfs.XLB_STATUS())
         assert str(status[0]["state"]).startswith("unreachable: Atria")
         assert {row["state"] for row in status[2:]} == {"stale"}
-        never_fetched = udfs.XLB_ANALYSIS(period)
+        never_fetched = udfs.XLB_ANALYSIS(period.end)
         assert isinstance(never_fetched, str) and "Atria" in never_fetched and transport.count == fetched + 1
     finally:
         sessions.use(previous)
 
 
-def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period: date) -> None:
-    rows = records(udfs.XLB_RECONCILE(period, str(MAPPING)))
+def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period: Period) -> None:
+    rows = records(udfs.XLB_RECONCILE(period.end, str(MAPPING)))
     assert rows and {"category", "account_code", "sku"} <= set(rows[0])
     assert {row["category"] for row in rows} >= {"matched", "under_billed"}
 
 
 def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
-    formulas: Session, atria: Atria, xarios: Xarios, period: date
+    formulas: Session, atria: Atria, xarios: Xarios, period: Period
 ) -> None:
     expected = reconcile(atria, xarios, period, mapping=MAPPING)
     parts = [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
              ("checks", expected.invoice_checks), (None, expected.detail)]  # fmt: skip
     for what, part in parts:
-        cells = udfs.XLB_RECONCILE(period, str(MAPPING), None, what)
+        cells = udfs.XLB_RECONCILE(period.end, str(MAPPING), None, what)
         assert cells[0] == list(part.columns) and len(cells) == len(part) + 1, what
     assert len(expected.unmapped_products) and len(expected.invoice_checks), "the sandbox seeds both"
-    checks = records(udfs.XLB_RECONCILE(period, str(MAPPING), "", "checks"))
+    checks = records(udfs.XLB_RECONCILE(period.end, str(MAPPING), "", "checks"))
     assert [row["invoice_id"] for row in checks] == list(expected.invoice_checks["invoice_id"])
 
 
-def test_reconcile_takes_the_mapping_as_cells_as_from_the_mapping_sheet(formulas: Session, period: date) -> None:
+def test_reconcile_takes_the_mapping_as_cells_as_from_the_mapping_sheet(formulas: Session, period: Period) -> None:
     with MAPPING.open(newline="") as handle:
         cells: list[list[object]] = [["Our mapping", None], [None, None], *csv.reader(handle)]
-    expected = spilled(udfs.XLB_RECONCILE(period, str(MAPPING)), DETAIL_COLUMNS)
-    assert len(expected) > 1 and udfs.XLB_RECONCILE(period, cells) == expected
+    expected = spilled(udfs.XLB_RECONCILE(period.end, str(MAPPING)), DETAIL_COLUMNS)
+    assert len(expected) > 1 and udfs.XLB_RECONCILE(period.end, cells) == expected
 
 
 def test_reconcile_finds_a_bare_file_name_next_to_the_calling_workbook(
-    formulas: Session, period: date, tmp_path: Path
+    formulas: Session, period: Period, tmp_path: Path
 ) -> None:
     shutil.copyfile(MAPPING, tmp_path / "my-map.csv")
     caller = SimpleNamespace(sheet=SimpleNamespace(book=SimpleNamespace(fullname=str(tmp_path / "billing.xlsx"))))
-    shown = spilled(udfs.XLB_RECONCILE(period, "my-map.csv", None, None, caller), DETAIL_COLUMNS)
-    assert len(shown) > 1 and shown == udfs.XLB_RECONCILE(period, str(MAPPING))
+    shown = spilled(udfs.XLB_RECONCILE(period.end, "my-map.csv", None, None, caller), DETAIL_COLUMNS)
+    assert len(shown) > 1 and shown == udfs.XLB_RECONCILE(period.end, str(MAPPING))
 
 
 def test_reconcile_reads_an_edited_mapping_file_at_the_next_recalculation(
-    formulas: Session, period: date, tmp_path: Path
+    formulas: Session, period: Period, tmp_path: Path
 ) -> None:
     path = tmp_path / "my-map.csv"
     header, *rows = MAPPING.read_text().splitlines()
@@ -260,7 +263,7 @@ def test_reconcile_reads_an_edited_mapping_file_at_the_next_recalculation(
     missing = rows[0].split(",")[0]
 
     def unmapped() -> list[object]:
-        cells = spilled(udfs.XLB_RECONCILE(period, str(path), None, "unmapped products"), UNMAPPED_PRODUCT_COLUMNS)
+        cells = spilled(udfs.XLB_RECONCILE(period.end, str(path), None, "unmapped products"), UNMAPPED_PRODUCT_COLUMNS)
         return [row["part_number"] for row in records(cells)]
 
     assert missing in unmapped(), "the sandbox bills the part number the file lacks"

@@ -9,7 +9,9 @@ import httpx
 import pandas as pd
 import pytest
 
+from xlbilling.cli.hints import worded
 from xlbilling.errors import BadResponse, InputError, NotFoundError
+from xlbilling.excel.hints import for_formula
 from xlbilling.sandbox import Sandbox
 from xlbilling.xarios import ITEM_COLUMNS, Xarios
 
@@ -77,7 +79,8 @@ def test_unknown_invoice_is_not_found_with_a_way_forward(xarios: Xarios) -> None
     with pytest.raises(NotFoundError) as caught:
         xarios.invoice("NO-SUCH-INVOICE")
     assert "Xarios invoice NO-SUCH-INVOICE" in str(caught.value)
-    assert "xlbilling xarios list" in str(caught.value)
+    assert "xlbilling xarios list" in str(worded(caught.value))
+    assert "=XLB_XARIOS_INVOICES() lists the invoice ids" in str(for_formula(caught.value))
 
 
 def test_invoice_id_cannot_walk_the_url(xarios: Xarios) -> None:

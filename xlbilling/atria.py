@@ -6,32 +6,20 @@ docs/contract.md and the README; field names on the wire are matched through ``x
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from xlbilling import fields
-from xlbilling.dates import parse_period
-from xlbilling.errors import BadResponse, DataError, InputError
+from xlbilling.errors import BadResponse, InputError, NoClosedPeriod, UnknownCustomer, UnknownPeriod
 from xlbilling.frames import Field, find_key, object_list, read_frame, to_frame
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 
 API = "Atria"
-_PERIOD_HINT = "Run `xlbilling periods` (or =XLB_PERIODS()) to list the billing periods, named by their end date."
-_CUSTOMER_HINT = "Check the period with `xlbilling periods` and the customer code with `xlbilling customers`."
+_NOT_FOUND = "Check the billing period and the customer against Atria's lists of periods and customers."
 _LIST_KEYS = ("items", "data", "value", "results", "rows")
-
-
-@dataclass(frozen=True)
-class Period:
-    """One billing period; ``end`` names it in every Atria call."""
-
-    start: date | None
-    end: date
-    name: str | None
-    is_closed: bool
 
 
 class Atria:
@@ -45,68 +33,59 @@ class Atria:
         frame = to_frame(self._parameters("periods", "billingPeriods", "periods"), fields.ATRIA_PERIOD, API, "periods")
         return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
 
-    def latest_closed_period(self) -> date:
-        """The end date of the latest closed period; ``DataError`` when no period has closed yet."""
+    def latest_closed_period(self) -> Period:
+        """The latest closed period; ``NoClosedPeriod`` when no period has closed yet."""
         periods = self.periods()
         closed = periods[periods["is_closed"].fillna(False).astype(bool)]
         if closed.empty:
-            raise DataError(
-                "Atria has no closed billing period yet.", "Name a period explicitly, or wait for one to close."
-            )
-        last: date = closed["period_end"].iloc[-1].date()
-        return last
+            raise NoClosedPeriod()
+        return _period(closed.iloc[-1])
 
-    def period(self, value: Any) -> Period:
-        """The billing period containing the day ``value`` names (any form ``parse_period`` takes): every
-        entry point uses this, so 2026-10-15 and 2026-10-31 both mean the period ending 2026-10-31.
-        ``InputError`` when no period contains that day."""
-        day = pd.Timestamp(parse_period(value))
+    def period(self, day: date) -> Period:
+        """The billing period containing ``day``, so 2026-10-15 and 2026-10-31 both mean the period ending
+        2026-10-31; ``UnknownPeriod`` when no period contains it."""
+        when = pd.Timestamp(day)
         periods = self.periods()
-        after = periods[periods["period_end"] >= day]
+        after = periods[periods["period_end"] >= when]
         if not after.empty:
             row = after.iloc[0]
-            if pd.isna(row["period_start"]) or row["period_start"] <= day:
-                return Period(
-                    start=None if pd.isna(row["period_start"]) else row["period_start"].date(),
-                    end=row["period_end"].date(),
-                    name=None if pd.isna(row["name"]) else str(row["name"]),
-                    is_closed=bool(row["is_closed"]) if pd.notna(row["is_closed"]) else False,
-                )
-        raise InputError(f"No billing period contains {day.date().isoformat()}.", _PERIOD_HINT)
+            if pd.isna(row["period_start"]) or row["period_start"] <= when:
+                return _period(row)
+        raise UnknownPeriod(day)
 
-    def customer_code(self, value: Any) -> str:
-        """The customer code for a customer code, account code or exact name (case ignored), as users type
-        them in commands, formulas and the Control sheet; ``InputError`` when it names no customer or several."""
-        text = str(value).strip().lower() if value is not None else ""
+    def customer_code(self, name: str) -> str:
+        """The customer code for a customer code, account code or exact name (case ignored); ``UnknownCustomer``
+        when it names no customer or several."""
+        text = name.strip().lower()
         if not text:
-            raise InputError("No customer given.", _CUSTOMER_HINT)
+            raise UnknownCustomer(name, 0)
         customers = self.customers()
         for column in ("customer_code", "account_code", "customer_name"):
             hits = customers[(customers[column].str.strip().str.lower() == text).fillna(False).astype(bool)]
             if len(hits) == 1:
                 return str(hits["customer_code"].iloc[0])
             if len(hits) > 1:
-                raise InputError(f"'{value}' names {len(hits)} customers.", "Use the customer code.")
-        raise InputError(f"Atria has no customer '{value}'.", "`xlbilling customers` lists codes and names.")
+                raise UnknownCustomer(name, len(hits))
+        raise UnknownCustomer(name, 0)
 
     def customers(self) -> pd.DataFrame:
         """The customers: ``customer_code, customer_name, account_code, billed_by``."""
         return to_frame(self._parameters("customers", "customers"), fields.ATRIA_CUSTOMER, API, "customers")
 
-    def summary(self, period: Any, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
+    def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
         """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
         count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
         difference``. Without ``by_customer`` the customer columns are empty."""
-        end = parse_period(period)
         params = {"billableOnly": billable_only, "aggregateByCustomer": by_customer}
-        frame = self._frame("summary", f"/api/billing/{end.isoformat()}", params, _PERIOD_HINT, fields.ATRIA_SUMMARY)
+        path = f"/api/billing/{period.end.isoformat()}"
+        frame = self._frame("summary", path, params, _NOT_FOUND, fields.ATRIA_SUMMARY)
         missing = frame["difference"].isna()
         frame.loc[missing, "difference"] = frame["this_count"] - frame["last_count"]
         return frame
 
     def detail(
         self,
-        period: Any,
+        period: Period,
         customer: str | None = None,
         service: str | None = None,
         user: str | None = None,
@@ -116,34 +95,31 @@ class Atria:
         name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
         customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
         line_description, override_reason, start_date, end_date``."""
-        end = parse_period(period)
         params = {
             "customer": _optional(customer, "customer"),
             "service": _optional(service, "service"),
             "userSearch": _optional(user, "user"),
             "billableOnly": billable_only,
         }
-        path = f"/api/billing/{end.isoformat()}/detail"
-        return self._frame("detail", path, params, _hint(customer), fields.ATRIA_DETAIL)
+        path = f"/api/billing/{period.end.isoformat()}/detail"
+        return self._frame("detail", path, params, _NOT_FOUND, fields.ATRIA_DETAIL)
 
-    def invoice_lines(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+    def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
         customer_name, customer_account_code, bill_to_code, bill_to_name, bill_to_account_code, sku,
         service_code, service_name, line_description, quantity``. A missing Bill To means the customer
         pays for itself."""
-        end = parse_period(period)
         params = {"customer": _optional(customer, "customer")}
-        records = self._rows("invoice", f"/api/Billing/{end.isoformat()}/invoice", params, _hint(customer))
+        records = self._rows("invoice", f"/api/Billing/{period.end.isoformat()}/invoice", params, _NOT_FOUND)
         return _invoice_frame(records)
 
-    def analysis(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+    def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         """The most detailed rows: customer address and every user service, billable or not, with
         ``duration_percent`` (0-100: the share of the period the service was active). Columns in
         docs/contract.md."""
-        end = parse_period(period)
         params = {"customer": _optional(customer, "customer")}
-        path = f"/api/Billing/{end.isoformat()}/analysis"
-        return self._frame("analysis", path, params, _hint(customer), fields.ATRIA_ANALYSIS)
+        path = f"/api/Billing/{period.end.isoformat()}/analysis"
+        return self._frame("analysis", path, params, _NOT_FOUND, fields.ATRIA_ANALYSIS)
 
     def parameters(self) -> Any:
         """Atria's ``/parameters`` answer as parsed JSON: the periods and customers lists are read from it."""
@@ -203,8 +179,14 @@ def _optional(value: str | None, name: str) -> str | None:
     return value.strip() or None
 
 
-def _hint(customer: str | None) -> str:
-    return _CUSTOMER_HINT if customer else _PERIOD_HINT
+def _period(row: pd.Series) -> Period:
+    """The ``Period`` of one row of the ``periods()`` frame."""
+    return Period(
+        start=None if pd.isna(row["period_start"]) else row["period_start"].date(),
+        end=row["period_end"].date(),
+        name=None if pd.isna(row["name"]) else str(row["name"]),
+        is_closed=bool(row["is_closed"]) if pd.notna(row["is_closed"]) else False,
+    )
 
 
 # --- shapes built from a summary (``Atria.summary``), for the Dashboard and the quantity formulas -----------

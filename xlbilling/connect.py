@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from xlbilling.atria import Atria
+from typing import TYPE_CHECKING
+
 from xlbilling.settings import Settings, load_settings
-from xlbilling.xarios import Xarios
+
+if TYPE_CHECKING:  # imported by the functions: the command line imports this module for --help too
+    from xlbilling.atria import Atria
+    from xlbilling.xarios import Xarios
 
 
 def atria(settings: Settings | None = None) -> Atria:
     """An Atria client for the configured URL and token; ``ConfigError`` says which setting is missing."""
+    from xlbilling.atria import Atria
+
     return Atria((settings or load_settings()).atria_client())
 
 
 def xarios(settings: Settings | None = None) -> Xarios:
     """A Xarios client for the configured URL and token; ``ConfigError`` says which setting is missing."""
+    from xlbilling.xarios import Xarios
+
     return Xarios((settings or load_settings()).xarios_client())

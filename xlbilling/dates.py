@@ -9,15 +9,10 @@ from typing import Any
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from xlbilling.errors import InputError
+from xlbilling.errors import NotADate
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
 _MAX_SERIAL = 2958465  # 9999-12-31
-
-PERIOD_HELP = (
-    "Give the period's end date as YYYY-MM-DD (e.g. 2026-10-31), a date cell or an Excel date serial; "
-    "`xlbilling periods` or =XLB_PERIODS() lists the periods."
-)
 
 
 def parse_period(value: Any) -> date:
@@ -25,12 +20,12 @@ def parse_period(value: Any) -> date:
 
     Accepts a ``date``, a ``datetime`` or pandas ``Timestamp`` (time dropped), an ISO string
     (``2026-10-31`` or ``2026-10-31T00:00:00``), or an Excel date serial (``46326`` or ``"46326"``).
-    Anything else raises ``InputError`` saying what was given and what is expected.
+    Anything else raises ``NotADate`` saying what was given and what is expected.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InputError("No billing period given.", PERIOD_HELP)
+        raise NotADate("No billing period given.")
     if isinstance(value, bool):
-        raise InputError(f"{value!r} is not a billing period.", PERIOD_HELP)
+        raise NotADate(f"{value!r} is not a billing period.")
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -39,21 +34,21 @@ def parse_period(value: Any) -> date:
         return _from_serial(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.replace(".", "", 1).isdigit():
+        if text.replace(".", "", 1).isdecimal():  # not isdigit: "¹" is a digit float() refuses
             return _from_serial(float(text))
         try:
             return datetime.fromisoformat(text).date()
         except ValueError:
-            raise InputError(f"'{text}' is not a date.", PERIOD_HELP) from None
+            raise NotADate(f"'{text}' is not a date.") from None
     if hasattr(value, "to_pydatetime"):
         day: date = value.to_pydatetime().date()
         return day
-    raise InputError(f"{value!r} is not a billing period.", PERIOD_HELP)
+    raise NotADate(f"{value!r} is not a billing period.")
 
 
 def _from_serial(serial: float) -> date:
     if serial != serial or not 1 <= serial <= _MAX_SERIAL:  # NaN or out of Excel's range
-        raise InputError(f"{serial!r} is not an Excel date serial (1 to {_MAX_SERIAL}).", PERIOD_HELP)
+        raise NotADate(f"{serial!r} is not an Excel date serial (1 to {_MAX_SERIAL}).")
     return _EXCEL_EPOCH + timedelta(days=int(serial))
 
 

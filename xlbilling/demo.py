@@ -18,14 +18,16 @@ from xlbilling.files import atomic_path
 from xlbilling.http import ApiClient
 from xlbilling.invoices import build_invoices
 from xlbilling.invoices.pdf import find_soffice
+from xlbilling.periods import Period
 from xlbilling.reconcile.book import write_reconciliation
-from xlbilling.reconcile.compare import reconcile
+from xlbilling.reconcile.period import reconcile
 from xlbilling.reconcile.text import headline
 from xlbilling.resources import shipped
 from xlbilling.sandbox import start_sandbox
 from xlbilling.session import Session
+from xlbilling.workbook.control import write_param
 from xlbilling.workbook.headless import refresh_file
-from xlbilling.workbook.tables import ALL, write_param
+from xlbilling.workbook.tables import ALL
 from xlbilling.xarios import Xarios
 from xlbilling.xlsx.book import OpenpyxlBook
 
@@ -38,7 +40,7 @@ SAMPLES = ((SANDBOX_DATA / "prices.csv", "prices.csv"), (SANDBOX_DATA / "product
 class DemoResult:
     """What the demo wrote and found."""
 
-    period: date
+    period: Period
     workbook: Path
     lines: list[str] = field(default_factory=list)
 
@@ -52,8 +54,8 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
             Xarios(ApiClient("Xarios", sandbox.url, sandbox.token)),
         )
         atria, xarios = session.atria(), session.xarios()  # every step shares one fetch per data set
-        period = atria.latest_closed_period()
-        progress(f"latest closed period: {period.isoformat()}")
+        period = session.latest_closed()
+        progress(f"latest closed period: {period}")
         workbook = _billing_workbook(session, out_dir, progress)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
@@ -78,7 +80,7 @@ def _billing_workbook(session: Session, out_dir: Path, progress: Progress) -> Pa
     return workbook
 
 
-def _invoices(atria: Atria, period: date, out_dir: Path, progress: Progress) -> list[str]:
+def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -> list[str]:
     try:
         find_soffice()
         pdf = True
@@ -86,7 +88,7 @@ def _invoices(atria: Atria, period: date, out_dir: Path, progress: Progress) -> 
         pdf = False
         progress(f"invoices without PDFs: {missing}")
     progress("building invoice workbooks" + (" and PDFs" if pdf else ""))
-    folder = out_dir / f"invoices-{period.isoformat()}"
+    folder = out_dir / f"invoices-{period}"
     manifest = build_invoices(atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf)
     written = len(manifest.entries) - len(manifest.failed)
     lines = [f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})"]
@@ -94,10 +96,10 @@ def _invoices(atria: Atria, period: date, out_dir: Path, progress: Progress) -> 
     return lines
 
 
-def _reconciliation(atria: Atria, xarios: Xarios, period: date, out_dir: Path, progress: Progress) -> list[str]:
+def _reconciliation(atria: Atria, xarios: Xarios, period: Period, out_dir: Path, progress: Progress) -> list[str]:
     progress("reconciling what Xarios charged against what Atria billed")
     found = reconcile(
         atria, xarios, period, mapping=SANDBOX_DATA / "product-map.csv", prices=SANDBOX_DATA / "prices.csv"
     )
-    path = write_reconciliation(found, out_dir / f"reconciliation-{period.isoformat()}.xlsx")
+    path = write_reconciliation(found, out_dir / f"reconciliation-{period}.xlsx")
     return [f"reconciliation: {path}", *(f"  {line}" for line in headline(found))]

@@ -3,20 +3,43 @@
 Every error a user can meet is one of these classes. Each message says what went wrong and, in
 ``hint``, what to do about it; ``str(error)`` gives both on one line. No message ever holds a token.
 HTTP and parsing details never escape as raw ``httpx`` or ``KeyError`` exceptions.
+
+Errors raised by the core carry what went wrong as data (the period, the SKUs, the invoice) and a hint
+that names no door; each door (``xlbilling.cli.hints``, ``xlbilling.excel.hints``) rewords the hint in one
+place, naming its own options, cells or formula arguments.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlbilling.reconcile.compare import Reconciliation
 
 
 class XlbillingError(Exception):
     """Something went wrong that the user can act on."""
 
     exit_code = 1
+    worded = False
+    """True once a door put the hint in its own words (``reword``): another door leaves it as it is."""
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def reworded(self, hint: str, message: str | None = None) -> XlbillingError:
+        """A copy of this error with a door's own ``hint`` (and ``message``), keeping its class and its data."""
+        copy = type(self).__new__(type(self))  # not through __init__: subclasses build their text from data
+        copy.__dict__.update(self.__dict__, hint=hint, worded=True)
+        copy.args = self.args
+        if message is not None:
+            copy.message = message
+            copy.args = (message,)
+        return copy
 
     def __str__(self) -> str:
         message = self.message.rstrip()
@@ -24,6 +47,23 @@ class XlbillingError(Exception):
             return message or self.hint
         stop = "" if message.endswith((".", "!", "?", ":", "…")) else "."
         return f"{message}{stop} {self.hint}"
+
+
+Words = Mapping[type["XlbillingError"], Callable[[Any], tuple[str, str | None]]]
+"""A door's wording: per error class, a function of the error giving its hint (and a message, or None to
+keep the core's)."""
+
+
+def reword(error: XlbillingError, words: Words) -> XlbillingError:
+    """``error`` in a door's ``words`` (the first of its classes, most specific first, that has some); as it is
+    when no class has any, or when a door already worded it."""
+    if error.worded:
+        return error
+    for kind in type(error).__mro__:
+        if kind in words:
+            hint, message = words[kind](error)
+            return error.reworded(hint, message)
+    return error
 
 
 # --- the user's own input ------------------------------------------------------------------------
@@ -38,9 +78,88 @@ class InputError(XlbillingError):
 class OpenPeriodError(InputError):
     """Invoices were asked for a billing period that is still open, so its quantities could still change."""
 
+    def __init__(self, end: date) -> None:
+        super().__init__(
+            f"The billing period ending {end.isoformat()} is still open: its invoices could still change.",
+            "Choose a closed period, or allow the open period to write DRAFT invoices.",
+        )
+        self.end = end
+
 
 class MissingTaxRateError(InputError):
     """SKUs billed in the period have no tax rate in the price list, and no default rate was given."""
+
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(
+            f"No tax rate for SKU {', '.join(skus)}: the price list gives none and no default tax rate was given.",
+            "Add a tax_rate column to the price list, or give a default tax rate (0 for exempt); nothing was written.",
+        )
+        self.skus = skus
+
+
+class NotADate(InputError):
+    """A billing period was named by something that is not a date."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message, "Give the period's end date as YYYY-MM-DD (e.g. 2026-10-31), a date cell or an Excel date serial."
+        )
+
+
+class BadTaxRate(InputError):
+    """A default tax rate that is not a rate."""
+
+    def __init__(self, rate: str) -> None:
+        super().__init__(f"'{rate}' is not a tax rate.", "Write a fraction such as 0.20 or 20%; 0 if exempt.")
+        self.rate = rate
+
+
+class UnknownPeriod(InputError):
+    """No billing period contains the day asked for."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            f"No billing period contains {day.isoformat()}.",
+            "Choose a day of one of Atria's billing periods (each is named by its end date).",
+        )
+        self.day = day
+
+
+class UnknownCustomer(InputError):
+    """A customer was named that Atria does not have, or a name several customers share (``matches``)."""
+
+    def __init__(self, name: str, matches: int) -> None:
+        if not name.strip():
+            message, hint = "No customer given.", "Give a customer code, account code or name."
+        elif matches > 1:
+            message, hint = f"'{name}' names {matches} customers.", "Use the customer code."
+        else:
+            message, hint = f"Atria has no customer '{name}'.", "Use a code, account code or name Atria lists."
+        super().__init__(message, hint)
+        self.name = name
+        self.matches = matches
+
+
+class NotBillTo(InputError):
+    """Invoices were asked for customers who pay for nothing this period (``codes``)."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(
+            f"No invoice to make for {', '.join(codes)}: not a Bill To customer with billable lines this period.",
+            "Give the customer who pays (a channel partner bills its customers).",
+        )
+        self.codes = codes
+
+
+class MissingMapping(InputError):
+    """A reconciliation was asked for without a product mapping."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No product mapping given.",
+            "Give a product mapping: a CSV or .xlsx with the header part_number,sku (the sandbox's "
+            "xlbilling/sandbox/data/product-map.csv is an example).",
+        )
 
 
 class ConfigError(XlbillingError):
@@ -94,6 +213,45 @@ class BadResponse(ApiError):
 
 class DataError(XlbillingError):
     """The data cannot be used as asked: a SKU with no price, an unsafe ZIP, totals that do not agree."""
+
+
+class NothingCompared(DataError):
+    """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for.
+
+    ``reconciliation`` (an ``xlbilling.reconcile.compare.Reconciliation``) still holds the unmapped lists
+    that explain why.
+    """
+
+    def __init__(self, message: str, hint: str, reconciliation: Reconciliation) -> None:
+        super().__init__(message, hint)
+        self.reconciliation = reconciliation
+
+
+class NoClosedPeriod(DataError):
+    """The latest closed period was asked for, and Atria has none yet."""
+
+    def __init__(self) -> None:
+        super().__init__("Atria has no closed billing period yet.", "Name a period, or wait for one to close.")
+
+
+class NoInvoiceItems(DataError):
+    """No Xarios invoice item (of ``invoice_id``, when one was chosen) is for service in the period."""
+
+    def __init__(self, start: date, end: date, invoice_id: str | None = None, elsewhere: int = 0) -> None:
+        if invoice_id is None:
+            message = (
+                f"No Xarios invoice covers the period ending {end.isoformat()}: no item's service dates fall in "
+                f"{start.isoformat()} to {end.isoformat()}."
+            )
+            hint = "Xarios invoices closed months only; choose the invoice that holds this period's items."
+        else:
+            message = (
+                f"Xarios invoice {invoice_id} has no purchase item for service in the period {start.isoformat()} "
+                f"to {end.isoformat()} (its {elsewhere} items are for other periods)."
+            )
+            hint = "Choose the invoice that holds this period's items, or none to find them by date."
+        super().__init__(message, hint)
+        self.start, self.end, self.invoice_id, self.elsewhere = start, end, invoice_id, elsewhere
 
 
 class TemplateError(DataError):

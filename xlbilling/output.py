@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -21,9 +21,8 @@ from rich.table import Table
 from xlbilling.cells import clean_text, neutralize
 from xlbilling.errors import InputError
 from xlbilling.files import write_atomically
+from xlbilling.formats import FORMATS
 
-Format = Literal["table", "csv", "json", "xlsx"]
-FORMATS: tuple[str, ...] = ("table", "csv", "json", "xlsx")
 TERMINAL_ROWS = 200
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xlbilling.cells import clean_text
-from xlbilling.errors import DataError, InputError
+from xlbilling.errors import BadTaxRate, DataError
 from xlbilling.money import to_decimal
 
 REQUIRED = ("sku", "unit_price", "currency")
@@ -59,7 +59,7 @@ def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[
     except ValueError:
         default = None
     if default is None:
-        raise InputError(f"--tax-rate {rate} is not a tax rate.", "Write a fraction such as 0.20 or 20%; 0 if exempt.")
+        raise BadTaxRate(str(rate))
     return {sku: replace(price, tax_rate=default) if price.tax_rate is None else price for sku, price in prices.items()}
 
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
-from xlbilling.atria import Atria, Period
+from xlbilling.atria import Atria
 from xlbilling.cache import ResultCache
 from xlbilling.dates import parse_period
-from xlbilling.errors import InputError
+from xlbilling.periods import Period
 from xlbilling.xarios import Xarios, XariosInvoice
 
 if TYPE_CHECKING:
@@ -31,9 +31,6 @@ CLOSED_TTL = 6 * 3600.0
 """Seconds a result for a closed period (or a Xarios invoice) is reused."""
 
 T = TypeVar("T")
-
-_PERIODS_HINT = "=XLB_PERIODS() lists the billing periods, named by their end date."
-_CUSTOMERS_HINT = "=XLB_CUSTOMERS() lists the customer codes."
 
 
 class Session:
@@ -112,33 +109,29 @@ class Session:
         """Atria's billing periods (cached)."""
         return self.atria().periods()
 
-    def period(self, value: Any, hint: str = _PERIODS_HINT) -> tuple[Period, float]:
-        """The billing period containing the day ``value`` names (any form Excel passes: 2026-10-15 means
-        the period ending 2026-10-31, as in the CLI) and how long its data may be reused.
-
-        ``InputError`` (with ``hint`` saying what to do) when it is not a date or no period contains it."""
+    def period(self, value: Any) -> Period:
+        """The billing period containing the day ``value`` names, in any form a person gives one (a date,
+        ``YYYY-MM-DD``, an Excel serial, a date cell): 2026-10-15 means the period ending 2026-10-31, in
+        every door. ``InputError`` when it is not a date, ``UnknownPeriod`` when no period contains it."""
         day = parse_period(value)
         periods = self.periods()
         found: dict[date, Period] = self.derived(periods, "period by day", lambda _: {})
         if day not in found:
-            try:
-                found[day] = self.atria().period(day)
-            except InputError as error:
-                raise InputError(error.message, hint) from None
-        period = found[day]
-        return period, CLOSED_TTL if period.is_closed else OPEN_TTL
+            found[day] = self.atria().period(day)
+        return found[day]
+
+    def latest_closed(self) -> Period:
+        """The latest closed billing period (``NoClosedPeriod`` when none has closed yet)."""
+        return self.atria().latest_closed_period()
 
     def customer(self, value: str) -> str:
-        """The customer code for ``value`` (a code, account code or exact name, any case); ``InputError``
+        """The customer code for ``value`` (a code, account code or exact name, any case); ``UnknownCustomer``
         when it names no customer or several."""
         customers = self.atria().customers()
         found: dict[str, str] = self.derived(customers, "code by name", lambda _: {})
         key = value.strip().lower()
         if key not in found:
-            try:
-                found[key] = self.atria().customer_code(value)
-            except InputError as error:
-                raise InputError(error.message, _CUSTOMERS_HINT) from None
+            found[key] = self.atria().customer_code(value)
         return found[key]
 
     def derived(self, frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) -> T:
@@ -160,6 +153,11 @@ class Session:
         with self._guard:
             self._derived.clear()
         return self.cache.clear()
+
+
+def lifetime(period: Period) -> float:
+    """How many seconds data of ``period`` may be reused: long once it is closed, short while it is open."""
+    return CLOSED_TTL if period.is_closed else OPEN_TTL
 
 
 class _Fetched(Atria):
@@ -197,12 +195,12 @@ class _Fetched(Atria):
                     found = self._lists.setdefault(name, found)
         return found
 
-    def summary(self, period: Any, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
+    def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
         return self._of_period("summary", period, billable_only=billable_only, by_customer=by_customer)
 
     def detail(
         self,
-        period: Any,
+        period: Period,
         customer: str | None = None,
         service: str | None = None,
         user: str | None = None,
@@ -211,15 +209,14 @@ class _Fetched(Atria):
         options = {"customer": customer, "service": service, "user": user, "billable_only": billable_only}
         return self._of_period("detail", period, **options)
 
-    def invoice_lines(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+    def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         return self._of_period("invoice_lines", period, customer=customer)
 
-    def analysis(self, period: Any, customer: str | None = None) -> pd.DataFrame:
+    def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         return self._of_period("analysis", period, customer=customer)
 
-    def _of_period(self, call: str, period: Any, **options: Hashable) -> pd.DataFrame:
-        found, ttl = self._session.period(period)
-        frame: pd.DataFrame = self._session.fetch("Atria", call, found.end, ttl=ttl, **options)
+    def _of_period(self, call: str, period: Period, **options: Hashable) -> pd.DataFrame:
+        frame: pd.DataFrame = self._session.fetch("Atria", call, period, ttl=lifetime(period), **options)
         return frame
 
 
@@ -241,7 +238,7 @@ class _FetchedXarios(Xarios):
 
 
 def _label(value: Hashable) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
+    return value.isoformat() if isinstance(value, date) else str(value)  # a Period shows its end date
 
 
 CONF_SHEET = "_xlbilling.conf"

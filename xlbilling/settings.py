@@ -16,11 +16,13 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from xlbilling.errors import ConfigError
-from xlbilling.http import ApiClient, token_problem
+
+if TYPE_CHECKING:  # httpx is imported when a client is made, not for `xlbilling config`
+    from xlbilling.http import ApiClient
 
 logger = logging.getLogger("xlbilling.settings")
 
@@ -123,6 +125,8 @@ class Settings:
         return self._client("xarios", **options)
 
     def _client(self, name: str, **options: Any) -> ApiClient:
+        from xlbilling.http import ApiClient
+
         api = _APIS[name]
         url, token = getattr(self, f"{name}_url"), getattr(self, f"{name}_token")
         in_file = f" in {self.config_file}" if self.config_file else ""
@@ -209,6 +213,8 @@ def keyring_token(name: str) -> str | None:
 
 def store_token(name: str, token: str) -> None:
     """Store the token of ``name`` ("atria" or "xarios") in the OS keyring; ``ConfigError`` if there is none."""
+    from xlbilling.http import token_problem
+
     api = _APIS[name]
     token = token.strip()
     if problem := token_problem(token):

@@ -36,7 +36,7 @@ from xlbilling.safezip import read_members
 from xlbilling.totals import InvoiceCheck, check_invoice
 
 API = "Xarios"
-_INVOICE_HINT = "Run `xlbilling xarios list` (or =XLB_XARIOS_INVOICES()) to see the invoice ids."
+_INVOICE_HINT = "Check the invoice id against the list of Xarios invoices."
 _RETRY = "Nothing was saved; try again."
 MAX_ZIP_BYTES = 128 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024

@@ -6,6 +6,7 @@ data error, 2 on a usage error.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -15,9 +16,38 @@ import click
 from xlbilling import __version__
 from xlbilling.errors import XlbillingError
 
+#: Every command of ``main`` and the module of this package that defines it. A module is imported only when
+#: one of its commands is needed; ``xlbilling --help`` needs them all (for their one-line help), so command
+#: modules import only click and light xlbilling modules at the top and the rest inside the commands.
+COMMANDS: dict[str, str] = {
+    "addin": "excel",
+    "analysis": "data",
+    "config": "config",
+    "customers": "data",
+    "demo": "demo",
+    "detail": "data",
+    "invoice-lines": "data",
+    "periods": "data",
+    "reconcile": "reconcile",
+    "refresh": "excel",
+    "report": "report",
+    "sandbox": "sandbox",
+    "summary": "data",
+    "xarios": "xarios",
+}
+
 
 class _Group(click.Group):
-    """A click group that turns xlbilling's own errors into one clear line and an exit code."""
+    """A click group that loads its commands on demand (see ``COMMANDS``) and turns xlbilling's own errors
+    into one clear line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")  # its decorators add it to ``main``
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -25,7 +55,9 @@ class _Group(click.Group):
         except XlbillingError as error:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"error: {error}", err=True)
+            from xlbilling.cli.hints import worded
+
+            click.echo(f"error: {worded(error)}", err=True)
             ctx.exit(error.exit_code)
 
 
@@ -42,16 +74,3 @@ def main(ctx: click.Context, debug: bool) -> None:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-
-
-def _register() -> None:
-    """Import every command module; each adds its commands to ``main``."""
-    import importlib
-    import pkgutil
-
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_register()

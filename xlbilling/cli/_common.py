@@ -4,22 +4,42 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-import pandas as pd
-from rich.console import Console
 
-from xlbilling.atria import Atria
-from xlbilling.dates import parse_period
-from xlbilling.output import FORMATS, emit
+from xlbilling.formats import FORMATS
+
+if TYPE_CHECKING:  # pandas, rich and the clients are imported when a command runs, not for --help
+    import pandas as pd
+    from rich.console import Console
+
+    from xlbilling.periods import Period
+    from xlbilling.session import Session
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Stderr:
+    """rich's console on stderr, made on first use: importing rich is not free, and ``--help`` needs none."""
+
+    _console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:  # stderr.print(...), stderr.status(...)
+        return getattr(self.console, name)
+
+
+stderr = _Stderr()
 
 
 def period_option(func: F) -> F:
@@ -43,23 +63,33 @@ def output_options(func: F) -> F:
     )(func)  # fmt: skip
 
 
-def resolve_period(atria: Atria, period: str | None) -> date:
-    """The end date of the period containing the day the user named, or of the latest closed period
-    (said on stderr either way when it is not the day typed)."""
+def new_session() -> Session:
+    """The command's session: clients from the user's settings and one cache, so a command asks each API
+    once per distinct data set however many steps use it."""
+    from xlbilling.session import Session
+
+    return Session()
+
+
+def resolve_period(session: Session, period: str | None) -> Period:
+    """The period containing the day the user named, or the latest closed period (said on stderr either
+    way when it is not the day typed)."""
+    from xlbilling.dates import parse_period
+
     if period is None:
-        latest = atria.latest_closed_period()
-        stderr.print(f"period: {latest.isoformat()} (latest closed; choose another with --period)")
+        latest = session.latest_closed()
+        stderr.print(f"period: {latest} (latest closed; choose another with --period)")
         return latest
     day = parse_period(period)
-    found = atria.period(day)
+    found = session.period(day)
     if found.end != day:
-        stderr.print(f"period: {found.end.isoformat()} (the period containing {day.isoformat()})")
-    return found.end
+        stderr.print(f"period: {found} (the period containing {day.isoformat()})")
+    return found
 
 
-def resolve_customer(atria: Atria, customer: str | None) -> str | None:
+def resolve_customer(session: Session, customer: str | None) -> str | None:
     """The customer code for a code, account code or name the user typed (``None`` stays ``None``)."""
-    return None if customer is None else atria.customer_code(customer)
+    return None if customer is None else session.customer(customer)
 
 
 def fetch(message: str, func: Callable[[], T]) -> T:
@@ -72,6 +102,8 @@ def fetch(message: str, func: Callable[[], T]) -> T:
 
 def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:
     """Write ``df`` and say where it went."""
+    from xlbilling.output import emit
+
     said = emit(df, fmt, output, title=title, table_name=table_name)
     if said:
         stderr.print(said)

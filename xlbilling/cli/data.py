@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from xlbilling import connect
 from xlbilling.cli import main
 from xlbilling.cli._common import (
     fetch,
+    new_session,
     output_options,
     period_option,
     resolve_customer,
@@ -22,8 +22,8 @@ from xlbilling.cli._common import (
 @main.command()
 @output_options
 def periods(fmt: str, output: Path | None) -> None:
-    """List the billing periods Atria knows (a period is named by its end date)."""
-    atria = connect.atria()
+    """List the billing periods Atria knows (a period is named by its chosen date)."""
+    atria = new_session().atria()
     show(fetch("Fetching periods…", atria.periods), fmt, output, title="Periods", table_name="Periods")
 
 
@@ -31,7 +31,7 @@ def periods(fmt: str, output: Path | None) -> None:
 @output_options
 def customers(fmt: str, output: Path | None) -> None:
     """List Atria's customers with their codes and account codes."""
-    atria = connect.atria()
+    atria = new_session().atria()
     show(fetch("Fetching customers…", atria.customers), fmt, output, title="Customers", table_name="Customers")
 
 
@@ -42,9 +42,9 @@ def customers(fmt: str, output: Path | None) -> None:
 @output_options
 def summary(period: str | None, billable_only: bool, by_customer: bool, fmt: str, output: Path | None) -> None:
     """Quantities per SKU for a period, compared with the prior period."""
-    atria = connect.atria()
-    end = resolve_period(atria, period)
-    frame = fetch(f"Fetching the summary for {end}…", lambda: atria.summary(end, billable_only, by_customer))
+    session = new_session()
+    atria, chosen = session.atria(), resolve_period(session, period)
+    frame = fetch(f"Fetching the summary for {chosen}…", lambda: atria.summary(chosen, billable_only, by_customer))
     show(frame, fmt, output, title="Summary", table_name="Summary")
 
 
@@ -65,16 +65,18 @@ def detail(
     output: Path | None,
 ) -> None:
     """User-level rows for a period: who had which service, from when to when."""
-    atria = connect.atria()
-    end = resolve_period(atria, period)
-    code = resolve_customer(atria, customer)
-    frame = fetch(f"Fetching the detail for {end}…", lambda: atria.detail(end, code, service, user, billable_only))
+    session = new_session()
+    atria, chosen = session.atria(), resolve_period(session, period)
+    code = resolve_customer(session, customer)
+    frame = fetch(
+        f"Fetching the detail for {chosen}…", lambda: atria.detail(chosen, code, service, user, billable_only)
+    )
     show(frame, fmt, output, title="Detail", table_name="Detail")
     if frame.empty and (service or user):
-        services = sorted(atria.detail(end, code)["service_name"].dropna().unique())
+        services = sorted(atria.detail(chosen, code)["service_name"].dropna().unique())
         filters = " and ".join(f"--{name} {value!r}" for name, value in (("service", service), ("user", user)) if value)
         stderr.print(
-            f"no rows match {filters} in the period ending {end}; its services are: {', '.join(services) or 'none'}"
+            f"no rows match {filters} in the period ending {chosen}; its services are: {', '.join(services) or 'none'}"
         )
 
 
@@ -84,10 +86,10 @@ def detail(
 @output_options
 def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Invoice lines per consuming customer, with the Bill To customer who pays."""
-    atria = connect.atria()
-    end = resolve_period(atria, period)
-    code = resolve_customer(atria, customer)
-    frame = fetch(f"Fetching invoice lines for {end}…", lambda: atria.invoice_lines(end, code))
+    session = new_session()
+    atria, chosen = session.atria(), resolve_period(session, period)
+    code = resolve_customer(session, customer)
+    frame = fetch(f"Fetching invoice lines for {chosen}…", lambda: atria.invoice_lines(chosen, code))
     show(frame, fmt, output, title="Invoice Lines", table_name="InvoiceLines")
 
 
@@ -97,8 +99,8 @@ def invoice_lines(period: str | None, customer: str | None, fmt: str, output: Pa
 @output_options
 def analysis(period: str | None, customer: str | None, fmt: str, output: Path | None) -> None:
     """Every user service of a period with addresses and DurationPercent (billable and not)."""
-    atria = connect.atria()
-    end = resolve_period(atria, period)
-    code = resolve_customer(atria, customer)
-    frame = fetch(f"Fetching the analysis for {end}…", lambda: atria.analysis(end, code))
+    session = new_session()
+    atria, chosen = session.atria(), resolve_period(session, period)
+    code = resolve_customer(session, customer)
+    frame = fetch(f"Fetching the analysis for {chosen}…", lambda: atria.analysis(chosen, code))
     show(frame, fmt, output, title="Analysis", table_name="Analysis")

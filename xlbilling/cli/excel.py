@@ -8,6 +8,7 @@ import click
 
 from xlbilling.cli import main
 from xlbilling.cli._common import stderr
+from xlbilling.errors import XlbillingError
 
 
 @main.command()
@@ -26,10 +27,14 @@ def refresh(workbook: Path, only: str | None) -> None:
     WORKBOOK.bak.
     """
     from xlbilling.workbook.headless import refresh_file
+    from xlbilling.workbook.hints import for_control
     from xlbilling.workbook.tables import summary_line
 
     keys = only.split(",") if only else None
-    written = refresh_file(workbook, keys)
+    try:
+        written = refresh_file(workbook, keys)
+    except XlbillingError as error:  # the workbook's Control sheet asked: say what to change there
+        raise for_control(error) from None
     click.echo(f"{workbook}: {summary_line(written)}")
     stderr.print(f"previous version kept as {workbook.name}.bak")
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from xlbilling import connect
 from xlbilling.cli import main
-from xlbilling.cli._common import fetch, output_options, period_option, resolve_period, stderr
-from xlbilling.reconcile.compare import NothingCompared, reconcile
-from xlbilling.reconcile.mapping import Mapping, load_mapping
-from xlbilling.reconcile.text import headline, render, unmapped_text
+from xlbilling.cli._common import fetch, new_session, output_options, period_option, resolve_period, stderr
+
+if TYPE_CHECKING:  # pandas comes with xlbilling.reconcile: imported when the command runs
+    from xlbilling.reconcile.mapping import Mapping
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -49,12 +49,16 @@ def reconcile_command(
 ) -> None:  # fmt: skip
     """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
     stake. Exits 1 when nothing could be compared (never reported as "no leaks")."""
-    atria, xarios = connect.atria(), connect.xarios()
-    end = resolve_period(atria, period)
+    from xlbilling.reconcile.compare import NothingCompared
+    from xlbilling.reconcile.period import reconcile
+    from xlbilling.reconcile.text import headline, render, unmapped_text
+
+    session = new_session()
+    atria, xarios, chosen = session.atria(), session.xarios(), resolve_period(session, period)
     try:
         result = fetch(
             "Reconciling…",
-            lambda: reconcile(atria, xarios, end, invoice_id=invoice_id, mapping=_mapping(mappings), prices=prices),
+            lambda: reconcile(atria, xarios, chosen, invoice_id=invoice_id, mapping=_mapping(mappings), prices=prices),
         )
     except NothingCompared as error:
         sys.stderr.write(unmapped_text(error.reconciliation))
@@ -69,4 +73,6 @@ def reconcile_command(
 
 
 def _mapping(mappings: tuple[Path, ...]) -> Mapping | None:
+    from xlbilling.reconcile.mapping import load_mapping
+
     return load_mapping(*mappings) if mappings else None

@@ -6,16 +6,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from xlbilling import connect
 from xlbilling.cli import main
-from xlbilling.cli._common import period_option, resolve_period, stderr
+from xlbilling.cli._common import new_session, period_option, resolve_customer, resolve_period, stderr
 from xlbilling.errors import InputError
-from xlbilling.invoices import Manifest, build_invoices
-from xlbilling.invoices.build import Progress as ProgressCallback
+
+if TYPE_CHECKING:  # pandas and openpyxl come with xlbilling.invoices: imported when the command runs
+    from xlbilling.invoices import Manifest
+    from xlbilling.invoices.build import Progress as ProgressCallback
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 PRICES_HINT = (
@@ -71,14 +72,17 @@ def report_command(
     manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price) or printed to PDF
     are listed and the command exits 1; the others are still written, and a failed invoice's file from an
     earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files."""
+    from xlbilling.invoices import build_invoices
+
     if prices is None:
         raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
-    atria = connect.atria()
-    end = resolve_period(atria, period)
-    folder = out_dir or Path("invoices") / end.isoformat()
+    session = new_session()
+    chosen = resolve_period(session, period)
+    codes = [str(resolve_customer(session, customer)) for customer in customers] or None
+    folder = out_dir or Path("invoices") / chosen.end.isoformat()
     with _progress_bar() as progress:
         manifest = build_invoices(
-            atria, end, out_dir=folder, prices=prices, customers=customers or None, template=template,
+            session.atria(), chosen, out_dir=folder, prices=prices, customers=codes, template=template,
             proration=proration, tax_rate=tax_rate, allow_open=allow_open, pdf=pdf, workers=workers,
             progress=progress,
         )  # fmt: skip
@@ -93,8 +97,10 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
+    with Progress(*columns, console=stderr.console, transient=True) as bar:
         task = bar.add_task("Invoices", total=None)
         yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total)
 

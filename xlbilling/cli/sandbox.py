@@ -8,8 +8,6 @@ from datetime import date, datetime
 import click
 
 from xlbilling.cli import main
-from xlbilling.sandbox.dataset import Dataset
-from xlbilling.sandbox.server import bind, make_server
 
 
 @main.command()
@@ -37,6 +35,9 @@ def sandbox(host: str, port: int, seed: int, customers: int, today: datetime | N
 
     Prints the URL, the token and the environment variables that point xlbilling at it.
     """
+    from xlbilling.sandbox.dataset import Dataset  # the xlbilling.sandbox package imports FastAPI and uvicorn
+    from xlbilling.sandbox.server import bind, make_server
+
     dataset = Dataset(seed, customers, today.date() if today else date.today())
     token = token or secrets.token_urlsafe(24)
     sock = bind(host, port)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from xlbilling import connect
 from xlbilling.cli import main
 from xlbilling.cli._common import fetch, output_options, show, stderr
-from xlbilling.xarios import XariosInvoice
+
+if TYPE_CHECKING:  # pandas and msgspec come with xlbilling.xarios: imported when a command runs
+    from xlbilling.xarios import XariosInvoice
 
 
 @main.group()

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlbilling import session as sessions
-from xlbilling.errors import InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
+from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.live import XlwingsBook
 from xlbilling.session import workbook_session
-from xlbilling.workbook.tables import ALL, CONTROL, PARAMETERS, period_end, read_params, refresh, summary_line
+from xlbilling.workbook.control import PARAMETERS, control_period, read_params
+from xlbilling.workbook.hints import for_control
+from xlbilling.workbook.tables import ALL, refresh, summary_line
 from xlbilling.xlsx.book import WorkbookLike
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ def press(action: Action, book: xw.Book | None = None, *, dialog: bool = False) 
     try:
         message = action(XlwingsBook(book))
     except XlbillingError as error:
-        book.app.alert(str(error), title=TITLE, mode="critical")
+        book.app.alert(str(for_control(error)), title=TITLE, mode="critical")
         return None
     except Exception as error:  # a bug must still reach the user as a message box, not a traceback
         logger.exception("ribbon action failed")
@@ -97,29 +99,16 @@ def build_invoices_action(book: WorkbookLike) -> str:
             f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the Control sheet.",
         )
     session = workbook_session(book)
-    period, _ = session.period(period_end(session, params))
+    period = control_period(book, session, params)
     folder = output_folder(book) / period.end.isoformat()
-    try:
-        manifest = build_invoices(
-            session.atria(),
-            period.end,
-            out_dir=folder,
-            prices=params.prices,
-            tax_rate=params.tax_rate,
-            allow_open=params.allow_open,
-        )
-    except OpenPeriodError as error:  # the builder's hint names a command-line option: say it for Excel
-        raise InputError(
-            error.message,
-            f"Pick a closed period on the {CONTROL} sheet, or set '{PARAMETERS['allow_open']}' to TRUE there "
-            "to write DRAFT invoices.",
-        ) from None
-    except MissingTaxRateError as error:
-        raise InputError(
-            error.message,
-            f"Fill '{PARAMETERS['tax_rate']}' on the {CONTROL} sheet (0.20 or 20%; 0 if exempt), or add a "
-            "tax_rate column to the price list; nothing was written.",
-        ) from None
+    manifest = build_invoices(
+        session.atria(),
+        period,
+        out_dir=folder,
+        prices=params.prices,
+        tax_rate=params.tax_rate,
+        allow_open=params.allow_open,
+    )
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""

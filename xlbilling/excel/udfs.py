@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Hashable
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,9 +24,11 @@ import xlwings as xw
 from xlbilling.atria import billable_counts
 from xlbilling.cells import clean_text, flag
 from xlbilling.errors import InputError, XlbillingError
-from xlbilling.reconcile.compare import reconcile
-from xlbilling.session import CLOSED_TTL, current
-from xlbilling.workbook.tables import mapping_table
+from xlbilling.excel.hints import for_formula
+from xlbilling.periods import Period
+from xlbilling.reconcile.period import reconcile
+from xlbilling.session import CLOSED_TTL, current, lifetime
+from xlbilling.workbook.control import mapping_table
 from xlbilling.xlsx.book import cell_value
 
 logger = logging.getLogger("xlbilling.excel")
@@ -53,7 +54,7 @@ def formula(function: F) -> F:
         try:
             return function(*args)
         except XlbillingError as error:
-            return " ".join(str(error).split())  # one line, whatever text the user's value held
+            return " ".join(str(for_formula(error)).split())  # one line, whatever text the user's value held
         except Exception as error:  # a bug must still not put a traceback in a cell
             logger.exception("%s failed", function.__name__)
             return f"{function.__name__} failed unexpectedly ({type(error).__name__}); see the xlwings log."
@@ -95,9 +96,8 @@ def flag_arg(value: Any, what: str, default: bool) -> bool:
     raise InputError(f"{_show(value)} is not TRUE or FALSE ({what}).", f"Use TRUE or FALSE for {what}.")
 
 
-def _period(value: Any) -> tuple[date, float]:
-    period, ttl = current().period(_single(value, "period"))
-    return period.end, ttl
+def _period(value: Any) -> Period:
+    return current().period(_single(value, "period"))
 
 
 def _customer(value: Any) -> str | None:
@@ -155,12 +155,9 @@ def XLB_CUSTOMERS() -> Any:
 @formula
 def XLB_SUMMARY(period: Any, billable_only: Any = None, by_customer: Any = None) -> Any:
     """One billing period per customer and SKU, with last month's count and the difference."""
-    end, ttl = _period(period)
-    options = {
-        "billable_only": flag_arg(billable_only, "billable_only", False),
-        "by_customer": flag_arg(by_customer, "by_customer", True),
-    }
-    return table(current().fetch("Atria", "summary", end, ttl=ttl, **options))
+    chosen = _period(period)
+    only = flag_arg(billable_only, "billable_only", False)
+    return table(current().atria().summary(chosen, only, flag_arg(by_customer, "by_customer", True)))
 
 
 @xw.func(category=CATEGORY)
@@ -174,14 +171,9 @@ def XLB_DETAIL(
     period: Any, customer: Any = None, service: Any = None, user: Any = None, billable_only: Any = None
 ) -> Any:
     """Every user-level change in a billing period: added, removed and carried services."""
-    end, ttl = _period(period)
-    options = {
-        "customer": _customer(customer),
-        "service": text_arg(service, "service"),
-        "user": text_arg(user, "user"),
-        "billable_only": flag_arg(billable_only, "billable_only", False),
-    }
-    return table(current().fetch("Atria", "detail", end, ttl=ttl, **options))
+    chosen, code = _period(period), _customer(customer)
+    only = flag_arg(billable_only, "billable_only", False)
+    return table(current().atria().detail(chosen, code, text_arg(service, "service"), text_arg(user, "user"), only))
 
 
 @xw.func(category=CATEGORY)
@@ -190,8 +182,7 @@ def XLB_DETAIL(
 @formula
 def XLB_INVOICE_LINES(period: Any, customer: Any = None) -> Any:
     """The billable invoice lines of a period, per customer, with who pays (Bill To)."""
-    end, ttl = _period(period)
-    return table(current().fetch("Atria", "invoice_lines", end, ttl=ttl, customer=_customer(customer)))
+    return table(current().atria().invoice_lines(_period(period), _customer(customer)))
 
 
 @xw.func(category=CATEGORY)
@@ -200,18 +191,17 @@ def XLB_INVOICE_LINES(period: Any, customer: Any = None) -> Any:
 @formula
 def XLB_ANALYSIS(period: Any, customer: Any = None) -> Any:
     """The most detailed rows of a period: addresses, every user service, share of the period active."""
-    end, ttl = _period(period)
-    return table(current().fetch("Atria", "analysis", end, ttl=ttl, customer=_customer(customer)))
+    return table(current().atria().analysis(_period(period), _customer(customer)))
 
 
 def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
-    end, ttl = _period(period)
+    chosen = _period(period)
     code = _customer(customer)
     if code is None:
         raise InputError("No customer given.", "Give a customer code, e.g. CUST0001.")
     wanted = str(text_arg(sku, "SKU", required=True)).lower()
     session = current()
-    summary = session.fetch("Atria", "summary", end, ttl=ttl, billable_only=False, by_customer=True)
+    summary = session.atria().summary(chosen, billable_only=False, by_customer=True)
     counts = session.derived(summary, "billable counts", billable_counts)
     if wanted not in counts:
         raise InputError(f"No customer has the SKU '{sku}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
@@ -373,7 +363,7 @@ def _folder(caller: Any) -> Path | None:
 def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = None, caller: Any = None) -> Any:
     """Atria billing against Xarios charges for a period: one row per customer and SKU, leaks flagged;
     or the unmapped tenants, unmapped products or invoice checks."""
-    end, ttl = _period(period)
+    chosen = _period(period)
     part = (text_arg(what, "what") or "detail").lower()
     if part not in RECONCILE_PARTS:
         raise InputError(
@@ -384,12 +374,12 @@ def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = Non
     price_name = text_arg(prices, "price list file")
     price_file = _file(price_name, "price list", folder) if price_name is not None else None
     session = current()
-    label = f"Reconcile {end.isoformat()} {shown}" + (f" {price_file}" if price_file else "")
+    label = f"Reconcile {chosen} {shown}" + (f" {price_file}" if price_file else "")
     sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
     prices_key = _version(price_file) if price_file is not None else None
     result = session.cache.get(
-        "Atria", label, ("reconcile", sources, end, key, prices_key),
-        lambda: reconcile(session.atria(), session.xarios(), end, mapping=product_map, prices=price_file),
-        ttl,
+        "Atria", label, ("reconcile", sources, chosen, key, prices_key),
+        lambda: reconcile(session.atria(), session.xarios(), chosen, mapping=product_map, prices=price_file),
+        lifetime(chosen),
     )  # fmt: skip
     return table(getattr(result, RECONCILE_PARTS[part]))

@@ -11,17 +11,18 @@ from typing import Any
 
 import pandas as pd
 
-from xlbilling.atria import Period as AtriaPeriod
-from xlbilling.errors import DataError, InputError, MissingTaxRateError, OpenPeriodError, XlbillingError
+from xlbilling.atria import Atria
+from xlbilling.errors import DataError, InputError, MissingTaxRateError, NotBillTo, OpenPeriodError, XlbillingError
 from xlbilling.files import write_atomically
 from xlbilling.invoices import pdf as pdf_export
 from xlbilling.invoices.in_use import remove, replacing
 from xlbilling.invoices.manifest import Entry, Manifest, write_manifest
 from xlbilling.invoices.model import FailedInvoice, Invoice
 from xlbilling.invoices.names import inside, invoice_stems
-from xlbilling.invoices.pricing import PRORATIONS, Invoices, Period
+from xlbilling.invoices.pricing import PRORATIONS, Invoices
 from xlbilling.invoices.render import render
 from xlbilling.invoices.template import Template, load_template
+from xlbilling.periods import Period
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.resources import shipped
 
@@ -35,8 +36,8 @@ def default_template() -> Path:
 
 
 def build_invoices(
-    atria: Any,
-    period: Any,
+    atria: Atria,
+    period: Period,
     *,
     out_dir: str | Path,
     prices: str | Path | dict[str, Price],
@@ -49,11 +50,10 @@ def build_invoices(
     workers: int = 1,
     progress: Progress | None = None,
 ) -> Manifest:
-    """Write the invoice workbooks of the period containing the day ``period`` names into ``out_dir`` and
-    return the manifest.
+    """Write the invoice workbooks of ``period`` into ``out_dir`` and return the manifest.
 
-    ``atria`` is an ``xlbilling.atria.Atria`` client; ``prices`` a price-list path or ``load_prices``'s
-    result; ``customers`` Bill To customers by code, account code or name (default: all); ``template`` an
+    ``prices`` is a price-list path or ``load_prices``'s result; ``customers`` Bill To customer codes
+    (default: all); ``template`` an
     .xlsx template (default: the shipped one); ``proration`` "none" or "daily"; ``tax_rate`` the rate (0.20
     or "20%"; 0 for exempt) of SKUs whose price row has none; ``allow_open`` writes a period that is not
     closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
@@ -68,16 +68,16 @@ def build_invoices(
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
     if workers < 1:
-        raise InputError(f"--workers must be 1 or more, not {workers}.")
+        raise InputError(f"The number of workers must be 1 or more, not {workers}.")
     price_list = with_tax_rate(prices if isinstance(prices, dict) else load_prices(prices), tax_rate)
     parsed = load_template(template if template is not None else default_template())
     soffice = pdf_export.find_soffice() if pdf else None
-    info = _period(atria.period(period), allow_open)
-    lines = atria.invoice_lines(info.end)
-    analysis = atria.analysis(info.end)
-    summary = atria.summary(info.end, billable_only=True)
-    codes = None if customers is None else _bill_to_codes(atria, lines, list(customers))
-    invoices = Invoices(info, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
+    _check_period(period, allow_open)
+    lines = atria.invoice_lines(period)
+    analysis = atria.analysis(period)
+    summary = atria.summary(period, billable_only=True)
+    codes = None if customers is None else _bill_to_codes(lines, list(customers))
+    invoices = Invoices(period, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
     _check_tax_rates(invoices)
     return write_invoices(invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress)
 
@@ -104,7 +104,7 @@ def write_invoices(
         raise DataError(f"Cannot create {folder}: {error.strerror}.", "Choose a folder you can write to.") from None
     for leftover in folder.glob(".*.xlsx.*.part"):  # temporary files of a run that was killed
         remove(leftover)
-    manifest = Manifest(invoices.period.start, invoices.period.end, invoices.proration, folder)
+    manifest = Manifest(invoices.first_day, invoices.period.end, invoices.proration, folder)
     for listing in (manifest.path, manifest.index_path):
         remove(listing)
     stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
@@ -213,36 +213,19 @@ def _check_tax_rates(invoices: Invoices) -> None:
     prices = invoices.prices
     untaxed = sorted(sku for sku in invoices.skus() if sku in prices and prices[sku].tax_rate is None)
     if untaxed:
-        raise MissingTaxRateError(
-            f"No tax rate for SKU {', '.join(untaxed)}: the price list gives none and no --tax-rate was given.",
-            "Add a tax_rate column to the price list, or pass --tax-rate (0 for exempt); nothing was written.",
-        )
+        raise MissingTaxRateError(untaxed)
 
 
-def _period(period: AtriaPeriod, allow_open: bool) -> Period:
-    """The period to invoice; ``OpenPeriodError`` for an open one unless ``allow_open`` (its invoices are drafts)."""
+def _check_period(period: Period, allow_open: bool) -> None:
+    """``OpenPeriodError`` for an open period unless ``allow_open`` (its invoices are then drafts)."""
     if not period.is_closed and not allow_open:
-        raise OpenPeriodError(
-            f"The billing period ending {period.end.isoformat()} is still open: its invoices could still change.",
-            "Choose a closed period (`xlbilling periods` lists them), or pass --allow-open to write DRAFT invoices.",
-        )
-    if period.start is None:
-        raise DataError(
-            f"Atria gives no start date for the period ending {period.end.isoformat()}.",
-            "Set the period's start date in Atria, then run the same command again.",
-        )
-    name = period.name or f"{period.start:%d %b %Y} to {period.end:%d %b %Y}"
-    return Period(period.start, period.end, name, draft=not period.is_closed)
+        raise OpenPeriodError(period.end)
 
 
-def _bill_to_codes(atria: Any, lines: pd.DataFrame, customers: list[str]) -> set[str]:
-    """The Bill To codes named by ``customers`` (customer codes, account codes or names, any case)."""
+def _bill_to_codes(lines: pd.DataFrame, codes: list[str]) -> set[str]:
+    """``codes`` when each is a Bill To customer of ``lines``; ``NotBillTo`` naming those that are not."""
     payers = set(lines["bill_to_code"].astype("string").fillna(lines["customer_code"]))
-    codes = {name: atria.customer_code(name) for name in customers}
-    unknown = [name for name, code in codes.items() if code not in payers]
+    unknown = [code for code in codes if code not in payers]
     if unknown:
-        raise InputError(
-            f"No invoice to make for {', '.join(unknown)}: not a Bill To customer with billable lines this period.",
-            "Give the customer who pays (a channel partner bills its customers); `xlbilling customers` lists them.",
-        )
-    return set(codes.values())
+        raise NotBillTo(unknown)
+    return set(codes)

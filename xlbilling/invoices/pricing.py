@@ -27,6 +27,7 @@ from xlbilling.invoices.model import (
     UserLine,
 )
 from xlbilling.money import cents, to_decimal
+from xlbilling.periods import Period
 from xlbilling.prices import Price
 
 PAYMENT_TERMS_DAYS = 30
@@ -39,16 +40,6 @@ _DAILY_COLUMNS = ("customer_code", "sku", "customer_name", "account_code", "bill
 _USER_COLUMNS = ("customer_name", "user_name", "service_name", "plan_name", "sku", "sku_type", "start_date",
                  "end_date", "duration_percent", "billable")  # fmt: skip
 _CHANGE_COLUMNS = ("customer_name", "sku", "grouping", "last_count", "this_count", "difference")
-
-
-@dataclass(frozen=True)
-class Period:
-    """A billing period: its first and last day and its name; ``draft`` when it is still open."""
-
-    start: date
-    end: date
-    name: str
-    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +75,7 @@ class Invoices:
         bill_to_codes: Iterable[str] | None = None,
     ) -> None:
         self.period, self.prices, self.proration = period, prices, proration
+        self.first_day = period.first_day  # DataError now, before anything is written, when Atria gives none
         if proration == "none":
             source, columns = lines, _LINE_COLUMNS
         else:
@@ -164,7 +156,7 @@ def _price_invoice(
     if untaxed:
         errors.append(
             f"No tax rate for SKU {', '.join(untaxed)}: add a tax_rate column to the price list "
-            "or pass --tax-rate (0 for exempt)."
+            "or give a default tax rate (0 for exempt)."
         )
     if len(currencies) > 1:
         errors.append(f"Prices in several currencies ({', '.join(currencies)}): one invoice needs one currency.")
@@ -184,9 +176,9 @@ def _price_invoice(
     return Invoice(
         number=f"{bill_to.account_code}-{period.end:%Y%m}" + ("-DRAFT" if period.draft else ""),
         bill_to=bill_to,
-        period_start=period.start,
+        period_start=period.first_day,
         period_end=period.end,
-        period_name=period.name,
+        period_name=period.title,
         issue_date=issue,
         due_date=issue + timedelta(days=PAYMENT_TERMS_DAYS),
         currency=currencies[0],

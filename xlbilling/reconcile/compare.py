@@ -1,9 +1,6 @@
 """Margin leaks: what the distributor charged (Xarios) against what the MSP billed (Atria), per customer
-and product.
-
-``compare`` does the comparison on DataFrames and nothing else; ``reconcile`` fetches one billing period
-from both APIs and calls it. The CLI, the Excel formula ``XLB_RECONCILE`` and the ribbon's Reconcile
-button all call ``reconcile``.
+and product, compared on DataFrames (``compare``); ``xlbilling.reconcile.period`` fetches one billing period
+from both APIs and calls it.
 
 How things are matched
     Customers: the Xarios ``TenantCodeExt`` is the Atria Customer Account Code (case and surrounding
@@ -13,17 +10,7 @@ How things are matched
     ``mapping``, ``name``; ``not on invoice`` marks Atria customers the invoice does not mention.
     Products: the product mapping sends each Xarios part number to an Atria SKU. Only Atria SKUs named in
     the mapping are expected on a Xarios invoice; other Atria lines are counted as not supplied.
-    Periods: Xarios bills on the 1st, pro-rata arrears for the month just ended plus the next month in
-    advance, so one Atria period's charges sit on two invoices and an invoice holds two months' items.
-    The items compared are the purchase items whose service dates (``from_date`` to ``to_date``; an item
-    without them takes its invoice's period) overlap the Atria period (``start`` to ``end``, from
-    ``Atria.period()``; its end day only when Atria gives no start), from every invoice holding such
-    items: the invoices whose period overlaps the Atria period and the one just before and just after
-    them (the advance items for month M are on the invoice for M-1). An item that began before the
-    period and ends inside it is counted in the period before, whose end it covers, so no item is counted
-    twice when Atria periods end on another day than the month's last. ``invoice_id`` takes the items
-    from that one invoice only, still by their service dates: its items for other periods are not
-    compared, and ``outside_period`` counts them.
+    Periods: how the items of one period are chosen is said in ``xlbilling.reconcile.period``.
 
 What comes out, per Atria customer and SKU
     ``difference`` = vendor quantity - billed quantity. ``money_at_stake`` = difference x unit price
@@ -37,23 +24,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping as MappingType
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from xlbilling.errors import DataError, InputError
+from xlbilling.errors import DataError, NothingCompared
 from xlbilling.money import cents, round_to, to_decimal
-from xlbilling.prices import Price, load_prices
-from xlbilling.reconcile.mapping import SAMPLE_MAPPING, Mapping, code_key, load_mapping, part_key
+from xlbilling.prices import Price
+from xlbilling.reconcile.mapping import Mapping, code_key, part_key
 
 if TYPE_CHECKING:
-    from xlbilling.atria import Atria
-    from xlbilling.xarios import Xarios, XariosInvoice
+    pass
 
 CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "matched")
 DETAIL_COLUMNS = (
@@ -77,21 +62,6 @@ _TEXT_COLUMNS = (
 )  # fmt: skip
 NOT_ON_INVOICE = "not on invoice"
 _ZERO = Decimal(0)
-_MAPPING_HINT = (
-    f"Pass the product mapping with --mapping PATH: a CSV with the header part_number,sku (copy the sample "
-    f"{SAMPLE_MAPPING} as a starting point)."
-)
-
-
-class NothingCompared(DataError):
-    """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for.
-
-    ``reconciliation`` still holds the unmapped lists that explain why.
-    """
-
-    def __init__(self, message: str, hint: str, reconciliation: Reconciliation) -> None:
-        super().__init__(message, hint)
-        self.reconciliation = reconciliation
 
 
 def _frame(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -210,7 +180,7 @@ def compare(
             f"Nothing could be compared: none of the {len(items)} charged items matched both an Atria customer "
             f"and a mapped SKU ({len(unmapped_tenants)} unmapped tenants, {len(unmapped_products)} unmapped "
             "part numbers).",
-            "Check the unmapped lists and the mapping, or choose the invoice with --invoice.",
+            "Check the unmapped lists and the mapping, or choose the invoice.",
             result,
         )
     return result
@@ -232,14 +202,15 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna("").str.strip().astype(object)
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+def column_of(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column ``name`` of ``frame``, or a column of ``None`` when it has none."""
     return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
 def _billed_keys(billed: pd.DataFrame) -> pd.Series:
     """Each Atria row's customer key: its account code, or ``~`` + its customer code when it has none."""
-    codes = _text(_column(billed, "customer_account_code")).str.upper()
-    fallback = "~" + _text(_column(billed, "customer_code")).str.upper()
+    codes = _text(column_of(billed, "customer_account_code")).str.upper()
+    fallback = "~" + _text(column_of(billed, "customer_code")).str.upper()
     return codes.where(codes != "", fallback).astype(object)
 
 
@@ -252,9 +223,9 @@ def _directory(billed: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataF
         [
             pd.DataFrame(
                 {
-                    "account_code": _text(_column(part, "account_code")),
-                    "customer_code": _text(_column(part, "customer_code")),
-                    "customer_name": _text(_column(part, "customer_name")),
+                    "account_code": _text(column_of(part, "account_code")),
+                    "customer_code": _text(column_of(part, "customer_code")),
+                    "customer_name": _text(column_of(part, "customer_name")),
                 }
             )
             for part in known
@@ -290,17 +261,17 @@ def _aggregate(frame: pd.DataFrame, keys: list[str], **columns: tuple[str, str])
 
 def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     """The chargeable items with their SKU (None when the part number is unmapped), zeros for blanks."""
-    charged = charged[_is_purchase(charged)]
-    parts = _each_distinct(_text(_column(charged, "part_number")), part_key)
+    charged = charged[is_purchase(charged)]
+    parts = _each_distinct(_text(column_of(charged, "part_number")), part_key)
     return pd.DataFrame(
         {
-            "tenant_code_ext": _text(_column(charged, "tenant_code_ext")),
-            "tenant_name": _text(_column(charged, "tenant_name")),
+            "tenant_code_ext": _text(column_of(charged, "tenant_code_ext")),
+            "tenant_name": _text(column_of(charged, "tenant_name")),
             "part_number": parts,
-            "product_name": _text(_column(charged, "product_name")),
+            "product_name": _text(column_of(charged, "product_name")),
             "sku": parts.map(mapping.products).astype(object),
-            "quantity": _decimals(_column(charged, "quantity"), "charged quantity"),
-            "value": _decimals(_column(charged, "value"), "charged value"),
+            "quantity": _decimals(column_of(charged, "quantity"), "charged quantity"),
+            "value": _decimals(column_of(charged, "value"), "charged value"),
         }
     ).reset_index(drop=True)
 
@@ -505,139 +476,8 @@ def _quantity(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
-# --- fetching one period -----------------------------------------------------------------------------
-
-
-def candidate_invoices(invoices: pd.DataFrame, start: date, end: date) -> list[str]:
-    """The ids of the Xarios invoices (an ``invoices()`` frame) that may hold items for ``start`` to ``end``:
-    those whose period overlaps it, and those just before and just after them (advance and arrears items)."""
-    starts, ends = invoices["period_start"].dt.normalize(), invoices["period_end"].dt.normalize()
-    before, after = ends < pd.Timestamp(start), starts > pd.Timestamp(end)
-    chosen = ~(before | after)
-    if before.any():
-        chosen |= ends == ends[before].max()
-    if after.any():
-        chosen |= starts == starts[after].min()
-    return [str(i) for i in invoices.loc[chosen, "invoice_id"]]
-
-
-def period_items(invoice: XariosInvoice, start: date, end: date) -> pd.DataFrame:
-    """The invoice's purchase items counted in the period ``start`` to ``end`` (the module docstring says
-    how their service dates are read)."""
-    items = invoice.items
-    opened = _service_day(items, "from_date", invoice.header.period_start)
-    closed = _service_day(items, "to_date", invoice.header.period_end)
-    first, last = pd.Timestamp(start), pd.Timestamp(end)
-    counted = (opened <= last) & (closed >= first) & ~((opened < first) & (closed < last))
-    return items[counted & _is_purchase(items)]
-
-
-def _is_purchase(items: pd.DataFrame) -> pd.Series:
+def is_purchase(items: pd.DataFrame) -> pd.Series:
     """Which items are purchases (all of them when the frame does not say)."""
     if "is_purchase" in items:
         return items["is_purchase"].fillna(False).astype(bool)
     return pd.Series(True, index=items.index)
-
-
-def _service_day(items: pd.DataFrame, column: str, fallback: pd.Timestamp | None) -> pd.Series:
-    """An item date as a day, the invoice's own period date where the item has none."""
-    days = pd.to_datetime(_column(items, column)).dt.normalize()
-    return days if fallback is None or pd.isna(fallback) else days.fillna(pd.Timestamp(fallback).normalize())
-
-
-def reconcile(
-    atria: Atria,
-    xarios: Xarios,
-    period: Any,
-    *,
-    invoice_id: str | None = None,
-    mapping: Mapping | str | Path | pd.DataFrame | None = None,
-    prices: MappingType[str, Price] | str | Path | None = None,
-) -> Reconciliation:
-    """Reconcile the Atria billing period containing the day ``period`` names with the Xarios invoice items
-    for it.
-
-    ``period`` is any day of the period (a date, ``YYYY-MM-DD`` or an Excel serial): 2026-10-15 and
-    2026-10-31 both mean the period ending 2026-10-31. The items are chosen by their service dates (see the
-    module docstring) from the invoices around the period, or from the one invoice ``invoice_id`` only;
-    that invoice's items for other periods are not compared (``outside_period`` counts them). ``mapping``
-    is a ``Mapping`` or a CSV/.xlsx path or a sheet as a DataFrame; ``prices`` a price list (or its path)
-    to value the differences at selling price, otherwise they are valued at Xarios cost.
-
-    Raises ``InputError`` without a mapping or when no Atria period contains that day, ``DataError`` when
-    no Xarios invoice item (of ``invoice_id``, when given) falls in the period, and ``NothingCompared``
-    when nothing matched.
-    """
-    info = atria.period(period)
-    start, end = info.start or info.end, info.end
-    product_map = _as_mapping(mapping)
-    price_list = load_prices(prices) if isinstance(prices, str | Path) else prices
-    outside = 0
-    if invoice_id:
-        chosen, items, outside = _items_of_invoice(xarios.invoice(invoice_id), start, end)
-    else:
-        chosen, items = _items_for_period(xarios, start, end)
-    try:
-        result = compare(atria.invoice_lines(end), items, product_map, price_list, customers=atria.customers())
-    except NothingCompared as error:
-        which = ", ".join(invoice.header.invoice_id for invoice in chosen)
-        raise NothingCompared(
-            f"Period ending {end.isoformat()}, invoice {which}: {error.message}",
-            error.hint,
-            replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end, outside_period=outside),
-        ) from None
-    return replace(result, invoice_checks=_checks(chosen), period_end=end, outside_period=outside)
-
-
-def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
-    if mapping is None:
-        raise InputError("No product mapping given.", _MAPPING_HINT)
-    return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-
-
-def _items_of_invoice(invoice: XariosInvoice, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame, int]:
-    """The invoice, its purchase items for the period ``start`` to ``end``, and how many of its purchase
-    items are for other periods; ``DataError`` when none is for this one."""
-    items = period_items(invoice, start, end)
-    outside = len(invoice.items[_is_purchase(invoice.items)]) - len(items)
-    if not len(items):
-        raise DataError(
-            f"Xarios invoice {invoice.header.invoice_id} has no purchase item for service in the period "
-            f"{start.isoformat()} to {end.isoformat()} (its {outside} items are for other periods).",
-            "Pass the invoice that holds this period's items, or leave out --invoice to find them by date.",
-        )
-    return [invoice], items, outside
-
-
-def _items_for_period(xarios: Xarios, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
-    """The invoices holding items for the period ``start`` to ``end``, and those items."""
-    found = []
-    for invoice_id in candidate_invoices(xarios.invoices(), start, end):
-        invoice = xarios.invoice(invoice_id)
-        items = period_items(invoice, start, end)
-        if len(items):
-            found.append((invoice, items))
-    if not found:
-        raise DataError(
-            f"No Xarios invoice covers the period ending {end.isoformat()}: no item's service dates fall in "
-            f"{start.isoformat()} to {end.isoformat()}.",
-            "Xarios invoices closed months only; list them with `xlbilling xarios list` and pass --invoice ID.",
-        )
-    return [invoice for invoice, _ in found], pd.concat([items for _, items in found], ignore_index=True)
-
-
-def _checks(invoices: list[XariosInvoice]) -> pd.DataFrame:
-    rows = [
-        {
-            "invoice_id": invoice.header.invoice_id,
-            "invoice_number": invoice.header.invoice_number,
-            "period_start": invoice.header.period_start,
-            "period_end": invoice.header.period_end,
-            "subtotal": invoice.check.subtotal,
-            "tax": invoice.check.tax,
-            "total": invoice.check.total,
-            "check": invoice.check.message,
-        }
-        for invoice in invoices
-    ]
-    return pd.DataFrame(rows, columns=list(CHECK_COLUMNS))

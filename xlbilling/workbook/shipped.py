@@ -17,15 +17,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils.cell import coordinate_from_string
 
-from xlbilling.workbook.tables import (
-    CHANGES_SHOWN,
-    CONTROL,
-    MAPPING_SHEET,
-    PARAMETERS,
-    STAMP_CELL,
-    TABLE_ANCHOR,
-    TARGETS,
-)
+from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS
+from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling.xlsx.book import DATE_FORMAT, OpenpyxlBook
 
 FORMULAS_SHEET = "Formulas"
