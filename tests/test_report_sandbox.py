@@ -251,9 +251,8 @@ def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atri
     assert nobody.exit_code == 2 and "Atria has no customer 'NOBODY'" in nobody.output
     assert "`xlbilling customers` lists codes and names" in nobody.output
     zurich = atria.customer_code("Zürich Café GmbH")
-    payer = run(
-        "--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "b"), "--customer", "zürich café gmbh"
-    )
+    payer = run("--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "b"),
+                "--customer", "zürich café gmbh")  # fmt: skip
     assert payer.exit_code == 2
     assert f"No invoice to make for {zurich}: not a Bill To customer" in payer.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -30,7 +30,8 @@ from xlbilling.errors import (
     RateLimitError,
     ServerError,
 )
-from xlbilling.http import ApiClient, retry_after_seconds
+from xlbilling.http import ApiClient
+from xlbilling.wire import retry_after_seconds
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.SIGNATURE-7f3a"
 Reply = Callable[[httpx.Request], httpx.Response]

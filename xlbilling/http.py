@@ -11,12 +11,8 @@ from __future__ import annotations
 import logging
 import math
 import random
-import ssl
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar
 
@@ -34,6 +30,18 @@ from xlbilling.errors import (
     NotFoundError,
     RateLimitError,
     ServerError,
+)
+from xlbilling.wire import (
+    check_base_url,
+    connect_reason,
+    human_size,
+    is_certificate_error,
+    looks_like_html,
+    query,
+    retry_after_seconds,
+    server_message,
+    tls_context,
+    token_problem,
 )
 
 logger = logging.getLogger("xlbilling.http")
@@ -54,102 +62,6 @@ _TOKEN_HELP = {
         '"REST API Administrator" and "Billing Administrator" roles).'
     ),
 }
-
-
-def token_problem(token: str) -> str | None:
-    """Say why ``token`` cannot be sent in an HTTP header (e.g. a pasted line break), or None if it can."""
-    if not token:
-        return "it is empty"
-    if any(char.isspace() for char in token):
-        return "it contains a space or a line break"
-    if not (token.isascii() and token.isprintable()):
-        return "it contains characters that are not plain ASCII (was it copied with a '…'?)"
-    return None
-
-
-def _size(n: int) -> str:
-    """``n`` bytes as a short human size: ``512 bytes``, ``64 KB``, ``20 MB``."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if n >= factor:
-            return f"{n / factor:.3g} {unit}"
-    return f"{n} bytes"
-
-
-def _param(value: Any) -> Any:
-    """One query value as the APIs expect it: ``true``/``false``, ISO dates, lists kept as lists."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_param(item) for item in value]
-    return str(value)
-
-
-def _query(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The query string parameters with ``None`` values dropped."""
-    return {key: _param(value) for key, value in (params or {}).items() if value is not None}
-
-
-def retry_after_seconds(value: str | None, cap: float) -> float | None:
-    """The wait a ``Retry-After`` header asks for (seconds or HTTP date), at most ``cap``; None if absent."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-        except (TypeError, ValueError, IndexError):
-            return None
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), cap)
-
-
-def _connect_reason(error: httpx.TransportError) -> str:
-    """A short, plain reason for a failed connection."""
-    text = str(error)
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if any(s in lowered for s in ("name or service", "getaddrinfo", "nodename", "no address", "name resolution")):
-        return "host name not found"
-    if isinstance(error, httpx.TimeoutException):
-        return "no answer to the connection attempt"
-    return text[:200] or type(error).__name__
-
-
-def _is_certificate_error(error: BaseException) -> bool:
-    """True when a connection failed because the server's TLS certificate could not be verified."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _server_message(body: bytes) -> str:
-    """The human message in a JSON error body (``message``, ``detail``, ``title``...), or ``""``."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return ""
-    if not isinstance(data, dict):
-        return ""
-    lowered = {str(key).lower(): value for key, value in data.items()}
-    for key in ("message", "detail", "title", "error_description", "error"):
-        value = lowered.get(key)
-        if isinstance(value, str) and value.strip():
-            return " ".join(value.split())[:200]
-    return ""
-
-
-def _looks_like_html(response: httpx.Response, body: bytes) -> bool:
-    """True when the answer is a web page (a login page, a proxy's error page, a wrong URL)."""
-    head = body.lstrip()[:15].lower()
-    return "html" in response.headers.get("content-type", "").lower() or head.startswith((b"<!doctype", b"<html"))
 
 
 class _Retryable(Exception):
@@ -193,7 +105,7 @@ class ApiClient:
     ) -> None:
         self.api = api
         self.base_url = base_url.strip()
-        self._url = _check_base_url(api, self.base_url)
+        self._url = check_base_url(api, self.base_url)
         self._token = token
         if token is not None and (problem := token_problem(token)):
             raise ConfigError(f"The {api} token cannot be used: {problem}.", "Set it again, copied in full.")
@@ -216,7 +128,7 @@ class ApiClient:
             base_url=self.base_url,
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            verify=_tls_context(ca_bundle) if ca_bundle else True,
+            verify=tls_context(ca_bundle) if ca_bundle else True,
             transport=transport,
             follow_redirects=True,
         )
@@ -235,7 +147,7 @@ class ApiClient:
         """GET ``path`` and return its JSON body unparsed, for a caller with its own parser (``parse_json``
         gives the messages for broken JSON); an HTML page or an empty answer raises ``BadResponse``."""
         response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, "application/json")
-        if _looks_like_html(response, body):
+        if looks_like_html(response, body):
             self._html_page(call, response, "JSON")
         if not body.strip():
             self._fail(BadResponse, call, "the answer was empty, not JSON", self._later_hint())
@@ -247,7 +159,7 @@ class ApiClient:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:
             if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
-                message = f"the JSON answer stops in the middle (cut off after {_size(len(body))})"
+                message = f"the JSON answer stops in the middle (cut off after {human_size(len(body))})"
             else:
                 message = f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
             self._fail(BadResponse, call, message, self._later_hint())
@@ -290,11 +202,11 @@ class ApiClient:
     ) -> tuple[httpx.Response, bytes]:
         """Send the GET, retrying what is worth retrying; return the response and its whole body."""
         self._check_cooldown(call)
-        query = _query(params)
+        sent = query(params)
         attempt = 0
         while True:
             try:
-                return self._attempt(call, path, query, max_bytes, not_found_hint, accept)
+                return self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
             except _Retryable as retry:
                 if attempt >= self._retries:
                     if isinstance(retry.error, ApiUnreachable):
@@ -330,7 +242,7 @@ class ApiClient:
         declared = response.headers.get("content-length", "")
         # A compressed body's length says nothing about the decoded size; httpx checks it on the wire.
         expected = int(declared) if declared.isdigit() and "content-encoding" not in response.headers else None
-        too_big = f"the answer is larger than {_size(max_bytes)}, so xlbilling stopped reading it"
+        too_big = f"the answer is larger than {human_size(max_bytes)}, so xlbilling stopped reading it"
         too_big_hint = "Check the URL, or ask for less data (one customer or one invoice)."
         if expected is not None and expected > max_bytes:
             self._fail(BadResponse, call, too_big, too_big_hint)
@@ -342,7 +254,7 @@ class ApiClient:
                 self._fail(BadResponse, call, too_big, too_big_hint)
             chunks.append(chunk)
         if expected is not None and size < expected:
-            message = f"the answer was cut off after {_size(size)} of {_size(expected)}"
+            message = f"the answer was cut off after {human_size(size)} of {human_size(expected)}"
             raise _Retryable(self._error(BadResponse, call, message, self._later_hint()))
         return b"".join(chunks)
 
@@ -366,7 +278,7 @@ class ApiClient:
         """Raise the error for a non-2xx answer (``_Retryable`` for 429 and 502/503/504)."""
         status = response.status_code
         body = self._error_body(response)
-        said = _server_message(body)
+        said = server_message(body)
         detail = f": {said}" if said else ""
         if status in (401, 403):
             if self._token is None:
@@ -382,7 +294,7 @@ class ApiClient:
             else:
                 message = "not found (HTTP 404)"
             hint = not_found_hint or f"Check what you asked for and the {self.api} URL."
-            if _looks_like_html(response, body):
+            if looks_like_html(response, body):
                 hint = f"{hint} The server answered with an HTML page: is the URL right?"
             self._fail(NotFoundError, call, message, hint)
         if status == 429:
@@ -424,7 +336,7 @@ class ApiClient:
         """Raise the error for a failure below HTTP: no connection, a timeout, a broken transfer."""
         host = self._url.host + (f":{self._url.port}" if self._url.port else "")
         check = f"Check the {self.api} URL ({self.base_url}) with `xlbilling config`, and your network or VPN."
-        if isinstance(error, httpx.ConnectError) and _is_certificate_error(error):
+        if isinstance(error, httpx.ConnectError) and is_certificate_error(error):
             unreachable = self._error(
                 ApiUnreachable,
                 call,
@@ -435,7 +347,7 @@ class ApiClient:
             self._mark_down(unreachable)
             raise unreachable from None
         if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.ProxyError):
-            reason = _connect_reason(error)
+            reason = connect_reason(error)
             raise _Retryable(self._error(ApiUnreachable, call, f"cannot reach {host} ({reason})", check))
         if isinstance(error, httpx.TimeoutException):
             raise _Retryable(
@@ -499,32 +411,3 @@ class ApiClient:
             f"{first.message.split(': ', 1)[-1]} a moment ago; not trying again for {math.ceil(remaining)} s",
             first.hint,
         )
-
-
-def _check_base_url(api: str, base_url: str) -> httpx.URL:
-    """The parsed base URL; ``ConfigError`` when it is not an http(s) address with a host."""
-    hint = f"Write the {api} URL in full, e.g. https://api.example.com, and check it with `xlbilling config`."
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as error:
-        raise ConfigError(f"The {api} URL {base_url!r} is not a valid address ({error}).", hint) from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(f"The {api} URL {base_url!r} is not an http(s) address.", hint)
-    return url
-
-
-def _tls_context(ca_bundle: str) -> ssl.SSLContext:
-    """A verifying TLS context that also trusts the CA certificates in ``ca_bundle`` (a PEM file)."""
-    path = Path(ca_bundle).expanduser()
-    hint = "Set XLBILLING_CA_BUNDLE (or ca_bundle under [http]) to your proxy's CA certificate, or remove it."
-    if not path.is_file():
-        raise ConfigError(f"The CA bundle {path} does not exist.", hint)
-    context = ssl.create_default_context()
-    try:
-        import certifi
-
-        context.load_verify_locations(cafile=certifi.where())
-        context.load_verify_locations(cafile=str(path))
-    except (ssl.SSLError, OSError, ValueError) as error:
-        raise ConfigError(f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint) from None
-    return context

@@ -213,7 +213,7 @@ def keyring_token(name: str) -> str | None:
 
 def store_token(name: str, token: str) -> None:
     """Store the token of ``name`` ("atria" or "xarios") in the OS keyring; ``ConfigError`` if there is none."""
-    from xlbilling.http import token_problem
+    from xlbilling.wire import token_problem
 
     api = _APIS[name]
     token = token.strip()

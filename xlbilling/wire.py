@@ -1,0 +1,142 @@
+"""What the HTTP transport (``xlbilling.http``) reads and writes at the edges: query values, ``Retry-After``,
+a server's own error message, a web page where JSON was expected, connection failures, URLs and TLS."""
+
+from __future__ import annotations
+
+import math
+import ssl
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from xlbilling.errors import ConfigError
+
+
+def token_problem(token: str) -> str | None:
+    """Say why ``token`` cannot be sent in an HTTP header (e.g. a pasted line break), or None if it can."""
+    if not token:
+        return "it is empty"
+    if any(char.isspace() for char in token):
+        return "it contains a space or a line break"
+    if not (token.isascii() and token.isprintable()):
+        return "it contains characters that are not plain ASCII (was it copied with a '…'?)"
+    return None
+
+
+def human_size(n: int) -> str:
+    """``n`` bytes as a short human size: ``512 bytes``, ``64 KB``, ``20 MB``."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def query_value(value: Any) -> Any:
+    """One query value as the APIs expect it: ``true``/``false``, ISO dates, lists kept as lists."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [query_value(item) for item in value]
+    return str(value)
+
+
+def query(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The query string parameters with ``None`` values dropped."""
+    return {key: query_value(value) for key, value in (params or {}).items() if value is not None}
+
+
+def retry_after_seconds(value: str | None, cap: float) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds or HTTP date), at most ``cap``; None if absent."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), cap)
+
+
+def connect_reason(error: httpx.TransportError) -> str:
+    """A short, plain reason for a failed connection."""
+    text = str(error)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if any(s in lowered for s in ("name or service", "getaddrinfo", "nodename", "no address", "name resolution")):
+        return "host name not found"
+    if isinstance(error, httpx.TimeoutException):
+        return "no answer to the connection attempt"
+    return text[:200] or type(error).__name__
+
+
+def is_certificate_error(error: BaseException) -> bool:
+    """True when a connection failed because the server's TLS certificate could not be verified."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def server_message(body: bytes) -> str:
+    """The human message in a JSON error body (``message``, ``detail``, ``title``...), or ``""``."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    lowered = {str(key).lower(): value for key, value in data.items()}
+    for key in ("message", "detail", "title", "error_description", "error"):
+        value = lowered.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())[:200]
+    return ""
+
+
+def looks_like_html(response: httpx.Response, body: bytes) -> bool:
+    """True when the answer is a web page (a login page, a proxy's error page, a wrong URL)."""
+    head = body.lstrip()[:15].lower()
+    return "html" in response.headers.get("content-type", "").lower() or head.startswith((b"<!doctype", b"<html"))
+
+
+def check_base_url(api: str, base_url: str) -> httpx.URL:
+    """The parsed base URL; ``ConfigError`` when it is not an http(s) address with a host."""
+    hint = f"Write the {api} URL in full, e.g. https://api.example.com, and check it with `xlbilling config`."
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"The {api} URL {base_url!r} is not a valid address ({error}).", hint) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"The {api} URL {base_url!r} is not an http(s) address.", hint)
+    return url
+
+
+def tls_context(ca_bundle: str) -> ssl.SSLContext:
+    """A verifying TLS context that also trusts the CA certificates in ``ca_bundle`` (a PEM file)."""
+    path = Path(ca_bundle).expanduser()
+    hint = "Set XLBILLING_CA_BUNDLE (or ca_bundle under [http]) to your proxy's CA certificate, or remove it."
+    if not path.is_file():
+        raise ConfigError(f"The CA bundle {path} does not exist.", hint)
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(cafile=certifi.where())
+        context.load_verify_locations(cafile=str(path))
+    except (ssl.SSLError, OSError, ValueError) as error:
+        raise ConfigError(f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint) from None
+    return context
