@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlbilling.errors import DataError
+from xlbilling.errors import DataError, NothingCompared
 from xlbilling.money import cents
 from xlbilling.periods import Period
 from xlbilling.prices import Price
-from xlbilling.reconcile.compare import NothingCompared, compare
+from xlbilling.reconcile.compare import compare
 from xlbilling.reconcile.mapping import Mapping
 from xlbilling.reconcile.period import candidate_invoices, period_items, reconcile
 from xlbilling.reconcile.text import headline

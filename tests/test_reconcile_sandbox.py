@@ -14,12 +14,12 @@ import pytest
 
 import xlbilling.sandbox
 from xlbilling.atria import Atria
-from xlbilling.errors import DataError
+from xlbilling.errors import DataError, NothingCompared
 from xlbilling.money import cents, to_decimal
 from xlbilling.prices import load_prices
-from xlbilling.reconcile.compare import CATEGORIES, NothingCompared
 from xlbilling.reconcile.mapping import Mapping, load_mapping
 from xlbilling.reconcile.period import reconcile
+from xlbilling.reconcile.result import CATEGORIES
 from xlbilling.sandbox import Sandbox
 from xlbilling.sandbox.vendor import vat_error_invoice
 from xlbilling.session import Session

@@ -21,8 +21,8 @@ from xlbilling.atria import Atria
 from xlbilling.cache import ResultCache
 from xlbilling.excel import udfs
 from xlbilling.periods import Period
-from xlbilling.reconcile.compare import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
 from xlbilling.reconcile.period import reconcile
+from xlbilling.reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
 from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
 from xlbilling.xarios import Xarios

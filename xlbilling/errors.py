@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from xlbilling.reconcile.compare import Reconciliation
+    from xlbilling.reconcile.result import Reconciliation
 
 
 class XlbillingError(Exception):

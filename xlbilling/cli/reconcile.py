@@ -49,7 +49,7 @@ def reconcile_command(
 ) -> None:  # fmt: skip
     """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
     stake. Exits 1 when nothing could be compared (never reported as "no leaks")."""
-    from xlbilling.reconcile.compare import NothingCompared
+    from xlbilling.errors import NothingCompared
     from xlbilling.reconcile.period import reconcile
     from xlbilling.reconcile.text import headline, render, unmapped_text
 

@@ -1,1 +1,3 @@
-"""Excel: the XLB_ formulas, the Billing ribbon, headless refresh of workbook files and the add-in."""
+"""The Excel door: the XLB_ formulas (``udfs``), the Billing ribbon's buttons (``macros``), the live book they
+write through (``live``), their words for errors (``hints``) and the add-in (``addin``). Imported by no one
+else, but for ``xlbilling addin``."""

@@ -17,7 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlbilling.reconcile.compare import CATEGORIES, Reconciliation
+from xlbilling.reconcile.result import CATEGORIES, Reconciliation
 from xlbilling.xlsx.book import OpenpyxlBook
 
 # Fill colours per category (matched rows are left plain).

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping as MappingType
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,100 +34,16 @@ from xlbilling.errors import DataError, NothingCompared
 from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price
 from xlbilling.reconcile.mapping import Mapping, code_key, part_key
-
-if TYPE_CHECKING:
-    pass
-
-CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "matched")
-DETAIL_COLUMNS = (
-    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number",
-    "vendor_quantity", "billed_quantity", "difference", "unit_cost", "unit_price", "money_at_stake",
-    "price_basis", "category",
-)  # fmt: skip
-UNMAPPED_TENANT_COLUMNS = (
-    "tenant_code_ext", "tenant_name", "part_numbers", "vendor_quantity", "value", "reason", "add_to_mapping",
-)  # fmt: skip
-UNMAPPED_PRODUCT_COLUMNS = (
-    "part_number", "product_name", "tenant_codes", "vendor_quantity", "value", "add_to_mapping",
-)  # fmt: skip
-CHECK_COLUMNS = ("invoice_id", "invoice_number", "period_start", "period_end", "subtotal", "tax", "total", "check")
-SUMMARY_COLUMNS = (
-    "account_code", "customer_name", "flagged", "under_billed", "over_billed", "charged_not_billed",
-    "billed_not_charged", "money_at_stake",
-)  # fmt: skip
-_TEXT_COLUMNS = (
-    "account_code", "customer_name", "tenant_name", "match_basis", "sku", "part_number", "price_basis", "category",
-)  # fmt: skip
-NOT_ON_INVOICE = "not on invoice"
-_ZERO = Decimal(0)
-
-
-def _frame(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
-
-
-@dataclass(frozen=True)
-class Reconciliation:
-    """The result: one detail row per Atria customer and SKU, the unmapped lists, the invoice checks."""
-
-    detail: pd.DataFrame
-    unmapped_tenants: pd.DataFrame
-    unmapped_products: pd.DataFrame
-    compared: int
-    not_supplied: int = 0
-    outside_period: int = 0
-    invoice_checks: pd.DataFrame = field(default_factory=lambda: _frame(CHECK_COLUMNS))
-    period_end: date | None = None
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Detail rows per category, every category present (zero when none)."""
-        found = self.detail["category"].value_counts()
-        return {category: int(found.get(category, 0)) for category in CATEGORIES}
-
-    @property
-    def flagged(self) -> pd.DataFrame:
-        """The detail rows that are not ``matched``, largest money at stake first."""
-        rows = self.detail[self.detail["category"] != "matched"]
-        order = rows["money_at_stake"].map(lambda m: abs(m) if isinstance(m, Decimal) else _ZERO)
-        return rows.loc[order.sort_values(ascending=False, kind="stable").index]
-
-    @property
-    def leaked(self) -> Decimal:
-        """Revenue not billed: the sum of the positive money at stake (under-billed, charged not billed)."""
-        return cents(sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m > 0), _ZERO))
-
-    @property
-    def over_billed(self) -> Decimal:
-        """Billing with no matching cost: the sum of the negative money at stake, as a positive amount."""
-        return -cents(sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m < 0), _ZERO))
-
-    @property
-    def unpriced(self) -> int:
-        """Flagged rows with neither a price nor a unit cost, so no money at stake (see their quantities)."""
-        return int((self.detail["category"].ne("matched") & self.detail["money_at_stake"].isna()).sum())
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Money at stake per customer and category, biggest leak first; customers with nothing flagged
-        are left out."""
-        rows = self.detail[self.detail["category"] != "matched"]
-        if rows.empty:
-            return _frame(SUMMARY_COLUMNS)
-        money = rows["money_at_stake"].where(rows["money_at_stake"].notna(), _ZERO)
-        frame = pd.DataFrame({"account_code": rows["account_code"], "customer_name": rows["customer_name"]})
-        frame["flagged"] = 1
-        for category in CATEGORIES[:4]:
-            frame[category] = money.where(rows["category"] == category, _ZERO)
-        frame["money_at_stake"] = money
-        keys = ["account_code", "customer_name"]
-        summary = frame.groupby(keys, sort=False).sum().reset_index()
-        summary["flagged"] = summary["flagged"].astype("int64")
-        for column in SUMMARY_COLUMNS[3:]:
-            summary[column] = summary[column].map(cents)
-        summary = summary.sort_values("money_at_stake", ascending=False, kind="stable", ignore_index=True)
-        return summary.loc[:, list(SUMMARY_COLUMNS)]
-
+from xlbilling.reconcile.result import (
+    DETAIL_COLUMNS,
+    NOT_ON_INVOICE,
+    TEXT_COLUMNS,
+    UNMAPPED_PRODUCT_COLUMNS,
+    UNMAPPED_TENANT_COLUMNS,
+    ZERO,
+    Reconciliation,
+    empty_frame,
+)
 
 # --- the comparison ----------------------------------------------------------------------------------
 
@@ -278,7 +192,7 @@ def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
 
 def _decimals(values: pd.Series, what: str) -> pd.Series:
     """Exact Decimals, blanks as zero (a float quantity from Atria goes through its shortest repr)."""
-    present = values.astype(object).where(values.notna(), _ZERO)
+    present = values.astype(object).where(values.notna(), ZERO)
     try:
         return _each_distinct(present, to_decimal)
     except ValueError as error:
@@ -361,7 +275,7 @@ def _tenant_row(code: str, account_code: str | None) -> str:
 def _unmapped_tenants(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["key"].isna()]
     if rows.empty:
-        return _frame(UNMAPPED_TENANT_COLUMNS)
+        return empty_frame(UNMAPPED_TENANT_COLUMNS)
     totals = _aggregate(
         rows,
         ["tenant_code_ext", "tenant_name"],
@@ -378,7 +292,7 @@ def _unmapped_tenants(items: pd.DataFrame) -> pd.DataFrame:
 def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
     rows = items[items["sku"].isna()]
     if rows.empty:
-        return _frame(UNMAPPED_PRODUCT_COLUMNS)
+        return empty_frame(UNMAPPED_PRODUCT_COLUMNS)
     totals = _aggregate(
         rows,
         ["part_number"],
@@ -425,7 +339,7 @@ def _detail(
     rows["account_code"] = rows["key"].map(people["account_code"]).astype(object)
     rows["customer_name"] = rows["key"].map(people["customer_name"]).astype(object)
     for column in ("vendor_quantity", "billed_quantity", "value"):
-        rows[column] = rows[column].where(rows[column].notna(), _ZERO).astype(object)
+        rows[column] = rows[column].where(rows[column].notna(), ZERO).astype(object)
     vendor_qty, billed_qty = rows["vendor_quantity"], rows["billed_quantity"]
     rows["difference"] = _each_distinct(vendor_qty - billed_qty, _quantity)
     rows["vendor_quantity"] = _each_distinct(vendor_qty, _quantity)
@@ -449,7 +363,7 @@ def _detail(
     for column in ("account_code", "customer_name", "tenant_name", "part_number"):
         rows[column] = rows[column].fillna("")
     rows = rows.sort_values(["account_code", "customer_name", "sku"], kind="stable").reset_index(drop=True)
-    return rows.loc[:, list(DETAIL_COLUMNS)].astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
+    return rows.loc[:, list(DETAIL_COLUMNS)].astype(dict.fromkeys(TEXT_COLUMNS, "str"))
 
 
 def _parts_by_sku(mapping: Mapping) -> dict[str, str]:

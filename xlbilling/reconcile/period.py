@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xlbilling.errors import MissingMapping, NoInvoiceItems
+from xlbilling.errors import MissingMapping, NoInvoiceItems, NothingCompared
 from xlbilling.prices import Price, load_prices
-from xlbilling.reconcile.compare import CHECK_COLUMNS, NothingCompared, Reconciliation, column_of, compare, is_purchase
+from xlbilling.reconcile.compare import column_of, compare, is_purchase
 from xlbilling.reconcile.mapping import Mapping, load_mapping
+from xlbilling.reconcile.result import CHECK_COLUMNS, Reconciliation
 
 if TYPE_CHECKING:
     from xlbilling.atria import Atria

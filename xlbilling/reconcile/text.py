@@ -9,7 +9,7 @@ import orjson
 from xlbilling.errors import InputError
 from xlbilling.files import write_atomically
 from xlbilling.output import FORMATS, to_csv, to_json, to_table_text
-from xlbilling.reconcile.compare import Reconciliation
+from xlbilling.reconcile.result import Reconciliation
 
 TERMINAL_COLUMNS = (
     "account_code", "customer_name", "sku", "part_number", "vendor_quantity", "billed_quantity", "difference",

@@ -20,13 +20,13 @@ from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling.errors import InputError
 from xlbilling.periods import Period
-from xlbilling.reconcile.compare import (
+from xlbilling.reconcile.period import reconcile
+from xlbilling.reconcile.result import (
     CHECK_COLUMNS,
     DETAIL_COLUMNS,
     UNMAPPED_PRODUCT_COLUMNS,
     UNMAPPED_TENANT_COLUMNS,
 )
-from xlbilling.reconcile.period import reconcile
 from xlbilling.session import Session
 from xlbilling.workbook.control import (
     CONTROL,
