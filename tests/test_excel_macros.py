@@ -196,12 +196,24 @@ def test_control_sheet_file_names_are_found_next_to_the_workbook(workbook: Openp
 
 def test_a_button_writes_nothing_when_one_table_has_no_room(formulas: Session, period: Period) -> None:
     book = live_book(period.end)
-    book.sheets.add("Customers").cells[(5, 1)] = "ask Sam about CUST0007"
+    customers = book.sheets.add("Customers")
+    customers.tables.add(customers.range("A3:D4"), "Customers")  # refreshed once, when Atria had one customer
+    customers.cells[(8, 1)] = "ask Sam about CUST0007"
     assert macros.press(macros.refresh_action(["periods", "customers"]), book) is None  # type: ignore[arg-type]
     [(prompt, _, mode)] = book.app.alerts
-    assert prompt.startswith("The table Customers would overwrite A5 on 'Customers'.") and mode == "critical"
+    assert prompt.startswith("The table Customers would overwrite A8 on 'Customers'.") and mode == "critical"
     assert [sheet.name for sheet in book.sheets] == ["Control", "Customers"], "not even Periods was written"
-    assert book.sheets["Customers"].cells == {(5, 1): "ask Sam about CUST0007"}
+    assert customers.cells == {(8, 1): "ask Sam about CUST0007"}
+
+
+def test_a_users_own_sheet_named_like_xlbillings_is_never_written(formulas: Session, period: Period) -> None:
+    book = live_book(period.end)
+    book.sheets.add("Customers").cells[(1, 1)] = "my customer notes"
+    assert macros.press(macros.refresh_action(["periods", "customers"]), book) is None  # type: ignore[arg-type]
+    [(prompt, _, _)] = book.app.alerts
+    assert prompt.startswith("The sheet 'Customers' has no Customers table: it is not xlbilling's")
+    assert [sheet.name for sheet in book.sheets] == ["Control", "Customers"], "nothing was fetched or written"
+    assert book.sheets["Customers"].cells == {(1, 1): "my customer notes"}
 
 
 def test_a_live_books_mapping_sheet_is_the_product_mapping_when_control_names_no_file(period: Period) -> None:

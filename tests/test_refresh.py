@@ -18,6 +18,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
+from tests.real_workbooks import parts, with_control_sheet
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
@@ -94,8 +95,8 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
 def test_an_xlsm_keeps_its_vba(tmp_path: Path, session: Session) -> None:
     import xlwings
 
-    path = tmp_path / "macro.xlsm"
-    shutil.copyfile(Path(xlwings.__file__).parent / "quickstart.xlsm", path)
+    path = with_control_sheet(Path(xlwings.__file__).parent / "quickstart.xlsm", tmp_path / "macro.xlsm")
+    vba = parts(path)["xl/vbaProject.bin"]
 
     def modules(file: Path) -> dict[str, str]:
         parser = VBA_Parser(str(file))
@@ -106,7 +107,7 @@ def test_an_xlsm_keeps_its_vba(tmp_path: Path, session: Session) -> None:
 
     before = modules(path)
     refresh_file(path, ["periods"], session)
-    assert before and modules(path) == before
+    assert before and modules(path) == before and parts(path)["xl/vbaProject.bin"] == vba
     assert "Periods" in openpyxl.load_workbook(path, keep_vba=True).sheetnames
 
 
@@ -173,38 +174,41 @@ def test_excel_made_chart_parts_and_shapes_next_to_a_chart_are_kept_byte_for_byt
 
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
-    assert "xl/drawings/kept1_drawing1.xml" in parts, "a second refresh does not grow the part names"
-    assert drawing in parts.values() and chart in parts.values() and style in parts.values()
-    [style_part] = [name for name, data in parts.items() if data == style]
-    assert f'PartName="/{style_part}" ContentType="{STYLE_TYPE}"'.encode() in parts["[Content_Types].xml"]
+    assert parts["xl/drawings/drawing1.xml"] == drawing and parts["xl/charts/chart1.xml"] == chart
+    assert parts["xl/charts/style1.xml"] == style, "the parts keep their names and bytes"
+    assert f'PartName="/xl/charts/style1.xml" ContentType="{STYLE_TYPE}"'.encode() in parts["[Content_Types].xml"]
     assert b"Check with Sam" in drawing
     wb = openpyxl.load_workbook(path)
     assert len(wb["Dashboard"]._charts) == 1 and wb["Dashboard"].tables["Changes"].ref.startswith("A3:E")
 
 
 @pytest.mark.parametrize(
-    ("part", "edit", "named"),
+    ("part", "edit"),
     [
-        ("xl/drawings/_rels/drawing1.xml.rels", _drop_chart_relationship,
-         "shapes or text boxes (on sheet 'Dashboard')"),
+        ("xl/drawings/_rels/drawing1.xml.rels", _drop_chart_relationship),  # a drawing of shapes only
         ("xl/worksheets/sheet1.xml",
          _before_end('<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
                      'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
-                     "<x14:sparklineGroups/></ext></extLst>"),
-         "sparklines (on sheet 'Control')"),
-        ("xl/slicers/slicer1.xml", lambda _: b"<slicers/>", "slicers"),
-        ("xl/threadedComments/threadedComment1.xml", lambda _: b"<ThreadedComments/>", "threaded comments"),
+                     "<x14:sparklineGroups/></ext></extLst>")),
+        ("xl/slicers/slicer1.xml", lambda _: b"<slicers/>"),
+        ("xl/threadedComments/threadedComment1.xml", lambda _: b"<ThreadedComments/>"),
     ],
 )  # fmt: skip
-def test_what_a_refresh_would_lose_is_named_and_nothing_is_written(
-    tmp_path: Path, session: Session, part: str, edit: Edit, named: str
+def test_what_openpyxl_would_lose_is_kept_byte_for_byte(
+    tmp_path: Path, session: Session, part: str, edit: Edit
 ) -> None:
     path = _edited(TEMPLATE, tmp_path / "fancy.xlsx", {part: edit})
-    before = path.read_bytes()
-    with pytest.raises(DataError, match="would lose") as raised:
-        refresh_file(path, ["periods"], session)
-    assert named in str(raised.value)
-    assert path.read_bytes() == before and not path.with_name("fancy.xlsx.bak").exists()
+    original = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        before = {name: archive.read(name) for name in archive.namelist()}
+    refresh_file(path, ["periods"], session)
+    with zipfile.ZipFile(path) as archive:
+        after = {name: archive.read(name) for name in archive.namelist()}
+    assert after[part] == before[part]
+    periods = "xl/worksheets/sheet2.xml"  # the Periods sheet, and its table
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed <= {periods, "xl/tables/table1.xml", "xl/styles.xml", "xl/workbook.xml"}, changed
+    assert path.with_name("fancy.xlsx.bak").read_bytes() == original
 
 
 def test_an_outage_leaves_the_file_untouched(tmp_path: Path, sandbox: Sandbox) -> None:

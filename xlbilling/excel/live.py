@@ -35,6 +35,10 @@ class XlwingsBook:
         """The book's sheet names in tab order."""
         return [sheet.name for sheet in self.book.sheets]
 
+    def table_names(self, sheet: str) -> list[str]:
+        """The tables on ``sheet`` (none when it does not exist)."""
+        return [table.name for table in self.book.sheets[sheet].tables] if sheet in self.sheet_names() else []
+
     def file_path(self) -> Path | None:
         """The book's file (None while it has never been saved)."""
         path = Path(self.book.fullname)

@@ -23,6 +23,7 @@ from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
 from xlbilling.session import Session
 from xlbilling.xlsx.book import WorkbookLike
+from xlbilling.xlsx.sheetxml import UnsavedFormula
 
 CONTROL = "Control"
 MAPPING_SHEET = "Mapping"
@@ -147,6 +148,11 @@ def mapping_table(rows: list[list[Any]], sheet: str | None = None) -> pd.DataFra
 
 
 def _param(key: str, value: Any) -> Any:
+    if isinstance(value, UnsavedFormula):
+        raise InputError(
+            f"the formula {value} has no saved result (the file was not saved by Excel since it was written).",
+            "Open the workbook in Excel or LibreOffice, save it once, then refresh again.",
+        )
     if key == "period":
         return parse_period(value)
     if key == "tax_rate":

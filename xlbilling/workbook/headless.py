@@ -1,79 +1,27 @@
 """``xlbilling refresh WORKBOOK``: refresh a closed ``.xlsx``/``.xlsm`` file without Excel.
 
-The file is read and written with openpyxl, which keeps sheets, formulas, styles, tables, defined names,
-data validation, comments and (in ``.xlsm``) the VBA project. Every drawing (charts, pictures, shapes
-next to them) is then put back byte for byte (``xlbilling.xlsx.keep``). What neither would keep makes
-the refresh refuse with a message naming it, before anything is written. A ``.bak`` copy of the previous
-file is kept and the file is replaced atomically.
+The file is edited as a package of parts (``xlbilling.xlsx.packagebook``): only the rows of xlbilling's
+tables, their stamp cells, their table parts and the cell formats they need are written; every other part
+and every other cell is kept byte for byte (charts, pictures, VBA and its signature, pivot tables, slicers,
+comments, formulas and their saved results, properties). The workbook recalculates when it is next opened.
+A ``.bak`` copy of the previous file is kept, the file is replaced atomically with its mode, and a
+symbolic link stays a link to the refreshed file.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
-import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from xml.etree import ElementTree
 
-from xlbilling.errors import DataError, InputError
+from xlbilling.errors import InputError
 from xlbilling.files import atomic_path
 from xlbilling.session import Session, workbook_session
 from xlbilling.workbook.tables import Refreshed, refresh
-from xlbilling.xlsx.book import OpenpyxlBook
-from xlbilling.xlsx.keep import drawing_of, keep_drawings, relations, sheet_parts
+from xlbilling.xlsx.packagebook import PackageBook
 
 SUFFIXES = (".xlsx", ".xlsm")
-
-#: Package folders (or parts) openpyxl does not keep, and what a user calls them.
-_DROPPED_PARTS = {
-    "xl/slicers/": "slicers",
-    "xl/slicerCaches/": "slicers",
-    "xl/timelines/": "timelines",
-    "xl/timelineCaches/": "timelines",
-    "xl/threadedComments/": "threaded comments",
-    "xl/activeX/": "ActiveX controls",
-    "xl/ctrlProps/": "form controls",
-    "xl/model/": "a Power Pivot data model",
-    "xl/queryTables/": "Power Query tables",
-    "xl/connections.xml": "data connections",
-    "customXml/": "custom XML parts",
-    "xl/webextensions/": "Office add-in task panes",
-}
-#: Excel 2010+ sheet extensions openpyxl does not keep (they live in a prefixed namespace, usually x14).
-_DROPPED_EXTENSIONS = {
-    "sparklineGroups": "sparklines",
-    "conditionalFormattings": "Excel 2010+ conditional formats (data bars, icon sets)",
-    "dataValidations": "data validation lists that point at other sheets",
-}
-#: Drawing contents openpyxl re-creates (so the drawing can be put back); any other drawing is dropped.
-_KEPT_IN_DRAWINGS = ("/chart", "/image")
-
-
-def dropped_parts(path: Path) -> list[str]:
-    """What in the workbook at ``path`` a headless refresh would lose, each as "what (where)"; empty if
-    nothing."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            found = [
-                what for prefix, what in _DROPPED_PARTS.items() if any(n.startswith(prefix) for n in archive.namelist())
-            ]
-            for name, sheet in sheet_parts(archive).items():
-                if sheet not in archive.namelist():
-                    continue
-                text = archive.read(sheet).decode("utf-8", errors="replace")
-                for element, what in _DROPPED_EXTENSIONS.items():
-                    if re.search(rf"<\w+:{element}[\s>/]", text):
-                        found.append(f"{what} (on sheet '{name}')")
-                drawing = drawing_of(archive, sheet)
-                if drawing and not any(kind.endswith(_KEPT_IN_DRAWINGS) for kind, _ in relations(archive, drawing)):
-                    found.append(f"shapes or text boxes (on sheet '{name}')")
-            return list(dict.fromkeys(found))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-        raise DataError(
-            f"{path.name} is not a readable Excel workbook.", "Open it in Excel and save it as .xlsx or .xlsm."
-        ) from None
 
 
 def refresh_file(
@@ -83,8 +31,9 @@ def refresh_file(
     Data comes through ``session`` (default: the user's settings, with the URLs the workbook's
     ``_xlbilling.conf`` sheet sets).
 
-    Raises ``InputError`` for a missing file or another format, ``DataError`` naming what openpyxl
-    would drop, and the API's errors (the file is left untouched in every case).
+    Raises ``InputError`` for a missing file, another format or a workbook that is not a billing workbook,
+    ``DataError`` for a file that cannot be read or written, and the API's errors; the file is left
+    untouched in every case, and nothing is fetched before the file is known to be refreshable.
     """
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -93,17 +42,10 @@ def refresh_file(
         )
     if not path.is_file():
         raise InputError(f"There is no workbook at {path}.", "Check the path, or copy templates/billing.xlsx.")
-    dropped = dropped_parts(path)
-    if dropped:
-        raise DataError(
-            f"{path.name} holds {', '.join(dropped)}, which a refresh without Excel would lose.",
-            "Refresh it in Excel with the Billing tab instead, or remove them from the file.",
-        )
-    book = OpenpyxlBook.open(path)
+    target = path.resolve()  # through a symbolic link: the link stays, its file is refreshed
+    book = PackageBook(target)
     written = refresh(book, keys, session or workbook_session(book), now)
     with atomic_path(path.with_name(path.name + ".bak")) as backup:
-        shutil.copy2(path, backup)
-    with atomic_path(path) as temp:
-        book.save(temp)
-        temp.write_bytes(keep_drawings(path, temp))
+        shutil.copy2(target, backup)
+    book.save(target)
     return written

@@ -164,6 +164,29 @@ def resolve(keys: Sequence[str] | None) -> list[Target]:
     return [TARGETS[key] for key in chosen]
 
 
+def _check_ours(book: WorkbookLike, targets: list[Target]) -> None:
+    """``InputError`` for a workbook that is not a billing workbook (no Control sheet and none of
+    xlbilling's tables), or a sheet named like one of xlbilling's that does not hold its table (it is the
+    user's own): checked before anything is fetched."""
+    names = book.sheet_names()
+    ours = {t.table.lower() for t in TARGETS.values()} | {b.table.lower() for t in TARGETS.values() for b in t.beside}
+    found = {table.lower() for sheet in names for table in book.table_names(sheet)}
+    file = book.file_path()
+    where = file.name if file is not None else "This workbook"
+    if CONTROL not in names and not ours & found:
+        raise InputError(
+            f"{where} is not a billing workbook: it has no {CONTROL} sheet and none of xlbilling's tables.",
+            "Refresh a copy of templates/billing.xlsx (the demo writes one), or add a Control sheet.",
+        )
+    for target in targets:
+        if target.sheet in names and target.table.lower() not in map(str.lower, book.table_names(target.sheet)):
+            raise InputError(
+                f"The sheet '{target.sheet}' has no {target.table} table: it is not xlbilling's, so nothing was "
+                "written to it.",
+                f"Rename your sheet '{target.sheet}' and xlbilling adds its own, or add the {target.table} table.",
+            )
+
+
 def refresh(
     book: WorkbookLike, keys: Sequence[str] | None, session: Session, now: datetime | None = None
 ) -> list[Refreshed]:
@@ -174,6 +197,7 @@ def refresh(
     or a user's cell in the way leaves the workbook as it was.
     """
     targets = resolve(keys)
+    _check_ours(book, targets)
     params = read_params(book)
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)

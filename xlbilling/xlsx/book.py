@@ -48,6 +48,8 @@ class WorkbookLike(Protocol):
 
     def sheet_names(self) -> list[str]: ...
 
+    def table_names(self, sheet: str) -> list[str]: ...
+
     def file_path(self) -> Path | None: ...
 
     def read(self, sheet: str, cell: str) -> Any: ...
@@ -203,6 +205,10 @@ class OpenpyxlBook:
     def file_path(self) -> Path | None:
         """Where the workbook was opened from or last saved (None for a new one)."""
         return self.path
+
+    def table_names(self, sheet: str) -> list[str]:
+        """The tables on ``sheet`` (none when it does not exist)."""
+        return list(self.workbook[sheet].tables) if sheet in self.workbook.sheetnames else []
 
     def read(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when the sheet or cell is empty)."""
