@@ -18,7 +18,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
-from tests.real_workbooks import parts, with_control_sheet
+from tests.real_workbooks import cells_outside, parts, with_control_sheet
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
@@ -341,3 +341,64 @@ def test_a_wrong_control_customer_blocks_only_the_tables_that_use_it(
         with pytest.raises(InputError, match=r"^Control!B4 \(Customer\): .*Nobody Ltd") as raised:
             refresh(book, [table], session)
         assert str(raised.value.hint).startswith("Refresh Customers"), table
+
+
+def test_on_xlbillings_own_sheet_only_the_table_and_the_stamp_change(
+    tmp_path: Path, session: Session, period: Period
+) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    wb["Control"]["B3"] = period.end
+    summary = wb["Summary"]
+    summary["K2"] = "my check:"
+    summary["K4"] = "=SUM(Summary[this_count])"
+    summary["L4"] = "=COUNTA(A:A)"
+    summary["K6"] = "merged note"
+    summary.merge_cells("K6:L7")
+    wb.save(path)
+    before = cells_outside(path, "Summary", ["A1", "A3:I400"])
+    refresh_file(path, ["summary"], session)
+    after = openpyxl.load_workbook(path)["Summary"]
+    assert cells_outside(path, "Summary", ["A1", "A3:I400"]) == before
+    assert after.tables["Summary"].ref.startswith("A3:I") and "K6:L7" in after.merged_cells
+    assert b'fullCalcOnLoad="1"' in parts(path)["xl/workbook.xml"], "Excel and LibreOffice recalculate K4 and L4"
+
+
+def _control_b3(path: Path, cell: str) -> Path:
+    """The template with ``cell`` (raw XML) as the Control sheet's B3, written without re-saving anything else."""
+    with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="B3"[^>]*?(?:/>|>.*?</c>)', cell.encode(), data, count=1, flags=re.S)
+            target.writestr(item, data)
+    return path
+
+
+def test_a_period_given_by_a_formula_uses_its_saved_result(tmp_path: Path, session: Session) -> None:
+    path = _control_b3(tmp_path / "billing.xlsx", '<c r="B3" s="1"><f>DATE(2026,10,15)</f><v>46310</v></c>')
+    refresh_file(path, ["summary"], session)
+    assert "for the period ending 2026-10-31," in openpyxl.load_workbook(path)["Summary"]["A1"].value
+
+
+def test_a_period_formula_never_calculated_says_to_save_the_file_in_excel(tmp_path: Path, session: Session) -> None:
+    path = _control_b3(tmp_path / "billing.xlsx", '<c r="B3"><f>DATE(2026,10,15)</f></c>')
+    before = path.read_bytes()
+    with pytest.raises(InputError) as raised:
+        refresh_file(path, ["summary"], session)
+    assert str(raised.value).startswith("Control!B3 (Period): the formula =DATE(2026,10,15) has no saved result")
+    assert "save it once" in str(raised.value) and path.read_bytes() == before
+
+
+def test_the_file_keeps_its_mode_and_a_link_stays_a_link(tmp_path: Path, session: Session) -> None:
+    real = tmp_path / "shared" / "billing.xlsx"
+    real.parent.mkdir()
+    shutil.copyfile(TEMPLATE, real)
+    real.chmod(0o640)
+    link = tmp_path / "billing.xlsx"
+    link.symlink_to(real)
+    refresh_file(link, ["periods"], session)
+    assert link.is_symlink() and link.resolve() == real
+    assert real.stat().st_mode & 0o777 == 0o640
+    assert openpyxl.load_workbook(link)["Periods"].tables["Periods"].ref != "A3:D4"
+    assert (tmp_path / "billing.xlsx.bak").read_bytes() == TEMPLATE.read_bytes()
