@@ -12,7 +12,7 @@ import posixpath
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -79,8 +79,16 @@ class Parts(MutableMapping[str, bytes]):
             ) from None
         self._read: dict[str, bytes] = {}
         self.changed: dict[str, bytes] = {}
+        self.streams: dict[str, Callable[[], Iterable[bytes]]] = {}
+
+    def stream(self, name: str, make: Callable[[], Iterable[bytes]]) -> None:
+        """Give ``name`` the content ``make()`` yields, made only while the package is written."""
+        self.streams[name] = make
+        self.changed.pop(name, None)
 
     def __getitem__(self, name: str) -> bytes:
+        if name in self.streams:
+            self.changed[name] = b"".join(self.streams.pop(name)())
         if name in self.changed:
             return self.changed[name]
         if name not in self._read:
@@ -95,6 +103,7 @@ class Parts(MutableMapping[str, bytes]):
         return self._read[name]
 
     def __setitem__(self, name: str, data: bytes) -> None:
+        self.streams.pop(name, None)
         self.changed[name] = data
 
     def __delitem__(self, name: str) -> None:
@@ -102,13 +111,13 @@ class Parts(MutableMapping[str, bytes]):
 
     def __iter__(self) -> Iterator[str]:
         yield from self.infos
-        yield from (name for name in self.changed if name not in self.infos)
+        yield from (name for name in {**self.changed, **self.streams} if name not in self.infos)
 
     def __len__(self) -> int:
-        return len(self.infos) + sum(1 for name in self.changed if name not in self.infos)
+        return sum(1 for _ in self)
 
     def __contains__(self, name: object) -> bool:
-        return name in self.infos or name in self.changed
+        return name in self.infos or name in self.changed or name in self.streams
 
 
 class Package:
@@ -209,6 +218,11 @@ class Package:
                 info = zipfile.ZipInfo(name, old.date_time if old else (1980, 1, 1, 0, 0, 0))
                 info.compress_type = old.compress_type if old else zipfile.ZIP_DEFLATED
                 info.external_attr = old.external_attr if old else 0o600 << 16
+                if name in parts.streams:
+                    with archive.open(info, "w") as writer:
+                        for chunk in parts.streams[name]():
+                            writer.write(chunk)
+                    continue
                 if name in parts.changed or old is None or old.is_dir():
                     archive.writestr(info, parts[name] if not (old and old.is_dir()) else b"")
                     continue

@@ -13,7 +13,10 @@ from __future__ import annotations
 import posixpath
 import re
 import shutil
+from collections.abc import Iterator
 from datetime import date, datetime
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -166,9 +169,11 @@ class PackageBook:
         old = next((r for other, r in self._table_refs(sheet).items() if other.lower() == name.lower()), None)
         box = Box.of(ref)
         styles = [self._style(column_format(df[column])) for column in df.columns]
-        rows: list[list[object]] = [list(headers), *table_rows(df)]
-        if df.empty:
-            rows.append([None] * len(headers))
+        blank: list[list[object]] = [[None] * len(headers)] if df.empty else []  # a table keeps one body row
+
+        def rows() -> Iterator[list[object]]:
+            return chain([list(headers)], table_rows(df), blank)
+
         letters = [get_column_letter(box.left + offset) for offset in range(len(headers))]
         prefix = self._prefix(sheet)
 
@@ -180,7 +185,8 @@ class PackageBook:
             )
 
         clears = [Box.of(old)] if old else []
-        self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, len(headers), rows, render, clears))
+        block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
+        self._blocks.setdefault(sheet, []).append(block)
         self._tables.setdefault(sheet, {})[name] = (ref, headers)
         return ref
 
@@ -197,7 +203,7 @@ class PackageBook:
         def render(number: int, values: list[object]) -> str:
             return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", _number(values[0]), style)
 
-        self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, 1, [[plain]], render))
+        self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, 1, 1, lambda: iter([[plain]]), render))
 
     # --- writing -------------------------------------------------------------------------------------------
 
@@ -207,9 +213,10 @@ class PackageBook:
         target = Path(path) if path is not None else self.path
         for sheet, blocks in self._blocks.items():
             part = self.package.sheets.get(sheet) or self._new_sheet(sheet)
-            self.package.parts[part] = self._sheet(sheet).edited(blocks)
-            for name, (ref, headers) in self._tables.get(sheet, {}).items():
-                self._write_table_part(sheet, part, name, ref, headers)
+            xml = self._sheet(sheet)
+            tables = self._tables.get(sheet, {}).items()
+            added = [rel for name, (ref, headers) in tables if (rel := self._table_part(part, name, ref, headers))]
+            self.package.parts.stream(part, partial(xml.edited, blocks, partial(_with_table_parts, added, xml.prefix)))
         if self._styles is not None:
             self.package.parts[self._styles_part()] = self._styles.data
         self._recalculate_on_open()
@@ -219,7 +226,9 @@ class PackageBook:
                 shutil.copymode(target, temp)
         return target
 
-    def _write_table_part(self, sheet: str, part: str, name: str, ref: str, headers: list[str]) -> None:
+    def _table_part(self, part: str, name: str, ref: str, headers: list[str]) -> str | None:
+        """Write the table part of ``name`` (resized, or new); for a new one, the id of the relationship the
+        sheet's table list must name."""
         columns = "".join(f'<tableColumn id="{n}" name={quoteattr(h)}/>' for n, h in enumerate(headers, 1))
         existing = {other.lower(): p for other, p in self.package.tables(part).items()}
         if name.lower() in existing:
@@ -232,7 +241,7 @@ class PackageBook:
                 block = f'<{prefix}tableColumns count="{len(headers)}">{listed}</{prefix}tableColumns>'.encode()
                 data = data[: found.start()] + block + data[found.end() :]
             self.package.parts[table] = data
-            return
+            return None
         number = 1 + max(
             [
                 0,
@@ -253,8 +262,7 @@ class PackageBook:
             'showRowStripes="1" showColumnStripes="0"/></table>'
         )
         self.package.add_part(table, xml.encode(), TABLE_CONTENT)
-        rel = self.package.add_relationship(part, TABLE_TYPE, table)
-        self.package.parts[part] = _with_table_part(self.package.parts[part], rel, self._prefix(sheet))
+        return self.package.add_relationship(part, TABLE_TYPE, table)
 
     def _new_sheet(self, sheet: str) -> str:
         part = self.package.free_name(self._folder + "/worksheets/sheet{}.xml")
@@ -359,6 +367,13 @@ def _inside(inner: Box, outer: Box) -> bool:
         and outer.left <= inner.left
         and inner.right <= outer.right
     )
+
+
+def _with_table_parts(rels: list[str], prefix: str, data: bytes) -> bytes:
+    """The end of a sheet's XML, ``data``, listing the table parts ``rels`` too."""
+    for rel in rels:
+        data = _with_table_part(data, rel, prefix)
+    return data
 
 
 def _with_table_part(data: bytes, rel: str, prefix: str) -> bytes:

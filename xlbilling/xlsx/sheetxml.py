@@ -69,20 +69,21 @@ class UnsavedFormula(str):
 
 @dataclass
 class Block:
-    """Cells xlbilling writes: ``rows`` of cell values from ``top``/``left``, each row rendered by ``render``
-    (row number, values) into cell XML; ``clears`` are boxes whose cells are emptied first (a table that
-    shrank)."""
+    """Cells xlbilling writes: ``height`` rows of ``width`` cell values from ``top``/``left``, made one at a time
+    by ``rows()`` (read once, in order, while the sheet is written) and rendered by ``render`` (row number,
+    values) into cell XML; ``clears`` are boxes whose cells are emptied first (a table that shrank)."""
 
     top: int
     left: int
     width: int
-    rows: list[list[object]]
+    height: int
+    rows: Callable[[], Iterator[list[object]]]
     render: Callable[[int, list[object]], str]
     clears: list[Box] = field(default_factory=list)
 
     @property
     def box(self) -> Box:
-        return Box(self.top, self.left, self.top + max(len(self.rows), 1) - 1, self.left + self.width - 1)
+        return Box(self.top, self.left, self.top + self.height - 1, self.left + self.width - 1)
 
 
 class SheetXml:
@@ -174,39 +175,43 @@ class SheetXml:
             return text.decode(errors="replace")
         return int(number) if number.is_integer() and b"." not in text and b"E" not in text.upper() else number
 
-    def edited(self, blocks: list[Block]) -> bytes:
-        """The sheet with ``blocks`` written: only the rows they touch are rebuilt; the dimension grows to
-        hold them."""
-        spans: dict[int, list[tuple[int, int]]] = {}
-        for block in blocks:
-            for box in [*block.clears, block.box]:
-                for number in range(box.top, box.bottom + 1):
-                    spans.setdefault(number, []).append((box.left, box.right))
-        writes: dict[int, list[tuple[int, str]]] = {}
-        for block in blocks:
-            for offset, values in enumerate(block.rows):
-                writes.setdefault(block.top + offset, []).append((block.left, block.render(block.top + offset, values)))
-        out: list[bytes] = []
-        pending = sorted(spans)
+    def edited(self, blocks: list[Block], tail: Callable[[bytes], bytes] = bytes) -> Iterator[bytes]:
+        """The sheet with ``blocks`` written, as chunks of XML: only the rows they touch are rebuilt, the
+        dimension grows to hold them, and ``tail`` may edit what follows the cells (the table list).
+        Rows are made as they are written, so a large table is never held whole."""
+        boxes = [box for block in blocks for box in (*block.clears, block.box)]
+        feeds = [(block, block.rows()) for block in blocks]
+
+        def owned(number: int) -> list[tuple[int, int]]:
+            return [(box.left, box.right) for box in boxes if box.top <= number <= box.bottom]
+
+        def cells(number: int) -> list[tuple[int, str]]:
+            return [
+                (block.left, block.render(number, next(feed)))
+                for block, feed in feeds
+                if block.top <= number < block.top + block.height
+            ]
+
+        pending = _row_numbers(boxes)
+        upcoming = next(pending, None)
+        head = self.data[: self.start_tag.start()] + f"<{self.prefix}sheetData>".encode()
+        yield _grown(head if self.empty else self.data[: self.body_start], boxes)
         position = self.body_start
-        index = 0
         for number, row in self.rows():
-            while index < len(pending) and pending[index] < number:
-                out.append(self._new_row(pending[index], writes.get(pending[index], [])))
-                index += 1
-            if index < len(pending) and pending[index] == number:
-                out.append(self.data[position : row.start()])
-                out.append(self._rebuilt(number, row, spans[number], writes.get(number, [])))
+            while upcoming is not None and upcoming < number:
+                yield self._new_row(upcoming, cells(upcoming))
+                upcoming = next(pending, None)
+            if upcoming == number:
+                yield self.data[position : row.start()]
+                yield self._rebuilt(number, row, owned(number), cells(number))
                 position = row.end()
-                index += 1
-        out.append(self.data[position : self.body_end])
-        out.extend(self._new_row(n, writes.get(n, [])) for n in pending[index:])
-        body = b"".join(out)
-        if self.empty:
-            tag = f"<{self.prefix}sheetData>".encode()
-            head = self.data[: self.start_tag.start()] + tag
-            return _grown(head + body + f"</{self.prefix}sheetData>".encode() + self.data[self.body_end :], blocks)
-        return _grown(self.data[: self.body_start] + body + self.data[self.body_end :], blocks)
+                upcoming = next(pending, None)
+        yield self.data[position : self.body_end]
+        while upcoming is not None:
+            yield self._new_row(upcoming, cells(upcoming))
+            upcoming = next(pending, None)
+        closing = f"</{self.prefix}sheetData>".encode() if self.empty else b""
+        yield closing + tail(self.data[self.body_end :])
 
     def _new_row(self, number: int, cells: list[tuple[int, str]]) -> bytes:
         inner = "".join(xml for _, xml in sorted(cells))
@@ -251,20 +256,28 @@ def cell_xml(prefix: str, ref: str, value: object, style: int | None) -> str:
     )
 
 
-def _grown(data: bytes, blocks: list[Block]) -> bytes:
-    """``data`` with its ``<dimension>`` grown to hold every block."""
+def _grown(data: bytes, boxes: list[Box]) -> bytes:
+    """``data`` (the XML before the cells) with its ``<dimension>`` grown to hold every box."""
     match = _DIMENSION.search(data)
-    if match is None or not blocks:
+    if match is None or not boxes:
         return data
     try:
         box = Box.of(match.group(2).decode())
     except (ValueError, DataError):
         return data
-    for block in blocks:
-        other = block.box
+    for other in boxes:
         box = Box(min(box.top, other.top), min(box.left, other.left), max(box.bottom, other.bottom),
                   max(box.right, other.right))  # fmt: skip
     return data[: match.start(2)] + box.ref.encode() + data[match.end(2) :]
+
+
+def _row_numbers(boxes: list[Box]) -> Iterator[int]:
+    """Every row number some box covers, ascending, each once."""
+    spans = sorted((box.top, box.bottom) for box in boxes)
+    last = 0
+    for top, bottom in spans:
+        yield from range(max(top, last + 1), bottom + 1)
+        last = max(last, bottom)
 
 
 def _attribute(attributes: bytes, name: bytes) -> bytes | None:
