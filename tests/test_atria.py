@@ -11,7 +11,7 @@ import pytest
 from tests.rewire import RewritingTransport, rename_keys
 from xlbilling.atria import Atria, billable_counts, largest_changes
 from xlbilling.cli.hints import worded
-from xlbilling.errors import BadResponse, InputError, NotFoundError
+from xlbilling.errors import BadResponse, DataError, InputError, NotFoundError
 from xlbilling.http import ApiClient
 from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
@@ -181,8 +181,8 @@ def test_the_open_period_is_named_but_not_closed(atria: Atria) -> None:
     assert found.end == date(2026, 11, 30) and not found.is_closed
 
 
-def test_a_day_in_no_period_is_an_input_error(atria: Atria) -> None:
-    with pytest.raises(InputError, match="No billing period contains 2019-06-01") as caught:
+def test_a_day_in_no_period_is_a_data_error(atria: Atria) -> None:
+    with pytest.raises(DataError, match="No billing period contains 2019-06-01") as caught:
         atria.period(date(2019, 6, 1))
     assert "xlbilling periods" in str(worded(caught.value))
 

@@ -113,7 +113,7 @@ def test_xarios_show_detail_and_pdf(tmp_path: Path) -> None:
     ("args", "exit_code", "words"),
     [
         (["summary", "--period", "2026-13-45"], 2, "'2026-13-45' is not a date"),
-        (["summary", "--period", "2020-01-31"], 2, "No billing period contains 2020-01-31"),
+        (["summary", "--period", "2020-01-31"], 1, "No billing period contains 2020-01-31"),  # data, not usage
         (["detail", "--customer", "NOBODY"], 2, "Atria has no customer 'NOBODY'"),
         (["xarios", "show", "NOPE"], 1, "xlbilling xarios list"),
         (["customers", "--format", "xlsx"], 2, "Add -o FILE.xlsx"),
@@ -174,3 +174,28 @@ def test_a_user_filter_alone_is_named_alone() -> None:
     code, _, err = run("detail", "--period", "2026-10-31", "--user", "zz-nobody-zz", "--format", "json")
     assert code == 0
     assert "no rows match --user 'zz-nobody-zz' in the period" in err and "None" not in err
+
+
+def test_the_output_files_extension_chooses_the_format(tmp_path: Path) -> None:
+    code, _, err = run("customers", "-o", str(tmp_path / "c.xlsx"))
+    assert code == 0 and "table Customers" in err
+    assert load_workbook(tmp_path / "c.xlsx")["Customers"].tables["Customers"].ref.startswith("A1:D")
+    code, _, _ = run("customers", "-o", str(tmp_path / "c.json"))
+    assert code == 0 and json.loads((tmp_path / "c.json").read_text())[0]["customer_code"] == "CUST0001"
+    code, _, _ = run("customers", "-o", str(tmp_path / "c.csv"))
+    assert code == 0 and (tmp_path / "c.csv").read_text().startswith("customer_code,customer_name,")
+    code, _, _ = run("customers", "-o", str(tmp_path / "c.txt"))
+    assert code == 0 and "CUST0001" in (tmp_path / "c.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["-o", "c.json", "--format", "csv"], "--format csv does not match c.json, which is named for json."),
+        (["-o", "c.data"], "c.data does not say which format to write. Name it .csv, .json, .xlsx or .txt"),
+    ],
+)
+def test_a_format_the_file_name_contradicts_is_a_usage_error(tmp_path: Path, args: list[str], words: str) -> None:
+    named = [str(tmp_path / a) if a.startswith("c.") else a for a in args]
+    code, _, err = run("customers", *named)
+    assert code == 2 and words in err and not list(tmp_path.iterdir())

@@ -19,6 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
 from tests.real_workbooks import cells_outside, parts, with_control_sheet
+from tests.test_report_build import build
 from xlbilling.atria import Atria
 from xlbilling.cli import main
 from xlbilling.errors import ApiUnreachable, DataError, InputError
@@ -402,3 +403,14 @@ def test_the_file_keeps_its_mode_and_a_link_stays_a_link(tmp_path: Path, session
     assert real.stat().st_mode & 0o777 == 0o640
     assert openpyxl.load_workbook(link)["Periods"].tables["Periods"].ref != "A3:D4"
     assert (tmp_path / "billing.xlsx.bak").read_bytes() == TEMPLATE.read_bytes()
+
+
+def test_an_invoice_workbook_is_refused_and_nothing_is_written(tmp_path: Path, session: Session) -> None:
+    manifest = build(tmp_path / "invoices")
+    invoice = tmp_path / "invoices" / str(manifest.entries[0].file)
+    before = invoice.read_bytes()
+    with pytest.raises(InputError) as raised:
+        refresh_file(invoice, None, session)
+    assert str(raised.value).startswith(f"{invoice.name} is not a billing workbook: it has no Control sheet")
+    assert invoice.read_bytes() == before and not invoice.with_name(invoice.name + ".bak").exists()
+    assert not session.cache.entries(), "nothing was fetched"

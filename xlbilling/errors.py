@@ -114,17 +114,6 @@ class BadTaxRate(InputError):
         self.rate = rate
 
 
-class UnknownPeriod(InputError):
-    """No billing period contains the day asked for."""
-
-    def __init__(self, day: date) -> None:
-        super().__init__(
-            f"No billing period contains {day.isoformat()}.",
-            "Choose a day of one of Atria's billing periods (each is named by its end date).",
-        )
-        self.day = day
-
-
 class UnknownCustomer(InputError):
     """A customer was named that Atria does not have, or a name several customers share (``matches``)."""
 
@@ -213,6 +202,17 @@ class BadResponse(ApiError):
 
 class DataError(XlbillingError):
     """The data cannot be used as asked: a SKU with no price, an unsafe ZIP, totals that do not agree."""
+
+
+class UnknownPeriod(DataError):
+    """No billing period contains the day asked for: Atria has no such period (exit code 1, as any data error)."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(
+            f"No billing period contains {day.isoformat()}.",
+            "Choose a day of one of Atria's billing periods (each is named by its end date).",
+        )
+        self.day = day
 
 
 class NothingCompared(DataError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from xlbilling.errors import InputError
 from xlbilling.formats import FORMATS
 
 if TYPE_CHECKING:  # pandas, rich and the clients are imported when a command runs, not for --help
@@ -53,14 +55,44 @@ def period_option(func: F) -> F:
 
 
 def output_options(func: F) -> F:
-    """``--format`` and ``-o/--output``."""
-    func = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")(
-        func
-    )
-    return click.option(
-        "--format", "-f", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-        help="Output format.",
-    )(func)  # fmt: skip
+    """``--format`` and ``-o/--output``: the command receives the format to write, taken from the output
+    file's extension unless ``--format`` says it (a mismatch is a usage error)."""
+
+    @functools.wraps(func)
+    def chosen(*args: Any, fmt: str | None, output: Path | None, **options: Any) -> Any:
+        return func(*args, fmt=output_format(fmt, output), output=output, **options)
+
+    command = click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file (.csv, .json, .xlsx or .txt: the extension sets the format).",
+    )(chosen)  # fmt: skip
+    return click.option(  # type: ignore[return-value]  # the wrapper takes what ``func`` takes
+        "--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+        help="Output format. Default: from the -o file's extension, else table.",
+    )(command)  # fmt: skip
+
+
+EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
+"""The output file extensions and the format each one means."""
+
+
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """The format to write: ``fmt`` when given, else the one ``output``'s extension means, else ``table``;
+    ``InputError`` when the two disagree or the extension means none."""
+    if output is None:
+        return fmt or "table"
+    by_name = EXTENSIONS.get(output.suffix.lower())
+    if fmt is None and by_name is None:
+        raise InputError(
+            f"{output.name} does not say which format to write.",
+            "Name it .csv, .json, .xlsx or .txt, or pass --format.",
+        )
+    if fmt is not None and by_name is not None and fmt != by_name:
+        raise InputError(
+            f"--format {fmt} does not match {output.name}, which is named for {by_name}.",
+            "Leave out --format, or give the file the extension of the format you want.",
+        )
+    return fmt or str(by_name)
 
 
 def new_session() -> Session:

@@ -185,6 +185,6 @@ def control_period(book: WorkbookLike, session: Session, params: Params) -> Peri
         return session.latest_closed() if params.period is None else session.period(params.period)
     except UnknownPeriod as error:
         hint = f"Pick a period on the {CONTROL} sheet from its list of end dates (refresh Periods first)."
-        raise InputError(f"{where}: {error.message}", hint) from None
+        raise error.reworded(hint, f"{where}: {error.message}") from None
     except NoClosedPeriod as error:
-        raise InputError(f"{where}: {error.message}", "Pick a period there, or wait for one to close.") from None
+        raise error.reworded("Pick a period there, or wait for one to close.", f"{where}: {error.message}") from None
