@@ -340,7 +340,7 @@ def test_set_token_without_a_keyring_suggests_the_alternatives(no_keyring: Keyri
 
 
 def test_set_token_refuses_an_empty_or_broken_token(memory_keyring: MemoryKeyring) -> None:
-    for typed in ("\n", "eyJh…(redacted, 143 chars)\n"):
+    for typed in ("\n", "eyJh…(redacted, 143 chars)\n", "short\n"):
         result = CliRunner().invoke(main, ["config", "set-token", "atria"], input=typed)
         assert result.exit_code == 2
         assert "This Atria token cannot be used" in result.output

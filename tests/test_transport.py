@@ -591,3 +591,20 @@ def test_sandbox_wrong_token_and_unknown_invoice(sandbox: Any) -> None:
         right.get_json("invoice NOPE", "/api/v1.0/billingdata/NOPE", not_found_hint="List them with X.")
     assert caught.value.message.startswith("Xarios invoice NOPE: not found (HTTP 404)")
     assert caught.value.hint == "List them with X."
+
+
+def test_a_token_is_blanked_as_a_whole_value_never_inside_other_words() -> None:
+    word = "xlbillin"  # a token that is also the start of a word the messages use
+    script = Script(answer(400, json={"message": f"token {word} is not valid; run xlbilling periods"}))
+    client = ApiClient("Atria", "https://atria.test", word, transport=httpx.MockTransport(script), retries=0)
+    with pytest.raises(ApiError) as caught:
+        client.get_json("summary", "/s")
+    assert "token (token) is not valid; run xlbilling periods" in str(caught.value)
+
+
+@pytest.mark.parametrize("token", ["x", "secret", "1234567"])
+def test_a_token_shorter_than_8_characters_is_refused(token: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        ApiClient("Atria", "https://atria.test", token)
+    assert f"it is {len(token)} characters long, and a token has at least 8" in str(caught.value)
+    assert token not in str(caught.value).replace("characters", "")

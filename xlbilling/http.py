@@ -38,6 +38,7 @@ from xlbilling.wire import (
     is_certificate_error,
     looks_like_html,
     query,
+    redacted,
     retry_after_seconds,
     server_message,
     tls_context,
@@ -387,7 +388,7 @@ class ApiClient:
         raise self._error(kind, call, message, hint)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._token, "(token)") if self._token else text
+        return redacted(text, self._token)
 
     # --- backoff and fail-fast ---------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ a server's own error message, a web page where JSON was expected, connection fai
 from __future__ import annotations
 
 import math
+import re
 import ssl
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -16,11 +17,17 @@ import orjson
 
 from xlbilling.errors import ConfigError
 
+MIN_TOKEN_LENGTH = 8
+"""The shortest token accepted: real Atria and Xarios tokens are far longer, and a shorter one is a typo or
+a placeholder (and would be hard to keep out of messages)."""
+
 
 def token_problem(token: str) -> str | None:
     """Say why ``token`` cannot be sent in an HTTP header (e.g. a pasted line break), or None if it can."""
     if not token:
         return "it is empty"
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"it is {len(token)} characters long, and a token has at least {MIN_TOKEN_LENGTH} (was it cut short?)"
     if any(char.isspace() for char in token):
         return "it contains a space or a line break"
     if not (token.isascii() and token.isprintable()):
@@ -140,3 +147,11 @@ def tls_context(ca_bundle: str) -> ssl.SSLContext:
     except (ssl.SSLError, OSError, ValueError) as error:
         raise ConfigError(f"The CA bundle {path} is not a readable PEM certificate file ({error}).", hint) from None
     return context
+
+
+def redacted(text: str, token: str | None) -> str:
+    """``text`` with ``token`` replaced by ``(token)`` wherever it stands as a whole value, never inside a
+    longer word (a short token that happens to be a common word does not blank that word elsewhere)."""
+    if not token:
+        return text
+    return re.sub(rf"(?<![\w.~+/=-]){re.escape(token)}(?![\w.~+/=-])", "(token)", text)
