@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -356,13 +357,15 @@ def test_hostile_names_stay_text_and_files_stay_inside_the_folder(tmp_path: Path
     assert "<f>HYPERLINK" not in sheet_xml
 
 
-def test_running_again_gives_the_same_invoices(tmp_path: Path) -> None:
+def test_running_again_gives_the_same_invoices_and_index(tmp_path: Path) -> None:
     first = build(tmp_path / "one")
+    time.sleep(2.1)  # a ZIP stores times to two seconds: a clock-dated index would differ now
     second = build(tmp_path / "two", workers=2)
     assert first.to_json() == second.to_json()
     for entry in first.entries:
         assert entry.file
         assert (tmp_path / "one" / entry.file).read_bytes() == (tmp_path / "two" / entry.file).read_bytes()
+    assert (tmp_path / "one" / "index.xlsx").read_bytes() == (tmp_path / "two" / "index.xlsx").read_bytes()
 
 
 KILLER = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import clean_text
-from xlbilling.files import atomic_path
+from xlbilling.files import atomic_path, write_atomically
+from xlbilling.xlsx.package import reproducible
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
            "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error")  # fmt: skip
@@ -111,8 +113,10 @@ def write_manifest(manifest: Manifest) -> None:
         with warnings.catch_warnings():  # "add table columns manually": done just above
             warnings.simplefilter("ignore", UserWarning)
             sheet.add_table(table)
-    with atomic_path(manifest.index_path) as temp:
-        book.save(temp)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    stamp = f"{manifest.period_end.isoformat()}T00:00:00Z"  # not the clock: identical runs give identical bytes
+    write_atomically(manifest.index_path, reproducible(buffer.getvalue(), stamp))
 
 
 def _cell(sheet: Any, name: str, value: Any) -> WriteOnlyCell:

@@ -24,8 +24,8 @@ from xlbilling.dates import to_excel_serial
 from xlbilling.invoices.model import FIELDS, Invoice, LineContext
 from xlbilling.invoices.refs import Local, RowMap, parse_formula, parse_ref, render_formula
 from xlbilling.invoices.template import Block, Cell, Row, Sheet, Template
+from xlbilling.xlsx.package import FIXED_TIME
 
-_EPOCH = (1980, 1, 1, 0, 0, 0)
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 _SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
 _BREAK = re.compile(r'(<brk id=")(\d+)(")')
@@ -71,7 +71,7 @@ def render(template: Template, invoice: Invoice) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, content in template.parts.items():
-            info = zipfile.ZipInfo(name, _EPOCH)
+            info = zipfile.ZipInfo(name, FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             text = changed.get(name)
             archive.writestr(info, content if text is None else text.encode())

@@ -8,6 +8,7 @@ them, so nothing else in those parts changes either.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import shutil
@@ -241,3 +242,25 @@ def insert_before_end(data: bytes, element: str, text: str) -> bytes:
         raise DataError(f"The package part listing {element} cannot be read.", "Open and save the file in Excel.")
     tag = empty.group(1)
     return data[: empty.start()] + b"<" + tag + empty.group(2) + b">" + text.encode() + b"</" + tag + b">"
+
+
+_STAMPED = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+"""The date every member of a reproducible package carries (the earliest a ZIP can hold)."""
+
+
+def reproducible(data: bytes, stamp: str) -> bytes:
+    """The ZIP ``data`` rewritten with every member dated ``FIXED_TIME``, in the same order and compression, and
+    the document's created and modified times set to ``stamp`` (e.g. ``2026-10-31T00:00:00Z``), so the same
+    content always gives the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for old in source.infolist():
+            info = zipfile.ZipInfo(old.filename, FIXED_TIME)
+            info.compress_type = old.compress_type
+            info.external_attr = 0o600 << 16
+            content = source.read(old)
+            if old.filename == "docProps/core.xml":
+                content = _STAMPED.sub(rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            target.writestr(info, content)
+    return out.getvalue()
