@@ -133,18 +133,18 @@ def test_cli_without_prices_says_how_to_give_them(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("sandbox_env")
-def test_cli_missing_price_fails_those_invoices_and_exits_1(tmp_path: Path) -> None:
+def test_cli_missing_price_stops_before_writing_and_names_each_sku_once(tmp_path: Path, atria: Atria) -> None:
     prices = tmp_path / "prices.csv"
     prices.write_text("".join(line for line in PRICES.read_text().splitlines(True) if not line.startswith("DNS-FLT,")))
     result = run("--period", "2026-10-31", "--prices", str(prices), "--out", str(tmp_path / "out"))
-    assert result.exit_code == 1
-    data = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    failed = [e for e in data["invoices"] if e["status"] == "failed"]
-    written = [e for e in data["invoices"] if e["status"] == "ok"]
-    assert failed and written
-    assert all("No price for SKU DNS-FLT" in e["error"] for e in failed)
-    assert all((tmp_path / "out" / e["file"]).is_file() for e in written)
-    assert f"{len(failed)} invoices failed" in result.output
+    assert result.exit_code == 2
+    lines = atria.invoice_lines(atria.period(date(2026, 10, 31)))
+    billed = lines[(lines["sku"] == "DNS-FLT") & (lines["quantity"] != 0)]
+    payers = sorted(set(billed["bill_to_name"].fillna(billed["customer_name"])))
+    assert result.output.count("DNS-FLT") == 1, "one line, each SKU once"
+    assert f"No price for 1 billed SKU: DNS-FLT (on {len(payers)} invoices: " in result.output
+    assert all(name in result.output for name in payers)
+    assert "nothing was written" in result.output and not (tmp_path / "out").exists()
 
 
 @pytest.mark.usefixtures("sandbox_env")

@@ -114,6 +114,25 @@ class BadTaxRate(InputError):
         self.rate = rate
 
 
+class MissingPriceError(InputError):
+    """SKUs billed in the period have no price in the price list (``skus``: SKU -> the invoices it is on)."""
+
+    def __init__(self, skus: dict[str, list[str]]) -> None:
+        listed = "; ".join(
+            f"{sku} (on {_count(len(names), 'invoice')}: {', '.join(names)})" for sku, names in skus.items()
+        )
+        super().__init__(
+            f"No price for {_count(len(skus), 'billed SKU')}: {listed}.",
+            "Add them to the price list (sku,unit_price,currency), then run the same command again; nothing was "
+            "written.",
+        )
+        self.skus = skus
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 class UnknownCustomer(InputError):
     """A customer was named that Atria does not have, or a name several customers share (``matches``)."""
 

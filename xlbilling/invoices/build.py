@@ -12,7 +12,15 @@ from typing import Any
 import pandas as pd
 
 from xlbilling.atria import Atria
-from xlbilling.errors import DataError, InputError, MissingTaxRateError, NotBillTo, OpenPeriodError, XlbillingError
+from xlbilling.errors import (
+    DataError,
+    InputError,
+    MissingPriceError,
+    MissingTaxRateError,
+    NotBillTo,
+    OpenPeriodError,
+    XlbillingError,
+)
 from xlbilling.files import write_atomically
 from xlbilling.invoices import pdf as pdf_export
 from xlbilling.invoices.in_use import remove, replacing
@@ -78,7 +86,7 @@ def build_invoices(
     summary = atria.summary(period, billable_only=True)
     codes = None if customers is None else _bill_to_codes(lines, list(customers))
     invoices = Invoices(period, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
-    _check_tax_rates(invoices)
+    _check_prices(invoices)
     return write_invoices(invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress)
 
 
@@ -208,10 +216,16 @@ def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:
                  status="draft" if invoice.draft else "ok", error=None)  # fmt: skip
 
 
-def _check_tax_rates(invoices: Invoices) -> None:
-    """``MissingTaxRateError`` listing the SKUs billed on these invoices whose price row has no tax rate."""
-    prices = invoices.prices
-    untaxed = sorted(sku for sku in invoices.skus() if sku in prices and prices[sku].tax_rate is None)
+def _check_prices(invoices: Invoices) -> None:
+    """``MissingPriceError`` listing each SKU billed on these invoices that has no price, once, with the
+    invoices it is on; then ``MissingTaxRateError`` listing the SKUs whose price row has no tax rate."""
+    prices, billed = invoices.prices, invoices.skus()
+    unpriced = {
+        sku: [invoices.bill_to(code).name for code in codes] for sku, codes in billed.items() if sku not in prices
+    }
+    if unpriced:
+        raise MissingPriceError(dict(sorted(unpriced.items())))
+    untaxed = sorted(sku for sku in billed if prices[sku].tax_rate is None)
     if untaxed:
         raise MissingTaxRateError(untaxed)
 

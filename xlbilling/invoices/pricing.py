@@ -100,9 +100,13 @@ class Invoices:
     def __iter__(self) -> Iterator[Invoice | FailedInvoice]:
         return map(self.make, self.codes)
 
-    def skus(self) -> set[str]:
-        """The SKUs billed on these invoices (a non-zero quantity)."""
-        return {quantity.sku for code in self.codes for quantity in self._quantities(code)}
+    def skus(self) -> dict[str, list[str]]:
+        """The SKUs billed on these invoices (a non-zero quantity), each with the Bill To codes it is billed to."""
+        billed: dict[str, list[str]] = {}
+        for code in self.codes:
+            for sku in dict.fromkeys(quantity.sku for quantity in self._quantities(code)):
+                billed.setdefault(sku, []).append(code)
+        return billed
 
     def make(self, code: str) -> Invoice | FailedInvoice:
         """The invoice of the Bill To customer ``code``."""
