@@ -6,6 +6,7 @@ amount can be worked out on paper.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -576,16 +577,35 @@ def test_a_pdf_failure_is_recorded_per_invoice_and_the_manifest_is_new(tmp_path:
     assert acme["status"] == "failed" and acme["pdf"] is None
     assert acme["error"] == (
         "The workbook was written but not its PDF: LibreOffice did not produce Acme Ltd - ACME001.pdf. Open the "
-        "workbook in LibreOffice to see why, or run without --pdf. The file from an earlier run was left as it "
-        "was: Acme Ltd - ACME001.pdf (it may not match)."
+        "workbook in LibreOffice to see why, or run without --pdf."
     )
     assert acme["total"] == "300.01"  # 12 x 20.00 + 10.01 = 250.01, plus 50.00 tax (50.002): the new totals
-    assert acme_file.is_file() and acme_file.with_suffix(".pdf").read_bytes() == b"%PDF from an earlier run"
+    assert acme_file.is_file() and not acme_file.with_suffix(".pdf").exists(), "a PDF of other figures is gone"
     assert partner["status"] == "failed" and partner["pdf"] is None and partner["file"]
     assert f"Cannot replace or remove {partner_pdf}: " in partner["error"]
     assert "Close it if it is open in Excel or a PDF viewer" in partner["error"]
     assert (partner_pdf / "inside").is_file()
     assert [e.bill_to_code for e in manifest.failed] == ["C1", "C2"]
+
+
+def test_a_pdf_stays_only_beside_the_workbook_it_was_printed_from(tmp_path: Path) -> None:
+    soffice = tmp_path / "soffice"
+    soffice.write_text(FAKE_SOFFICE.format(python=sys.executable))
+    soffice.chmod(0o755)
+    out, parsed = tmp_path / "out", load_template(default_template())
+    printed = write_invoices(invoices(), parsed, out_dir=out, soffice=str(soffice))
+    partner = entry_of(printed, "C2")
+    pdf = out / partner["pdf"]
+    assert pdf.read_bytes().startswith(b"%PDF") and partner["sha256"]
+    assert partner["sha256"] == hashlib.sha256((out / partner["file"]).read_bytes()).hexdigest()
+    same = write_invoices(invoices(), parsed, out_dir=out)  # a rerun without --pdf, same figures
+    assert entry_of(same, "C2")["pdf"] == pdf.name and pdf.is_file(), "still the print of these very bytes"
+    index = openpyxl.load_workbook(out / "index.xlsx")["Invoices"]
+    assert [c.value for c in index[1]][11] == "Pdf" and pdf.name in [c.value for c in index["L"]]
+    cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
+    changed = write_invoices(invoices(prices=cheaper), parsed, out_dir=out)  # new figures, no --pdf
+    assert entry_of(changed, "C2")["pdf"] is None and not pdf.exists(), "the old print showed other totals"
+    assert entry_of(changed, "C2")["status"] == "ok"
 
 
 def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp_path: Path) -> None:

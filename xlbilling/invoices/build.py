@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from decimal import Decimal
@@ -24,7 +25,7 @@ from xlbilling.errors import (
 from xlbilling.files import write_atomically
 from xlbilling.invoices import pdf as pdf_export
 from xlbilling.invoices.in_use import remove, replacing
-from xlbilling.invoices.manifest import Entry, Manifest, write_manifest
+from xlbilling.invoices.manifest import Entry, Manifest, printed_from, write_manifest
 from xlbilling.invoices.model import FailedInvoice, Invoice
 from xlbilling.invoices.names import inside, invoice_stems
 from xlbilling.invoices.pricing import PRORATIONS, Invoices
@@ -34,6 +35,8 @@ from xlbilling.periods import Period
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.resources import shipped
 
+Job = tuple[str, Path, str | None]
+"""One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
 Progress = Callable[[str, int, int], None]
 """``progress(step, done, total)``: ``step`` is "Invoices" while workbooks are written, then "PDFs"."""
 
@@ -113,12 +116,14 @@ def write_invoices(
     for leftover in folder.glob(".*.xlsx.*.part"):  # temporary files of a run that was killed
         remove(leftover)
     manifest = Manifest(invoices.first_day, invoices.period.end, invoices.proration, folder)
+    earlier = printed_from(folder)  # which earlier PDF was printed from which workbook
     for listing in (manifest.path, manifest.index_path):
         remove(listing)
     stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
     if invoices.period.draft:
         stems = [f"{stem} (DRAFT)" for stem in stems]
-    jobs = [(code, inside(folder, stem + ".xlsx")) for code, stem in zip(invoices.codes, stems, strict=True)]
+    paths = [inside(folder, stem + ".xlsx") for stem in stems]
+    jobs = [(code, path, earlier.get(path.name)) for code, path in zip(invoices.codes, paths, strict=True)]
     manifest.entries = _make_all(invoices, template, jobs, workers, progress)
     if soffice:
         _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file], workers, progress)
@@ -128,7 +133,7 @@ def write_invoices(
 
 def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
-    the reason; an earlier run's PDF is left as it was, and the reason says so."""
+    the reason (a PDF from an earlier run is still there only when it was printed from the same workbook)."""
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
@@ -139,29 +144,28 @@ def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, 
         if isinstance(made, Path):
             entry.pdf = made.name
             continue
-        old = workbook.with_suffix(".pdf")
         entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {made}"
-        if old.exists():
-            entry.error += f" The file from an earlier run was left as it was: {old.name} (it may not match)."
+        if entry.pdf:
+            entry.error += f" Its PDF from an earlier run, printed from this same workbook, was kept: {entry.pdf}."
 
 
 def _make_all(
-    invoices: Invoices, template: Template, jobs: list[tuple[str, Path]], workers: int, progress: Progress | None
+    invoices: Invoices, template: Template, jobs: list[Job], workers: int, progress: Progress | None
 ) -> list[Entry]:
     """Make and write every invoice, here or in ``workers`` processes that each get the inputs once and
     then only a Bill To code per invoice; a few invoices are in flight at a time, so memory stays flat."""
     entries: list[Entry] = []
     if workers == 1:
-        for code, path in jobs:
-            entries.append(_make(invoices, template, code, path))
+        for job in jobs:
+            entries.append(_make(invoices, template, *job))
             if progress is not None:
                 progress("Invoices", len(entries), len(jobs))
         return entries
     results: dict[int, Entry] = {}
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template)) as pool:
         pending: dict[Future[Entry], int] = {}
-        for number, (code, path) in enumerate(jobs):
-            pending[pool.submit(_make_in_worker, code, path)] = number
+        for number, job in enumerate(jobs):
+            pending[pool.submit(_make_in_worker, *job)] = number
             while len(pending) >= workers * 4 or (number == len(jobs) - 1 and pending):
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -171,19 +175,36 @@ def _make_all(
     return [results[number] for number in range(len(jobs))]
 
 
-def _make(invoices: Invoices, template: Template, code: str, path: Path) -> Entry:
-    """Make one invoice and write its workbook; a failed invoice leaves an earlier run's files as they were
-    and its error says so."""
+def _make(invoices: Invoices, template: Template, code: str, path: Path, pdf_of: str | None) -> Entry:
+    """Make one invoice and write its workbook. A PDF beside it stays only when it was printed from a
+    workbook with the same bytes (``pdf_of``: that workbook's SHA-256, from the earlier manifest); otherwise
+    it is removed, so no PDF ever disagrees with its workbook. A failed invoice leaves an earlier run's files
+    as they were and its error says so."""
     invoice = invoices.make(code)
     entry = _entry(invoice, path)
-    if isinstance(invoice, Invoice):
-        try:
-            content = render(template, invoice)
-            with replacing(path):
-                write_atomically(path, content)
-            return entry
-        except XlbillingError as error:
-            entry.status, entry.error, entry.file = "failed", str(error), None
+    if not isinstance(invoice, Invoice):
+        return _kept(entry, path)
+    try:
+        content = render(template, invoice)
+        with replacing(path):
+            write_atomically(path, content)
+    except XlbillingError as error:
+        entry.status, entry.error, entry.file = "failed", str(error), None
+        return _kept(entry, path)
+    entry.sha256 = hashlib.sha256(content).hexdigest()
+    pdf = path.with_suffix(".pdf")
+    if pdf_of == entry.sha256 and pdf.is_file():
+        entry.pdf = pdf.name  # printed from these very bytes
+        return entry
+    try:
+        remove(pdf)  # printed from other figures, if there is one
+    except DataError as error:
+        entry.status, entry.error = "failed", f"The workbook was written but its old PDF was not removed: {error}"
+    return entry
+
+
+def _kept(entry: Entry, path: Path) -> Entry:
+    """``entry`` of an invoice not written, its error saying which earlier files were left as they were."""
     kept = [old.name for old in (path, path.with_suffix(".pdf")) if old.exists()]
     if kept:
         entry.error = f"{entry.error} The file from an earlier run was left as it was: {', '.join(kept)}."
@@ -198,9 +219,9 @@ def _start_worker(invoices: Invoices, template: Template) -> None:
     _WORKER = (invoices, template)
 
 
-def _make_in_worker(code: str, path: Path) -> Entry:
+def _make_in_worker(code: str, path: Path, pdf_of: str | None) -> Entry:
     assert _WORKER is not None
-    return _make(*_WORKER, code, path)
+    return _make(*_WORKER, code, path, pdf_of)
 
 
 def _entry(invoice: Invoice | FailedInvoice, path: Path) -> Entry:

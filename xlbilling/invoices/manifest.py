@@ -21,7 +21,7 @@ from xlbilling.files import atomic_path, write_atomically
 from xlbilling.xlsx.package import reproducible
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
-           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error")  # fmt: skip
+           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256")  # fmt: skip
 _MONEY = ("subtotal", "tax", "total")
 _WIDE = ("bill_to_name", "customers", "file", "error")
 
@@ -45,6 +45,8 @@ class Entry:
     pdf: str | None
     status: str
     error: str | None
+    sha256: str | None = None
+    """The SHA-256 of the workbook ``file``; ``pdf`` is only ever a print of the workbook with this hash."""
 
 
 @dataclass
@@ -83,6 +85,16 @@ class Manifest:
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
     return {key: (str(value) if isinstance(value, Decimal) else value) for key, value in asdict(entry).items()}
+
+
+def printed_from(folder: Path) -> dict[str, str]:
+    """Workbook file name -> the SHA-256 of the workbook its PDF was printed from, as the manifest in
+    ``folder`` records it (empty when there is none or it cannot be read)."""
+    try:
+        listed = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["invoices"]
+        return {e["file"]: e["sha256"] for e in listed if e.get("file") and e.get("pdf") and e.get("sha256")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def write_manifest(manifest: Manifest) -> None:
