@@ -65,7 +65,9 @@ def served(body: bytes, content_type: str = "application/json") -> Xarios:
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"content-type": content_type})
 
-    return Xarios(ApiClient("Xarios", "https://xarios.test", "token", retries=0, transport=httpx.MockTransport(answer)))
+    return Xarios(
+        ApiClient("Xarios", "https://xarios.test", "test-token-0123", retries=0, transport=httpx.MockTransport(answer))
+    )
 
 
 def failure(parse: Callable[[], object]) -> str:
