@@ -109,3 +109,13 @@ def test_a_bad_tax_rate_option_says_how_to_write_one(tmp_path: Path, rate: str) 
         with_tax_rate(prices, rate)
     assert "0.20 or 20%" in str(caught.value)
     assert str(worded(caught.value)).startswith(f"--tax-rate {rate} is not a tax rate. Write a fraction")
+
+
+def test_a_decimal_comma_is_named_never_read_as_a_thousands_separator(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as caught:
+        load_prices(write(tmp_path, 'sku,unit_price,currency\nM365-BP,"3,50",GBP\n'))
+    assert "row 2, column unit_price: '3,50' has a decimal comma. Write it with a decimal point: 3.50." in str(
+        caught.value
+    )
+    thousands = load_prices(write(tmp_path, 'sku,unit_price,currency\nSRV,"1,250.00",GBP\n'))
+    assert thousands["SRV"].unit_price == Decimal("1250.00")

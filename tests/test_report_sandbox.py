@@ -143,7 +143,8 @@ def test_cli_missing_price_stops_before_writing_and_names_each_sku_once(tmp_path
     payers = sorted(set(billed["bill_to_name"].fillna(billed["customer_name"])))
     assert result.output.count("DNS-FLT") == 1, "one line, each SKU once"
     assert f"No price for 1 billed SKU: DNS-FLT (on {len(payers)} invoices: " in result.output
-    assert all(name in result.output for name in payers)
+    assert sum(name in result.output for name in payers) == min(len(payers), 3)
+    assert len(payers) <= 3 or f"and {len(payers) - 3} more)" in result.output
     assert "nothing was written" in result.output and not (tmp_path / "out").exists()
 
 

@@ -118,9 +118,7 @@ class MissingPriceError(InputError):
     """SKUs billed in the period have no price in the price list (``skus``: SKU -> the invoices it is on)."""
 
     def __init__(self, skus: dict[str, list[str]]) -> None:
-        listed = "; ".join(
-            f"{sku} (on {_count(len(names), 'invoice')}: {', '.join(names)})" for sku, names in skus.items()
-        )
+        listed = "; ".join(f"{sku} (on {_count(len(names), 'invoice')}: {_some(names)})" for sku, names in skus.items())
         super().__init__(
             f"No price for {_count(len(skus), 'billed SKU')}: {listed}.",
             "Add them to the price list (sku,unit_price,currency), then run the same command again; nothing was "
@@ -131,6 +129,12 @@ class MissingPriceError(InputError):
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _some(names: list[str], shown: int = 3) -> str:
+    """The first ``shown`` names, and how many more there are."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 class UnknownCustomer(InputError):

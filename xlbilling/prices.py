@@ -10,6 +10,7 @@ default, so an invoice with such a SKU and no ``--tax-rate`` fails instead of sh
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -21,6 +22,8 @@ from xlbilling.errors import BadTaxRate, DataError
 from xlbilling.money import to_decimal
 
 REQUIRED = ("sku", "unit_price", "currency")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+"""A price whose commas can only be thousands separators (``1,250.00``); any other comma is a decimal comma."""
 OPTIONAL = ("description", "tax_rate")
 
 
@@ -119,8 +122,15 @@ def _price(path: Path, number: int, values: dict[str, Any]) -> Price:
     if sku is None:
         raise fail("sku", "empty", "Every row needs the Atria SKU it prices.")
     sku = clean_text(str(sku))
+    given = values["unit_price"]
+    if isinstance(given, str) and "," in given and not _THOUSANDS.fullmatch(given.strip()):
+        raise fail(
+            "unit_price",
+            f"{given!r} has a decimal comma",
+            f"Write it with a decimal point: {given.strip().replace(',', '.')}.",
+        )
     try:
-        unit_price = to_decimal(values["unit_price"]) if values["unit_price"] is not None else None
+        unit_price = to_decimal(given) if given is not None else None
     except ValueError:
         unit_price = None
     if unit_price is None or unit_price < 0:
