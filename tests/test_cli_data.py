@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from xlbilling.cli import main
 from xlbilling.sandbox import Sandbox
+from xlbilling.sandbox.vendor import vat_error_invoice
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 
@@ -199,3 +200,16 @@ def test_a_format_the_file_name_contradicts_is_a_usage_error(tmp_path: Path, arg
     named = [str(tmp_path / a) if a.startswith("c.") else a for a in args]
     code, _, err = run("customers", *named)
     assert code == 2 and words in err and not list(tmp_path.iterdir())
+
+
+def test_xarios_show_says_the_verdict_after_the_items_and_exits_1_when_the_arithmetic_differs(
+    sandbox: Sandbox,
+) -> None:
+    wrong = vat_error_invoice(sandbox.dataset)
+    code, out, err = run("xarios", "show", wrong, "--format", "csv")
+    assert code == 1 and out.startswith("item_id,")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"arithmetic of invoice {wrong}: differs") and "1 cent more" in last
+    right = json.loads(run("xarios", "list", "--format", "json")[1])[-1]["invoice_id"]
+    code, _, err = run("xarios", "show", right, "--format", "csv")
+    assert code == 0 and err.strip().splitlines()[-1] == f"arithmetic of invoice {right}: matches"

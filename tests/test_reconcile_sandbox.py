@@ -137,7 +137,7 @@ def test_an_invoice_whose_arithmetic_is_off_is_reported_alongside(
     end = invoices.loc[invoices["invoice_id"] == wrong, "period_end"].iloc[0].date()
     result = reconcile(atria, xarios, atria.period(end), mapping=MAPPING)
     (check,) = result.invoice_checks["check"]
-    assert check.startswith("differs") and "1 cents more" in check
+    assert check.startswith("differs") and "1 cent more" in check
 
 
 def test_nothing_compared_names_the_period_and_keeps_the_unmapped_lists(

@@ -46,7 +46,7 @@ def test_consistent_invoice_matches() -> None:
 def test_vat_off_by_a_cent_is_named_with_its_order_and_amounts() -> None:
     check = check_invoice(invoice(vat="20.04", total="120.17"), D("120.17"))
     assert not check.ok
-    assert check.differences[0] == "TotalVAT item 5 says 20.04, the arithmetic gives 20.03 (1 cents more)"
+    assert check.differences[0] == "TotalVAT item 5 says 20.04, the arithmetic gives 20.03 (1 cent more)"
     assert check.total == D("120.16")
     assert any("invoice value says 120.17" in d for d in check.differences)
 

@@ -54,7 +54,7 @@ def test_the_seeded_vat_error_is_found_to_the_cent(sandbox: Sandbox, xarios: Xar
     wrong = {invoice_id: check for invoice_id, check in checks.items() if not check.ok}
     assert len(wrong) == 1
     (check,) = wrong.values()
-    assert "TotalVAT" in check.message and "1 cents" in check.message
+    assert "TotalVAT" in check.message and "1 cent " in check.message
 
 
 def test_detail_zip_json_and_csv_agree(xarios: Xarios) -> None:

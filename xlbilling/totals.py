@@ -87,4 +87,5 @@ def _label(tags: object, operator: str) -> str:
 def _difference(what: str, reported: Decimal, expected: Decimal) -> str:
     gap = int((reported - expected) * 100)
     direction = "more" if gap > 0 else "less"
-    return f"{what} says {reported:.2f}, the arithmetic gives {expected:.2f} ({abs(gap)} cents {direction})"
+    unit = "cent" if abs(gap) == 1 else "cents"
+    return f"{what} says {reported:.2f}, the arithmetic gives {expected:.2f} ({abs(gap)} {unit} {direction})"

@@ -34,11 +34,15 @@ def list_invoices(fmt: str, output: Path | None) -> None:
 @click.argument("invoice_id")
 @output_options
 def show_invoice(invoice_id: str, fmt: str, output: Path | None) -> None:
-    """Show one invoice's items and whether its totals add up."""
+    """Show one invoice's items and whether its totals add up (said before and after the items). Exits 1
+    when the invoice's own arithmetic differs, so a scheduler notices."""
     client = connect.xarios()
     invoice = fetch(f"Fetching invoice {invoice_id}…", lambda: client.invoice(invoice_id))
     _describe(invoice)
     show(invoice.items, fmt, output, title=f"Invoice {invoice_id}", table_name="XariosItems")
+    stderr.print(f"arithmetic of invoice {invoice_id}: {invoice.check.message}")
+    if not invoice.check.ok:
+        raise click.exceptions.Exit(1)
 
 
 @xarios.command("detail")
