@@ -72,7 +72,9 @@ def detail(
         f"Fetching the detail for {chosen}…", lambda: atria.detail(chosen, code, service, user, billable_only)
     )
     show(frame, fmt, output, title="Detail", table_name="Detail")
-    if frame.empty and (service or user):
+    if frame.empty and user and not service:
+        stderr.print(f"no user name contains {user!r} in the period ending {chosen}")
+    elif frame.empty and service:
         services = sorted(atria.detail(chosen, code)["service_name"].dropna().unique())
         filters = " and ".join(f"--{name} {value!r}" for name, value in (("service", service), ("user", user)) if value)
         stderr.print(
