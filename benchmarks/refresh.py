@@ -3,9 +3,9 @@
 A 2,000-customer sandbox billing workbook (every table, about 300,000 rows) is refreshed headlessly next to a
 user's own sheet of about 20 MB; in the same run XlsxWriter (``constant_memory``) writes the same table rows
 into a new file from scratch: the least a writer of those rows can spend. The data is fetched once before
-timing (the session's cache), so both sides write the same frames. Peak memory (tracemalloc) is measured
-with and without the user's sheet: it must not grow with the user's other sheets, which are copied, not
-parsed.
+timing (the session's cache), so both sides write the same frames. Peak memory (how far a forked child's
+resident size grows) is measured with and without the user's sheet: it must not grow with the user's other
+sheets, which are copied, not parsed.
 
 Run: .venv/bin/python benchmarks/refresh.py [--customers 2000] [--user-mb 20]
 """
@@ -13,10 +13,11 @@ Run: .venv/bin/python benchmarks/refresh.py [--customers 2000] [--user-mb 20]
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import resource
 import shutil
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,16 +55,31 @@ def users_workbook(folder: Path, megabytes: int) -> Path:
 
 
 def measured(run: Callable[[], object]) -> tuple[float, float]:
-    """Seconds of ``run()``, and its peak MiB (tracemalloc) in a second run: tracing slows Python down, so
-    the time is taken without it."""
+    """Seconds of ``run()``, and how many MiB its process grew at most, measured in a second run in a forked
+    child (its peak resident size less what it started with): tracing allocations would slow Python down
+    several times over."""
     start = time.perf_counter()
     run()
     seconds = time.perf_counter() - start
-    tracemalloc.start()
-    run()
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return seconds, peak
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+
+    def child() -> None:
+        before = _resident_mib()
+        run()
+        results.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before)
+
+    process = context.Process(target=child)
+    process.start()
+    grown = float(results.get())
+    process.join()
+    return seconds, grown
+
+
+def _resident_mib() -> float:
+    """This process's resident size now, in MiB (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 2**20
 
 
 def xlsxwriter_baseline(path: Path, frames: list[tuple[str, pd.DataFrame]]) -> None:

@@ -11,13 +11,10 @@ declared on each ``<sheet>``, the workbook part outside ``xl/``)."""
 from __future__ import annotations
 
 import atexit
-import contextlib
 import copy
-import os
 import posixpath
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -33,6 +30,8 @@ import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from python_calamine import CalamineWorkbook
+
+from xlbilling.invoices.pdf import run_libreoffice
 
 REAL = Path(__file__).parent / "data" / "real"
 CORPUS: list[Path] = sorted(path for path in REAL.iterdir() if path.suffix in {".xlsx", ".xlsm"})
@@ -447,19 +446,10 @@ def libreoffice_convert(path: Path, out_dir: Path, to: str) -> Path | None:
             str(out_dir),
             str(path.absolute()),
         ]
-        with subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=os.name != "nt"
-        ) as process:
-            try:
-                process.wait(LIBREOFFICE_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                if os.name == "nt":
-                    process.kill()
-                else:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                return None
+        try:
+            run_libreoffice(command, LIBREOFFICE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
     return produced if produced.is_file() and produced.stat().st_size > 0 else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -79,7 +80,7 @@ def _convert_chunk(soffice: str, workbooks: list[Path], timeout: float) -> dict[
         command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
                    "--outdir", temp, *map(str, workbooks)]  # fmt: skip
         try:
-            _run(command, timeout)
+            run_libreoffice(command, timeout)
         except subprocess.TimeoutExpired:
             failed = DataError(
                 f"LibreOffice took more than {timeout:.0f} s to print {len(workbooks)} invoices to PDF and was "
@@ -95,7 +96,7 @@ def _convert_chunk(soffice: str, workbooks: list[Path], timeout: float) -> dict[
         return {workbook: _move(Path(temp, workbook.with_suffix(".pdf").name), workbook) for workbook in workbooks}
 
 
-def _run(command: list[str], timeout: float) -> None:
+def run_libreoffice(command: list[str], timeout: float) -> None:
     """Run LibreOffice and wait; past ``timeout`` it is stopped with every process it started (``soffice``
     is a launcher), then ``TimeoutExpired`` is raised."""
     with subprocess.Popen(
@@ -107,7 +108,8 @@ def _run(command: list[str], timeout: float) -> None:
             if os.name == "nt":
                 process.kill()
             else:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # it ended just now
+                    os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             raise
 
