@@ -151,9 +151,7 @@ class PackageBook:
                 f"The table {name} would cover the merged cells {merged[0].ref} on '{sheet}'.",
                 "Unmerge or move them, then refresh again.",
             )
-        taken = sorted(
-            cell for cell, value in xml.values(box).items() if value != "" and not (before and before.holds(*cell))
-        )
+        taken = sorted(cell for cell, value in xml.values(box, unless=before).items() if value != "")
         if taken:
             row, column = taken[0]
             raise DataError(

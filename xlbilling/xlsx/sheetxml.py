@@ -125,17 +125,19 @@ class SheetXml:
             column = _position(given.decode())[0] if given else column + 1
             yield column, match.group(1), match.group(2) or b""
 
-    def values(self, box: Box) -> dict[tuple[int, int], object]:
-        """The values in ``box`` by (row, column): numbers, text, booleans, error codes, or an
-        ``UnsavedFormula`` for a formula with no saved result."""
+    def values(self, box: Box, unless: Box | None = None) -> dict[tuple[int, int], object]:
+        """The values in ``box`` by (row, column), leaving out those in ``unless``: numbers, text, booleans,
+        error codes, or an ``UnsavedFormula`` for a formula with no saved result."""
         found: dict[tuple[int, int], object] = {}
         for number, row in self.rows():
             if number > box.bottom:
                 break
-            if number < box.top:
-                continue
+            if number < box.top or (
+                unless is not None and unless.holds(number, box.left) and unless.holds(number, box.right)
+            ):
+                continue  # outside the box, or a whole row of it left out: its cells need no reading
             for column, attributes, inner in self.cells(row):
-                if box.left <= column <= box.right:
+                if box.left <= column <= box.right and not (unless is not None and unless.holds(number, column)):
                     value = self._value(attributes, inner)
                     if value is not None:
                         found[(number, column)] = value
