@@ -272,6 +272,13 @@ def test_libreoffice_recalculates_every_total_to_the_manifest(tmp_path: Path) ->
             value = cell_of(book, name).value
             assert isinstance(value, int | float), f"{entry.file} {name} was not calculated"
             assert to_decimal(value) == expected, (entry.file, name)
+        # the invoice shows one VAT row per rate; their amounts add up to InvoiceTax to the cent
+        sheet = book["Invoice"]
+        tax_row = cell_of(book, "InvoiceTax").row
+        rates = [r for r in range(18, tax_row) if sheet.cell(r, 5).value == "VAT at"]
+        assert rates, entry.file
+        shown = sum(to_decimal(sheet.cell(r, 7).value) for r in rates)
+        assert shown == entry.tax, entry.file
 
 
 def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
@@ -293,6 +300,85 @@ def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
         timeout=300,
     )
     return {f.name: folder / f.name for f in files if (folder / f.name).is_file()}
+
+
+# --- reading right: totals, labels, columns, number formats -------------------------------------------
+
+
+def shown_rows(sheet: openpyxl.worksheet.worksheet.Worksheet, first: int, last: int) -> list[list[object]]:
+    """The values in columns E:G of the rows that print (hidden rows left out)."""
+    return [
+        [sheet.cell(r, c).value for c in (5, 6)]
+        for r in range(first, last + 1)
+        if not sheet.row_dimensions[r].hidden and sheet.cell(r, 5).value is not None
+    ]
+
+
+def test_the_totals_show_one_row_per_rate_then_the_total_without_repeating_the_tax(tmp_path: Path) -> None:
+    manifest = build(tmp_path)
+    acme_book = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C1")["file"])
+    acme = acme_book["Invoice"]
+    assert shown_rows(acme, 20, 24) == [["Subtotal", None], ["VAT at", 0.2], ["Total (GBP)", None]]
+    tax = cell_of(acme_book, "InvoiceTax")  # the total tax is still there, on a row that does not print
+    assert acme.row_dimensions[tax.row].hidden and tax.value == "=ROUND(SUM(G22:G22),2)"
+    assert cell_of(acme_book, "InvoiceTotal").value == f"=ROUND(G21+G{tax.row},2)"
+    partner_book = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C2")["file"])
+    assert shown_rows(partner_book["Invoice"], 26, 32) == [
+        ["Subtotal", None],
+        ["VAT at", 0],
+        ["VAT at", 0.05],
+        ["VAT at", 0.2],
+        ["Total (GBP)", None],
+    ]
+
+
+def test_labels_and_the_values_beside_them_do_not_run_together(tmp_path: Path) -> None:
+    manifest = build(tmp_path)
+    sheet = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C1")["file"])["Invoice"]
+    assert sheet["E24"].value == "Total (GBP)" and "E24:F24" in {str(r) for r in sheet.merged_cells.ranges}
+    assert sheet["E22"].alignment.horizontal == "right"  # "VAT at" then the rate, an indent apart
+    assert sheet["F22"].alignment.horizontal == "left" and sheet["F22"].alignment.indent >= 1
+
+
+def test_a_single_customer_invoice_hides_the_empty_customer_column(tmp_path: Path) -> None:
+    manifest = build(tmp_path)
+    acme = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C1")["file"])["Invoice"]
+    assert acme["C17"].value == "Customer" and acme.column_dimensions["C"].hidden
+    assert [acme.cell(r, 3).value for r in (18, 19)] == [None, None]
+    assert not any(acme.column_dimensions[c].hidden for c in "ABDEFG")
+    partner = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C2")["file"])["Invoice"]
+    assert not partner.column_dimensions["C"].hidden
+    assert partner["C21"].value == "Willow Ltd" and partner["C24"].value == "Zürich Café GmbH"
+    assert partner.column_dimensions["C"].width == 24  # the template's width is kept
+
+
+def test_list_sheet_columns_fit_their_longest_header_or_value(tmp_path: Path) -> None:
+    manifest = build(tmp_path, invoices(proration="daily"))
+    book = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C2")["file"])
+    for name in ("Users", "Changes"):
+        sheet = book[name]
+        for column in sheet.iter_cols(min_row=3, max_row=sheet.max_row):
+            letter = column[0].column_letter
+            longest = max(
+                11 if isinstance(c.value, datetime) else len(f"{c.value:,.2f}") if isinstance(c.value, int | float)
+                else len(str(c.value or ""))
+                for c in column
+            )  # fmt: skip
+            width = sheet.column_dimensions[letter].width
+            assert longest + 1 <= width <= min(longest + 4, 60), (name, letter, longest, width)
+    users = book["Users"]
+    assert [users.cell(3, c).value for c in (7, 8)] == ["Duration %", "Billable"]
+    assert users["G3"].alignment.horizontal == "right"
+    assert users["H3"].alignment.horizontal == "left" and users["H3"].alignment.indent >= 1  # a gap between them
+
+
+def test_whole_quantities_show_no_trailing_decimal_point(tmp_path: Path) -> None:
+    whole = openpyxl.load_workbook(tmp_path / "whole" / entry_of(build(tmp_path / "whole"), "C1")["file"])["Invoice"]
+    prorated = build(tmp_path / "daily", invoices(proration="daily"))
+    daily = openpyxl.load_workbook(tmp_path / "daily" / entry_of(prorated, "C1")["file"])["Invoice"]
+    # "#,##0.####" prints 3 as "3." in Excel; General prints "3" and "2.5"
+    assert [(c.value, c.number_format) for c in (whole["D18"], whole["D19"])] == [(3, "General"), (12, "General")]
+    assert [(c.value, c.number_format) for c in (daily["D18"], daily["D19"])] == [(2.5, "General"), (11.5, "General")]
 
 
 # --- failures, hostile names, reruns ----------------------------------------------------------------

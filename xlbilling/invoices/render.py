@@ -19,6 +19,8 @@ from html import unescape
 from typing import Any
 from xml.sax.saxutils import escape
 
+from openpyxl.utils import column_index_from_string
+
 from xlbilling.cells import clean_text
 from xlbilling.dates import to_excel_serial
 from xlbilling.invoices.model import FIELDS, Invoice, LineContext
@@ -30,6 +32,12 @@ _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 _SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
 _BREAK = re.compile(r'(<brk id=")(\d+)(")')
 _DRAWING_ROW = re.compile(r"(<(?:\w+:)?row>)(\d+)(</(?:\w+:)?row>)")
+_COLS = re.compile(r"<cols>(.*?)</cols>|<cols\s*/>", re.S)
+_COL = re.compile(r"<col\b([^>]*?)/>")
+_SPAN = re.compile(r'\s(min|max)="(\d+)"')
+FIT_PADDING = 3  # characters of room beside the longest header or value of a fitted column
+FIT_MAX = 60  # the widest a fitted column gets; longer text runs on past the cell edge
+DATE_LENGTH = 11  # "dd mmm yyyy"
 _CORE = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -140,7 +148,8 @@ def _footer_rule(item_row: int, footer: int, out: int, first: int, last: int) ->
 
 def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> str:
     rowmap = maps[sheet.name]
-    parts = [_move(sheet.head, sheet.name, maps), "<sheetData>"]
+    head = _columns(_move(sheet.head, sheet.name, maps), *_layout(sheet, invoice, entries))
+    parts = [head, "<sheetData>"]
     for out, entry in entries:
         cells = "".join(_cell(cell, out, entry, invoice, sheet.name, maps) for cell in entry.row.cells)
         parts.append(f'<row r="{out}"{entry.row.attrs}>{cells}</row>')
@@ -152,6 +161,70 @@ def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]],
     tail = tail.replace("<mergeCells/>", merged)
     parts.append(tail)
     return "".join(parts)
+
+
+def _layout(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]]) -> tuple[dict[str, float], set[str]]:
+    """Column widths fitted to the list rows, and the line columns that are empty on every invoice line.
+
+    A Customer column is empty on an invoice whose lines are all the Bill To's own, so it is hidden there.
+    """
+    longest = {column: len(header) for fitted in sheet.fitted.values() for column, header in fitted.items()}
+    filled: set[str] = set()
+    lines = 0
+    for _, entry in entries:
+        fitted = sheet.fitted.get(entry.row.number)
+        if entry.item is None or (fitted is None and entry.row.collection != "line"):
+            continue
+        lines += entry.row.collection == "line"
+        for cell in entry.row.cells:
+            if fitted is not None and cell.column in fitted:
+                longest[cell.column] = max(longest[cell.column], _shown_length(_fill(cell, invoice, entry.item)))
+            elif entry.row.collection == "line" and cell.column in sheet.line_columns:
+                filled.update([cell.column] if _fill(cell, invoice, entry.item) not in (None, "") else [])
+    widths = {column: float(min(FIT_MAX, length + FIT_PADDING)) for column, length in longest.items()}
+    return widths, (set(sheet.line_columns) - filled) if lines else set()
+
+
+def _shown_length(value: Any) -> int:
+    """About how many characters a value takes in its cell."""
+    if isinstance(value, datetime | date):
+        return DATE_LENGTH
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return len(f"{value:,.2f}")
+    return max((len(line) for line in _as_text(value).splitlines()), default=0)
+
+
+def _columns(head: str, widths: dict[str, float], hidden: set[str]) -> str:
+    """The sheet head with its ``<cols>`` widths set and columns hidden (a range of columns is split)."""
+    if not widths and not hidden:
+        return head
+    match = _COLS.search(head)
+    spans: list[tuple[int, int, str]] = []
+    for col in _COL.finditer((match.group(1) or "") if match else ""):
+        bounds = dict(_SPAN.findall(col.group(1)))
+        spans.append((int(bounds["min"]), int(bounds["max"]), _SPAN.sub("", col.group(1))))
+    changes = {column_index_from_string(c): {"width": f"{w:g}", "customWidth": "1"} for c, w in widths.items()}
+    for column in hidden:
+        changes.setdefault(column_index_from_string(column), {})["hidden"] = "1"
+    for index, attrs in sorted(changes.items()):
+        at = next((n for n, (low, high, _) in enumerate(spans) if low <= index <= high), None)
+        if at is None:
+            spans.append((index, index, ""))
+            spans.sort()
+            at = spans.index((index, index, ""))
+        low, high, rest = spans.pop(at)
+        pieces = [(low, index - 1, rest), (index, index, _with(rest, attrs)), (index + 1, high, rest)]
+        spans[at:at] = [piece for piece in pieces if piece[0] <= piece[1]]
+    cols = "".join(f'<col min="{low}" max="{high}"{rest.rstrip()}/>' for low, high, rest in spans)
+    if match is None:
+        return f"{head}<cols>{cols}</cols>"
+    return head[: match.start()] + f"<cols>{cols}</cols>" + head[match.end() :]
+
+
+def _with(attrs: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        attrs = re.sub(rf'\s{name}="[^"]*"', "", attrs) + f' {name}="{value}"'
+    return attrs
 
 
 def _move(xml: str, sheet: str, maps: dict[str, RowMap]) -> str:

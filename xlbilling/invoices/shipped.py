@@ -24,7 +24,7 @@ NAVY = "1F3864"
 PALE = "E8EDF5"
 FONT = "Calibri"
 MONEY = "#,##0.00"
-QUANTITY = "#,##0.####"
+QUANTITY = "General"  # "#,##0.####" shows "12." for whole numbers in Excel
 DATE = "dd mmm yyyy"
 SELLER = (
     "Northwind Managed Services Ltd",
@@ -63,7 +63,7 @@ def make_template(folder: Path) -> Path:
         [("Customer", 28, "{{ user.customer }}", None), ("User", 40, "{{ user.user_name }}", None),
          ("Service", 34, "{{ user.service }}", None), ("SKU", 14, "{{ user.sku }}", None),
          ("Start", 12, "{{ user.start_date }}", DATE), ("End", 12, "{{ user.end_date }}", DATE),
-         ("Duration %", 11, "{{ user.duration_percent }}", "0.00"), ("Billable", 9, "{{ user.billable }}", None)],
+         ("Duration %", 13, "{{ user.duration_percent }}", "0.00"), ("Billable", 10, "{{ user.billable }}", None)],
     )  # fmt: skip
     _list_sheet(
         book.create_sheet("Changes"),
@@ -138,18 +138,23 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
     _put(sheet, "B19", "Subtotal {{ group.customer_name }}", font=italic)
     _put(sheet, "G19", "=SUBTOTAL(9,G18:G18)", number_format=MONEY, font=Font(name=FONT, size=10, bold=True),
          border=Border(top=THIN))  # fmt: skip
+    # One row per VAT rate, then the total. Row 23 is the invoice's total tax (the defined name InvoiceTax):
+    # a hidden helper row, so the printed invoice does not repeat the tax of a single rate.
     totals = (
         (21, "Subtotal", None, "=ROUND(SUBTOTAL(9,G18:G19),2)"),
         (22, "VAT at", "{{ tax.rate }}", "=ROUND(SUMIF($F$18:$F$19,F22,$G$18:$G$19)*F22,2)"),
-        (23, "VAT", None, "=ROUND(SUM(G22:G22),2)"),
-        (24, "Total", "{{ invoice.currency }}", "=ROUND(G21+G23,2)"),
+        (23, "Total VAT", None, "=ROUND(SUM(G22:G22),2)"),
+        (24, "Total ({{ invoice.currency }})", None, "=ROUND(G21+G23,2)"),
     )
     for row, name, middle, formula in totals:
         bold = Font(name=FONT, size=11 if row == 24 else 10, bold=row in (21, 24))
         _put(sheet, f"E{row}", name, font=bold, alignment=Alignment(horizontal="right"))
-        if middle:
-            _put(sheet, f"F{row}", middle, number_format="0%", font=bold, alignment=Alignment(horizontal="left"))
+        if middle:  # the rate, one indent away from its label
+            indented = Alignment(horizontal="left", indent=1)
+            _put(sheet, f"F{row}", middle, number_format="0%", font=bold, alignment=indented)
         _put(sheet, f"G{row}", formula, number_format=MONEY, font=bold)
+    sheet.row_dimensions[23].hidden = True
+    sheet.merge_cells("E24:F24")  # "Total (GBP)" in one cell, never run together
     for column in "EFG":
         sheet[f"{column}24"].fill = PatternFill("solid", fgColor=PALE)
         sheet[f"{column}24"].border = Border(top=THIN, bottom=Side(style="double", color=NAVY))
@@ -174,9 +179,12 @@ def _list_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int, str,
     for index, (name, width, value, number_format) in enumerate(columns):
         column = chr(ord("A") + index)
         sheet.column_dimensions[column].width = width
-        align = Alignment(horizontal="left" if number_format is None else "right")
+        # text one indent in from the left, so it never runs into a right-aligned number before it
+        left = Alignment(horizontal="left", indent=1 if index else 0)
+        align = left if number_format is None else Alignment(horizontal="right")
         _put(sheet, f"{column}3", name, alignment=align, **HEADER)
-        _put(sheet, f"{column}4", value, number_format=number_format or "General", border=Border(bottom=THIN))
+        _put(sheet, f"{column}4", value, number_format=number_format or "General", border=Border(bottom=THIN),
+             alignment=align)  # fmt: skip
     sheet.freeze_panes = "A4"
     _print_setup(sheet, f"A1:{last}4", "3:3", landscape=True)
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

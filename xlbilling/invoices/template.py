@@ -101,6 +101,10 @@ class Sheet:
     blocks: list[Block]
     merges: list[str]
     drawing: str | None = None
+    # columns of the invoice line row that hold one ``{{ line.* }}`` field alone: hidden when empty on every line
+    line_columns: tuple[str, ...] = ()
+    # list rows (``user``, ``change``) whose columns are fitted to their content: row -> column -> header text
+    fitted: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -274,7 +278,18 @@ def _parse_sheet(
         if number not in present:
             rows.append(Row(number, "", (), collection))
     rows.sort(key=lambda row: row.number)
-    return Sheet(sheet.title, path, head, tail, rows, blocks, merges, _drawing_path(parts, path))
+    by_number = {row.number: row for row in rows}
+    line_columns: tuple[str, ...] = ()
+    fitted: dict[int, dict[str, str]] = {}
+    for block in blocks:
+        cells = by_number[block.item].cells
+        if block.collection == "line":
+            line_columns = tuple(c.column for c in cells if c.whole and c.whole[0] == "line")
+        elif block.collection in ("user", "change"):
+            above = [sheet[f"{c.column}{block.item - 1}"].value if block.item > 1 else None for c in cells]
+            fitted[block.item] = {c.column: str(v or "") for c, v in zip(cells, above, strict=True) if c.kind == "text"}
+    drawing = _drawing_path(parts, path)
+    return Sheet(sheet.title, path, head, tail, rows, blocks, merges, drawing, line_columns, fitted)
 
 
 def _parse_cell(sheet: openpyxl.worksheet.worksheet.Worksheet, match: re.Match[str]) -> Cell:
