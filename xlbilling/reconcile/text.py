@@ -1,14 +1,19 @@
-"""A reconciliation as the user reads it: a few headline lines, text tables, CSV, JSON or a workbook."""
+"""A reconciliation as the user reads it: a few headline lines, text tables, CSV, JSON or a workbook.
+
+Money shows with at least two decimals everywhere (``8641.50``), as in ``xlbilling.output``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from xlbilling.errors import InputError
 from xlbilling.files import write_atomically
-from xlbilling.output import FORMATS, to_csv, to_json, to_table_text
+from xlbilling.output import FORMATS, money_text, to_csv, to_json, to_table_text
 from xlbilling.reconcile.result import Reconciliation
 
 TERMINAL_COLUMNS = (
@@ -24,7 +29,8 @@ def headline(result: Reconciliation) -> list[str]:
     counts = ", ".join(f"{n} {category.replace('_', ' ')}" for category, n in result.counts.items())
     lines = [
         f"period ending {period}, Xarios invoice {invoices}: {result.compared} customer/SKU pairs compared ({counts})",
-        f"money at stake: {result.leaked} not billed (leaked), {result.over_billed} billed with no matching cost",
+        f"money at stake: {money_text(result.leaked)} not billed (leaked), "
+        f"{money_text(result.over_billed)} billed with no matching cost",
     ]
     if result.outside_period:
         lines.append(
@@ -36,7 +42,7 @@ def headline(result: Reconciliation) -> list[str]:
     for what, frame in (("tenants", result.unmapped_tenants), ("products", result.unmapped_products)):
         if len(frame):
             lines.append(
-                f"{len(frame)} unmapped {what} (value {sum(frame['value'])}) were not compared: "
+                f"{len(frame)} unmapped {what} (value {_total(frame['value'])}) were not compared: "
                 "add the rows shown in add_to_mapping to the mapping"
             )
     if result.not_supplied:
@@ -44,6 +50,12 @@ def headline(result: Reconciliation) -> list[str]:
     for invoice_id, check in zip(result.invoice_checks["invoice_id"], result.invoice_checks["check"], strict=True):
         lines.append(f"invoice {invoice_id} arithmetic: {check}")
     return lines
+
+
+def _total(values: Iterable[Any]) -> str:
+    """The sum of ``values`` as money text (``12.50``)."""
+    total = sum(values, Decimal(0))
+    return money_text(total) if isinstance(total, Decimal) else str(total)
 
 
 def unmapped_text(result: Reconciliation) -> str:
@@ -73,8 +85,8 @@ def as_json(result: Reconciliation) -> str:
         "period_end": result.period_end.isoformat() if result.period_end else None,
         "compared": result.compared,
         "counts": result.counts,
-        "leaked": str(result.leaked),
-        "over_billed": str(result.over_billed),
+        "leaked": money_text(result.leaked),
+        "over_billed": money_text(result.over_billed),
         "not_supplied": result.not_supplied,
         **{
             name: orjson.loads(to_json(frame))
