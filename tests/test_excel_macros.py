@@ -130,8 +130,10 @@ def test_build_invoices_refuses_the_open_period_unless_allowed(formulas: Session
 
 
 def test_build_invoices_writes_the_open_period_as_drafts_when_allowed(
-    formulas: Session, workbook: OpenpyxlBook
+    formulas: Session, workbook: OpenpyxlBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    config = tmp_path / "config.toml"  # no [seller]: the invoices are SAMPLES too
+    monkeypatch.setenv("XLBILLING_CONFIG", str(config))
     workbook.write("Control", "B3", OPEN_PERIOD)
     workbook.write("Control", "B8", str(PRICES))
     workbook.write("Control", "B10", True)
@@ -141,7 +143,11 @@ def test_build_invoices_writes_the_open_period_as_drafts_when_allowed(
     assert invoices and {entry["status"] for entry in invoices} == {"draft"}
     assert all((folder / entry["file"]).is_file() for entry in invoices)
     drafts = f"{len(invoices)} DRAFT invoices (the period is still open)"
-    assert message == f"{drafts} for the period ending 2026-11-30 written to {folder}."
+    samples = (
+        "; they are SAMPLES (seller details not set), not to send: set name, address, vat_id and bank details "
+        f"under [seller] in {config} (`xlbilling config` shows them) and build again"
+    )
+    assert message == f"{drafts} for the period ending 2026-11-30 written to {folder}{samples}."
 
 
 @pytest.mark.parametrize(("typed", "allowed"), [("TRUE", True), ("no", False), (1, True), (None, False)])

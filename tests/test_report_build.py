@@ -37,6 +37,7 @@ from xlbilling.invoices.template import load_template
 from xlbilling.money import to_decimal
 from xlbilling.periods import Period
 from xlbilling.prices import Price
+from xlbilling.settings import Seller
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 PRICES = {
@@ -133,6 +134,10 @@ def frames(customers: list[Customer]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
     return pd.DataFrame(lines), pd.DataFrame(analysis), pd.DataFrame(summary)
 
 
+SELLER = Seller(name="Test Seller Ltd")
+"""A configured seller: these invoices are not SAMPLES (tests/test_seller.py covers those)."""
+
+
 def invoices(
     customers: list[Customer] = CUSTOMERS, proration: str = "none", prices: dict[str, Price] = PRICES
 ) -> Invoices:
@@ -142,7 +147,7 @@ def invoices(
 
 def build(out: Path, source: Invoices | None = None, template: Path | None = None, workers: int = 1) -> Manifest:
     parsed = load_template(template or default_template())
-    return write_invoices(source or invoices(), parsed, out_dir=out, workers=workers)
+    return write_invoices(source or invoices(), parsed, out_dir=out, workers=workers, seller=SELLER)
 
 
 def entry_of(manifest: Manifest, code: str) -> dict:
@@ -658,7 +663,7 @@ def test_a_pdf_failure_is_recorded_per_invoice_and_the_manifest_is_new(tmp_path:
     (partner_pdf / "inside").write_text("x")
     cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
     parsed = load_template(default_template())
-    manifest = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice))
+    manifest = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice), seller=SELLER)
     acme, partner = entry_of(manifest, "C1"), entry_of(manifest, "C2")
     assert acme["status"] == "failed" and acme["pdf"] is None
     assert acme["error"] == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from xlbilling.invoices import Manifest, build_invoices
 from xlbilling.money import to_decimal
 from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
+from xlbilling.settings import Seller
 
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
 
@@ -34,7 +36,8 @@ def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tupl
     client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
     atria = Atria(client)
     out = tmp_path_factory.mktemp("invoices")
-    return build_invoices(atria, CLOSED, out_dir=out, prices=PRICES, workers=2), atria
+    seller = Seller(name="Test Seller Ltd")  # configured: not SAMPLES (tests/test_seller.py covers those)
+    return build_invoices(atria, CLOSED, out_dir=out, prices=PRICES, workers=2, seller=seller), atria
 
 
 def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
@@ -216,6 +219,7 @@ def test_cli_a_sku_without_a_rate_that_is_not_billed_does_not_stop_the_run(tmp_p
 
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_refuses_an_open_period_unless_allowed_and_then_marks_drafts(tmp_path: Path) -> None:
+    Path(os.environ["XLBILLING_CONFIG"]).write_text('[seller]\nname = "Test Seller Ltd"\n')  # not SAMPLES
     common = ("--period", "2026-11-15", "--prices", str(PRICES), "--customer", "CUST0001")
     result = run(*common, "--out", str(tmp_path / "refused"))
     assert result.exit_code == 2

@@ -5,6 +5,10 @@ First found wins: environment variables (``XLBILLING_ATRIA_URL``...), then the T
 (tokens only: service ``xlbilling``, users ``atria_token`` / ``xarios_token``), then defaults. A workbook's
 ``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
 ``xlbilling config`` shows every value and where it came from, with tokens masked.
+
+The seller whose invoices these are (``Seller``: name, address, VAT and company numbers, contact, bank
+details, logo) comes from the ``[seller]`` table of the config file, each key overridden by its environment
+variable ``XLBILLING_SELLER_<KEY>`` (``XLBILLING_SELLER_NAME``...). Without a name, invoices are SAMPLES.
 """
 
 from __future__ import annotations
@@ -53,6 +57,10 @@ WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
 DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
 CONFIG_ENV = "XLBILLING_CONFIG"
 _APIS = {"atria": "Atria", "xarios": "Xarios"}
+#: The keys of the config file's ``[seller]`` table, in the order ``xlbilling config`` shows them.
+SELLER_KEYS = ("name", "address", "country", "vat_id", "company_id", "email", "phone", "bank_name", "account_name",
+               "sort_code", "account_number", "iban", "bic", "payment_terms", "logo")  # fmt: skip
+SELLER_ENV = {key: f"XLBILLING_SELLER_{key.upper()}" for key in SELLER_KEYS}
 
 
 def _text(value: Any, where: str) -> str | None:
@@ -95,6 +103,66 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class Seller:
+    """Who issues the invoices: shown on them through ``{{ seller.* }}`` placeholders. ``address`` holds the
+    address lines (the ``country`` apart); bank details are kept as given. ``sample`` marks the example seller
+    used when none is configured (``SAMPLE_SELLER``)."""
+
+    name: str | None = None
+    address: tuple[str, ...] = ()
+    country: str | None = None
+    vat_id: str | None = None
+    company_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    bank_name: str | None = None
+    account_name: str | None = None
+    sort_code: str | None = None
+    account_number: str | None = None
+    iban: str | None = None
+    bic: str | None = None
+    payment_terms: str | None = None
+    logo: Path | None = None
+    sample: bool = False
+
+    @property
+    def configured(self) -> bool:
+        """Whether this is a real seller: at least its name is set (and it is not the sample)."""
+        return bool(self.name) and not self.sample
+
+
+#: The example seller of the shipped template, used (and marked SAMPLE) while no seller is configured.
+SAMPLE_SELLER = Seller(
+    name="Northwind Managed Services Ltd",
+    address=("12 Harbour Road", "Leeds LS1 4AB"),
+    country="United Kingdom",
+    vat_id="GB 123 4567 89",
+    email="billing@northwind.example",
+    phone="+44 113 496 0000",
+    account_name="Northwind Managed Services Ltd",
+    sort_code="00-00-00",
+    account_number="00000000",
+    sample=True,
+)
+
+
+def _seller_value(key: str, value: Any, where: str, folder: Path | None) -> Any:
+    """One ``[seller]`` value: text, the address as a list of lines (or text split at new lines and ";"),
+    the logo as a path (relative to the config file's folder)."""
+    if key == "address":
+        lines = value if isinstance(value, list) else [value]
+        if not all(isinstance(line, str) for line in lines):
+            raise ConfigError(f"{where} must be text or a list of lines in quotes, not {value!r}.", "Fix it.")
+        parts = [part.strip() for line in lines for part in line.replace(";", "\n").splitlines()]
+        return tuple(part for part in parts if part) or None
+    text = _text(value, where)
+    if key == "logo" and text is not None:
+        path = Path(text).expanduser()
+        return path if path.is_absolute() or folder is None else folder / path
+    return text
+
+
 def mask_token(token: str) -> str:
     """A token as ``xlbilling config`` shows it: ``eyJh…(redacted, 143 chars)``; short ones show nothing."""
     shown = token[:4] + "…" if len(token) >= 16 else ""
@@ -115,6 +183,9 @@ class Settings:
     retries: int = DEFAULTS["retries"]
     sources: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    seller: Seller = field(default_factory=Seller)
+    #: ``[seller]`` key -> where its value came from, as in ``sources``.
+    seller_sources: Mapping[str, str] = field(default_factory=dict)
 
     def atria_client(self, **options: Any) -> ApiClient:
         """An ``ApiClient`` for Atria; ``ConfigError`` naming what to set when the URL or token is missing."""
@@ -183,7 +254,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"The config file {path} cannot be read ({error}).", "Check the file.") from None
-    known = {(table, key) for table, key in FILE_KEYS.values()}
+    known = {(table, key) for table, key in FILE_KEYS.values()} | {("seller", key) for key in SELLER_KEYS}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)
@@ -196,6 +267,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         section = data.get(table)
         if isinstance(section, dict) and key in section:
             found[name] = _PARSERS[name](section[key], f"{key} under [{table}] in {path}")
+    seller = data.get("seller")
+    for key in SELLER_KEYS:
+        if isinstance(seller, dict) and key in seller:
+            found[f"seller_{key}"] = _seller_value(key, seller[key], f"{key} under [seller] in {path}", path.parent)
     return found
 
 
@@ -256,7 +331,24 @@ def load_settings(
             sources[name] = "default"
         else:
             sources[name] = "not set"
-    return Settings(**values, sources=sources, config_file=path)
+    seller, seller_sources = _load_seller(env, from_file, path)
+    return Settings(**values, sources=sources, config_file=path, seller=seller, seller_sources=seller_sources)
+
+
+def _load_seller(env: Mapping[str, str], from_file: Mapping[str, Any], path: Path) -> tuple[Seller, dict[str, str]]:
+    """The seller from ``XLBILLING_SELLER_*`` variables, else the ``[seller]`` table, and each key's source."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key, variable in SELLER_ENV.items():
+        raw = env.get(variable, "").strip()
+        value = _seller_value(key, raw, f"The environment variable {variable}", None) if raw else None
+        if value is not None:
+            values[key], sources[key] = value, f"environment {variable}"
+        elif from_file.get(f"seller_{key}") is not None:
+            values[key], sources[key] = from_file[f"seller_{key}"], f"config file {path}"
+        else:
+            sources[key] = "not set"
+    return Seller(**values), sources
 
 
 def settings_from_mapping(values: Mapping[str, Any], base: Settings) -> Settings:

@@ -7,14 +7,22 @@ import sys
 import click
 
 from xlbilling.cli import main
-from xlbilling.settings import ENV_VARS, TOKENS, config_path, load_settings, mask_token, store_token
+from xlbilling.settings import (
+    ENV_VARS,
+    SELLER_KEYS,
+    TOKENS,
+    config_path,
+    load_settings,
+    mask_token,
+    store_token,
+)
 
 
 @main.group(invoke_without_command=True)
 @click.option("--path", "path_only", is_flag=True, help="Only print the config file's path.")
 @click.pass_context
 def config(ctx: click.Context, path_only: bool) -> None:
-    """Show every setting, its value (tokens masked) and where it came from."""
+    """Show every setting, its value (tokens masked) and where it came from, then the [seller] settings."""
     if ctx.invoked_subcommand is not None:
         return
     if path_only:
@@ -32,6 +40,13 @@ def config(ctx: click.Context, path_only: bool) -> None:
         else:
             shown = str(value)
         click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
+    seller = settings.seller
+    state = "" if seller.configured else " (not set: invoices are written as SAMPLES; set name under [seller])"
+    click.echo(f"[seller]{state}")
+    for key in SELLER_KEYS:
+        value = getattr(seller, key)
+        shown = "; ".join(value) if isinstance(value, tuple) else "-" if value is None else str(value)
+        click.echo(f"seller.{key:<14} {shown:<40} {settings.seller_sources.get(key, 'not set')}")
 
 
 @config.command("set-token")

@@ -71,11 +71,14 @@ def report_command(
     """Write one invoice workbook per Bill To customer for a closed billing period (any day in it), with
     manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price) or printed to PDF
     are listed and the command exits 1; the others are still written, and a failed invoice's file from an
-    earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files."""
+    earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files.
+    The seller's details come from [seller] in the config file; without them invoices are SAMPLES."""
     from xlbilling.invoices import build_invoices
+    from xlbilling.settings import load_settings
 
     if prices is None:
         raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
+    settings = load_settings(use_keyring=False)  # only the seller is used here: tokens come with the session
     session = new_session()
     chosen = resolve_period(session, period)
     codes = [str(resolve_customer(session, customer)) for customer in customers] or None
@@ -84,9 +87,9 @@ def report_command(
         manifest = build_invoices(
             session.atria(), chosen, out_dir=folder, prices=prices, customers=codes, template=template,
             proration=proration, tax_rate=tax_rate, allow_open=allow_open, pdf=pdf, workers=workers,
-            progress=progress,
+            progress=progress, seller=settings.seller,
         )  # fmt: skip
-    _summary(manifest)
+    _summary(manifest, settings.config_file)
     if manifest.failed:
         sys.exit(1)
 
@@ -105,7 +108,16 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
         yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total)
 
 
-def _summary(manifest: Manifest) -> None:
+def sample_warning(count: int, config_file: Path | None) -> str:
+    """The one line saying ``count`` invoices are SAMPLES and how to set the seller."""
+    where = f" in {config_file}" if config_file else " in the config file (`xlbilling config --path`)"
+    return (
+        f"{count} invoices are SAMPLES (seller details not set): they show an example seller; do not send them. "
+        f"Set name, address, vat_id, bank details... under [seller]{where}; `xlbilling config` shows them."
+    )
+
+
+def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
     for entry in manifest.failed:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
     written = sum(1 for entry in manifest.entries if entry.file)
@@ -115,5 +127,8 @@ def _summary(manifest: Manifest) -> None:
     drafts = sum(1 for entry in manifest.entries if entry.status == "draft")
     if drafts:
         click.echo(f"{drafts} invoices are DRAFTS: the period is still open; do not send them.", err=True)
+    samples = sum(1 for entry in manifest.entries if entry.sample and entry.file)
+    if samples:
+        click.echo(sample_warning(samples, config_file), err=True)
     if manifest.failed:
         click.echo(f"{len(manifest.failed)} invoices failed; fix them and run the same command again.", err=True)

@@ -89,8 +89,10 @@ def build_invoices_action(book: WorkbookLike) -> str:
     """Build the invoice workbooks for the Control sheet's period into the output folder. A period that is
     still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
     marked DRAFT. The Control sheet's "Tax rate" goes to SKUs the price list gives none; without it such
-    SKUs stop the build with a message saying to fill it."""
+    SKUs stop the build with a message saying to fill it. The seller's details come from [seller] in the
+    config file; without them the invoices are SAMPLES and the message says how to set them."""
     from xlbilling.invoices import build_invoices
+    from xlbilling.settings import load_settings
 
     params = read_params(book)
     if params.prices is None:
@@ -101,6 +103,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
     session = workbook_session(book)
     period = control_period(book, session, params)
     folder = output_folder(book) / period.end.isoformat()
+    settings = load_settings(use_keyring=False)  # for the seller only
     manifest = build_invoices(
         session.atria(),
         period,
@@ -108,11 +111,18 @@ def build_invoices_action(book: WorkbookLike) -> str:
         prices=params.prices,
         tax_rate=params.tax_rate,
         allow_open=params.allow_open,
+        seller=settings.seller,
     )
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
-    return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}."
+    sample = ""
+    if any(entry.sample for entry in manifest.entries):
+        sample = (
+            "; they are SAMPLES (seller details not set), not to send: set name, address, vat_id and bank details "
+            f"under [seller] in {settings.config_file} (`xlbilling config` shows them) and build again"
+        )
+    return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}{sample}."
 
 
 def open_output_folder_action(book: WorkbookLike) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from xlbilling.errors import (
 from xlbilling.files import write_atomically
 from xlbilling.invoices import pdf as pdf_export
 from xlbilling.invoices.in_use import remove, replacing
+from xlbilling.invoices.logo import with_seller_logo
 from xlbilling.invoices.manifest import Entry, Manifest, printed_from, write_manifest
 from xlbilling.invoices.model import FailedInvoice, Invoice
 from xlbilling.invoices.names import inside, invoice_stems
@@ -34,6 +36,7 @@ from xlbilling.invoices.template import Template, load_template
 from xlbilling.periods import Period
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.resources import shipped
+from xlbilling.settings import SAMPLE_SELLER, Seller
 
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
@@ -60,6 +63,7 @@ def build_invoices(
     pdf: bool = False,
     workers: int = 1,
     progress: Progress | None = None,
+    seller: Seller | None = None,
 ) -> Manifest:
     """Write the invoice workbooks of ``period`` into ``out_dir`` and return the manifest.
 
@@ -70,7 +74,10 @@ def build_invoices(
     closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
     (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes
     (and LibreOffice processes); ``progress(step, done, total)`` is called per invoice, then per chunk of
-    PDFs. The template, price list, options and LibreOffice are checked before anything is written:
+    PDFs. ``seller`` (the ``[seller]`` settings) fills the ``{{ seller.* }}`` placeholders; without a configured
+    one (no name) the invoices are SAMPLES: the sample seller's details, the title "SAMPLE - seller details
+    not set", files ``Name - CODE (SAMPLE).xlsx`` and ``"sample": true`` in the manifest.
+    The template, price list, options and LibreOffice are checked before anything is written:
     ``MissingTaxRateError`` listing the SKUs billed this period whose price row has no tax rate when
     ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
     printed are listed in the manifest with status "failed"; the others are still written, and a failed
@@ -90,7 +97,9 @@ def build_invoices(
     codes = None if customers is None else _bill_to_codes(lines, list(customers))
     invoices = Invoices(period, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
     _check_prices(invoices)
-    return write_invoices(invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress)
+    return write_invoices(
+        invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress, seller=seller
+    )
 
 
 def write_invoices(
@@ -101,13 +110,16 @@ def write_invoices(
     soffice: str | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    seller: Seller | None = None,
 ) -> Manifest:
     """Fill ``template`` once per invoice into ``out_dir`` (``workers`` processes), print PDFs when
     ``soffice`` is given (``workers`` LibreOffice processes), write ``manifest.json`` and ``index.xlsx``, and
     return the manifest. An earlier run's manifest and index are removed first, so they never list totals of
     other workbooks; its invoices are replaced only by new ones, never removed (a failed invoice leaves its
     earlier file as it was and says so). ``DataError`` naming a file that cannot be replaced or removed (open
-    in Excel)."""
+    in Excel). Without a configured ``seller`` the invoices are SAMPLES (see ``build_invoices``)."""
+    chosen = seller if seller is not None and seller.configured else SAMPLE_SELLER
+    template = with_seller_logo(template, chosen)
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -120,11 +132,12 @@ def write_invoices(
     for listing in (manifest.path, manifest.index_path):
         remove(listing)
     stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
-    if invoices.period.draft:
-        stems = [f"{stem} (DRAFT)" for stem in stems]
+    marks = ", ".join(["DRAFT"] * invoices.period.draft + ["SAMPLE"] * chosen.sample)
+    if marks:
+        stems = [f"{stem} ({marks})" for stem in stems]
     paths = [inside(folder, stem + ".xlsx") for stem in stems]
     jobs = [(code, path, earlier.get(path.name)) for code, path in zip(invoices.codes, paths, strict=True)]
-    manifest.entries = _make_all(invoices, template, jobs, workers, progress)
+    manifest.entries = _make_all(invoices, template, chosen, jobs, workers, progress)
     if soffice:
         _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file], workers, progress)
     write_manifest(manifest)
@@ -150,19 +163,19 @@ def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, 
 
 
 def _make_all(
-    invoices: Invoices, template: Template, jobs: list[Job], workers: int, progress: Progress | None
+    invoices: Invoices, template: Template, seller: Seller, jobs: list[Job], workers: int, progress: Progress | None
 ) -> list[Entry]:
     """Make and write every invoice, here or in ``workers`` processes that each get the inputs once and
     then only a Bill To code per invoice; a few invoices are in flight at a time, so memory stays flat."""
     entries: list[Entry] = []
     if workers == 1:
         for job in jobs:
-            entries.append(_make(invoices, template, *job))
+            entries.append(_make(invoices, template, seller, *job))
             if progress is not None:
                 progress("Invoices", len(entries), len(jobs))
         return entries
     results: dict[int, Entry] = {}
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template)) as pool:
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template, seller)) as pool:
         pending: dict[Future[Entry], int] = {}
         for number, job in enumerate(jobs):
             pending[pool.submit(_make_in_worker, *job)] = number
@@ -175,13 +188,16 @@ def _make_all(
     return [results[number] for number in range(len(jobs))]
 
 
-def _make(invoices: Invoices, template: Template, code: str, path: Path, pdf_of: str | None) -> Entry:
+def _make(invoices: Invoices, template: Template, seller: Seller, code: str, path: Path, pdf_of: str | None) -> Entry:
     """Make one invoice and write its workbook. A PDF beside it stays only when it was printed from a
     workbook with the same bytes (``pdf_of``: that workbook's SHA-256, from the earlier manifest); otherwise
     it is removed, so no PDF ever disagrees with its workbook. A failed invoice leaves an earlier run's files
     as they were and its error says so."""
     invoice = invoices.make(code)
+    if isinstance(invoice, Invoice):
+        invoice = replace(invoice, seller=seller)
     entry = _entry(invoice, path)
+    entry.sample = seller.sample
     if not isinstance(invoice, Invoice):
         return _kept(entry, path)
     try:
@@ -211,12 +227,12 @@ def _kept(entry: Entry, path: Path) -> Entry:
     return entry
 
 
-_WORKER: tuple[Invoices, Template] | None = None
+_WORKER: tuple[Invoices, Template, Seller] | None = None
 
 
-def _start_worker(invoices: Invoices, template: Template) -> None:
+def _start_worker(invoices: Invoices, template: Template, seller: Seller) -> None:
     global _WORKER
-    _WORKER = (invoices, template)
+    _WORKER = (invoices, template, seller)
 
 
 def _make_in_worker(code: str, path: Path, pdf_of: str | None) -> Entry:

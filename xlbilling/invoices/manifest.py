@@ -21,7 +21,7 @@ from xlbilling.files import atomic_path, write_atomically
 from xlbilling.xlsx.package import reproducible
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
-           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256")  # fmt: skip
+           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256", "sample")  # fmt: skip
 _MONEY = ("subtotal", "tax", "total")
 _WIDE = ("bill_to_name", "customers", "file", "error")
 
@@ -29,7 +29,8 @@ _WIDE = ("bill_to_name", "customers", "file", "error")
 @dataclass
 class Entry:
     """One Bill To customer's invoice: ``status`` is "ok" (``file`` written), "draft" (written for a period
-    that is still open) or "failed" (see ``error``; ``file`` is kept when only its PDF failed)."""
+    that is still open) or "failed" (see ``error``; ``file`` is kept when only its PDF failed). ``sample`` is
+    true when no seller is configured: the invoice shows the sample seller and is marked SAMPLE, not to send."""
 
     bill_to_code: str
     bill_to_name: str
@@ -47,6 +48,7 @@ class Entry:
     error: str | None
     sha256: str | None = None
     """The SHA-256 of the workbook ``file``; ``pdf`` is only ever a print of the workbook with this hash."""
+    sample: bool = False
 
 
 @dataclass

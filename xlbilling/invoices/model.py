@@ -8,12 +8,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from xlbilling.settings import SAMPLE_SELLER, Seller
+
 BASIS_TEXT = {
     "none": "quantities in use at the end of the period",
     "daily": "pro rata by day (the share of the period each service was active)",
 }
 TITLE = "Tax invoice"
 DRAFT_TITLE = "DRAFT - period still open"
+SAMPLE_TITLE = "SAMPLE - seller details not set"
+SAMPLE_DRAFT_TITLE = "SAMPLE DRAFT - seller details not set, period still open"
+PAYMENT_TERMS = "30 days net"  # a seller's payment terms when it gives none
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,19 @@ class Invoice:
     users: tuple[UserLine, ...]
     changes: tuple[ChangeLine, ...]
     draft: bool = False  # the period is still open: a preview, not an invoice to send
+    seller: Seller = SAMPLE_SELLER  # who issues it; the sample seller marks the invoice SAMPLE
+
+    @property
+    def sample(self) -> bool:
+        """Whether the seller's details are the sample's: no seller is configured, so this is not to send."""
+        return self.seller.sample
+
+    @property
+    def title(self) -> str:
+        """The title: "Tax invoice", or what marks it DRAFT (open period) and/or SAMPLE (no seller configured)."""
+        if self.sample:
+            return SAMPLE_DRAFT_TITLE if self.draft else SAMPLE_TITLE
+        return DRAFT_TITLE if self.draft else TITLE
 
     @property
     def line_count(self) -> int:
@@ -129,17 +147,46 @@ def _address(bill_to: BillTo) -> str:
     return "\n".join(part for part in bill_to.address if part)
 
 
+def _joined(separator: str, *parts: str | None) -> str:
+    return separator.join(part for part in parts if part)
+
+
+def _seller_address(seller: Seller) -> str:
+    """The address on one line: "12 Harbour Road, Leeds LS1 4AB, United Kingdom"."""
+    return _joined(", ", *seller.address, seller.country)
+
+
+def _registration(seller: Seller) -> str:
+    """The registration line: "VAT registration GB 123 4567 89  ·  Company no. 01234567", what is set."""
+    vat = f"VAT registration {seller.vat_id}" if seller.vat_id else None
+    company = f"Company no. {seller.company_id}" if seller.company_id else None
+    return _joined("  ·  ", vat, company)
+
+
+def _bank(seller: Seller) -> str:
+    """The bank details line: "Northwind Ltd, Barclays, sort code 00-00-00, account 00000000, IBAN ..."."""
+    return _joined(
+        ", ",
+        seller.account_name or seller.name,
+        seller.bank_name,
+        seller.sort_code and f"sort code {seller.sort_code}",
+        seller.account_number and f"account {seller.account_number}",
+        seller.iban and f"IBAN {seller.iban}",
+        seller.bic and f"BIC {seller.bic}",
+    )
+
+
 def _period(invoice: Invoice) -> str:
     return f"{invoice.period_start:%d %b %Y} to {invoice.period_end:%d %b %Y}"
 
 
 Getter = Callable[[Any], Any]
 
-# Every field a template may use, by collection. ``invoice`` and ``bill_to`` work anywhere; ``line``,
+# Every field a template may use, by collection. ``invoice``, ``bill_to`` and ``seller`` work anywhere; ``line``,
 # ``group``, ``tax``, ``user`` and ``change`` mark a row that repeats once per item.
 FIELDS: dict[str, dict[str, Getter]] = {
     "invoice": {
-        "title": lambda i: DRAFT_TITLE if i.draft else TITLE,
+        "title": lambda i: i.title,
         "number": lambda i: i.number,
         "issue_date": lambda i: i.issue_date,
         "due_date": lambda i: i.due_date,
@@ -162,6 +209,26 @@ FIELDS: dict[str, dict[str, Getter]] = {
         "region": lambda i: i.bill_to.address[3],
         "postal_code": lambda i: i.bill_to.address[4],
         "country": lambda i: i.bill_to.address[5],
+    },
+    "seller": {
+        "name": lambda i: i.seller.name,
+        "address": lambda i: _seller_address(i.seller),
+        "address_lines": lambda i: "\n".join(i.seller.address),
+        "country": lambda i: i.seller.country,
+        "vat_id": lambda i: i.seller.vat_id,
+        "company_id": lambda i: i.seller.company_id,
+        "registration": lambda i: _registration(i.seller),
+        "email": lambda i: i.seller.email,
+        "phone": lambda i: i.seller.phone,
+        "contact": lambda i: _joined("  ·  ", i.seller.email, i.seller.phone),
+        "bank": lambda i: _bank(i.seller),
+        "bank_name": lambda i: i.seller.bank_name,
+        "account_name": lambda i: i.seller.account_name or i.seller.name,
+        "sort_code": lambda i: i.seller.sort_code,
+        "account_number": lambda i: i.seller.account_number,
+        "iban": lambda i: i.seller.iban,
+        "bic": lambda i: i.seller.bic,
+        "payment_terms": lambda i: i.seller.payment_terms or PAYMENT_TERMS,
     },
     "line": {
         "sku": lambda x: x.line.sku,

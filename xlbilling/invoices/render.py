@@ -75,7 +75,7 @@ def render(template: Template, invoice: Invoice) -> bytes:
             changed[sheet.drawing] = _DRAWING_ROW.sub(partial(_drawing_row, rowmap=rowmap), drawing)
     changed["xl/workbook.xml"] = _DEFINED_NAME.sub(lambda m: _defined_name(m, maps), template.workbook)
     stamp = f"{invoice.issue_date.isoformat()}T00:00:00Z"
-    changed["docProps/core.xml"] = _CORE.format(title=escape(f"Tax invoice {invoice.number}"), stamp=stamp)
+    changed["docProps/core.xml"] = _CORE.format(title=escape(f"{invoice.title} {invoice.number}"), stamp=stamp)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, content in template.parts.items():
@@ -294,7 +294,7 @@ def _fill(cell: Cell, invoice: Invoice, item: Any) -> Any:
 def _field(placeholder: tuple[str, str], invoice: Invoice, item: Any) -> Any:
     collection, name = placeholder
     getter: Callable[[Any], Any] = FIELDS[collection][name]
-    if collection in ("invoice", "bill_to"):
+    if collection in ("invoice", "bill_to", "seller"):
         return getter(invoice)
     return None if item is None else getter(item)
 

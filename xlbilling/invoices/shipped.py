@@ -1,8 +1,9 @@
 """Generate ``templates/invoice.xlsx`` and ``templates/logo.png``, the default invoice template.
 
 Run ``python -m xlbilling.invoices.shipped [FOLDER]`` to recreate them. The generated workbook is an
-ordinary Excel file: edit it in Excel (move placeholders, restyle, change the seller block and logo) and
-pass it to ``xlbilling report --template``.
+ordinary Excel file: edit it in Excel (move placeholders, restyle, change the logo) and pass it to
+``xlbilling report --template``. The seller block and bank details are ``{{ seller.* }}`` placeholders,
+filled from the ``[seller]`` settings; the logo is the sample's, replaced by the seller's ``logo`` setting.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ MONEY = "#,##0.00"
 QUANTITY = "General"  # "#,##0.####" shows "12." for whole numbers in Excel
 DATE = "dd mmm yyyy"
 SELLER = (
-    "Northwind Managed Services Ltd",
-    "12 Harbour Road, Leeds LS1 4AB, United Kingdom",
-    "billing@northwind.example  ·  +44 113 496 0000",
-    "VAT registration GB 123 4567 89",
+    "{{ seller.name }}",
+    "{{ seller.address }}",
+    "{{ seller.contact }}",
+    "{{ seller.registration }}",
 )
 THIN = Side(style="thin", color="8EA0C0")
 HEADER = {"font": Font(name=FONT, size=10, bold=True, color="FFFFFF"), "fill": PatternFill("solid", fgColor=NAVY)}
@@ -113,7 +114,7 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         ("Invoice number", "{{ invoice.number }}", None),
         ("Issue date", "{{ invoice.issue_date }}", DATE),
         ("Due date", "{{ invoice.due_date }}", DATE),
-        ("Payment terms", "30 days net", None),
+        ("Payment terms", "{{ seller.payment_terms }}", None),
         ("Service period", "{{ invoice.period }}", None),
         ("Currency", "{{ invoice.currency }}", None),
     )
@@ -160,8 +161,7 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         sheet[f"{column}24"].border = Border(top=THIN, bottom=Side(style="double", color=NAVY))
     _put(sheet, "A26", "Notes", font=Font(name=FONT, size=10, bold=True))
     notes = (
-        "Please pay within 30 days by bank transfer to Northwind Managed Services Ltd, sort code 00-00-00, "
-        "account 00000000, quoting {{ invoice.number }}.",
+        "Please pay by the due date by bank transfer to {{ seller.bank }}, quoting {{ invoice.number }}.",
         "Users and services are listed on the Users sheet; changes since last period on the Changes sheet.",
     )
     for row, text in enumerate(notes, start=27):
@@ -200,7 +200,7 @@ def _print_setup(sheet: Worksheet, area: str, title_rows: str, *, landscape: boo
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.5
     sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.left.text = "&8" + SELLER[0]
+    sheet.oddFooter.left.text = "&8&F"  # the file name: the customer, account code and any DRAFT/SAMPLE mark
     sheet.oddFooter.center.text = "&8Page &P of &N"
     sheet.oddFooter.right.text = "&8&A"
 
