@@ -414,3 +414,22 @@ def test_an_invoice_workbook_is_refused_and_nothing_is_written(tmp_path: Path, s
     assert str(raised.value).startswith(f"{invoice.name} is not a billing workbook: it has no Control sheet")
     assert invoice.read_bytes() == before and not invoice.with_name(invoice.name + ".bak").exists()
     assert not session.cache.entries(), "nothing was fetched"
+
+
+def test_a_refreshed_table_sheet_reads_like_a_report(tmp_path: Path, session: Session, period: Period) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    wb["Control"]["B3"] = period.end
+    wb["Detail"].freeze_panes = "C5"  # the user froze this one their own way
+    wb.save(path)
+    refresh_file(path, ["periods", "summary", "detail"], session)
+    book = openpyxl.load_workbook(path)
+    summary, periods = book["Summary"], book["Periods"]
+    assert summary.freeze_panes == "A4" and periods.freeze_panes == "A4", "the header row stays in view"
+    assert book["Detail"].freeze_panes == "C5", "the user's own pane is kept"
+    names = [cell.value for cell in summary["B"][3:] if cell.value]
+    widths = {column: summary.column_dimensions[column].width for column in "ABCDEFGHI"}
+    assert widths["B"] == min(max(len(n) for n in names) + 2, 50), "customer_name fits its longest name"
+    assert all(8 <= width <= 50 for width in widths.values())
+    assert periods.column_dimensions["A"].width == len("period_start") + 2  # the header is longer than a date
+    assert periods["A4"].number_format == "yyyy-mm-dd"

@@ -19,22 +19,18 @@ from html import unescape
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import column_index_from_string
-
 from xlbilling.cells import clean_text
 from xlbilling.dates import to_excel_serial
 from xlbilling.invoices.model import FIELDS, Invoice, LineContext
 from xlbilling.invoices.refs import Local, RowMap, parse_formula, parse_ref, render_formula
 from xlbilling.invoices.template import Block, Cell, Row, Sheet, Template
+from xlbilling.xlsx.columns import with_columns
 from xlbilling.xlsx.package import FIXED_TIME
 
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
 _SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
 _BREAK = re.compile(r'(<brk id=")(\d+)(")')
 _DRAWING_ROW = re.compile(r"(<(?:\w+:)?row>)(\d+)(</(?:\w+:)?row>)")
-_COLS = re.compile(r"<cols>(.*?)</cols>|<cols\s*/>", re.S)
-_COL = re.compile(r"<col\b([^>]*?)/>")
-_SPAN = re.compile(r'\s(min|max)="(\d+)"')
 FIT_PADDING = 3  # characters of room beside the longest header or value of a fitted column
 FIT_MAX = 60  # the widest a fitted column gets; longer text runs on past the cell edge
 DATE_LENGTH = 11  # "dd mmm yyyy"
@@ -148,7 +144,7 @@ def _footer_rule(item_row: int, footer: int, out: int, first: int, last: int) ->
 
 def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> str:
     rowmap = maps[sheet.name]
-    head = _columns(_move(sheet.head, sheet.name, maps), *_layout(sheet, invoice, entries))
+    head = with_columns(_move(sheet.head, sheet.name, maps), *_layout(sheet, invoice, entries))
     parts = [head, "<sheetData>"]
     for out, entry in entries:
         cells = "".join(_cell(cell, out, entry, invoice, sheet.name, maps) for cell in entry.row.cells)
@@ -192,39 +188,6 @@ def _shown_length(value: Any) -> int:
     if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
         return len(f"{value:,.2f}")
     return max((len(line) for line in _as_text(value).splitlines()), default=0)
-
-
-def _columns(head: str, widths: dict[str, float], hidden: set[str]) -> str:
-    """The sheet head with its ``<cols>`` widths set and columns hidden (a range of columns is split)."""
-    if not widths and not hidden:
-        return head
-    match = _COLS.search(head)
-    spans: list[tuple[int, int, str]] = []
-    for col in _COL.finditer((match.group(1) or "") if match else ""):
-        bounds = dict(_SPAN.findall(col.group(1)))
-        spans.append((int(bounds["min"]), int(bounds["max"]), _SPAN.sub("", col.group(1))))
-    changes = {column_index_from_string(c): {"width": f"{w:g}", "customWidth": "1"} for c, w in widths.items()}
-    for column in hidden:
-        changes.setdefault(column_index_from_string(column), {})["hidden"] = "1"
-    for index, attrs in sorted(changes.items()):
-        at = next((n for n, (low, high, _) in enumerate(spans) if low <= index <= high), None)
-        if at is None:
-            spans.append((index, index, ""))
-            spans.sort()
-            at = spans.index((index, index, ""))
-        low, high, rest = spans.pop(at)
-        pieces = [(low, index - 1, rest), (index, index, _with(rest, attrs)), (index + 1, high, rest)]
-        spans[at:at] = [piece for piece in pieces if piece[0] <= piece[1]]
-    cols = "".join(f'<col min="{low}" max="{high}"{rest.rstrip()}/>' for low, high, rest in spans)
-    if match is None:
-        return f"{head}<cols>{cols}</cols>"
-    return head[: match.start()] + f"<cols>{cols}</cols>" + head[match.end() :]
-
-
-def _with(attrs: str, values: dict[str, str]) -> str:
-    for name, value in values.items():
-        attrs = re.sub(rf'\s{name}="[^"]*"', "", attrs) + f' {name}="{value}"'
-    return attrs
 
 
 def _move(xml: str, sheet: str, maps: dict[str, RowMap]) -> str:

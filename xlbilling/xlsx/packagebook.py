@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -38,6 +39,7 @@ from xlbilling.xlsx.book import (
     table_ref,
     table_rows,
 )
+from xlbilling.xlsx.columns import with_columns, with_frozen_rows
 from xlbilling.xlsx.package import (
     DOC_RELS_NS,
     MAIN_NS,
@@ -80,6 +82,7 @@ class PackageBook:
         self._blocks: dict[str, list[Block]] = {}
         self._tables: dict[str, dict[str, tuple[str, list[str]]]] = {}  # sheet -> table -> (ref, headers)
         self._styles: Styles | None = None
+        self._widths: dict[str, dict[str, float]] = {}  # sheet -> column letter -> fitted width
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -183,6 +186,7 @@ class PackageBook:
             )
 
         clears = [Box.of(old)] if old else []
+        self._widths.setdefault(sheet, {}).update(zip(letters, _fitted(df, headers), strict=True))
         block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
         self._blocks.setdefault(sheet, []).append(block)
         self._tables.setdefault(sheet, {})[name] = (ref, headers)
@@ -214,7 +218,10 @@ class PackageBook:
             xml = self._sheet(sheet)
             tables = self._tables.get(sheet, {}).items()
             added = [rel for name, (ref, headers) in tables if (rel := self._table_part(part, name, ref, headers))]
-            self.package.parts.stream(part, partial(xml.edited, blocks, partial(_with_table_parts, added, xml.prefix)))
+            tail = partial(_with_table_parts, added, xml.prefix)
+            header = min((Box.of(ref).top for ref, _ in self._tables.get(sheet, {}).values()), default=None)
+            head = partial(_laid_out, self._widths.get(sheet, {}), xml.prefix, header)
+            self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
         if self._styles is not None:
             self.package.parts[self._styles_part()] = self._styles.data
         self._recalculate_on_open()
@@ -365,6 +372,38 @@ def _inside(inner: Box, outer: Box) -> bool:
         and outer.left <= inner.left
         and inner.right <= outer.right
     )
+
+
+WIDEST = 50
+"""The widest a fitted table column gets, in characters; longer text wraps past the cell edge."""
+_SAMPLE_ROWS = 2000
+"""How many rows a column's width is measured on (the longest of them, or of its header)."""
+
+
+def _fitted(df: pd.DataFrame, headers: list[str]) -> list[float]:
+    """Each column's width: its longest header or value among the first rows, plus room, between 8 and
+    ``WIDEST`` characters (dates as they show, ``yyyy-mm-dd``; money with two decimals)."""
+    sample = df.head(_SAMPLE_ROWS)
+    widths = []
+    for header, column in zip(headers, sample.columns, strict=True):
+        shown_as = column_format(df[column])
+        if shown_as in (DATE_FORMAT, DATETIME_FORMAT):
+            longest = max(len(header), len(shown_as))
+        else:
+            values = sample[column].dropna()
+            shown = values.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else str(v))
+            longest = max([len(header), *shown.map(len)])
+        widths.append(float(min(max(longest + 2, 8), WIDEST)))
+    return widths
+
+
+def _laid_out(widths: dict[str, float], prefix: str, header_row: int | None, data: bytes) -> bytes:
+    """The XML before a sheet's cells with its tables' columns fitted and the rows down to the header row
+    frozen (unless the sheet's owner froze or split it already)."""
+    text = with_columns(data.decode("utf-8"), widths, prefix=prefix)
+    if header_row:
+        text = with_frozen_rows(text, header_row)
+    return text.encode("utf-8")
 
 
 def _with_table_parts(rels: list[str], prefix: str, data: bytes) -> bytes:

@@ -177,9 +177,12 @@ class SheetXml:
             return text.decode(errors="replace")
         return int(number) if number.is_integer() and b"." not in text and b"E" not in text.upper() else number
 
-    def edited(self, blocks: list[Block], tail: Callable[[bytes], bytes] = bytes) -> Iterator[bytes]:
+    def edited(
+        self, blocks: list[Block], tail: Callable[[bytes], bytes] = bytes, head: Callable[[bytes], bytes] = bytes
+    ) -> Iterator[bytes]:
         """The sheet with ``blocks`` written, as chunks of XML: only the rows they touch are rebuilt, the
-        dimension grows to hold them, and ``tail`` may edit what follows the cells (the table list).
+        dimension grows to hold them, ``head`` may edit what comes before the cells (column widths, frozen
+        rows) and ``tail`` what follows them (the table list).
         Rows are made as they are written, so a large table is never held whole."""
         boxes = [box for block in blocks for box in (*block.clears, block.box)]
         feeds = [(block, block.rows()) for block in blocks]
@@ -196,8 +199,10 @@ class SheetXml:
 
         pending = _row_numbers(boxes)
         upcoming = next(pending, None)
-        head = self.data[: self.start_tag.start()] + f"<{self.prefix}sheetData>".encode()
-        yield _grown(head if self.empty else self.data[: self.body_start], boxes)
+        before = head(_grown(self.data[: self.start_tag.start()], boxes))
+        yield before + (
+            f"<{self.prefix}sheetData>".encode() if self.empty else self.data[self.start_tag.start() : self.body_start]
+        )
         position = self.body_start
         for number, row in self.rows():
             while upcoming is not None and upcoming < number:
