@@ -240,6 +240,8 @@ def test_the_command_refreshes_a_copy_of_the_template(tmp_path: Path, sandbox_en
         + str(len(atria.customers()))
         + " rows)."
     )
+    steps = [line for line in result.stderr.splitlines() if line.endswith("…")]
+    assert steps == ["fetching Periods…", "fetching Customers…", "writing billing.xlsx…"], "each step is shown"
     bad = CliRunner().invoke(main, ["refresh", str(path), "--only", "summry"])
     assert bad.exit_code == 2 and "Unknown table name: summry. Choose from: periods, customers" in bad.stderr
 

@@ -32,7 +32,7 @@ def refresh(workbook: Path, only: str | None) -> None:
 
     keys = only.split(",") if only else None
     try:
-        written = refresh_file(workbook, keys)
+        written = refresh_file(workbook, keys, progress=lambda step: stderr.print(f"{step}…"))
     except XlbillingError as error:  # the workbook's Control sheet asked: say what to change there
         raise for_control(error) from None
     click.echo(f"{workbook}: {summary_line(written)}")

@@ -11,7 +11,7 @@ symbolic link stays a link to the refreshed file.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -25,11 +25,15 @@ SUFFIXES = (".xlsx", ".xlsm")
 
 
 def refresh_file(
-    path: str | Path, keys: Sequence[str] | None, session: Session | None = None, now: datetime | None = None
+    path: str | Path,
+    keys: Sequence[str] | None,
+    session: Session | None = None,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Refreshed]:
     """Refresh the tables ``keys`` (``None``: all) in the workbook file at ``path``, keeping ``path.bak``.
     Data comes through ``session`` (default: the user's settings, with the URLs the workbook's
-    ``_xlbilling.conf`` sheet sets).
+    ``_xlbilling.conf`` sheet sets); ``progress`` hears of each step (a table fetched, the file written).
 
     Raises ``InputError`` for a missing file, another format or a workbook that is not a billing workbook,
     ``DataError`` for a file that cannot be read or written, and the API's errors; the file is left
@@ -44,7 +48,9 @@ def refresh_file(
         raise InputError(f"There is no workbook at {path}.", "Check the path, or copy templates/billing.xlsx.")
     target = path.resolve()  # through a symbolic link: the link stays, its file is refreshed
     book = PackageBook(target)
-    written = refresh(book, keys, session or workbook_session(book), now)
+    written = refresh(book, keys, session or workbook_session(book), now, progress)
+    if progress is not None:
+        progress(f"writing {path.name}")
     with atomic_path(path.with_name(path.name + ".bak")) as backup:
         shutil.copy2(target, backup)
     book.save(target)

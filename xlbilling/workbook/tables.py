@@ -188,10 +188,15 @@ def _check_ours(book: WorkbookLike, targets: list[Target]) -> None:
 
 
 def refresh(
-    book: WorkbookLike, keys: Sequence[str] | None, session: Session, now: datetime | None = None
+    book: WorkbookLike,
+    keys: Sequence[str] | None,
+    session: Session,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Refreshed]:
     """Fetch every chosen data set, check every table has room, then write each table with a stamp;
-    returns what was written (the first table of each sheet).
+    returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
+    fetched.
 
     All data is fetched and every table's room checked before anything is written, so a failing API call
     or a user's cell in the way leaves the workbook as it was.
@@ -202,7 +207,11 @@ def refresh(
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)
     period = control_period(book, session, params) if any(t.uses_period for t in targets) else None
-    loaded = [(target, target.load(session, params, period if target.uses_period else None)) for target in targets]
+    loaded = []
+    for target in targets:
+        if progress is not None:
+            progress(f"fetching {target.title}")
+        loaded.append((target, target.load(session, params, period if target.uses_period else None)))
     plan = [
         (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
         for target, frames in loaded
