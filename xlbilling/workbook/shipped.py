@@ -33,12 +33,13 @@ HELP = {
     "billable_only": "TRUE to keep billable items only (Summary, Detail).",
     "service": "Optional service name for Detail, e.g. Microsoft 365.",
     "user": "Optional part of a user name for Detail.",
-    "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile.",
+    "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile. A billed SKU it lacks stops Build "
+    "invoices before writing anything (each such SKU listed once).",
     "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
     f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
     "allow_open": "TRUE to let Build invoices write a period that is still open, as DRAFT invoices.",
     "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
-    "exempt. Empty: none (such invoices are listed as failed).",
+    "exempt. Empty: Build invoices stops before writing anything and lists the SKUs without a rate.",
 }
 
 #: Example formulas and what they show (Control!$B$3 is the period cell).
@@ -78,15 +79,37 @@ def build_template(path: str | Path) -> Path:
                 column, row = coordinate_from_string(anchor)
                 book.write(target.sheet, f"{column}{row - 1}", part.title)
         book.write(target.sheet, STAMP_CELL, NOT_YET)
-    changes = TARGETS["changes"]
-    last = 3 + CHANGES_SHOWN
-    book.add_bar_chart(
-        changes.sheet, "H3", "Largest changes since the prior period (billable)",
-        labels=f"$A$4:$A${last}", values=f"$E$4:$E${last}", series="difference",
-    )  # fmt: skip
+    _layout(book)
     _formulas(book)
     _mapping(book)
     return book.save(path)
+
+
+TITLE_ROWS = f"1:{TABLE_ANCHOR[1:]}"
+"""The rows printed atop every page of a table sheet: the stamp and the table's header row."""
+FROZEN = f"A{int(TABLE_ANCHOR[1:]) + 1}"
+"""Where a table sheet's panes are frozen: below the header row, so it stays in view."""
+WIDE = 6
+"""A table sheet with more columns than this prints in landscape."""
+CHART_ANCHOR = "G3"
+"""The Dashboard chart's top-left cell: one empty column right of the Changes table."""
+
+
+def _layout(book: OpenpyxlBook) -> None:
+    """Freeze the header rows of every table sheet and set how each prints: one page wide with the title
+    rows on every page; the Dashboard (its table and chart) on one landscape page."""
+    for target in TARGETS.values():
+        width = sum(len(part.columns) + 1 for part, _ in target.layout()) - 1
+        book.workbook[target.sheet].freeze_panes = FROZEN
+        book.print_setup(target.sheet, title_rows=TITLE_ROWS, landscape=width > WIDE)
+    changes = TARGETS["changes"]
+    first = int(TABLE_ANCHOR[1:]) + 1
+    last = first + CHANGES_SHOWN - 1
+    book.add_bar_chart(
+        changes.sheet, CHART_ANCHOR, "Largest changes since the prior period (billable)",
+        labels=f"$A${first}:$A${last}", values=f"$E${first}:$E${last}", series="difference", rows=CHANGES_SHOWN,
+    )  # fmt: skip
+    book.print_setup(changes.sheet, title_rows=TITLE_ROWS, landscape=True, pages_tall=1)
 
 
 MAPPING_TABLE = "ProductMap"
@@ -102,6 +125,8 @@ def _mapping(book: OpenpyxlBook) -> None:
     book.write(MAPPING_SHEET, "A1", MAPPING_NOTE)
     book.write_table(MAPPING_SHEET, MAPPING_TABLE, example, TABLE_ANCHOR)
     book.format_cells(MAPPING_SHEET, "A1", bold=True)
+    book.workbook[MAPPING_SHEET].freeze_panes = FROZEN
+    book.print_setup(MAPPING_SHEET, title_rows=TITLE_ROWS)
 
 
 def _control(book: OpenpyxlBook) -> None:

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
@@ -38,6 +41,10 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
 TABLE_STYLE = "TableStyleMedium2"
+BAR_CHART_BASE_CM = 3.0
+"""A bar chart's height besides its bars: the title and the value axis."""
+BAR_CM = 0.75
+"""The height each bar of a bar chart gets, gap included."""
 
 _TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]{0,254}$")
 _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)$")
@@ -333,20 +340,55 @@ class OpenpyxlBook:
         validation.add(cell)
         self._sheet(sheet).add_data_validation(validation)
 
-    def add_bar_chart(self, sheet: str, anchor: str, title: str, labels: str, values: str, series: str) -> None:
+    def add_bar_chart(
+        self, sheet: str, anchor: str, title: str, labels: str, values: str, series: str, *, rows: int
+    ) -> None:
         """A horizontal bar chart at ``anchor`` of the cells ``values`` (e.g. ``E4:E13``) labelled by
-        ``labels`` on the same sheet; ``series`` names the bars."""
+        ``labels`` on the same sheet; ``series`` names the bars.
+
+        The chart is as tall as ``rows`` bars need to read well (no band sized for more), the first row
+        is drawn at the top (so a list sorted largest first reads top down), each bar shows its value, and
+        the value axis counts in whole numbers (format ``0``, a step of 1: the values are small counts).
+        """
         ws = self._sheet(sheet)
         chart = BarChart()
         chart.type = "bar"
         chart.title = title
         chart.legend = None
-        chart.width, chart.height = 18, 9
+        chart.width = 18
+        chart.height = BAR_CHART_BASE_CM + BAR_CM * rows
+        chart.gapWidth = 40  # bars wider than the gaps between them
         data = Reference(ws, range_string=f"'{sheet}'!{values}")
         chart.add_data(data, titles_from_data=False)
         chart.series[0].tx = SeriesLabel(v=series)
         chart.set_categories(Reference(ws, range_string=f"'{sheet}'!{labels}"))
+        chart.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
+        chart.x_axis.scaling.orientation = "maxMin"  # categories top down: the first row at the top
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.y_axis.crosses = "max"  # with the categories reversed, keeps the value axis at the bottom
+        chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
+        chart.y_axis.majorUnit = 1
+        chart.y_axis.majorGridlines = ChartLines()
         ws.add_chart(chart, anchor)
+
+    def print_setup(
+        self, sheet: str, *, title_rows: str | None = None, landscape: bool = False, pages_tall: int = 0
+    ) -> None:
+        """Print ``sheet`` one page wide (and ``pages_tall`` pages tall; 0: as many as it needs), repeating
+        ``title_rows`` (e.g. ``1:3``) at the top of every page, in landscape or portrait."""
+        ws = self._sheet(sheet)
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = pages_tall
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        if title_rows is not None:
+            ws.print_title_rows = title_rows
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.oddFooter.center.text = "&8Page &P of &N"
+        ws.oddFooter.right.text = "&8&A"
 
     # -- helpers --
 
