@@ -1,22 +1,37 @@
 """The reconciliation as an .xlsx workbook a finance user can open and act on.
 
-Sheets: **Summary** (period, invoices, how many customer/SKU pairs were compared, rows per category,
-money at stake per customer, and a bar chart of the largest leaks), **Detail** (every customer and SKU,
-rows coloured by category), **Unmapped Tenants** and **Unmapped Products** (with the mapping row to add)
-and **Invoice Checks** (each Xarios invoice's own arithmetic).
+Sheets: **Summary** (opens on the answer: the money leaked this period and how it was valued, the rows per
+category, the largest leaks beside a bar chart of them, then the money at stake per customer; printed on
+one portrait A4 page), **Detail** (every customer and SKU, flagged rows first with the largest money at
+stake on top, each row coloured by its category, filterable, header frozen), **Unmapped Tenants** and
+**Unmapped Products** (with the mapping row to add) and **Invoice Checks** (each Xarios invoice's own
+arithmetic).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlbilling.money import cents
+from xlbilling.reconcile.book_layout import (
+    CURRENCY,
+    UNIT_COST,
+    WHOLE,
+    bounds,
+    fit_widths,
+    format_table,
+    heading,
+    leaks_chart,
+    print_summary,
+    print_wide,
+)  # fmt: skip
 from xlbilling.reconcile.result import CATEGORIES, Reconciliation
 from xlbilling.xlsx.book import OpenpyxlBook
 
@@ -27,8 +42,21 @@ CATEGORY_FILLS = {
     "over_billed": "FFE699",  # refund risk: yellow
     "billed_not_charged": "BDD7EE",  # blue
 }
+CATEGORY_NAMES = {
+    "under_billed": "Under-billed",
+    "over_billed": "Over-billed",
+    "charged_not_billed": "Charged, not billed",
+    "billed_not_charged": "Billed, not charged",
+    "matched": "Matched",
+}
 LARGEST = 10
-_QUANTITIES = ("vendor_quantity", "billed_quantity", "difference", "flagged", "rows")
+QUANTITIES: tuple[str, ...] = ("vendor_quantity", "billed_quantity", "difference", "flagged", "rows", "Rows", "Flagged")
+QUANTITIES += ("Xarios charged", "Atria billed")
+MONEY: tuple[str, ...] = ("unit_price", "money_at_stake", "value", "subtotal", "tax", "total", "Money at stake")
+MONEY += ("Leaked", *CATEGORY_NAMES.values())
+FORMATS = {**dict.fromkeys(MONEY, CURRENCY), "unit_cost": UNIT_COST}
+SUMMARY_WIDTHS = (34, 14, 13, 13, 13, 13, 13, 16)  # A: labels and customers; the columns of the widest table
+CHART_COLUMNS = (6, 8)  # F to H, beside the largest leaks (A to E)
 
 
 def write_reconciliation(result: Reconciliation, path: str | Path) -> Path:
@@ -37,78 +65,146 @@ def write_reconciliation(result: Reconciliation, path: str | Path) -> Path:
     summary = book.workbook.worksheets[0]
     summary.title = "Summary"
     _summary_sheet(book, summary, result)
-    detail_ref = book.write_table("Detail", "ReconciliationDetail", result.detail)
-    detail = book.workbook["Detail"]
-    _colour_by_category(detail, detail_ref, list(result.detail.columns).index("category"))
-    _tidy(detail)
+    detail = _detail_sheet(book, result)
+    print_wide(detail)
     for title, name, frame in (
         ("Unmapped Tenants", "UnmappedTenants", result.unmapped_tenants),
         ("Unmapped Products", "UnmappedProducts", result.unmapped_products),
         ("Invoice Checks", "InvoiceChecks", result.invoice_checks),
     ):
-        book.write_table(title, name, frame)
-        _tidy(book.workbook[title])
+        ref = book.write_table(title, name, frame)
+        ws = book.workbook[title]
+        format_table(ws, ref, FORMATS, QUANTITIES)
+        fit_widths(ws)
+        print_wide(ws)
     return book.save(path)
+
+
+def detail_order(result: Reconciliation) -> pd.DataFrame:
+    """The detail with the flagged rows first (largest money at stake first), then the matched rows."""
+    return pd.concat([result.flagged, result.detail[result.detail["category"] == "matched"]], ignore_index=True)
+
+
+def _detail_sheet(book: OpenpyxlBook, result: Reconciliation) -> Worksheet:
+    detail = detail_order(result)
+    ref = book.write_table("Detail", "ReconciliationDetail", detail)
+    ws = book.workbook["Detail"]
+    format_table(ws, ref, FORMATS, QUANTITIES)
+    _colour_by_category(ws, ref, list(detail.columns).index("category"))
+    ws.freeze_panes = "A2"
+    fit_widths(ws)
+    return ws
+
+
+def valuation(result: Reconciliation) -> str:
+    """How the money leaked was valued: at the Atria selling price, at Xarios cost, or both."""
+    leaks = result.detail[result.detail["money_at_stake"].map(lambda m: isinstance(m, Decimal) and m > 0)]
+    found = leaks["price_basis"].value_counts()
+    if found.empty:
+        return "nothing leaked"
+    words = {"price": "at price (Atria selling price)", "cost": "at cost (Xarios unit cost, no price listed)"}
+    if len(found) == 1:
+        return words.get(str(found.index[0]), str(found.index[0]))
+    return ", ".join(f"at {basis} ({n} row{'s' if n != 1 else ''})" for basis, n in found.items())
 
 
 def _summary_sheet(book: OpenpyxlBook, ws: Worksheet, result: Reconciliation) -> None:
     period = result.period_end.isoformat() if result.period_end else "(not given)"
     invoices = ", ".join(str(i) for i in result.invoice_checks["invoice_id"]) or "(not given)"
     facts: list[tuple[str, object]] = [
-        ("Margin leaks: Xarios charges against Atria billing", None),
         ("Period ending", period),
         ("Xarios invoices", invoices),
         ("Customer/SKU pairs compared", result.compared),
         ("Revenue not billed (leaked)", result.leaked),
         ("Billed with no matching cost", result.over_billed),
-        ("Unmapped tenants", len(result.unmapped_tenants)),
-        ("Unmapped products", len(result.unmapped_products)),
+        ("Money valued", valuation(result)),
+        ("Unmapped tenants (not compared)", len(result.unmapped_tenants)),
+        ("Unmapped products (not compared)", len(result.unmapped_products)),
     ]
-    for row, (label, value) in enumerate(facts, start=1):
+    if result.unpriced:
+        facts.append(("Flagged rows with no price or cost", result.unpriced))
+    heading(ws, "A1", f"Margin leaks: Xarios charges against Atria billing, period ending {period}", size=14)
+    for row, (label, value) in enumerate(facts, start=2):
         book.write("Summary", f"A{row}", label)
-        if value is not None:
-            book.write("Summary", f"B{row}", value)
-    ws["A1"].font = Font(bold=True, size=14)
+        book.write("Summary", f"B{row}", value)
+        ws[f"B{row}"].alignment = Alignment(horizontal="left" if isinstance(value, str) else "right")
     for cell in ("B5", "B6"):
-        ws[cell].number_format = "#,##0.00"
-    start = len(facts) + 2
-    counts = pd.DataFrame({"category": list(CATEGORIES), "rows": [result.counts[c] for c in CATEGORIES]})
-    book.write_table("Summary", "CategoryCounts", counts, anchor=f"A{start}")
-    customers_at = start + len(counts) + 3
-    book.write_table("Summary", "MoneyAtStake", result.summary, anchor=f"A{customers_at}")
-    leaks = _largest_leaks(result)
-    leaks_at = customers_at + max(len(result.summary), 1) + 3
-    ref = book.write_table("Summary", "LargestLeaks", leaks, anchor=f"A{leaks_at}")
+        ws[cell].number_format = CURRENCY
+    ws["A5"].font = ws["B5"].font = Font(bold=True, size=14, color="C00000")
+    ws.row_dimensions[5].height = 21
+    at = len(facts) + 3
+    heading(ws, f"A{at}", "Rows per category")
+    counts_ref = _table(book, ws, "CategoryCounts", _counts(result), at + 1)
+    for row, category in enumerate(CATEGORIES, start=at + 2):
+        if category in CATEGORY_FILLS:
+            colour = CATEGORY_FILLS[category]
+            ws[f"A{row}"].fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+    at = bounds(counts_ref)[3] + 2
+    leaks = largest_leaks(result)
+    heading(ws, f"A{at}", f"Largest leaks (top {LARGEST}): revenue not billed")
+    leaks_ref = _table(book, ws, "LargestLeaks", leaks, at + 1)
+    chart_rows = max(len(leaks) + 1, 5)
     if not leaks.empty:
-        _chart(ws, ref, anchor=f"{get_column_letter(len(result.summary.columns) + 2)}{start}")
-    _tidy(ws)
+        leaks_chart(ws, leaks_ref, *CHART_COLUMNS, rows=chart_rows)
+    at = max(bounds(leaks_ref)[3], at + chart_rows) + 2
+    heading(ws, f"A{at}", "Money at stake per customer")
+    _table(book, ws, "MoneyAtStake", _per_customer(result), at + 1)
+    for column, width in enumerate(SUMMARY_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    for table in ws.tables.values():  # a long customer name wraps in a taller row, never cut off
+        _, min_row, _, max_row = bounds(table.ref)
+        for row in range(min_row + 1, max_row + 1):
+            lines = -(-len(str(ws[f"A{row}"].value or "")) // (SUMMARY_WIDTHS[0] - 2))
+            if lines > 1:
+                ws[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="top")
+                ws.row_dimensions[row].height = 15 * lines
+    print_summary(ws, len(SUMMARY_WIDTHS))
 
 
-def _largest_leaks(result: Reconciliation) -> pd.DataFrame:
-    """The flagged rows with the most revenue not billed, as ``leak, money_at_stake`` for the chart."""
+def _table(book: OpenpyxlBook, ws: Worksheet, name: str, frame: pd.DataFrame, row: int) -> str:
+    """Write ``frame`` as the table ``name`` at column A of ``row``, formatted; its range."""
+    ref = book.write_table(ws.title, name, frame, anchor=f"A{row}")
+    format_table(ws, ref, FORMATS, QUANTITIES)
+    ws.row_dimensions[row].height = 30  # room for a header on two lines
+    return ref
+
+
+def _counts(result: Reconciliation) -> pd.DataFrame:
+    """Rows and money at stake per category, with the category's name as a user reads it."""
+    money = result.detail["money_at_stake"].map(lambda m: m if isinstance(m, Decimal) else Decimal(0))
+    at_stake = [cents(sum(money[result.detail["category"] == c], Decimal(0))) for c in CATEGORIES]
+    return pd.DataFrame({
+        "Category": [CATEGORY_NAMES[c] for c in CATEGORIES],
+        "Rows": [result.counts[c] for c in CATEGORIES],
+        "Money at stake": pd.Series(at_stake, dtype=object),
+    })  # fmt: skip
+
+
+def _per_customer(result: Reconciliation) -> pd.DataFrame:
+    """``result.summary`` with the customer first and headers as a user reads them."""
+    names = {"account_code": "Account", "customer_name": "Customer", "flagged": "Flagged"}
+    names |= {c: CATEGORY_NAMES[c] for c in CATEGORIES[:4]} | {"money_at_stake": "Money at stake"}
+    columns = ["customer_name", "account_code", "flagged", *CATEGORIES[:4], "money_at_stake"]
+    return result.summary.loc[:, columns].rename(columns=names)
+
+
+def largest_leaks(result: Reconciliation) -> pd.DataFrame:
+    """The flagged rows with the most revenue not billed: customer, product, quantities and amount."""
     rows = result.flagged
-    rows = rows[rows["money_at_stake"].map(lambda m: m is not None and m > 0)].head(LARGEST)
-    labels = rows["customer_name"].where(rows["customer_name"] != "", rows["account_code"]) + " / " + rows["sku"]
-    return pd.DataFrame({"leak": labels.astype(object), "money_at_stake": rows["money_at_stake"].astype(object)})
-
-
-def _chart(ws: Worksheet, ref: str, anchor: str) -> None:
-    min_col, min_row, _, max_row = range_boundaries(ref)
-    assert min_col is not None and min_row is not None and max_row is not None
-    chart = BarChart()
-    chart.type = "bar"
-    chart.title = f"Largest leaks (top {LARGEST})"
-    chart.y_axis.title = "Money at stake"
-    chart.legend = None
-    chart.add_data(Reference(ws, min_col=min_col + 1, min_row=min_row, max_row=max_row), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=min_col, min_row=min_row + 1, max_row=max_row))
-    chart.height, chart.width = 9, 18
-    ws.add_chart(chart, anchor)
+    rows = rows[rows["money_at_stake"].map(lambda m: isinstance(m, Decimal) and m > 0)].head(LARGEST)
+    customer = rows["customer_name"].where(rows["customer_name"] != "", rows["account_code"])
+    return pd.DataFrame({
+        "Customer": customer.astype(object),
+        "Product": rows["sku"].astype(object),
+        "Xarios charged": rows["vendor_quantity"].astype(object),
+        "Atria billed": rows["billed_quantity"].astype(object),
+        "Leaked": rows["money_at_stake"].astype(object),
+    }).reset_index(drop=True)  # fmt: skip
 
 
 def _colour_by_category(ws: Worksheet, ref: str, category_offset: int) -> None:
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    assert min_col is not None and min_row is not None and max_col is not None and max_row is not None
+    """Fill each whole table row with its category's colour (matched rows stay plain)."""
+    min_col, min_row, max_col, max_row = bounds(ref)
     body = f"{get_column_letter(min_col)}{min_row + 1}:{get_column_letter(max_col)}{max_row}"
     column = get_column_letter(min_col + category_offset)
     for category, colour in CATEGORY_FILLS.items():
@@ -116,22 +212,4 @@ def _colour_by_category(ws: Worksheet, ref: str, category_offset: int) -> None:
         ws.conditional_formatting.add(body, FormulaRule(formula=[f'${column}{min_row + 1}="{category}"'], fill=fill))
 
 
-def _tidy(ws: Worksheet) -> None:
-    """Quantities shown as plain numbers, unit costs to four places, columns wide enough to read, and the
-    sheet printed one page wide."""
-    for table in ws.tables.values():
-        min_col, min_row, _, max_row = range_boundaries(table.ref)
-        assert min_col is not None and min_row is not None and max_row is not None
-        headers = [ws.cell(row=min_row, column=c).value for c in range(min_col, min_col + len(table.tableColumns))]
-        for offset, header in enumerate(headers):
-            fmt = "General" if header in _QUANTITIES else "#,##0.0000" if header == "unit_cost" else None
-            if fmt:
-                for row in range(min_row + 1, max_row + 1):
-                    ws.cell(row=row, column=min_col + offset).number_format = fmt
-    for cells in ws.iter_cols(max_row=min(ws.max_row, 300)):
-        width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in cells) + 2
-        ws.column_dimensions[get_column_letter(cells[0].column)].width = min(max(width, 10), 48)
-    ws.page_setup.orientation = "landscape"  # printed one page wide, as many pages tall as it takes
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+__all__ = ["CATEGORY_FILLS", "WHOLE", "detail_order", "largest_leaks", "valuation", "write_reconciliation"]
