@@ -32,8 +32,8 @@ from xlbilling.session import Session
 from xlbilling.workbook.headless import refresh_file
 from xlbilling.workbook.tables import ALL, TARGETS
 from xlbilling.xarios import Xarios
-from xlbilling.xlsx.book import table_rows
 from xlbilling.xlsx.packagebook import PackageBook
+from xlbilling.xlsx.tablecells import table_rows
 
 
 def users_workbook(folder: Path, megabytes: int) -> Path:

@@ -16,7 +16,8 @@ from openpyxl.cell.text import InlineFont
 from tests import xlwings_double as double
 from xlbilling.errors import DataError, InputError
 from xlbilling.excel.live import XlwingsBook
-from xlbilling.xlsx.book import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT, OpenpyxlBook
+from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.tablecells import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT
 
 
 def frame(rows: int = 2) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from xlbilling.xarios import Xarios, XariosInvoice
 
 if TYPE_CHECKING:
     from xlbilling.settings import Settings
-    from xlbilling.xlsx.book import WorkbookLike
+    from xlbilling.xlsx.tablecells import WorkbookLike
 
 OPEN_TTL = 60.0
 """Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""

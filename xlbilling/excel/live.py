@@ -1,4 +1,4 @@
-"""A book open in Excel, written through xlwings: the live side of ``xlbilling.xlsx.book.WorkbookLike``."""
+"""A book open in Excel, written through xlwings: the live side of ``xlbilling.xlsx.tablecells.WorkbookLike``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from xlbilling.cells import neutralize
-from xlbilling.xlsx.book import (
+from xlbilling.xlsx.tablecells import (
     TABLE_STYLE,
     cell_value,
     check_room,

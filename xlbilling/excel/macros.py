@@ -23,7 +23,7 @@ from xlbilling.session import workbook_session
 from xlbilling.workbook.control import PARAMETERS, control_period, read_params
 from xlbilling.workbook.hints import for_control
 from xlbilling.workbook.tables import ALL, refresh, summary_line
-from xlbilling.xlsx.book import WorkbookLike
+from xlbilling.xlsx.tablecells import WorkbookLike
 
 if TYPE_CHECKING:
     import xlwings as xw

@@ -29,7 +29,7 @@ from xlbilling.periods import Period
 from xlbilling.reconcile.period import reconcile
 from xlbilling.session import CLOSED_TTL, current, lifetime
 from xlbilling.workbook.control import mapping_table
-from xlbilling.xlsx.book import cell_value
+from xlbilling.xlsx.tablecells import cell_value
 
 logger = logging.getLogger("xlbilling.excel")
 

@@ -22,8 +22,8 @@ from xlbilling.periods import Period
 from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
 from xlbilling.session import Session
-from xlbilling.xlsx.book import WorkbookLike
 from xlbilling.xlsx.sheetxml import UnsavedFormula
+from xlbilling.xlsx.tablecells import WorkbookLike
 
 CONTROL = "Control"
 MAPPING_SHEET = "Mapping"

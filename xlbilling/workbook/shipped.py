@@ -19,7 +19,8 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS
 from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
-from xlbilling.xlsx.book import DATE_FORMAT, OpenpyxlBook
+from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.tablecells import DATE_FORMAT
 
 FORMULAS_SHEET = "Formulas"
 NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."

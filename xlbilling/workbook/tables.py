@@ -37,7 +37,7 @@ from xlbilling.workbook.control import (
     control_period,
     read_params,
 )
-from xlbilling.xlsx.book import WorkbookLike
+from xlbilling.xlsx.tablecells import WorkbookLike
 
 TABLE_ANCHOR = "A3"
 STAMP_CELL = "A1"

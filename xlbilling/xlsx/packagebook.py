@@ -1,7 +1,7 @@
 """A closed workbook file refreshed part by part: xlbilling's tables, their stamp cells and the entries they
 need in shared parts are written, and every other byte of the file stays as it was.
 
-``PackageBook`` is the file side of ``xlbilling.xlsx.book.WorkbookLike``: it reads cells where it is asked
+``PackageBook`` is the file side of ``xlbilling.xlsx.tablecells.WorkbookLike``: it reads cells where it is asked
 to, collects what the refresh writes, and on ``save`` rebuilds only the rows of the sheets that hold
 xlbilling's tables, their table parts, appended cell formats and, for a sheet or table that is new, the part,
 relationship and content type it needs. The workbook is set to recalculate when it is next opened, so
@@ -15,7 +15,6 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -28,7 +27,20 @@ from openpyxl.utils.cell import get_column_letter
 from xlbilling.dates import to_excel_serial
 from xlbilling.errors import DataError
 from xlbilling.files import atomic_path
-from xlbilling.xlsx.book import (
+from xlbilling.xlsx.package import (
+    DOC_RELS_NS,
+    MAIN_NS,
+    TABLE_CONTENT,
+    TABLE_TYPE,
+    WORKSHEET_CONTENT,
+    WORKSHEET_TYPE,
+    Package,
+    elements,
+)
+from xlbilling.xlsx.sheetparts import fitted, laid_out, with_table_parts
+from xlbilling.xlsx.sheetxml import Block, Box, SheetXml, cell_xml
+from xlbilling.xlsx.styles import Styles
+from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     TABLE_STYLE,
@@ -39,25 +51,9 @@ from xlbilling.xlsx.book import (
     table_ref,
     table_rows,
 )
-from xlbilling.xlsx.columns import with_columns, with_frozen_rows
-from xlbilling.xlsx.package import (
-    DOC_RELS_NS,
-    MAIN_NS,
-    TABLE_CONTENT,
-    TABLE_TYPE,
-    WORKSHEET_CONTENT,
-    WORKSHEET_TYPE,
-    Package,
-    elements,
-    insert_before_end,
-)
-from xlbilling.xlsx.sheetxml import Block, Box, SheetXml, cell_xml
-from xlbilling.xlsx.styles import Styles
 
 _TABLE_REF = re.compile(rb'(<(?:\w+:)?(?:table|autoFilter)\b[^>]*?\bref=")([^"]*)(")')
 _TABLE_COLUMNS = re.compile(rb"<(\w+:)?tableColumns\b.*?</(?:\w+:)?tableColumns>", re.S)
-_TABLE_PARTS = re.compile(rb"<(?:(\w+):)?tableParts\b([^>]*?)(/?)>")
-_EXT_LIST = re.compile(rb"<(?:\w+:)?extLst\b")
 _CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b([^>]*?)/?>")
 _FULL_CALC = re.compile(rb'\s+fullCalcOnLoad="[^"]*"')
 _WORKBOOK_AFTER = re.compile(rb"</(?:\w+:)?(?:sheets|functionGroups|externalReferences|definedNames)>")
@@ -186,7 +182,7 @@ class PackageBook:
             )
 
         clears = [Box.of(old)] if old else []
-        self._widths.setdefault(sheet, {}).update(zip(letters, _fitted(df, headers), strict=True))
+        self._widths.setdefault(sheet, {}).update(zip(letters, fitted(df, headers), strict=True))
         block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
         self._blocks.setdefault(sheet, []).append(block)
         self._tables.setdefault(sheet, {})[name] = (ref, headers)
@@ -218,9 +214,9 @@ class PackageBook:
             xml = self._sheet(sheet)
             tables = self._tables.get(sheet, {}).items()
             added = [rel for name, (ref, headers) in tables if (rel := self._table_part(part, name, ref, headers))]
-            tail = partial(_with_table_parts, added, xml.prefix)
+            tail = partial(with_table_parts, added, xml.prefix)
             header = min((Box.of(ref).top for ref, _ in self._tables.get(sheet, {}).values()), default=None)
-            head = partial(_laid_out, self._widths.get(sheet, {}), xml.prefix, header)
+            head = partial(laid_out, self._widths.get(sheet, {}), xml.prefix, header)
             self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
         if self._styles is not None:
             self.package.parts[self._styles_part()] = self._styles.data
@@ -372,64 +368,6 @@ def _inside(inner: Box, outer: Box) -> bool:
         and outer.left <= inner.left
         and inner.right <= outer.right
     )
-
-
-WIDEST = 50
-"""The widest a fitted table column gets, in characters; longer text wraps past the cell edge."""
-_SAMPLE_ROWS = 2000
-"""How many rows a column's width is measured on (the longest of them, or of its header)."""
-
-
-def _fitted(df: pd.DataFrame, headers: list[str]) -> list[float]:
-    """Each column's width: its longest header or value among the first rows, plus room, between 8 and
-    ``WIDEST`` characters (dates as they show, ``yyyy-mm-dd``; money with two decimals)."""
-    sample = df.head(_SAMPLE_ROWS)
-    widths = []
-    for header, column in zip(headers, sample.columns, strict=True):
-        shown_as = column_format(df[column])
-        if shown_as in (DATE_FORMAT, DATETIME_FORMAT):
-            longest = max(len(header), len(shown_as))
-        else:
-            values = sample[column].dropna()
-            shown = values.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else str(v))
-            longest = max([len(header), *shown.map(len)])
-        widths.append(float(min(max(longest + 2, 8), WIDEST)))
-    return widths
-
-
-def _laid_out(widths: dict[str, float], prefix: str, header_row: int | None, data: bytes) -> bytes:
-    """The XML before a sheet's cells with its tables' columns fitted and the rows down to the header row
-    frozen (unless the sheet's owner froze or split it already)."""
-    text = with_columns(data.decode("utf-8"), widths, prefix=prefix)
-    if header_row:
-        text = with_frozen_rows(text, header_row)
-    return text.encode("utf-8")
-
-
-def _with_table_parts(rels: list[str], prefix: str, data: bytes) -> bytes:
-    """The end of a sheet's XML, ``data``, listing the table parts ``rels`` too."""
-    for rel in rels:
-        data = _with_table_part(data, rel, prefix)
-    return data
-
-
-def _with_table_part(data: bytes, rel: str, prefix: str) -> bytes:
-    """The sheet XML ``data`` listing one more table part (``rel``), where the schema puts the list."""
-    entry = f'<{prefix}tablePart xmlns:r="{DOC_RELS_NS}" r:id="{rel}"/>'.encode()
-    found = _TABLE_PARTS.search(data)
-    if found is not None:
-        if found.group(3):
-            tag = f'<{prefix}tableParts count="1">'.encode()
-            return data[: found.start()] + tag + entry + f"</{prefix}tableParts>".encode() + data[found.end() :]
-        close = data.find(f"</{prefix}tableParts>".encode(), found.end())
-        count = data.count(b"tablePart ", found.end(), close) + data.count(b"tablePart>", found.end(), close) + 1
-        head = re.sub(rb'\s+count="\d*"', b"", data[found.start() : found.end() - 1]) + f' count="{count}">'.encode()
-        return data[: found.start()] + head + data[found.end() : close] + entry + data[close:]
-    block = f'<{prefix}tableParts count="1">'.encode() + entry + f"</{prefix}tableParts>".encode()
-    ext = _EXT_LIST.search(data)
-    if ext is not None:
-        return data[: ext.start()] + block + data[ext.start() :]
-    return insert_before_end(data, "worksheet", block.decode())
 
 
 def _prefix_of(pattern: re.Pattern[bytes], data: bytes) -> str:
