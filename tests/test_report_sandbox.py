@@ -122,7 +122,7 @@ def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001"]
-    assert f"Wrote 1 invoices to {tmp_path}" in result.output
+    assert f"Wrote 1 invoice to {tmp_path}" in result.output
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
     assert index["A2"].value == "CUST0001" and index["I2"].value == float(data["invoices"][0]["total"])
 
@@ -227,7 +227,7 @@ def test_cli_refuses_an_open_period_unless_allowed_and_then_marks_drafts(tmp_pat
     assert not (tmp_path / "refused").exists()
     result = run(*common, "--out", str(tmp_path / "draft"), "--allow-open")
     assert result.exit_code == 0, result.output
-    assert "1 invoices are DRAFTS" in result.output
+    assert "1 invoice is a DRAFT: the period is still open" in result.output
     data = json.loads((tmp_path / "draft" / "manifest.json").read_text(encoding="utf-8"))
     assert data["period_end"] == "2026-11-30"
     (entry,) = data["invoices"]

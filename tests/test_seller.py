@@ -181,8 +181,8 @@ def test_report_says_the_invoices_are_samples_until_a_seller_is_set(tmp_path: Pa
     config = Path(os.environ["XLBILLING_CONFIG"])
     result = CliRunner().invoke(main, [*common, "--out", str(tmp_path / "sample")])
     assert result.exit_code == 0, result.output
-    (warning,) = [line for line in result.stderr.splitlines() if "SAMPLES" in line]
-    assert warning.startswith("1 invoices are SAMPLES (seller details not set)")
+    (warning,) = [line for line in result.stderr.splitlines() if "SAMPLE" in line]
+    assert warning.startswith("1 invoice is a SAMPLE (seller details not set): it shows an example seller")
     assert f"under [seller] in {config}" in warning
     (entry,) = json.loads((tmp_path / "sample" / "manifest.json").read_text(encoding="utf-8"))["invoices"]
     assert entry["sample"] is True and entry["file"].endswith(" (SAMPLE).xlsx")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from xlbilling.formats import counted
+
 if TYPE_CHECKING:
     from xlbilling.reconcile.result import Reconciliation
 
@@ -118,17 +120,15 @@ class MissingPriceError(InputError):
     """SKUs billed in the period have no price in the price list (``skus``: SKU -> the invoices it is on)."""
 
     def __init__(self, skus: dict[str, list[str]]) -> None:
-        listed = "; ".join(f"{sku} (on {_count(len(names), 'invoice')}: {_some(names)})" for sku, names in skus.items())
+        listed = "; ".join(
+            f"{sku} (on {counted(len(names), 'invoice')}: {_some(names)})" for sku, names in skus.items()
+        )
         super().__init__(
-            f"No price for {_count(len(skus), 'billed SKU')}: {listed}.",
+            f"No price for {counted(len(skus), 'billed SKU')}: {listed}.",
             "Add them to the price list (sku,unit_price,currency), then run the same command again; nothing was "
             "written.",
         )
         self.skus = skus
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _some(names: list[str], shown: int = 3) -> str:

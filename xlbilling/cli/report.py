@@ -13,6 +13,7 @@ import click
 from xlbilling.cli import main
 from xlbilling.cli._common import new_session, period_option, resolve_customer, resolve_period, stderr
 from xlbilling.errors import InputError
+from xlbilling.formats import counted
 
 if TYPE_CHECKING:  # pandas and openpyxl come with xlbilling.invoices: imported when the command runs
     from xlbilling.invoices import Manifest
@@ -112,7 +113,8 @@ def sample_warning(count: int, config_file: Path | None) -> str:
     """The one line saying ``count`` invoices are SAMPLES and how to set the seller."""
     where = f" in {config_file}" if config_file else " in the config file (`xlbilling config --path`)"
     return (
-        f"{count} invoices are SAMPLES (seller details not set): they show an example seller; do not send them. "
+        f"{counted(count, 'invoice')} {'is a SAMPLE' if count == 1 else 'are SAMPLES'} (seller details not set): "
+        f"{'it shows' if count == 1 else 'they show'} an example seller; do not send {'it' if count == 1 else 'them'}. "
         f"Set name, address, vat_id, bank details... under [seller]{where}; `xlbilling config` shows them."
     )
 
@@ -122,13 +124,16 @@ def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
     written = sum(1 for entry in manifest.entries if entry.file)
     pdfs = sum(1 for entry in manifest.entries if entry.pdf)
-    extra = f" and {pdfs} PDFs" if pdfs else ""
-    click.echo(f"Wrote {written} invoices{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
+    extra = f" and {counted(pdfs, 'PDF')}" if pdfs else ""
+    click.echo(f"Wrote {counted(written, 'invoice')}{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
     drafts = sum(1 for entry in manifest.entries if entry.status == "draft")
     if drafts:
-        click.echo(f"{drafts} invoices are DRAFTS: the period is still open; do not send them.", err=True)
+        are = "is a DRAFT" if drafts == 1 else "are DRAFTS"
+        click.echo(f"{counted(drafts, 'invoice')} {are}: the period is still open; do not send them.", err=True)
     samples = sum(1 for entry in manifest.entries if entry.sample and entry.file)
     if samples:
         click.echo(sample_warning(samples, config_file), err=True)
     if manifest.failed:
-        click.echo(f"{len(manifest.failed)} invoices failed; fix them and run the same command again.", err=True)
+        failed = len(manifest.failed)
+        them = "it" if failed == 1 else "them"
+        click.echo(f"{counted(failed, 'invoice')} failed; fix {them} and run the same command again.", err=True)
