@@ -213,3 +213,12 @@ def test_xarios_show_says_the_verdict_after_the_items_and_exits_1_when_the_arith
     right = json.loads(run("xarios", "list", "--format", "json")[1])[-1]["invoice_id"]
     code, _, err = run("xarios", "show", right, "--format", "csv")
     assert code == 0 and err.strip().splitlines()[-1] == f"arithmetic of invoice {right}: matches"
+
+
+def test_columns_chooses_what_is_written_in_any_format() -> None:
+    code, out, _ = run("summary", "--period", "2026-10-31", "--columns", "sku, this_count", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "sku,this_count"
+    code, out, _ = run("customers", "--columns", "customer_name,customer_code", "--format", "json")
+    assert code == 0 and list(json.loads(out)[0]) == ["customer_name", "customer_code"]
+    code, _, err = run("summary", "--period", "2026-10-31", "--columns", "sku,nope")
+    assert code == 2 and "No column nope in Summary. Choose from: customer_code, customer_name" in err

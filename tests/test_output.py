@@ -97,7 +97,7 @@ def test_a_wide_table_on_a_100_column_terminal_fits_and_says_what_was_left_out(
     assert max(cell_len(line) for line in lines(out)) <= 100
     note = " ".join(lines(out.split("┘\n")[1]))
     assert note.endswith("of 15 columns shown (left out: " + note.split("left out: ")[1])
-    assert "--format csv or -o FILE for all" in note
+    assert "--columns to choose, or --format csv or -o FILE for all" in note
     shown = int(note.split(" of ")[0])
     assert 0 < shown < 15
     header = next(line for line in lines(out) if "column_00" in line)

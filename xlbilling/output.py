@@ -174,7 +174,7 @@ def to_table_text(df: pd.DataFrame, title: str, limit: int | None, width: int | 
         left_out = ", ".join(str(c) for c in frame.columns if c not in columns)
         note = (
             f"{len(columns)} of {len(frame.columns)} columns shown (left out: {left_out}); "
-            "--format csv or -o FILE for all."
+            "--columns to choose, or --format csv or -o FILE for all."
         )
         buffer.write(textwrap.fill(note, width or 100, break_on_hyphens=False) + "\n")
     return buffer.getvalue()

@@ -59,19 +59,28 @@ def output_options(func: F) -> F:
     file's extension unless ``--format`` says it (a mismatch is a usage error)."""
 
     @functools.wraps(func)
-    def chosen(*args: Any, fmt: str | None, output: Path | None, **options: Any) -> Any:
+    def chosen(*args: Any, fmt: str | None, output: Path | None, columns: str | None, **options: Any) -> Any:
+        if columns is not None:
+            click.get_current_context().meta[_COLUMNS] = [name.strip() for name in columns.split(",") if name.strip()]
         return func(*args, fmt=output_format(fmt, output), output=output, **options)
 
     command = click.option(
+        "--columns", metavar="NAMES",
+        help="Only these columns, comma-separated, in this order (any format). Default: all; a table on a "
+        "narrow terminal shows those that fit.",
+    )(chosen)  # fmt: skip
+    command = click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
         help="Write to this file (.csv, .json, .xlsx or .txt: the extension sets the format).",
-    )(chosen)  # fmt: skip
+    )(command)  # fmt: skip
     return click.option(  # type: ignore[return-value]  # the wrapper takes what ``func`` takes
         "--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
         help="Output format. Default: from the -o file's extension, else table.",
     )(command)  # fmt: skip
 
 
+_COLUMNS = "xlbilling.columns"
+"""Where ``--columns`` is kept for ``show`` in the command's click context."""
 EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 """The output file extensions and the format each one means."""
 
@@ -133,9 +142,17 @@ def fetch(message: str, func: Callable[[], T]) -> T:
 
 
 def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:
-    """Write ``df`` and say where it went."""
+    """Write ``df`` (only the ``--columns`` asked for, when given) and say where it went."""
     from xlbilling.output import emit
 
+    chosen = click.get_current_context().meta.get(_COLUMNS)
+    if chosen:
+        unknown = [name for name in chosen if name not in df.columns]
+        if unknown:
+            raise InputError(
+                f"No column {', '.join(unknown)} in {title}.", f"Choose from: {', '.join(map(str, df.columns))}."
+            )
+        df = df.loc[:, chosen]
     said = emit(df, fmt, output, title=title, table_name=table_name)
     if said:
         stderr.print(said)
