@@ -144,10 +144,35 @@ def test_build_invoices_writes_the_open_period_as_drafts_when_allowed(
     assert all((folder / entry["file"]).is_file() for entry in invoices)
     drafts = f"{len(invoices)} DRAFT invoices (the period is still open)"
     samples = (
-        "; they are SAMPLES (seller details not set), not to send: set name, address, vat_id and bank details "
-        f"under [seller] in {config} (`xlbilling config` shows them) and build again"
+        "; they are SAMPLES (seller details not set), not to send: fill the Seller rows on the Control sheet, or "
+        f"set name, address, vat_id and bank details under [seller] in {config} (`xlbilling config` shows them), "
+        "and build again"
     )
     assert message == f"{drafts} for the period ending 2026-11-30 written to {folder}{samples}."
+
+
+def test_build_invoices_takes_the_seller_from_the_control_sheet(
+    formulas: Session, workbook: OpenpyxlBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: Period
+) -> None:
+    monkeypatch.setenv("XLBILLING_CONFIG", str(tmp_path / "config.toml"))  # no [seller] in the settings
+    workbook.write("Control", "B8", str(PRICES))
+    rows = {"Seller name": "Kestrel IT Partners Ltd", "Seller address": "4 Mill Lane; York YO1 7HH",
+            "Seller VAT number": "GB 987 6543 21", "Seller IBAN": "GB00EXMP12345687654321"}  # fmt: skip
+    for row in range(3, 40):
+        label = workbook.read("Control", f"A{row}")
+        if label in rows:
+            workbook.write("Control", f"B{row}", rows.pop(label))
+    assert not rows, "the template has every seller row"
+    message = macros.build_invoices_action(workbook)
+    assert "SAMPLE" not in message
+    folder = workbook.path.parent / "invoices" / period.end.isoformat()  # type: ignore[union-attr]
+    entry = json.loads((folder / "manifest.json").read_text())["invoices"][0]
+    assert entry["sample"] is False and "SAMPLE" not in entry["file"]
+    sheet = openpyxl.load_workbook(folder / entry["file"])["Invoice"]
+    shown = " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+    for text in ("Kestrel IT Partners Ltd", "4 Mill Lane, York YO1 7HH", "GB 987 6543 21", "GB00EXMP12345687654321"):
+        assert text in shown
+    assert "Northwind Managed Services" not in shown
 
 
 @pytest.mark.parametrize(("typed", "allowed"), [("TRUE", True), ("no", False), (1, True), (None, False)])

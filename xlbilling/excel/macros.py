@@ -20,7 +20,7 @@ from xlbilling import session as sessions
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.live import XlwingsBook
 from xlbilling.session import workbook_session
-from xlbilling.workbook.control import PARAMETERS, control_period, read_params
+from xlbilling.workbook.control import PARAMETERS, control_period, control_seller, read_params
 from xlbilling.workbook.hints import for_control
 from xlbilling.workbook.tables import ALL, refresh, summary_line
 from xlbilling.xlsx.tablecells import WorkbookLike
@@ -111,7 +111,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
         prices=params.prices,
         tax_rate=params.tax_rate,
         allow_open=params.allow_open,
-        seller=settings.seller,
+        seller=control_seller(params, settings.seller),
     )
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
@@ -119,8 +119,9 @@ def build_invoices_action(book: WorkbookLike) -> str:
     sample = ""
     if any(entry.sample for entry in manifest.entries):
         sample = (
-            "; they are SAMPLES (seller details not set), not to send: set name, address, vat_id and bank details "
-            f"under [seller] in {settings.config_file} (`xlbilling config` shows them) and build again"
+            "; they are SAMPLES (seller details not set), not to send: fill the Seller rows on the Control sheet, or "
+            f"set name, address, vat_id and bank details under [seller] in {settings.config_file} (`xlbilling "
+            "config` shows them), and build again"
         )
     return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}{sample}."
 

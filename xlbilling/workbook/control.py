@@ -22,12 +22,27 @@ from xlbilling.periods import Period
 from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
 from xlbilling.session import Session
+from xlbilling.settings import Seller
 from xlbilling.xlsx.sheetxml import UnsavedFormula
 from xlbilling.xlsx.tablecells import WorkbookLike
 
 CONTROL = "Control"
 MAPPING_SHEET = "Mapping"
 """The sheet holding the product mapping (part_number, sku) when Control names no mapping file."""
+
+#: The seller's details a Control sheet may give Build invoices: the ``Seller`` field, and its row's label.
+SELLER_FIELDS = (
+    ("name", "Seller name"),
+    ("address", "Seller address"),
+    ("vat_id", "Seller VAT number"),
+    ("company_id", "Seller company number"),
+    ("email", "Seller e-mail"),
+    ("phone", "Seller phone"),
+    ("sort_code", "Seller sort code"),
+    ("account_number", "Seller account number"),
+    ("iban", "Seller IBAN"),
+    ("bic", "Seller BIC"),
+)
 
 #: Control-sheet labels (column A) and the parameter each names.
 PARAMETERS = {
@@ -40,7 +55,10 @@ PARAMETERS = {
     "mapping": "Product mapping",
     "allow_open": "Allow open period",
     "tax_rate": "Tax rate",
+    **{f"seller_{field}": label for field, label in SELLER_FIELDS},
 }
+SELLER_PREFIX = "seller_"
+"""Control rows whose key starts so give the seller of Build invoices (over the settings' ``[seller]``)."""
 FLAGS = ("billable_only", "allow_open")
 """Parameters that are TRUE or FALSE (empty: FALSE)."""
 
@@ -65,6 +83,8 @@ class Params:
     """Build invoices may write a period that is still open, as DRAFT invoices."""
     tax_rate: str | None = None
     """Build invoices' tax rate (``0.20``, ``20%``, ``0``) for SKUs whose price row has none."""
+    seller: tuple[tuple[str, str], ...] = ()
+    """The seller's details filled on the Control sheet, as (``Seller`` field, text) pairs."""
 
 
 def param_cell(book: WorkbookLike, key: str) -> str:
@@ -110,13 +130,16 @@ def read_params(book: WorkbookLike) -> Params:
             found[key] = _param(key, value)
         except InputError as error:
             raise InputError(f"{where}: {error.message}", error.hint) from None
+    seller = tuple(
+        (key.removeprefix(SELLER_PREFIX), found.pop(key)) for key in list(found) if key.startswith(SELLER_PREFIX)
+    )
     home = book.file_path()
     for key in FILES:
         if key in found and home is not None and not Path(found[key]).expanduser().is_absolute():
             found[key] = str(home.parent / found[key])  # a bare file name means: next to the workbook
     if found.get("mapping") is None or Path(found["mapping"]).name.lower() == MAPPING_SHEET.lower():
         found["mapping"] = mapping_sheet(book)
-    return Params(**found)
+    return Params(**found, seller=seller)
 
 
 def mapping_sheet(book: WorkbookLike) -> pd.DataFrame | None:
@@ -175,6 +198,15 @@ def _tax_rate(value: Any) -> str:
     except InputError as error:
         raise InputError(f"'{text}' is not a tax rate.", error.hint) from None
     return text
+
+
+def control_seller(params: Params, configured: Seller) -> Seller:
+    """The seller Build invoices writes: the settings' ``[seller]`` with whatever the Control sheet fills in
+    over it (an address on one line is split at ";")."""
+    given: dict[str, Any] = dict(params.seller)
+    if "address" in given:
+        given["address"] = tuple(part.strip() for part in given["address"].split(";") if part.strip())
+    return replace(configured, **given) if given else configured
 
 
 def control_period(book: WorkbookLike, session: Session, params: Params) -> Period:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils.cell import coordinate_from_string
 
-from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS
+from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, SELLER_FIELDS
 from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling.xlsx.book import OpenpyxlBook
 from xlbilling.xlsx.tablecells import DATE_FORMAT
@@ -39,6 +39,11 @@ HELP = {
     "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
     f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
     "allow_open": "TRUE to let Build invoices write a period that is still open, as DRAFT invoices.",
+    **{
+        f"seller_{field}": f"Optional: the seller's {label.removeprefix('Seller ')} on the invoices Build invoices "
+        "writes, over [seller] in the settings" + (" (lines separated by ;)" if field == "address" else "") + "."
+        for field, label in SELLER_FIELDS
+    },
     "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
     "exempt. Empty: Build invoices stops before writing anything and lists the SKUs without a rate.",
 }
