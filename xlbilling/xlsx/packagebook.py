@@ -37,7 +37,7 @@ from xlbilling.xlsx.package import (
     Package,
     elements,
 )
-from xlbilling.xlsx.sheetparts import fitted, laid_out, with_table_parts
+from xlbilling.xlsx.sheetparts import fitted, fitted_chart, laid_out, with_table_parts
 from xlbilling.xlsx.sheetxml import Block, Box, SheetXml, cell_xml
 from xlbilling.xlsx.styles import Styles
 from xlbilling.xlsx.tablecells import (
@@ -218,6 +218,7 @@ class PackageBook:
             header = min((Box.of(ref).top for ref, _ in self._tables.get(sheet, {}).values()), default=None)
             head = partial(laid_out, self._widths.get(sheet, {}), xml.prefix, header)
             self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
+            self._fit_charts(sheet, part)
         if self._styles is not None:
             self.package.parts[self._styles_part()] = self._styles.data
         self._recalculate_on_open()
@@ -226,6 +227,20 @@ class PackageBook:
             if target.exists():
                 shutil.copymode(target, temp)
         return target
+
+    def _fit_charts(self, sheet: str, part: str) -> None:
+        """Let the charts on ``sheet`` that read its tables' columns read exactly their rows now."""
+        boxes = [Box.of(ref) for ref, _ in self._tables.get(sheet, {}).values()]
+        drawing = self.package.related(part, "/drawing")
+        if not boxes or drawing is None:
+            return
+        spans = [(box.top, box.left, box.bottom, box.right) for box in boxes]
+        for rel in self.package.relationships(drawing):
+            if rel.type.endswith("/chart") and rel.target in self.package.parts:
+                data = self.package.parts[rel.target]
+                fitted = fitted_chart(data, sheet, spans)
+                if fitted != data:
+                    self.package.parts[rel.target] = fitted
 
     def _table_part(self, part: str, name: str, ref: str, headers: list[str]) -> str | None:
         """Write the table part of ``name`` (resized, or new); for a new one, the id of the relationship the

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pandas as pd
+from openpyxl.utils import column_index_from_string
 
 from xlbilling.xlsx.columns import with_columns, with_frozen_rows
 from xlbilling.xlsx.package import DOC_RELS_NS, insert_before_end
@@ -72,3 +73,30 @@ def _with_table_part(data: bytes, rel: str, prefix: str) -> bytes:
     if ext is not None:
         return data[: ext.start()] + block + data[ext.start() :]
     return insert_before_end(data, "worksheet", block.decode())
+
+
+_CHART_RANGE = re.compile(rb"(<(?:\w+:)?f>(?:'?([^'!<]+)'?!))\$([A-Z]{1,3})\$(\d+):\$\3\$(\d+)(</(?:\w+:)?f>)")
+
+
+def fitted_chart(data: bytes, sheet: str, tables: list[tuple[int, int, int, int]]) -> bytes:
+    """A chart's XML, ``data``, whose series read a column of one of ``sheet``'s tables (``tables``: top, left,
+    bottom, right of each, the header row first) reading exactly the table's body rows, so the chart shows no
+    empty band when the table holds fewer rows than the chart was drawn for. Other ranges are kept."""
+
+    def fit(match: re.Match[bytes]) -> bytes:
+        on, column, first = (
+            match.group(2).decode(),
+            column_index_from_string(match.group(3).decode()),
+            int(match.group(4)),
+        )
+        for top, left, bottom, right in tables:
+            if on == sheet and left <= column <= right and first == top + 1:
+                last = max(bottom, top + 1)
+                return (
+                    match.group(1)
+                    + f"${match.group(3).decode()}${first}:${match.group(3).decode()}${last}".encode()
+                    + match.group(6)
+                )
+        return match.group(0)
+
+    return _CHART_RANGE.sub(fit, data)
