@@ -22,6 +22,7 @@ from xlbilling.atria import Atria
 from xlbilling.cache import ResultCache
 from xlbilling.excel import udfs
 from xlbilling.http import ApiClient
+from xlbilling.periods import Period
 from xlbilling.sandbox import start_sandbox
 
 CUSTOMERS, SKUS = 50, 10
@@ -53,9 +54,9 @@ def quantities(cells: list[Cell]) -> Callable[[], list[Any]]:
     return lambda: [udfs.XLB_QUANTITY(end, customer, sku) for end, customer, sku in cells]
 
 
-def naive_quantity(atria: Atria, period: date, customer: str, sku: str) -> int:
-    """What a formula without a cache does: one request per call."""
-    summary = atria.summary(period)
+def naive_quantity(atria: Atria, periods: dict[date, Period], day: date, customer: str, sku: str) -> int:
+    """What a formula without a cache does: one request per call (the period is looked up in ``periods``)."""
+    summary = atria.summary(periods[day])
     rows = summary[(summary["customer_code"] == customer) & (summary["sku"] == sku) & summary["billable"]]
     return int(rows["this_count"].sum())
 
@@ -71,10 +72,12 @@ def main() -> None:
         session, transport = counting_session(sandbox.url, sandbox.token)
         sessions.use(session)
         atria = session.atria()
-        period = atria.latest_closed_period()
+        latest = atria.latest_closed_period()
+        period = latest.end  # what a cell holds: a date
         ends = [end.date() for end in atria.periods()["period_end"] if end.date() <= period][-2:]
         codes = list(atria.customers()["customer_code"])[:CUSTOMERS]
-        skus = sorted(set(atria.summary(period)["sku"]))[:SKUS]
+        skus = sorted(set(atria.summary(latest)["sku"]))[:SKUS]
+        periods = {end: atria.period(end) for end in ends}
         cells = [(end, code, sku) for code in codes for end in ends for sku in skus]
         session.clear()
         transport.count = 0
@@ -89,7 +92,7 @@ def main() -> None:
 
         naive_client = Atria(ApiClient("Atria", sandbox.url, sandbox.token))
         sample = cells[:NAIVE_SAMPLE]
-        naive = timed(lambda: [naive_quantity(naive_client, *cell) for cell in sample]) / len(sample)
+        naive = timed(lambda: [naive_quantity(naive_client, periods, *cell) for cell in sample]) / len(sample)
         print(f"naive one-request-per-call: {naive * 1e3:.2f} ms per call (sample of {len(sample)})")
         print(f"ratio naive/warm per call: {naive / warm:,.0f}x; naive 1,000 calls ~{naive * len(cells):.1f} s "
               f"vs whole cold sheet {cold:.2f} s ({naive * len(cells) / cold:.1f}x)")  # fmt: skip

@@ -6,6 +6,7 @@ data set goes through the cache, so a sheet of formulas sends one request per di
 
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 import weakref
@@ -100,7 +101,7 @@ class Session:
         label = " ".join([api, call, *shown])
         client = self.atria() if api == "Atria" else self.xarios()
         method = getattr(Atria if api == "Atria" else Xarios, call)  # the API's own method, not the cached one
-        bound = inspect.signature(method).bind(client, *args, **options)
+        bound = _signature(method).bind(client, *args, **options)
         bound.apply_defaults()
         key = (api, client.client.base_url, call, tuple(bound.arguments.items())[1:])
         return self.cache.get(api, label, key, lambda: method(client, *args, **options), ttl)
@@ -153,6 +154,12 @@ class Session:
         with self._guard:
             self._derived.clear()
         return self.cache.clear()
+
+
+@functools.cache
+def _signature(method: Callable[..., Any]) -> inspect.Signature:
+    """A client method's signature, read once: every formula's cache key binds its arguments to it."""
+    return inspect.signature(method)
 
 
 def lifetime(period: Period) -> float:
