@@ -127,6 +127,7 @@ class Package:
     def __init__(self, path: Path) -> None:
         self.parts = Parts(path)
         self.name = path.name
+        self._tables: dict[str, dict[str, str]] = {}
         try:
             self.workbook = next(r.target for r in self.relationships("") if r.type.endswith(OFFICE_DOCUMENT))
             self.sheets = self._sheets()
@@ -169,13 +170,16 @@ class Package:
         return [str(sheet.get("name")) for sheet in elements(self.parts[self.workbook], "sheet")]
 
     def tables(self, sheet_part: str) -> dict[str, str]:
-        """Table name -> its part, for the tables on the worksheet part ``sheet_part``."""
-        found = {}
-        for rel in self.relationships(sheet_part):
-            if rel.type.endswith("/table") and rel.target in self.parts:
-                root = _xml(self.parts[rel.target])
-                found[str(root.get("displayName") or root.get("name"))] = rel.target
-        return found
+        """Table name -> its part, for the tables on the worksheet part ``sheet_part`` (read once per sheet:
+        every table check asks for every sheet's tables)."""
+        if sheet_part not in self._tables:
+            found = {}
+            for rel in self.relationships(sheet_part):
+                if rel.type.endswith("/table") and rel.target in self.parts:
+                    root = _xml(self.parts[rel.target])
+                    found[str(root.get("displayName") or root.get("name"))] = rel.target
+            self._tables[sheet_part] = found
+        return dict(self._tables[sheet_part])
 
     def add_part(self, name: str, data: bytes, content_type: str) -> None:
         """A new part, listed in ``[Content_Types].xml``."""
@@ -185,6 +189,7 @@ class Package:
 
     def add_relationship(self, source: str, rel_type: str, target: str) -> str:
         """A new relationship from ``source`` to the part ``target``; returns its id."""
+        self._tables.pop(source, None)  # the part may list one more table now
         name = rels_part(source)
         if name not in self.parts:
             self.parts[name] = (
