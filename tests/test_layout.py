@@ -44,6 +44,10 @@ def test_xlwings_is_imported_by_the_excel_door_only() -> None:
     assert within(users_of("xlwings"), "xlbilling.excel") == []
 
 
+def test_openpyxl_is_imported_by_the_xlsx_package_only() -> None:
+    assert within(users_of("openpyxl"), "xlbilling.xlsx") == []
+
+
 def test_http_is_spoken_by_the_transport_only() -> None:
     assert within(users_of("httpx"), "xlbilling.http", "xlbilling.wire") == []
 
@@ -64,6 +68,25 @@ def test_nothing_but_the_doors_imports_a_door() -> None:
 def test_the_core_never_imports_what_sits_above_it(upper: str) -> None:
     core = [name for name in users_of(upper) if name.split(".")[1] in CORE]
     assert core == []
+
+
+LEAVES = ("dates", "money", "cells", "files", "formats")
+"""Plain helpers every layer may use: they import nothing of the package but its errors and wording."""
+
+
+@pytest.mark.parametrize("leaf", LEAVES)
+def test_the_leaves_import_nothing_of_the_package_but_errors_and_wording(leaf: str) -> None:
+    own = {i for i in imports(PACKAGE / f"{leaf}.py") if i.startswith("xlbilling.")}
+    assert {i.split(".")[1] for i in own} <= {"errors", "formats"}
+
+
+def test_the_xlsx_package_never_imports_what_sits_above_it() -> None:
+    above = tuple(name for name in (*CORE, "session", "workbook", "excel", "cli") if name not in LEAVES)
+    xlsx = [p for p in MODULES if name_of(p).startswith("xlbilling.xlsx")]
+    upward = {
+        name_of(p): i for p in xlsx for i in imports(p) if i.startswith("xlbilling.") and i.split(".")[1] in above
+    }
+    assert upward == {}
 
 
 def test_the_workbook_layer_never_imports_a_door() -> None:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import warnings
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.table import Table, TableStyleInfo
-
-from xlbilling.cells import clean_text
-from xlbilling.files import atomic_path, write_atomically
-from xlbilling.xlsx.package import reproducible
+from xlbilling.files import atomic_path
+from xlbilling.xlsx.listing import write_listing
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
            "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256", "sample")  # fmt: skip
@@ -107,36 +99,16 @@ def write_manifest(manifest: Manifest) -> None:
             text = json.dumps(_entry_json(entry), indent=2, ensure_ascii=False).replace("\n", "\n    ")
             handle.write(("," if number else "") + "\n    " + text)
         handle.write("\n  ]\n}\n")
-    book = Workbook(write_only=True)  # rows go straight to disk: memory stays flat however many invoices
-    sheet = book.create_sheet("Invoices")
-    for index, name in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 40 if name in _WIDE else 14
-    sheet.freeze_panes = "A2"
     headers = [name.replace("_", " ").capitalize() for name in COLUMNS]
-    sheet.append(headers)
-    for entry in manifest.entries:
-        values = asdict(entry)
-        values["customers"] = ", ".join(entry.customers)
-        sheet.append([_cell(sheet, name, values[name]) for name in COLUMNS])
-    if manifest.entries:
-        table = Table(displayName="Invoices", ref=f"A1:{get_column_letter(len(COLUMNS))}{len(manifest.entries) + 1}")
-        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-        table._initialise_columns()  # write-only mode cannot read the header row back
-        for column, header in zip(table.tableColumns, headers, strict=True):
-            column.name = header
-        with warnings.catch_warnings():  # "add table columns manually": done just above
-            warnings.simplefilter("ignore", UserWarning)
-            sheet.add_table(table)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    stamp = f"{manifest.period_end.isoformat()}T00:00:00Z"  # not the clock: identical runs give identical bytes
-    write_atomically(manifest.index_path, reproducible(buffer.getvalue(), stamp))
+    write_listing(
+        manifest.index_path, "Invoices", "Invoices", headers, (_index_row(entry) for entry in manifest.entries),
+        widths=[40 if name in _WIDE else 14 for name in COLUMNS],
+        number_formats={COLUMNS.index(name): "#,##0.00" for name in _MONEY},
+        stamp=f"{manifest.period_end.isoformat()}T00:00:00Z",  # not the clock: identical runs give identical bytes
+    )  # fmt: skip
 
 
-def _cell(sheet: Any, name: str, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, clean_text(value) if isinstance(value, str) else value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # API text stays text, even "=..."
-    elif name in _MONEY:
-        cell.number_format = "#,##0.00"
-    return cell
+def _index_row(entry: Entry) -> list[Any]:
+    values = asdict(entry)
+    values["customers"] = ", ".join(entry.customers)
+    return [values[name] for name in COLUMNS]

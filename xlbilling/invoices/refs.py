@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from openpyxl.formula.tokenizer import Tokenizer
+from xlbilling.xlsx.formulas import formula_tokens
 
 _ENDPOINT = re.compile(r"^(\$?)([A-Za-z]{1,3})?(\$?)(\d+)?$")
 
@@ -121,13 +121,13 @@ def parse_ref(text: str) -> Ref | None:
 def parse_formula(formula: str) -> tuple[Segment, ...]:
     """Split a formula (without its ``=``) into literal text and references."""
     segments: list[Segment] = []
-    for token in Tokenizer("=" + formula).items:
-        ref = parse_ref(token.value) if token.type == "OPERAND" and token.subtype == "RANGE" else None
+    for text, is_range in formula_tokens(formula):
+        ref = parse_ref(text) if is_range else None
         if ref is None:
             if segments and isinstance(segments[-1], str):
-                segments[-1] += token.value
+                segments[-1] += text
             else:
-                segments.append(token.value)
+                segments.append(text)
         else:
             segments.append(ref)
     return tuple(segments)

@@ -9,17 +9,15 @@ filled from the ``[seller]`` settings; the logo is the sample's, replaced by the
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image as PilImage
 from PIL import ImageDraw, ImageFont
 
 from xlbilling.files import atomic_path
+from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.look import Line, Look, Sheet
 
 NAVY = "1F3864"
 PALE = "E8EDF5"
@@ -33,8 +31,9 @@ SELLER = (
     "{{ seller.contact }}",
     "{{ seller.registration }}",
 )
-THIN = Side(style="thin", color="8EA0C0")
-HEADER = {"font": Font(name=FONT, size=10, bold=True, color="FFFFFF"), "fill": PatternFill("solid", fgColor=NAVY)}
+THIN = Line("thin", "8EA0C0")
+TEXT = Look(font=FONT, size=10)
+HEADER = Look(font=FONT, size=10, bold=True, colour="FFFFFF", fill=NAVY)
 
 
 def make_logo(path: Path) -> None:
@@ -53,13 +52,10 @@ def make_template(folder: Path) -> Path:
     """Write ``logo.png`` and ``invoice.xlsx`` into ``folder`` and return the template's path."""
     logo = folder / "logo.png"
     make_logo(logo)
-    book = Workbook()
-    invoice = book.active
-    assert invoice is not None
-    invoice.title = "Invoice"
-    _invoice_sheet(invoice, logo)
+    book = OpenpyxlBook.new()
+    _invoice_sheet(book.sheet("Invoice"), logo)
     _list_sheet(
-        book.create_sheet("Users"),
+        book.sheet("Users"),
         "Users and services: {{ bill_to.name }}, {{ invoice.period_name }}",
         [("Customer", 28, "{{ user.customer }}", None), ("User", 40, "{{ user.user_name }}", None),
          ("Service", 34, "{{ user.service }}", None), ("SKU", 14, "{{ user.sku }}", None),
@@ -67,7 +63,7 @@ def make_template(folder: Path) -> Path:
          ("Duration %", 13, "{{ user.duration_percent }}", "0.00"), ("Billable", 10, "{{ user.billable }}", None)],
     )  # fmt: skip
     _list_sheet(
-        book.create_sheet("Changes"),
+        book.sheet("Changes"),
         "Changes since last period: {{ bill_to.name }}, {{ invoice.period_name }}",
         [("Customer", 28, "{{ change.customer }}", None), ("SKU", 14, "{{ change.sku }}", None),
          ("Description", 40, "{{ change.description }}", None), ("Last period", 12, "{{ change.last_count }}", "0"),
@@ -75,41 +71,31 @@ def make_template(folder: Path) -> Path:
     )  # fmt: skip
     for name, ref in (("InvoiceNumber", "$F$8"), ("InvoiceSubtotal", "$G$21"), ("InvoiceTax", "$G$23"),
                       ("InvoiceTotal", "$G$24")):  # fmt: skip
-        book.defined_names[name] = DefinedName(name, attr_text=f"Invoice!{ref}")
-    path = folder / "invoice.xlsx"
-    with atomic_path(path) as temp:
-        book.save(temp)
-    return path
+        book.define_name(name, f"Invoice!{ref}")
+    return book.save(folder / "invoice.xlsx")
 
 
-def _put(sheet: Worksheet, ref: str, value: object, **style: object) -> None:
-    cell = sheet[ref]
-    cell.value = value
-    cell.font = style.pop("font", Font(name=FONT, size=10))
-    for key, item in style.items():
-        setattr(cell, key, item)
+def _put(sheet: Sheet, ref: str, value: object, **look: object) -> None:
+    """``value`` in ``ref`` in the template's font (Calibri 10 unless ``look`` says otherwise)."""
+    sheet.put(ref, value, Look(**{"font": FONT, "size": 10, **look}))  # type: ignore[arg-type]
 
 
-def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
-    for column, width in zip("ABCDEFG", (14, 42, 24, 10, 12, 10, 14), strict=True):
-        sheet.column_dimensions[column].width = width
-    picture = Image(str(logo))
-    picture.width, picture.height = 210, 60
-    sheet.add_image(picture, "A1")
-    right = Alignment(horizontal="right")
+def _invoice_sheet(sheet: Sheet, logo: Path) -> None:
+    sheet.widths(dict(zip("ABCDEFG", (14, 42, 24, 10, 12, 10, 14), strict=True)))
+    sheet.picture(logo, "A1", 210, 60)
     for row, text in enumerate(SELLER, start=1):
-        sheet.merge_cells(f"D{row}:G{row}")
-        _put(sheet, f"D{row}", text, alignment=right, font=Font(name=FONT, size=11 if row == 1 else 9,
-             bold=row == 1, color=NAVY if row == 1 else "404040"))  # fmt: skip
-    _put(sheet, "A6", "{{ invoice.title }}", font=Font(name=FONT, size=22, bold=True, color=NAVY))
-    sheet.row_dimensions[6].height = 32
-    label = Font(name=FONT, size=9, color="5A6B8C")
-    _put(sheet, "A8", "BILL TO", font=Font(name=FONT, size=9, bold=True, color="5A6B8C"))
-    sheet.merge_cells("A9:C9")
-    _put(sheet, "A9", "{{ bill_to.name }}", font=Font(name=FONT, size=11, bold=True))
-    sheet.merge_cells("A10:C13")
-    _put(sheet, "A10", "{{ bill_to.address }}", alignment=Alignment(wrap_text=True, vertical="top"))
-    _put(sheet, "A14", "Account {{ bill_to.account_code }}", font=label)
+        sheet.merge(f"D{row}:G{row}")
+        _put(sheet, f"D{row}", text, align="right", size=11 if row == 1 else 9, bold=row == 1,
+             colour=NAVY if row == 1 else "404040")  # fmt: skip
+    _put(sheet, "A6", "{{ invoice.title }}", size=22, bold=True, colour=NAVY)
+    sheet.row_height(6, 32)
+    label = {"size": 9, "colour": "5A6B8C"}
+    _put(sheet, "A8", "BILL TO", bold=True, **label)
+    sheet.merge("A9:C9")
+    _put(sheet, "A9", "{{ bill_to.name }}", size=11, bold=True)
+    sheet.merge("A10:C13")
+    _put(sheet, "A10", "{{ bill_to.address }}", wrap=True, vertical="top")
+    _put(sheet, "A14", "Account {{ bill_to.account_code }}", **label)
     details = (
         ("Invoice number", "{{ invoice.number }}", None),
         ("Issue date", "{{ invoice.issue_date }}", DATE),
@@ -119,26 +105,22 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         ("Currency", "{{ invoice.currency }}", None),
     )
     for row, (name, value, number_format) in enumerate(details, start=8):
-        _put(sheet, f"E{row}", name, font=label)
-        sheet.merge_cells(f"F{row}:G{row}")
-        _put(sheet, f"F{row}", value, alignment=Alignment(horizontal="left"),
-             font=Font(name=FONT, size=10, bold=row == 8), number_format=number_format or "General")  # fmt: skip
-    sheet.merge_cells("A15:G15")
-    _put(sheet, "A15", "Billing basis: {{ invoice.basis }}.", font=Font(name=FONT, size=9, italic=True))
+        _put(sheet, f"E{row}", name, **label)
+        sheet.merge(f"F{row}:G{row}")
+        _put(sheet, f"F{row}", value, align="left", bold=row == 8, number_format=number_format or "General")
+    sheet.merge("A15:G15")
+    _put(sheet, "A15", "Billing basis: {{ invoice.basis }}.", size=9, italic=True)
     titles = ("SKU", "Description", "Customer", "Quantity", "Unit price", "VAT rate", "Net")
     for column, title in zip("ABCDEFG", titles, strict=True):
-        _put(sheet, f"{column}17", title, alignment=Alignment(horizontal="right" if column > "C" else "left"),
-             **HEADER)  # fmt: skip
+        sheet.put(f"{column}17", title, replace(HEADER, align="right" if column > "C" else "left"))
     line = (("{{ line.sku }}", "General"), ("{{ line.description }}", "General"), ("{{ line.customer }}", "General"),
             ("{{ line.quantity }}", QUANTITY), ("{{ line.unit_price }}", MONEY), ("{{ line.tax_rate }}", "0%"),
             ("=ROUND(D18*E18,2)", MONEY))  # fmt: skip
     for column, (value, number_format) in zip("ABCDEFG", line, strict=True):
-        _put(sheet, f"{column}18", value, number_format=number_format, border=Border(bottom=THIN),
-             alignment=Alignment(vertical="top", wrap_text=column in "BC"))  # fmt: skip
-    italic = Font(name=FONT, size=10, italic=True)
-    _put(sheet, "B19", "Subtotal {{ group.customer_name }}", font=italic)
-    _put(sheet, "G19", "=SUBTOTAL(9,G18:G18)", number_format=MONEY, font=Font(name=FONT, size=10, bold=True),
-         border=Border(top=THIN))  # fmt: skip
+        _put(sheet, f"{column}18", value, number_format=number_format, bottom=THIN, vertical="top",
+             wrap=column in "BC")  # fmt: skip
+    _put(sheet, "B19", "Subtotal {{ group.customer_name }}", italic=True)
+    _put(sheet, "G19", "=SUBTOTAL(9,G18:G18)", number_format=MONEY, bold=True, top=THIN)
     # One row per VAT rate, then the total. Row 23 is the invoice's total tax (the defined name InvoiceTax):
     # a hidden helper row, so the printed invoice does not repeat the tax of a single rate.
     totals = (
@@ -148,61 +130,39 @@ def _invoice_sheet(sheet: Worksheet, logo: Path) -> None:
         (24, "Total ({{ invoice.currency }})", None, "=ROUND(G21+G23,2)"),
     )
     for row, name, middle, formula in totals:
-        bold = Font(name=FONT, size=11 if row == 24 else 10, bold=row in (21, 24))
-        _put(sheet, f"E{row}", name, font=bold, alignment=Alignment(horizontal="right"))
+        bold = {"size": 11 if row == 24 else 10, "bold": row in (21, 24)}
+        _put(sheet, f"E{row}", name, align="right", **bold)
         if middle:  # the rate, one indent away from its label
-            indented = Alignment(horizontal="left", indent=1)
-            _put(sheet, f"F{row}", middle, number_format="0%", font=bold, alignment=indented)
-        _put(sheet, f"G{row}", formula, number_format=MONEY, font=bold)
-    sheet.row_dimensions[23].hidden = True
-    sheet.merge_cells("E24:F24")  # "Total (GBP)" in one cell, never run together
-    for column in "EFG":
-        sheet[f"{column}24"].fill = PatternFill("solid", fgColor=PALE)
-        sheet[f"{column}24"].border = Border(top=THIN, bottom=Side(style="double", color=NAVY))
-    _put(sheet, "A26", "Notes", font=Font(name=FONT, size=10, bold=True))
+            _put(sheet, f"F{row}", middle, number_format="0%", align="left", indent=1, **bold)
+        _put(sheet, f"G{row}", formula, number_format=MONEY, **bold)
+    sheet.hide_row(23)
+    sheet.merge("E24:F24")  # "Total (GBP)" in one cell, never run together
+    sheet.style("E24:G24", Look(fill=PALE, top=THIN, bottom=Line("double", NAVY)))
+    _put(sheet, "A26", "Notes", bold=True)
     notes = (
         "Please pay by the due date by bank transfer to {{ seller.bank }}, quoting {{ invoice.number }}.",
         "Users and services are listed on the Users sheet; changes since last period on the Changes sheet.",
     )
     for row, text in enumerate(notes, start=27):
-        sheet.merge_cells(f"A{row}:G{row}")
-        _put(sheet, f"A{row}", text, alignment=Alignment(wrap_text=True, vertical="top"))
-        sheet.row_dimensions[row].height = 28
-    sheet.sheet_view.showGridLines = False
-    _print_setup(sheet, "A1:G28", "17:17", landscape=False)
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.merge(f"A{row}:G{row}")
+        _put(sheet, f"A{row}", text, wrap=True, vertical="top")
+        sheet.row_height(row, 28)
+    sheet.hide_gridlines()
+    sheet.print_setup(area="A1:G28", title_rows="17:17", file_name_footer=True, centred=True)
 
 
-def _list_sheet(sheet: Worksheet, title: str, columns: list[tuple[str, int, str, str | None]]) -> None:
-    _put(sheet, "A1", title, font=Font(name=FONT, size=13, bold=True, color=NAVY))
+def _list_sheet(sheet: Sheet, title: str, columns: list[tuple[str, int, str, str | None]]) -> None:
+    _put(sheet, "A1", title, size=13, bold=True, colour=NAVY)
     last = chr(ord("A") + len(columns) - 1)
     for index, (name, width, value, number_format) in enumerate(columns):
         column = chr(ord("A") + index)
-        sheet.column_dimensions[column].width = width
+        sheet.widths({column: width})
         # text one indent in from the left, so it never runs into a right-aligned number before it
-        left = Alignment(horizontal="left", indent=1 if index else 0)
-        align = left if number_format is None else Alignment(horizontal="right")
-        _put(sheet, f"{column}3", name, alignment=align, **HEADER)
-        _put(sheet, f"{column}4", value, number_format=number_format or "General", border=Border(bottom=THIN),
-             alignment=align)  # fmt: skip
-    sheet.freeze_panes = "A4"
-    _print_setup(sheet, f"A1:{last}4", "3:3", landscape=True)
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-
-
-def _print_setup(sheet: Worksheet, area: str, title_rows: str, *, landscape: bool) -> None:
-    sheet.print_area = area
-    sheet.print_title_rows = title_rows
-    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_options.horizontalCentered = True
-    sheet.page_margins.left = sheet.page_margins.right = 0.5
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
-    sheet.oddFooter.left.text = "&8&F"  # the file name: the customer, account code and any DRAFT/SAMPLE mark
-    sheet.oddFooter.center.text = "&8Page &P of &N"
-    sheet.oddFooter.right.text = "&8&A"
+        align = {"align": "left", "indent": 1 if index else 0} if number_format is None else {"align": "right"}
+        sheet.put(f"{column}3", name, replace(HEADER, **align))
+        _put(sheet, f"{column}4", value, number_format=number_format or "General", bottom=THIN, **align)
+    sheet.freeze("A4")
+    sheet.print_setup(area=f"A1:{last}4", title_rows="3:3", landscape=True, file_name_footer=True, centred=True)
 
 
 def main() -> None:

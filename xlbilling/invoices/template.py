@@ -9,23 +9,18 @@ patching the XML of the normalised parts (see ``render.py``), which is fast and 
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
 from xlbilling.errors import TemplateError
 from xlbilling.invoices.model import FIELDS, REPEATING
 from xlbilling.invoices.refs import Segment, parse_formula
+from xlbilling.xlsx.coords import column_letter
+from xlbilling.xlsx.normalise import Grid, UnreadableWorkbook, normalise
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}")
 REQUIRED_NAMES = ("InvoiceNumber", "InvoiceSubtotal", "InvoiceTax", "InvoiceTotal")
@@ -125,18 +120,15 @@ def load_template(path: str | Path) -> Template:
     repeated rows that clash, merged cells or pictures across a repeated row, a missing defined name.
     """
     path = Path(path)
-    problems = _unsupported_parts(path)
+    problems = _unsupported_parts(path)  # shapes are reported here: the normal form drops them
     try:
-        with warnings.catch_warnings():  # openpyxl warns about shapes it drops: reported above instead
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(path)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        book = normalise(path)
+    except UnreadableWorkbook as error:
         raise TemplateError(f"Template {path} cannot be read as an .xlsx workbook ({error}).") from None
     blocks: dict[str, list[Block]] = {}
-    for sheet in book.worksheets:
+    for sheet in book.sheets:
         blocks[sheet.title] = _scan_sheet(sheet, problems)
-    names = set(book.defined_names)
-    problems += [f"the defined name {name} is missing" for name in REQUIRED_NAMES if name not in names]
+    problems += [f"the defined name {name} is missing" for name in REQUIRED_NAMES if name not in book.names]
     if not any(block.collection == "line" for sheet_blocks in blocks.values() for block in sheet_blocks):
         problems.append("no row has {{ line.* }} placeholders, so invoice lines have nowhere to go")
     if problems:
@@ -144,13 +136,9 @@ def load_template(path: str | Path) -> Template:
             f"Template {path} cannot be used: " + "; ".join(problems) + ".",
             "Fix the template in Excel (see the README's list of placeholders) and run again.",
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    with zipfile.ZipFile(buffer) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    template = Template(path, parts, parts["xl/workbook.xml"].decode())
-    for sheet in book.worksheets:
-        template.sheets.append(_parse_sheet(parts, template.workbook, sheet, blocks[sheet.title]))
+    template = Template(path, book.parts, book.parts["xl/workbook.xml"].decode())
+    for sheet in book.sheets:
+        template.sheets.append(_parse_sheet(book.parts, template.workbook, sheet, blocks[sheet.title]))
     return template
 
 
@@ -184,24 +172,24 @@ def _anchor_cell(anchor: str) -> str:
     row = re.search(r"<(?:\w+:)?row>(\d+)<", anchor)
     if col is None or row is None:
         return "a fixed position"
-    return f"{get_column_letter(int(col.group(1)) + 1)}{int(row.group(1)) + 1}"
+    return f"{column_letter(int(col.group(1)) + 1)}{int(row.group(1)) + 1}"
 
 
-def _scan_sheet(sheet: openpyxl.worksheet.worksheet.Worksheet, problems: list[str]) -> list[Block]:
+def _scan_sheet(sheet: Grid, problems: list[str]) -> list[Block]:
     """Check the placeholders of one sheet and find its repeated regions."""
+    problems += [
+        f"{sheet.title}!{cell} holds an array formula, which cannot be kept (use an ordinary formula)"
+        for cell in sheet.arrays
+    ]
     rows: dict[int, set[str]] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.style_id  # noqa: B018 - registers the cell's style before the template is saved
-            value = cell.value
-            where = f"{sheet.title}!{cell.coordinate}"
-            if isinstance(value, ArrayFormula | DataTableFormula):
-                problems.append(f"{where} holds an array formula, which cannot be kept (use an ordinary formula)")
+    for number, cells in sheet.rows().items():
+        for cell, value in cells.items():
+            where = f"{sheet.title}!{cell}"
             if isinstance(value, str) and "{{" in value:
                 if value.startswith("="):
                     problems.append(f"{where} mixes a formula and a placeholder")
                     continue
-                rows.setdefault(cell.row, set()).update(_check_placeholders(value, where, problems))
+                rows.setdefault(number, set()).update(_check_placeholders(value, where, problems))
     blocks: list[Block] = []
     seen: set[str] = set()
     for number in sorted(rows):
@@ -240,23 +228,20 @@ def _check_placeholders(text: str, where: str, problems: list[str]) -> set[str]:
     return collections
 
 
-def _check_layout(sheet: openpyxl.worksheet.worksheet.Worksheet, blocks: list[Block], problems: list[str]) -> None:
+def _check_layout(sheet: Grid, blocks: list[Block], problems: list[str]) -> None:
     """Merged cells may sit inside one repeated row or outside; pictures may not sit on repeated rows."""
-    for merged in sheet.merged_cells.ranges:
+    for merged in sheet.merges:
         for block in blocks:
-            inside = [block.item <= r <= block.end for r in (merged.min_row, merged.max_row)]
-            if any(inside) and merged.min_row != merged.max_row:
-                problems.append(f"{sheet.title}!{merged.coord} is merged across a repeated row")
-    for image in sheet._images:
-        row = image.anchor._from.row + 1
+            inside = [block.item <= r <= block.end for r in (merged.first_row, merged.last_row)]
+            if any(inside) and merged.first_row != merged.last_row:
+                problems.append(f"{sheet.title}!{merged.ref} is merged across a repeated row")
+    for row in sheet.picture_rows:
         for block in blocks:
             if block.item <= row <= block.end:
                 problems.append(f"a picture at {sheet.title} row {row} sits on a repeated row")
 
 
-def _parse_sheet(
-    parts: dict[str, bytes], workbook: str, sheet: openpyxl.worksheet.worksheet.Worksheet, blocks: list[Block]
-) -> Sheet:
+def _parse_sheet(parts: dict[str, bytes], workbook: str, sheet: Grid, blocks: list[Block]) -> Sheet:
     path = _sheet_path(parts, workbook, sheet.title)
     xml = parts[path].decode()
     head, rest = re.split(r"<sheetData\s*/>|<sheetData>", xml, maxsplit=1)
@@ -286,17 +271,17 @@ def _parse_sheet(
         if block.collection == "line":
             line_columns = tuple(c.column for c in cells if c.whole and c.whole[0] == "line")
         elif block.collection in ("user", "change"):
-            above = [sheet[f"{c.column}{block.item - 1}"].value if block.item > 1 else None for c in cells]
+            above = [sheet.value(f"{c.column}{block.item - 1}") for c in cells]
             fitted[block.item] = {c.column: str(v or "") for c, v in zip(cells, above, strict=True) if c.kind == "text"}
     drawing = _drawing_path(parts, path)
     return Sheet(sheet.title, path, head, tail, rows, blocks, merges, drawing, line_columns, fitted)
 
 
-def _parse_cell(sheet: openpyxl.worksheet.worksheet.Worksheet, match: re.Match[str]) -> Cell:
+def _parse_cell(sheet: Grid, match: re.Match[str]) -> Cell:
     column, attrs, inner = match.group(1), match.group(3), match.group(4)
     style_match = _STYLE.search(attrs)
     style = style_match.group(0) if style_match else ""
-    value = sheet[f"{column}{match.group(2)}"].value
+    value = sheet.value(f"{column}{match.group(2)}")
     if inner is not None and "<f" in inner and isinstance(value, str):
         return Cell(column, "formula", style, formula=parse_formula(value[1:]))
     if isinstance(value, str) and "{{" in value:

@@ -14,26 +14,22 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from xlbilling.money import cents
-from xlbilling.reconcile.book_layout import (
+from xlbilling.reconcile.result import CATEGORIES, Reconciliation
+from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.coords import bounds, column_letter
+from xlbilling.xlsx.layout import (
     CURRENCY,
     UNIT_COST,
     WHOLE,
-    bounds,
+    colour_rows,
     fit_widths,
     format_table,
-    heading,
-    leaks_chart,
-    print_summary,
-    print_wide,
+    labelled_bars,
+    wrap_long_rows,
 )  # fmt: skip
-from xlbilling.reconcile.result import CATEGORIES, Reconciliation
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.look import Look, Sheet
 
 # Fill colours per category (matched rows are left plain).
 CATEGORY_FILLS = {
@@ -57,26 +53,24 @@ MONEY += ("Leaked", *CATEGORY_NAMES.values())
 FORMATS = {**dict.fromkeys(MONEY, CURRENCY), "unit_cost": UNIT_COST}
 SUMMARY_WIDTHS = (34, 14, 13, 13, 13, 13, 13, 16)  # A: labels and customers; the columns of the widest table
 CHART_COLUMNS = (6, 8)  # F to H, beside the largest leaks (A to E)
+SUMMARY_ROWS_ON_ONE_PAGE = 60  # a longer summary prints on more pages rather than shrinking to unreadable
 
 
 def write_reconciliation(result: Reconciliation, path: str | Path) -> Path:
     """Write ``result`` to ``path`` (through a temporary file) and return the path."""
     book = OpenpyxlBook.new()
-    summary = book.workbook.worksheets[0]
-    summary.title = "Summary"
-    _summary_sheet(book, summary, result)
-    detail = _detail_sheet(book, result)
-    print_wide(detail)
+    _summary_sheet(book, book.sheet("Summary"), result)
+    _detail_sheet(book, result)
     for title, name, frame in (
         ("Unmapped Tenants", "UnmappedTenants", result.unmapped_tenants),
         ("Unmapped Products", "UnmappedProducts", result.unmapped_products),
         ("Invoice Checks", "InvoiceChecks", result.invoice_checks),
     ):
         ref = book.write_table(title, name, frame)
-        ws = book.workbook[title]
-        format_table(ws, ref, FORMATS, QUANTITIES)
-        fit_widths(ws)
-        print_wide(ws)
+        sheet = book.sheet(title)
+        format_table(sheet, ref, FORMATS, QUANTITIES)
+        fit_widths(sheet)
+        sheet.print_setup(title_rows="1:1", landscape=True)
     return book.save(path)
 
 
@@ -85,15 +79,16 @@ def detail_order(result: Reconciliation) -> pd.DataFrame:
     return pd.concat([result.flagged, result.detail[result.detail["category"] == "matched"]], ignore_index=True)
 
 
-def _detail_sheet(book: OpenpyxlBook, result: Reconciliation) -> Worksheet:
+def _detail_sheet(book: OpenpyxlBook, result: Reconciliation) -> None:
+    """Every row, flagged first, each coloured by its category; the header stays in view."""
     detail = detail_order(result)
     ref = book.write_table("Detail", "ReconciliationDetail", detail)
-    ws = book.workbook["Detail"]
-    format_table(ws, ref, FORMATS, QUANTITIES)
-    _colour_by_category(ws, ref, list(detail.columns).index("category"))
-    ws.freeze_panes = "A2"
-    fit_widths(ws)
-    return ws
+    sheet = book.sheet("Detail")
+    format_table(sheet, ref, FORMATS, QUANTITIES)
+    colour_rows(sheet, ref, list(detail.columns).index("category"), CATEGORY_FILLS)
+    sheet.freeze("A2")
+    fit_widths(sheet)
+    sheet.print_setup(title_rows="1:1", landscape=True)
 
 
 def valuation(result: Reconciliation) -> str:
@@ -108,7 +103,7 @@ def valuation(result: Reconciliation) -> str:
     return ", ".join(f"at {basis} ({n} row{'s' if n != 1 else ''})" for basis, n in found.items())
 
 
-def _summary_sheet(book: OpenpyxlBook, ws: Worksheet, result: Reconciliation) -> None:
+def _summary_sheet(book: OpenpyxlBook, sheet: Sheet, result: Reconciliation) -> None:
     period = result.period_end.isoformat() if result.period_end else "(not given)"
     invoices = ", ".join(str(i) for i in result.invoice_checks["invoice_id"]) or "(not given)"
     facts: list[tuple[str, object]] = [
@@ -123,49 +118,50 @@ def _summary_sheet(book: OpenpyxlBook, ws: Worksheet, result: Reconciliation) ->
     ]
     if result.unpriced:
         facts.append(("Flagged rows with no price or cost", result.unpriced))
-    heading(ws, "A1", f"Margin leaks: Xarios charges against Atria billing, period ending {period}", size=14)
+    _heading(sheet, "A1", f"Margin leaks: Xarios charges against Atria billing, period ending {period}", size=14)
     for row, (label, value) in enumerate(facts, start=2):
-        book.write("Summary", f"A{row}", label)
-        book.write("Summary", f"B{row}", value)
-        ws[f"B{row}"].alignment = Alignment(horizontal="left" if isinstance(value, str) else "right")
-    for cell in ("B5", "B6"):
-        ws[cell].number_format = CURRENCY
-    ws["A5"].font = ws["B5"].font = Font(bold=True, size=14, color="C00000")
-    ws.row_dimensions[5].height = 21
+        book.write(sheet.title, f"A{row}", label)
+        book.write(sheet.title, f"B{row}", value)
+        sheet.style(f"B{row}", Look(align="left" if isinstance(value, str) else "right"))
+    sheet.style("B5:B6", Look(number_format=CURRENCY))
+    sheet.style("A5:B5", Look(bold=True, size=14, colour="C00000"))
+    sheet.row_height(5, 21)
     at = len(facts) + 3
-    heading(ws, f"A{at}", "Rows per category")
-    counts_ref = _table(book, ws, "CategoryCounts", _counts(result), at + 1)
+    _heading(sheet, f"A{at}", "Rows per category")
+    counts_ref = _table(book, sheet, "CategoryCounts", _counts(result), at + 1)
     for row, category in enumerate(CATEGORIES, start=at + 2):
         if category in CATEGORY_FILLS:
-            colour = CATEGORY_FILLS[category]
-            ws[f"A{row}"].fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+            sheet.style(f"A{row}", Look(fill=CATEGORY_FILLS[category]))
     at = bounds(counts_ref)[3] + 2
     leaks = largest_leaks(result)
-    heading(ws, f"A{at}", f"Largest leaks (top {LARGEST}): revenue not billed")
-    leaks_ref = _table(book, ws, "LargestLeaks", leaks, at + 1)
+    _heading(sheet, f"A{at}", f"Largest leaks (top {LARGEST}): revenue not billed")
+    leaks_ref = _table(book, sheet, "LargestLeaks", leaks, at + 1)
     chart_rows = max(len(leaks) + 1, 5)
     if not leaks.empty:
-        leaks_chart(ws, leaks_ref, *CHART_COLUMNS, rows=chart_rows)
+        labelled_bars(sheet, leaks_ref, *CHART_COLUMNS, rows=chart_rows)
     at = max(bounds(leaks_ref)[3], at + chart_rows) + 2
-    heading(ws, f"A{at}", "Money at stake per customer")
-    _table(book, ws, "MoneyAtStake", _per_customer(result), at + 1)
-    for column, width in enumerate(SUMMARY_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-    for table in ws.tables.values():  # a long customer name wraps in a taller row, never cut off
-        _, min_row, _, max_row = bounds(table.ref)
-        for row in range(min_row + 1, max_row + 1):
-            lines = -(-len(str(ws[f"A{row}"].value or "")) // (SUMMARY_WIDTHS[0] - 2))
-            if lines > 1:
-                ws[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="top")
-                ws.row_dimensions[row].height = 15 * lines
-    print_summary(ws, len(SUMMARY_WIDTHS))
+    _heading(sheet, f"A{at}", "Money at stake per customer")
+    customers_ref = _table(book, sheet, "MoneyAtStake", _per_customer(result), at + 1)
+    sheet.widths({column_letter(column): width for column, width in enumerate(SUMMARY_WIDTHS, start=1)})
+    for ref in (counts_ref, leaks_ref, customers_ref):
+        wrap_long_rows(sheet, ref, SUMMARY_WIDTHS[0])
+    sheet.print_setup(
+        area=f"A1:{column_letter(len(SUMMARY_WIDTHS))}{sheet.last_row}",
+        pages_tall=1 if sheet.last_row <= SUMMARY_ROWS_ON_ONE_PAGE else 0,
+        centred=True,
+    )
 
 
-def _table(book: OpenpyxlBook, ws: Worksheet, name: str, frame: pd.DataFrame, row: int) -> str:
+def _heading(sheet: Sheet, cell: str, text: str, size: int = 12) -> None:
+    """A bold section heading."""
+    sheet.put(cell, text, Look(bold=True, size=size))
+
+
+def _table(book: OpenpyxlBook, sheet: Sheet, name: str, frame: pd.DataFrame, row: int) -> str:
     """Write ``frame`` as the table ``name`` at column A of ``row``, formatted; its range."""
-    ref = book.write_table(ws.title, name, frame, anchor=f"A{row}")
-    format_table(ws, ref, FORMATS, QUANTITIES)
-    ws.row_dimensions[row].height = 30  # room for a header on two lines
+    ref = book.write_table(sheet.title, name, frame, anchor=f"A{row}")
+    format_table(sheet, ref, FORMATS, QUANTITIES)
+    sheet.row_height(row, 30)  # room for a header on two lines
     return ref
 
 
@@ -200,16 +196,6 @@ def largest_leaks(result: Reconciliation) -> pd.DataFrame:
         "Atria billed": rows["billed_quantity"].astype(object),
         "Leaked": rows["money_at_stake"].astype(object),
     }).reset_index(drop=True)  # fmt: skip
-
-
-def _colour_by_category(ws: Worksheet, ref: str, category_offset: int) -> None:
-    """Fill each whole table row with its category's colour (matched rows stay plain)."""
-    min_col, min_row, max_col, max_row = bounds(ref)
-    body = f"{get_column_letter(min_col)}{min_row + 1}:{get_column_letter(max_col)}{max_row}"
-    column = get_column_letter(min_col + category_offset)
-    for category, colour in CATEGORY_FILLS.items():
-        fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
-        ws.conditional_formatting.add(body, FormulaRule(formula=[f'${column}{min_row + 1}="{category}"'], fill=fill))
 
 
 __all__ = ["CATEGORY_FILLS", "WHOLE", "detail_order", "largest_leaks", "valuation", "write_reconciliation"]

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils.cell import coordinate_from_string
 
 from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, SELLER_FIELDS
 from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling.xlsx.coords import split_cell
 from xlbilling.xlsx.tablecells import DATE_FORMAT
 
 FORMULAS_SHEET = "Formulas"
@@ -82,7 +82,7 @@ def build_template(path: str | Path) -> Path:
         for part, anchor in target.layout():
             book.write_table(target.sheet, part.table, pd.DataFrame(columns=list(part.columns)), anchor)
             if part.table != target.table:
-                column, row = coordinate_from_string(anchor)
+                column, row = split_cell(anchor)
                 book.write(target.sheet, f"{column}{row - 1}", part.title)
         book.write(target.sheet, STAMP_CELL, NOT_YET)
     _layout(book)
@@ -106,8 +106,9 @@ def _layout(book: OpenpyxlBook) -> None:
     rows on every page; the Dashboard (its table and chart) on one landscape page."""
     for target in TARGETS.values():
         width = sum(len(part.columns) + 1 for part, _ in target.layout()) - 1
-        book.workbook[target.sheet].freeze_panes = FROZEN
-        book.print_setup(target.sheet, title_rows=TITLE_ROWS, landscape=width > WIDE)
+        sheet = book.sheet(target.sheet)
+        sheet.freeze(FROZEN)
+        sheet.print_setup(title_rows=TITLE_ROWS, landscape=width > WIDE)
     changes = TARGETS["changes"]
     first = int(TABLE_ANCHOR[1:]) + 1
     last = first + CHANGES_SHOWN - 1
@@ -115,7 +116,7 @@ def _layout(book: OpenpyxlBook) -> None:
         changes.sheet, CHART_ANCHOR, "Largest changes since the prior period (billable)",
         labels=f"$A${first}:$A${last}", values=f"$E${first}:$E${last}", series="difference", rows=CHANGES_SHOWN,
     )  # fmt: skip
-    book.print_setup(changes.sheet, title_rows=TITLE_ROWS, landscape=True, pages_tall=1)
+    book.sheet(changes.sheet).print_setup(title_rows=TITLE_ROWS, landscape=True, pages_tall=1)
 
 
 MAPPING_TABLE = "ProductMap"
@@ -131,8 +132,8 @@ def _mapping(book: OpenpyxlBook) -> None:
     book.write(MAPPING_SHEET, "A1", MAPPING_NOTE)
     book.write_table(MAPPING_SHEET, MAPPING_TABLE, example, TABLE_ANCHOR)
     book.format_cells(MAPPING_SHEET, "A1", bold=True)
-    book.workbook[MAPPING_SHEET].freeze_panes = FROZEN
-    book.print_setup(MAPPING_SHEET, title_rows=TITLE_ROWS)
+    book.sheet(MAPPING_SHEET).freeze(FROZEN)
+    book.sheet(MAPPING_SHEET).print_setup(title_rows=TITLE_ROWS)
 
 
 def _control(book: OpenpyxlBook) -> None:

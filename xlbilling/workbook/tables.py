@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from openpyxl.utils.cell import coordinate_from_string, get_column_letter
 
 from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
@@ -37,6 +36,7 @@ from xlbilling.workbook.control import (
     control_period,
     read_params,
 )
+from xlbilling.xlsx.coords import column_letter, split_cell
 from xlbilling.xlsx.tablecells import WorkbookLike
 
 TABLE_ANCHOR = "A3"
@@ -78,7 +78,7 @@ class Target:
         placed = []
         column = 1
         for part in (Beside(self.title, self.table, self.columns), *self.beside):
-            placed.append((part, f"{get_column_letter(column)}{TABLE_ANCHOR[1:]}"))
+            placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
             column += len(part.columns) + 1
         return placed
 
@@ -223,7 +223,7 @@ def refresh(
     for target, part, frame, planned in plan:
         ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
         if part.table != target.table:
-            column, row = coordinate_from_string(ref.split(":")[0])
+            column, row = split_cell(ref.split(":")[0])
             book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows")
             continue
         api = "Xarios" if target.key == "xarios_invoices" else "Atria"

@@ -24,12 +24,14 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.styles import Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import is_formula_like
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
+from xlbilling.xlsx.look import Sheet
 from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -189,6 +191,7 @@ class OpenpyxlBook:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise InputError("No file name to save the workbook to.", "Give a path ending in .xlsx.")
+        self._drop_placeholder_sheet()
         with atomic_path(target) as temp:
             self.workbook.save(temp)
         self.path = target
@@ -252,23 +255,13 @@ class OpenpyxlBook:
         chart.y_axis.majorGridlines = ChartLines()
         ws.add_chart(chart, anchor)
 
-    def print_setup(
-        self, sheet: str, *, title_rows: str | None = None, landscape: bool = False, pages_tall: int = 0
-    ) -> None:
-        """Print ``sheet`` one page wide (and ``pages_tall`` pages tall; 0: as many as it needs), repeating
-        ``title_rows`` (e.g. ``1:3``) at the top of every page, in landscape or portrait."""
-        ws = self._sheet(sheet)
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = pages_tall
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        if title_rows is not None:
-            ws.print_title_rows = title_rows
-        ws.page_margins.left = ws.page_margins.right = 0.5
-        ws.page_margins.top = ws.page_margins.bottom = 0.6
-        ws.oddFooter.center.text = "&8Page &P of &N"
-        ws.oddFooter.right.text = "&8&A"
+    def sheet(self, title: str) -> Sheet:
+        """The sheet ``title`` (made when it does not exist yet), to lay out."""
+        return Sheet(self._sheet(title))
+
+    def define_name(self, name: str, ref: str) -> None:
+        """Name the cells ``ref`` (``Invoice!$F$8``) in the whole workbook."""
+        self.workbook.defined_names[name] = DefinedName(name, attr_text=ref)
 
     # -- helpers --
 

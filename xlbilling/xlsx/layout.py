@@ -1,4 +1,7 @@
-"""How the reconciliation workbook looks: number formats, column widths, the leaks chart and print settings."""
+"""How a report sheet reads: number formats by header, fitted widths, headings, row colours and a bar chart.
+
+Used by the reconciliation workbook on the tables ``OpenpyxlBook.write_table`` wrote.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ from typing import Any
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from xlbilling.xlsx.coords import bounds, column_letter
+from xlbilling.xlsx.look import Sheet
 
 # Excel's "Currency" format with no symbol (the price list, not the workbook, knows the currency):
 # thousands separated, two decimals, negative amounts red and in brackets.
@@ -18,14 +23,6 @@ CURRENCY = "#,##0.00_);[Red](#,##0.00)"
 WHOLE = "#,##0"
 FRACTION = "#,##0.00"
 UNIT_COST = "#,##0.0000"
-SUMMARY_ROWS_ON_ONE_PAGE = 60  # a longer summary prints on more pages rather than shrinking to unreadable
-
-
-def bounds(ref: str) -> tuple[int, int, int, int]:
-    """``min_col, min_row, max_col, max_row`` of ``ref`` (``A1:D9``)."""
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
-    assert min_col is not None and min_row is not None and max_col is not None and max_row is not None
-    return min_col, min_row, max_col, max_row
 
 
 def quantity_format(values: list[Any]) -> str:
@@ -34,9 +31,10 @@ def quantity_format(values: list[Any]) -> str:
     return WHOLE if all(float(v).is_integer() for v in numbers) else FRACTION
 
 
-def format_table(ws: Worksheet, ref: str, formats: dict[str, str], quantities: tuple[str, ...] = ()) -> None:
+def format_table(sheet: Sheet, ref: str, formats: dict[str, str], quantities: tuple[str, ...] = ()) -> None:
     """Give the body of the table at ``ref`` its number formats by header: ``formats`` (header -> format)
     and ``quantities`` (headers shown as whole numbers where they are); headers wrap and are bold."""
+    ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
     for column in range(min_col, max_col + 1):
         header = ws.cell(row=min_row, column=column)
@@ -62,9 +60,10 @@ def shown_width(value: Any, number_format: str) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def fit_widths(ws: Worksheet, header_row: int = 1, limit: int = 60) -> None:
+def fit_widths(sheet: Sheet, header_row: int = 1, limit: int = 60) -> None:
     """Make every column wide enough for its widest value so nothing is cut off or runs into the next
     column (a header also needs room for its filter button); longer text than ``limit`` wraps."""
+    ws = sheet.ws
     for cells in ws.iter_cols(max_row=ws.max_row):
         widest = 0
         for cell in cells:
@@ -74,49 +73,45 @@ def fit_widths(ws: Worksheet, header_row: int = 1, limit: int = 60) -> None:
             if width > limit:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             widest = max(widest, width)
-        ws.column_dimensions[get_column_letter(cells[0].column)].width = min(max(widest + 2, 8), limit)
+        ws.column_dimensions[column_letter(cells[0].column)].width = min(max(widest + 2, 8), limit)
 
 
-def print_wide(ws: Worksheet) -> None:
-    """Print one page wide and as many tall as it takes, landscape, the header row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+def wrap_long_rows(sheet: Sheet, ref: str, width: int) -> None:
+    """Wrap the first column's text in the body of the table at ``ref`` where it is longer than ``width``
+    characters, in a row tall enough to show it all (a long customer name is never cut off)."""
+    min_col, min_row, _, max_row = bounds(ref)
+    column = column_letter(min_col)
+    for row in range(min_row + 1, max_row + 1):
+        lines = -(-len(str(sheet.value(f"{column}{row}") or "")) // (width - 2))
+        if lines > 1:
+            sheet.ws[f"{column}{row}"].alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.row_height(row, 15 * lines)
 
 
-def print_summary(ws: Worksheet, last_column: int) -> None:
-    """Print the summary on one portrait A4 page (more pages, never smaller, when it is long)."""
-    ws.print_area = f"A1:{get_column_letter(last_column)}{ws.max_row}"
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if ws.max_row <= SUMMARY_ROWS_ON_ONE_PAGE else 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
+def colour_rows(sheet: Sheet, ref: str, offset: int, fills: dict[str, str]) -> None:
+    """Fill each body row of the table at ``ref`` with the colour its column ``offset`` (0: the first) names
+    in ``fills`` (value -> hex colour), as a conditional format: a row whose value changes changes colour."""
+    min_col, min_row, max_col, max_row = bounds(ref)
+    body = f"{column_letter(min_col)}{min_row + 1}:{column_letter(max_col)}{max_row}"
+    column = column_letter(min_col + offset)
+    for value, colour in fills.items():
+        fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+        rule = FormulaRule(formula=[f'${column}{min_row + 1}="{value}"'], fill=fill)
+        sheet.ws.conditional_formatting.add(body, rule)
 
 
-def heading(ws: Worksheet, cell: str, text: str, size: int = 12) -> None:
-    """A bold section heading."""
-    ws[cell] = text
-    ws[cell].font = Font(bold=True, size=size)
-
-
-def leaks_chart(ws: Worksheet, ref: str, first_column: int, last_column: int, rows: int) -> None:
-    """A bar per leak beside the table at ``ref`` (labels in its first column, amounts in its last),
-    from ``first_column`` to ``last_column`` and ``rows`` rows tall; the largest bar on top, each
-    labelled with its amount."""
+def labelled_bars(sheet: Sheet, ref: str, first_column: int, last_column: int, rows: int) -> None:
+    """A bar per row of the table at ``ref`` (labels in its first column, amounts in its last), from
+    ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each labelled
+    with its amount."""
+    ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
     chart = BarChart()
     chart.type = "bar"
     chart.legend = None
     chart.add_data(Reference(ws, min_col=max_col, min_row=min_row, max_row=max_row), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=min_col, min_row=min_row + 1, max_row=max_row))
-    chart.x_axis.scaling.orientation = "maxMin"  # the first (largest) leak at the top
+    chart.x_axis.scaling.orientation = "maxMin"  # the first (largest) row at the top
     chart.x_axis.delete = False
     chart.y_axis.delete = True  # each bar carries its amount
     chart.y_axis.majorGridlines = None
