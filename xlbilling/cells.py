@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters and DEL, and what XML 1.0 forbids besides: lone surrogates, U+FFFE and U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def clean_text(text: str) -> str:
-    """Return ``text`` without control characters (tab, CR and LF are kept)."""
+    """Return ``text`` without control characters (tab, CR and LF are kept) and without the characters
+    XML 1.0 forbids (lone surrogates, U+FFFE, U+FFFF), which would make a workbook unreadable."""
     return _CONTROL.sub("", text)
 
 
