@@ -177,3 +177,23 @@ def _table_rows(ws: Worksheet, name: str) -> list[list[Any]]:
 
 def _top(ref: str) -> int:
     return int(openpyxl.utils.range_boundaries(ref)[1])
+
+
+def test_a_period_with_nothing_flagged_writes_a_workbook_with_empty_leak_tables(tmp_path: Path) -> None:
+    billed = pd.DataFrame({
+        "customer_code": ["C1"], "customer_name": ["Acme"], "customer_account_code": ["ACME001"],
+        "sku": ["M365-BP"], "quantity": [3.0],
+    })  # fmt: skip
+    charged = pd.DataFrame({
+        "tenant_code_ext": ["ACME001"], "tenant_name": ["Acme"], "part_number": ["XDM00003"],
+        "quantity": [D(3)], "value": [D("54.30")],
+    })  # fmt: skip
+    result = compare(billed, charged, MAP)
+    assert result.flagged.empty
+    path = write_reconciliation(result, tmp_path / "clean.xlsx")
+    summary = openpyxl.load_workbook(path)["Summary"]
+    leaks = summary.tables["LargestLeaks"]
+    header, *body = summary[leaks.ref]
+    assert [c.value for c in header] == ["Customer", "Product", "Xarios charged", "Atria billed", "Leaked"]
+    assert [[c.value for c in row] for row in body] == [[None] * 5]  # Excel's empty table: one blank row
+    assert summary["A5"].value == "Revenue not billed (leaked)" and summary["B5"].value == 0

@@ -187,7 +187,8 @@ def _per_customer(result: Reconciliation) -> pd.DataFrame:
 def largest_leaks(result: Reconciliation) -> pd.DataFrame:
     """The flagged rows with the most revenue not billed: customer, product, quantities and amount."""
     rows = result.flagged
-    rows = rows[rows["money_at_stake"].map(lambda m: isinstance(m, Decimal) and m > 0)].head(LARGEST)
+    leaking = rows["money_at_stake"].map(lambda m: isinstance(m, Decimal) and m > 0).astype(bool)
+    rows = rows.loc[leaking].head(LARGEST)  # a mask, even when empty: never a list of columns
     customer = rows["customer_name"].where(rows["customer_name"] != "", rows["account_code"])
     return pd.DataFrame({
         "Customer": customer.astype(object),
