@@ -85,6 +85,23 @@ def test_a_table_that_would_overwrite_a_users_cell_is_refused() -> None:
     assert book.read("Data", "A4") == "keep me"
 
 
+MERGED = (
+    r"^The table Summary would cover the merged cells B7:C8 on 'Summary'\. Unmerge or move them, then refresh again\.$"
+)
+
+
+def test_a_table_never_grows_into_an_empty_merged_range(tmp_path: Path) -> None:
+    book = OpenpyxlBook.new()
+    book.write_table("Summary", "Summary", frame(1), anchor="A3")
+    book.workbook["Summary"].merge_cells("B7:C8")
+    path = book.save(tmp_path / "merged.xlsx")
+    book = OpenpyxlBook.open(path)
+    with pytest.raises(DataError, match=MERGED):
+        book.write_table("Summary", "Summary", frame(4))
+    assert book.workbook["Summary"].tables["Summary"].ref == "A3:E4", "nothing is written"
+    assert book.write_table("Summary", "Summary", frame(2)) == "A3:E5"
+
+
 def test_a_users_rich_text_cell_stays_rich_text(tmp_path: Path) -> None:
     path = tmp_path / "rich.xlsx"
     wb = openpyxl.Workbook()
@@ -147,6 +164,18 @@ def test_xlwings_book_refuses_to_grow_a_table_over_a_users_note() -> None:
         book.write_table("Summary", "Other", frame(1), anchor="C2")
 
 
+def test_xlwings_book_refuses_to_grow_a_table_into_an_empty_merged_range() -> None:
+    live = double.Book("/Users/ann/billing/billing.xlsx", ["Control"])
+    book = XlwingsBook(live)  # type: ignore[arg-type]
+    book.write_table("Summary", "Summary", frame(1), anchor="A3")
+    live.sheets["Summary"].range("B7:C8").merge()
+    before = dict(live.sheets["Summary"].cells)
+    with pytest.raises(DataError, match=MERGED):
+        book.write_table("Summary", "Summary", frame(4))
+    assert live.sheets["Summary"].cells == before, "nothing is written"
+    book.write_table("Summary", "Summary", frame(2))  # short of the merged cells: fine
+
+
 def test_xlwings_book_reads_a_whole_sheet() -> None:
     live = double.Book("/Users/ann/billing/billing.xlsx", ["Mapping"])
     book = XlwingsBook(live)  # type: ignore[arg-type]
@@ -164,7 +193,7 @@ def test_the_xlwings_double_offers_only_what_xlwings_has() -> None:
         xlwings.main.Sheets: double.Sheets([]), xlwings.main.Sheet: sheet, xlwings.main.Range: cell,
         xlwings.main.Tables: double.Tables(), xlwings.main.Table: double.Table("T", cell),
     }  # fmt: skip
-    recorders = {"alerts", "cells", "formats", "saved_to"}  # what the tests read back
+    recorders = {"alerts", "cells", "formats", "merges", "saved_to"}  # what the tests read back
     for real, fake in doubles.items():
         public = {name for name in dir(fake) if not name.startswith("_")} - recorders
         missing = sorted(name for name in public if not hasattr(real, name))

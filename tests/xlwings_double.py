@@ -73,6 +73,30 @@ class Range:
             for c in range(self.column, self.column + self.columns):
                 self.sheet.formats[(r, c)] = value
 
+    def merge(self, across: bool = False) -> None:
+        self.sheet.merges.append((self.row, self.column, self.rows, self.columns))
+
+    def _merges(self) -> list[Range]:
+        return [
+            Range(self.sheet, *merge) for merge in self.sheet.merges
+            if merge[0] < self.row + self.rows and self.row < merge[0] + merge[2]
+            and merge[1] < self.column + self.columns and self.column < merge[1] + merge[3]
+        ]  # fmt: skip
+
+    @property
+    def merge_cells(self) -> bool | None:
+        """Excel's MergeCells: True when every cell is merged, False when none is, None (Null) when mixed."""
+        merged = sum(
+            1 for r in range(self.row, self.row + self.rows) for c in range(self.column, self.column + self.columns)
+            if Range(self.sheet, r, c)._merges()
+        )  # fmt: skip
+        return False if merged == 0 else True if merged == self.rows * self.columns else None
+
+    @property
+    def merge_area(self) -> Range:
+        found = self._merges()
+        return found[0] if found else self
+
     def resize(self, row_size: int | None = None, column_size: int | None = None) -> Range:
         return Range(self.sheet, self.row, self.column, row_size or self.rows, column_size or self.columns)
 
@@ -128,6 +152,7 @@ class Sheet:
         self.name = name
         self.cells: dict[tuple[int, int], Any] = {}
         self.formats: dict[tuple[int, int], str] = {}
+        self.merges: list[tuple[int, int, int, int]] = []  # row, column, rows, columns
         self.tables = Tables()
 
     @property

@@ -70,7 +70,8 @@ class XlwingsBook:
 
     def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
         """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
-        it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
+        it would overlap another table, a merged range or a filled cell, ``InputError`` for a name Excel
+        refuses."""
         check_table_name(name)
         table_headers(df)
         if sheet not in self.sheet_names():
@@ -81,7 +82,10 @@ class XlwingsBook:
         ref = table_ref(old.split(":")[0] if old is not None else anchor, df)
         first_column, first_row = top_left(ref)
         block = self.read_block(sheet, ref)  # one call to Excel for every cell the table would take
-        check_room(ws.name, name, ref, old, tables, lambda r, c: block[r - first_row][c - first_column])
+        merged = _first_merge(ws.range(ref))
+        check_room(
+            ws.name, name, ref, old, tables, lambda r, c: block[r - first_row][c - first_column], merged
+        )  # fmt: skip
         return ref
 
     def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
@@ -124,6 +128,19 @@ class XlwingsBook:
 
 def _address(cells: xw.Range) -> str:
     return str(cells.address).replace("$", "")
+
+
+def _first_merge(area: xw.Range) -> list[str]:
+    """The first merged range inside ``area`` (none: one call to Excel; some: one more per cell looked at)."""
+    if area.merge_cells is False:
+        return []
+    rows, columns = area.shape
+    for row in range(rows):
+        for column in range(columns):
+            cell = area[row, column]
+            if cell.merge_cells:
+                return [_address(cell.merge_area)]
+    return []
 
 
 def _column_body(top: xw.Range, offset: int, rows: int) -> xw.Range:

@@ -129,7 +129,8 @@ class OpenpyxlBook:
 
     def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
         """The range ``write_table`` would give the table, without writing anything; ``DataError`` when
-        it would overlap another table or a filled cell, ``InputError`` for a name Excel refuses."""
+        it would overlap another table, a merged range or a filled cell, ``InputError`` for a name Excel
+        refuses."""
         check_table_name(name)
         table_headers(df)
         if sheet not in self.workbook.sheetnames:
@@ -142,6 +143,7 @@ class OpenpyxlBook:
             ws.title, name, ref, old.ref if old is not None else None,
             {table.name: table.ref for table in ws.tables.values()},
             lambda r, c: cells[(r, c)].value if (r, c) in cells else None,
+            [merged.coord for merged in ws.merged_cells.ranges],
         )  # fmt: skip
         return ref
 

@@ -5,7 +5,7 @@ shares (``WorkbookLike``: a file through ``OpenpyxlBook``, a closed file part by
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -126,11 +126,18 @@ def table_ref(top_left: str, df: pd.DataFrame) -> str:
 
 
 def check_room(
-    sheet: str, name: str, ref: str, old_ref: str | None, others: dict[str, str], value_at: Callable[[int, int], Any]
+    sheet: str,
+    name: str,
+    ref: str,
+    old_ref: str | None,
+    others: dict[str, str],
+    value_at: Callable[[int, int], Any],
+    merged: Collection[str] = (),
 ) -> None:
     """Raise ``DataError`` unless the table ``name`` can take ``ref`` on ``sheet``: it may not overlap
-    another table (``others``: name -> range) nor cover a filled cell it did not cover before
-    (``old_ref``); ``value_at(row, column)`` reads a cell."""
+    another table (``others``: name -> range), a merged range (``merged``: a table cannot hold one, even an
+    empty one) nor cover a filled cell it did not cover before (``old_ref``); ``value_at(row, column)``
+    reads a cell."""
     old_cells = cells_of(old_ref) if old_ref is not None else set()
     new_cells = cells_of(ref) - old_cells
     for other, other_ref in others.items():
@@ -139,6 +146,12 @@ def check_room(
                 f"The table {name} would overlap the table {other} on '{sheet}'.",
                 "Move one of the tables so there is room, then refresh again.",
             )
+    covered = [m for m in merged if cells_of(ref) & cells_of(m)]
+    if covered:
+        raise DataError(
+            f"The table {name} would cover the merged cells {covered[0]} on '{sheet}'.",
+            "Unmerge or move them, then refresh again.",
+        )
     taken = sorted((r, c) for c, r in new_cells if value_at(r, c) not in (None, ""))
     if taken:
         row, column = taken[0]
