@@ -340,6 +340,19 @@ def test_every_table_is_checked_for_room_before_any_is_written(tmp_path: Path, s
     assert book.read("Periods", "A1").startswith("Not refreshed yet")
 
 
+def test_a_closed_file_refresh_refuses_to_grow_a_table_into_empty_merged_cells(
+    tmp_path: Path, session: Session
+) -> None:
+    path = tmp_path / "billing.xlsx"
+    wb = openpyxl.load_workbook(TEMPLATE)
+    wb["Customers"].merge_cells("B8:C9")  # empty: a heading the user has yet to type
+    wb.save(path)
+    before = path.read_bytes()
+    with pytest.raises(DataError, match=r"^The table Customers would cover the merged cells B8:C9 on 'Customers'\."):
+        refresh_file(path, ["customers"], session)
+    assert path.read_bytes() == before
+
+
 def test_a_wrong_control_customer_blocks_only_the_tables_that_use_it(
     tmp_path: Path, session: Session, atria: Atria
 ) -> None:
