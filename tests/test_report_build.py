@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -769,3 +770,20 @@ def test_a_run_that_stops_leaves_no_earlier_manifest(tmp_path: Path, monkeypatch
     with pytest.raises(MemoryError):
         build(tmp_path)
     assert not (tmp_path / "manifest.json").exists() and not (tmp_path / "index.xlsx").exists()
+
+
+def test_a_templates_autofilter_and_its_hidden_name_cover_the_same_rows(tmp_path: Path) -> None:
+    def edit(book: openpyxl.Workbook) -> None:
+        book["Invoice"].auto_filter.ref = "A17:G18"  # the header and the line row
+
+    path = edited_template(tmp_path, edit)
+    manifest = build(tmp_path / "out", template=path)
+    written = tmp_path / "out" / entry_of(manifest, "C2")["file"]
+    with zipfile.ZipFile(written) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        workbook_xml = archive.read("xl/workbook.xml").decode()
+    (autofilter,) = re.findall(r'<autoFilter ref="([^"]+)"', sheet_xml)
+    (name,) = re.findall(r'<definedName name="_xlnm._FilterDatabase"[^>]*>([^<]+)<', workbook_xml)
+    # Northwind: 5 lines and 3 customer subtotals from row 18: the filter runs from the header to row 25
+    assert autofilter == "A17:G25"
+    assert name.split("!")[1].replace("$", "") == autofilter

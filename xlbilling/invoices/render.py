@@ -22,12 +22,13 @@ from xml.sax.saxutils import escape
 from xlbilling.cells import clean_text
 from xlbilling.dates import to_excel_serial
 from xlbilling.invoices.model import FIELDS, Invoice, LineContext
-from xlbilling.invoices.refs import Local, RowMap, parse_formula, parse_ref, render_formula
+from xlbilling.invoices.refs import Local, Ref, RowMap, parse_formula, parse_ref, render_formula
 from xlbilling.invoices.template import Block, Cell, Row, Sheet, Template
 from xlbilling.xlsx.columns import with_columns
 from xlbilling.xlsx.package import FIXED_TIME
 
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
+_FILTER_DATABASE = 'name="_xlnm._FilterDatabase"'
 _SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
 _BREAK = re.compile(r'(<brk id=")(\d+)(")')
 _DRAWING_ROW = re.compile(r"(<(?:\w+:)?row>)(\d+)(</(?:\w+:)?row>)")
@@ -197,20 +198,22 @@ def _move(xml: str, sheet: str, maps: dict[str, RowMap]) -> str:
 
 def _move_refs(refs: str, sheet: str, maps: dict[str, RowMap]) -> str:
     """Move a list of ranges; one that touches a repeated region stretches over all of its output rows."""
-    rowmap, moved = maps[sheet], []
+    moved = []
     for text in refs.split():
         ref = parse_ref(text)
-        if ref is None or ref.sheet is not None:
-            moved.append(text)
-            continue
-        (col_abs, col, row_abs, top), (col_abs2, col2, row_abs2, bottom) = ref.endpoints[0], ref.endpoints[-1]
-        if top is None or bottom is None:
-            moved.append(text)
-            continue
-        first = f"{col_abs}{col}{row_abs}{rowmap.start(top)}"
-        last = f"{col_abs2}{col2}{row_abs2}{rowmap.last(bottom)}"
-        moved.append(first if first == last else f"{first}:{last}")
+        moved.append(text if ref is None or ref.sheet is not None else _stretched(ref, maps[sheet]))
     return " ".join(moved)
+
+
+def _stretched(ref: Ref, rowmap: RowMap) -> str:
+    """``ref`` moved as a sheet's own ranges move: its first row where it lands, its last row at the end
+    of the repeated region it touches (the autofilter, validation and formatting ranges)."""
+    (col_abs, col, row_abs, top), (col_abs2, col2, row_abs2, bottom) = ref.endpoints[0], ref.endpoints[-1]
+    if top is None or bottom is None:
+        return ref.render({}, "", None)
+    first = f"{col_abs}{col}{row_abs}{rowmap.start(top)}"
+    last = f"{col_abs2}{col2}{row_abs2}{rowmap.last(bottom)}"
+    return ref.prefix + (first if first == last else f"{first}:{last}")
 
 
 def _merges(sheet: Sheet, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> list[str]:
@@ -234,7 +237,11 @@ def _on_row(merge: str, row: int) -> str:
 
 
 def _defined_name(match: re.Match[str], maps: dict[str, RowMap]) -> str:
-    formula = render_formula(parse_formula(unescape(match.group(2))), maps, "")
+    text = unescape(match.group(2))
+    ref = parse_ref(text) if _FILTER_DATABASE in match.group(1) else None
+    if ref is not None and ref.sheet in maps:  # Excel keeps it equal to the sheet's autofilter range
+        return match.group(1) + escape(_stretched(ref, maps[ref.sheet])) + match.group(3)
+    formula = render_formula(parse_formula(text), maps, "")
     return match.group(1) + escape(formula) + match.group(3)
 
 
