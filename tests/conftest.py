@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
+import httpx
 import pytest
 
 from tests.excel_support import counting_session
@@ -71,3 +73,15 @@ def formulas(sandbox: Sandbox) -> Iterator[Session]:
     session, _ = counting_session(sandbox.url, sandbox.token)
     yield sessions.use(session)
     sessions.use(previous)
+
+
+@pytest.fixture
+def faults(sandbox: Sandbox) -> Iterator[Any]:
+    """Arm a sandbox fault for the test (``faults(status=503, count=-1)``); always disarmed afterwards."""
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    def arm(**fault: Any) -> None:
+        httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault, headers=headers).raise_for_status()
+
+    yield arm
+    httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()

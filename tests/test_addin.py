@@ -20,7 +20,9 @@ from pyopenvba import ExcelFile, check_file
 from xlbilling.cli import main
 from xlbilling.errors import ConfigError, InputError
 from xlbilling.excel import udfs
-from xlbilling.excel.addin import build_addin, install_addin, startup_folder
+from xlbilling.excel.addin import build_addin, decorated_udfs, install_addin, startup_folder, udf_module_source
+from xlbilling.excel.failures import NUMBER
+from xlbilling.excel.hints import ERROR_CODES
 
 MACROS = Path(__file__).parents[1] / "macros"
 RIBBON_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
@@ -101,6 +103,29 @@ def test_the_udf_module_declares_every_formula_with_its_arguments(modules: dict[
         ]
         assert (declared[name].split(", ") if declared[name] else []) == expected
         assert f'XLPy.CallUDF("xlbilling.excel.udfs", "{name}"' in modules["xlwings_udfs"]
+
+
+def test_only_the_number_formulas_turn_a_failure_into_an_excel_error(modules: dict[str, str]) -> None:
+    source = modules["xlwings_udfs"]
+    assert source.strip() == udf_module_source(decorated_udfs()).strip(), "what the tests of the formulas read"
+    wrappers = dict(re.findall(r"^Function (XLB_\w+)\(.*?\n(.*?)^End Function$", source, re.MULTILINE | re.DOTALL))
+    numbers = {name for name, function in FORMULAS.items() if getattr(function, NUMBER, False)}
+    assert numbers == {"XLB_QUANTITY", "XLB_CHANGE", "XLB_XARIOS_TOTAL"}
+    for name, body in wrappers.items():
+        calls = re.findall(rf"^\s*{name} = (.*)$", body, re.MULTILINE)
+        if name in numbers:
+            assert len(calls) == 3 and all(call.startswith("XlbErrorValue(XLPy.CallUDF(") for call in calls[:2])
+            assert calls[2] == "CVErr(2042)", "Python unreachable: #N/A, not the error's text"
+        else:
+            assert len(calls) == 3 and all(call.startswith("XLPy.CallUDF(") for call in calls[:2])
+            assert calls[2] == "Err.Description"
+    [helper] = re.findall(r"^Private Function XlbErrorValue\(ByVal result As Variant\) As Variant$.*?^End Function$",
+                          source, re.MULTILINE | re.DOTALL)  # fmt: skip
+    assert "If VarType(result) <> vbString Then\n        XlbErrorValue = result" in helper
+    assert 'Select Case Left$(result, InStr(result & " ", " ") - 1)' in helper
+    cases = dict(re.findall(r'Case "([^"]+)": XlbErrorValue = CVErr\((\d+)\)', helper))
+    assert {name: int(code) for name, code in cases.items()} == ERROR_CODES == {"#N/A": 2042, "#VALUE!": 2015}
+    assert "Case Else: XlbErrorValue = CVErr(2042)" in helper
 
 
 def test_every_formula_and_argument_has_help_for_the_function_wizard(modules: dict[str, str]) -> None:

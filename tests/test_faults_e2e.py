@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from xlbilling.atria import Atria
@@ -15,18 +13,6 @@ from xlbilling.http import ApiClient
 from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
 from xlbilling.xarios import Xarios
-
-
-@pytest.fixture
-def faults(sandbox: Sandbox) -> Iterator[Any]:
-    """Arm a sandbox fault for the test; always disarmed afterwards."""
-    headers = {"Authorization": f"Bearer {sandbox.token}"}
-
-    def arm(**fault: Any) -> None:
-        httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault, headers=headers).raise_for_status()
-
-    yield arm
-    httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
 
 
 def client(sandbox: Sandbox, **options: Any) -> Atria:

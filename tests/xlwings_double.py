@@ -39,6 +39,15 @@ class Range:
         last = f"${get_column_letter(self.column + self.columns - 1)}${self.row + self.rows - 1}"
         return first if self.shape == (1, 1) else f"{first}:{last}"
 
+    def get_address(self, row_absolute: bool = True, column_absolute: bool = True, include_sheetname: bool = False,
+                    external: bool = False) -> str:  # fmt: skip
+        """Absolute addresses only; ``external`` as Excel writes it: ``[Book1.xlsx]Sheet1!$B$7``."""
+        assert row_absolute and column_absolute
+        if not (external or include_sheetname):
+            return self.address
+        where = f"[{self.sheet.book.name}]{self.sheet.name}" if external else self.sheet.name
+        return (f"'{where}'" if " " in where else where) + f"!{self.address}"
+
     def options(self, ndim: int | None = None, **_: Any) -> Range:
         copy = Range(self.sheet, self.row, self.column, self.rows, self.columns)
         copy._ndim = ndim
@@ -148,12 +157,18 @@ class Tables:
 class Sheet:
     """``xlwings.Sheet``."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, book: Book | None = None) -> None:
         self.name = name
+        self._book = book
         self.cells: dict[tuple[int, int], Any] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.merges: list[tuple[int, int, int, int]] = []  # row, column, rows, columns
         self.tables = Tables()
+
+    @property
+    def book(self) -> Book:
+        assert self._book is not None, "a sheet made on its own belongs to no book"
+        return self._book
 
     @property
     def used_range(self) -> Range:
@@ -174,8 +189,9 @@ class Sheet:
 class Sheets:
     """``xlwings.main.Sheets``."""
 
-    def __init__(self, names: list[str]) -> None:
-        self._sheets = [Sheet(name) for name in names]
+    def __init__(self, names: list[str], book: Book | None = None) -> None:
+        self._book = book
+        self._sheets = [Sheet(name, book) for name in names]
 
     def __iter__(self) -> Any:
         return iter(list(self._sheets))
@@ -186,7 +202,7 @@ class Sheets:
         return next(sheet for sheet in self._sheets if sheet.name.lower() == key.lower())
 
     def add(self, name: str | None = None, before: Sheet | None = None, after: Sheet | None = None) -> Sheet:
-        sheet = Sheet(name or f"Sheet{len(self._sheets) + 1}")
+        sheet = Sheet(name or f"Sheet{len(self._sheets) + 1}", self._book)
         self._sheets.append(sheet)
         return sheet
 
@@ -197,8 +213,12 @@ class Book:
     def __init__(self, fullname: str, sheet_names: list[str]) -> None:
         self.fullname = fullname
         self.app = App()
-        self.sheets = Sheets(sheet_names)
+        self.sheets = Sheets(sheet_names, self)
         self.saved_to: list[str | None] = []
+
+    @property
+    def name(self) -> str:
+        return self.fullname.replace("\\", "/").rsplit("/", 1)[-1]
 
     def save(self, path: str | None = None, password: str | None = None) -> None:
         self.saved_to.append(path)

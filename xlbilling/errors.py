@@ -238,6 +238,18 @@ class UnknownPeriod(DataError):
         self.day = day
 
 
+class UnknownSku(DataError):
+    """No customer has the SKU asked for (``sku``) in the billing period ending ``end``."""
+
+    def __init__(self, sku: str, end: date) -> None:
+        super().__init__(
+            f"No customer has the SKU '{sku}' in the period ending {end.isoformat()}.",
+            "Choose a SKU billed in that period.",
+        )
+        self.sku = sku
+        self.end = end
+
+
 class NothingCompared(DataError):
     """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for.
 

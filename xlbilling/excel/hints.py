@@ -2,12 +2,15 @@
 
 The core's errors carry their data and a hint that names no door; ``for_formula`` is the one place the
 formulas reword them (the ribbon's buttons use ``xlbilling.workbook.hints``, as the Control sheet drives
-them). An error this does not know keeps its own hint.
+them). An error this does not know keeps its own hint. ``error_value`` names the Excel error a one-number
+formula shows instead, chosen by the error's class: ``#N/A`` when the number is not there to give (no such
+customer, SKU, period or invoice; an API down or refusing the token), ``#VALUE!`` when an argument is wrong.
 """
 
 from __future__ import annotations
 
 from xlbilling.errors import (
+    InputError,
     MissingMapping,
     NoInvoiceItems,
     NotADate,
@@ -15,12 +18,14 @@ from xlbilling.errors import (
     NothingCompared,
     UnknownCustomer,
     UnknownPeriod,
+    UnknownSku,
     Words,
     XlbillingError,
     reword,
 )
 
 _WORDS: Words = {
+    UnknownSku: lambda _: ("=XLB_SUMMARY() lists the SKUs of a period.", None),
     UnknownPeriod: lambda _: ("=XLB_PERIODS() lists the billing periods, named by their end date.", None),
     NotADate: lambda error: (f"{error.hint[:-1]}; =XLB_PERIODS() lists the periods.", None),
     UnknownCustomer: lambda error: (
@@ -50,3 +55,23 @@ _WORDS: Words = {
 def for_formula(error: XlbillingError) -> XlbillingError:
     """``error`` with the formulas' hint when its class has one, else as it is."""
     return reword(error, _WORDS)
+
+
+NOT_AVAILABLE = "#N/A"
+WRONG_VALUE = "#VALUE!"
+ERROR_CODES = {NOT_AVAILABLE: 2042, WRONG_VALUE: 2015}
+"""Each error value a one-number formula can show, and the number VBA's ``CVErr`` takes for it
+(``xlErrNA``, ``xlErrValue``)."""
+
+_ERROR_VALUES: dict[type[XlbillingError], str] = {
+    UnknownCustomer: NOT_AVAILABLE,  # an InputError, but a look-up that found nothing
+    InputError: WRONG_VALUE,
+    XlbillingError: NOT_AVAILABLE,
+}
+"""Per error class (the most specific listed one wins): no such period, SKU or invoice (data and API errors),
+an API down or refusing the token, all give ``#N/A``; a wrong argument gives ``#VALUE!``."""
+
+
+def error_value(error: XlbillingError) -> str:
+    """The Excel error (``#N/A`` or ``#VALUE!``) a one-number formula shows for ``error``."""
+    return next(_ERROR_VALUES[kind] for kind in type(error).__mro__ if kind in _ERROR_VALUES)

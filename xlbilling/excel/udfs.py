@@ -1,9 +1,11 @@
 """The ``XLB_...`` Excel formulas (xlwings UDFs).
 
 Tables spill with a header row (Excel's native dynamic arrays); dates come back as dates and money as
-numbers. A formula never shows a traceback: anything that goes wrong is one short message in the cell
-saying what is wrong and what to do. Results are cached (see ``xlbilling.cache``), so a sheet
-full of formulas sends one request per distinct data set, and answers at once while an API is down.
+numbers. A formula never shows a traceback: when a table cannot be had, its cell holds one short message
+saying what is wrong and what to do; when a number cannot, its cell shows ``#N/A`` or ``#VALUE!`` and
+``=XLB_ERROR(cell)`` shows that message (``xlbilling.excel.failures``). Results are cached (see
+``xlbilling.cache``), so a sheet full of formulas sends one request per distinct data set, and answers at
+once while an API is down.
 
 Arguments take what Excel passes: numbers as floats, date cells as ``datetime``, empty cells as
 ``None``, ``TRUE``/``FALSE`` as ``bool``, and ranges as lists.
@@ -11,31 +13,26 @@ Arguments take what Excel passes: numbers as floats, date cells as ``datetime``,
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 import xlwings as xw
 
 from xlbilling.atria import billable_counts
 from xlbilling.cells import clean_text, flag
-from xlbilling.errors import InputError, XlbillingError
-from xlbilling.excel.hints import for_formula
+from xlbilling.errors import InputError, UnknownSku
+from xlbilling.excel.failures import formula, message_of, number
 from xlbilling.periods import Period
 from xlbilling.reconcile.period import reconcile
 from xlbilling.session import CLOSED_TTL, current, lifetime
 from xlbilling.workbook.control import mapping_table
 from xlbilling.xlsx.tablecells import cell_value
 
-logger = logging.getLogger("xlbilling.excel")
-
 CATEGORY = "xlbilling"
 Cells = list[list[Any]]
-F = TypeVar("F", bound=Callable[..., Any])
 
 PERIOD_DOC = "Any day of the billing period (usually its end date): a date cell, an Excel date or text like 2026-10-31."
 CUSTOMER_DOC = "Optional customer code, account code or name (empty: every customer)."
@@ -44,22 +41,6 @@ SKU_DOC = "The product SKU, e.g. M365-BP."
 INVOICE_DOC = "The Xarios invoice id, as listed by =XLB_XARIOS_INVOICES()."
 WHICH = {"net": "subtotal", "subtotal": "subtotal", "vat": "tax", "tax": "tax", "total": "total",
          "gross": "total"}  # fmt: skip
-
-
-def formula(function: F) -> F:
-    """Turn every error into the one-line message a cell shows (never a traceback)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any) -> Any:
-        try:
-            return function(*args)
-        except XlbillingError as error:
-            return " ".join(str(for_formula(error)).split())  # one line, whatever text the user's value held
-        except Exception as error:  # a bug must still not put a traceback in a cell
-            logger.exception("%s failed", function.__name__)
-            return f"{function.__name__} failed unexpectedly ({type(error).__name__}); see the xlwings log."
-
-    return wrapper  # type: ignore[return-value]
 
 
 # --- arguments as Excel passes them ------------------------------------------------------------------
@@ -204,7 +185,7 @@ def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
     summary = session.atria().summary(chosen, billable_only=False, by_customer=True)
     counts = session.derived(summary, "billable counts", billable_counts)
     if wanted not in counts:
-        raise InputError(f"No customer has the SKU '{sku}' in this period.", "=XLB_SUMMARY() lists the SKUs.")
+        raise UnknownSku(str(sku), chosen.end)
     return counts[wanted].get(code, {}).get(column, 0)
 
 
@@ -212,8 +193,8 @@ def _summary_cell(period: Any, customer: Any, sku: Any, column: str) -> int:
 @xw.arg("period", doc=PERIOD_DOC)
 @xw.arg("customer", doc="The customer code or name.")
 @xw.arg("sku", doc=SKU_DOC)
-@formula
-def XLB_QUANTITY(period: Any, customer: Any, sku: Any) -> Any:
+@number
+def XLB_QUANTITY(period: Any, customer: Any, sku: Any, caller: Any = None) -> Any:
     """The billed (billable) quantity of one SKU for one customer in a period; 0 when it has none."""
     return _summary_cell(period, customer, sku, "this_count")
 
@@ -222,8 +203,8 @@ def XLB_QUANTITY(period: Any, customer: Any, sku: Any) -> Any:
 @xw.arg("period", doc=PERIOD_DOC)
 @xw.arg("customer", doc="The customer code or name.")
 @xw.arg("sku", doc=SKU_DOC)
-@formula
-def XLB_CHANGE(period: Any, customer: Any, sku: Any) -> Any:
+@number
+def XLB_CHANGE(period: Any, customer: Any, sku: Any, caller: Any = None) -> Any:
     """How much the billed quantity of one SKU for one customer changed since the prior period."""
     return _summary_cell(period, customer, sku, "difference")
 
@@ -254,8 +235,8 @@ def XLB_XARIOS_ITEMS(invoice_id: Any) -> Any:
 @xw.func(category=CATEGORY)
 @xw.arg("invoice_id", doc=INVOICE_DOC)
 @xw.arg("which", doc='Optional "net", "vat" or "total" (default "total", including VAT).')
-@formula
-def XLB_XARIOS_TOTAL(invoice_id: Any, which: Any = None) -> Any:
+@number
+def XLB_XARIOS_TOTAL(invoice_id: Any, which: Any = None, caller: Any = None) -> Any:
     """One Xarios invoice's net amount, VAT or total, recomputed from its items."""
     choice = (text_arg(which, "which") or "total").lower()
     if choice not in WHICH:
@@ -281,6 +262,14 @@ def XLB_STATUS() -> Any:
         when = entry.fetched_at.replace(tzinfo=None, microsecond=0)
         rows.append([entry.label, when, "stale" if entry.stale else "fresh", sources.get(entry.api, "")])
     return rows
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("cell", "range", doc="A cell showing #N/A or #VALUE! from XLB_QUANTITY, XLB_CHANGE or XLB_XARIOS_TOTAL.")
+@formula
+def XLB_ERROR(cell: Any) -> Any:
+    """Why a number formula's cell shows #N/A or #VALUE!: its message (empty while it shows a number)."""
+    return message_of(cell)
 
 
 def clear_cache() -> int:
