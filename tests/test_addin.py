@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import struct
 import sys
 import zipfile
 from collections.abc import Callable
@@ -12,9 +13,10 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import olefile
 import pytest
 from click.testing import CliRunner
-from oletools.olevba import VBA_Parser
+from oletools.olevba import VBA_Parser, decompress_stream
 from pyopenvba import ExcelFile, check_file
 
 from xlbilling.cli import main
@@ -61,6 +63,14 @@ def test_olevba_reads_every_module_and_the_project_is_named_xlbilling(addin: Pat
     with ExcelFile(addin) as book:
         assert book.vba_project().name == "xlbilling"
     assert check_file(addin).issues == ()
+
+
+def test_the_dir_stream_ends_with_the_terminator_ms_ovba_specifies(addin: Path) -> None:
+    """[MS-OVBA] 2.3.4.2: the dir stream ends with Terminator (Id 0x0010) and Reserved (u32 0): 6 bytes,
+    right after the last module's terminator (Id 0x002B, Size 0)."""
+    with zipfile.ZipFile(addin) as package, olefile.OleFileIO(package.read("xl/vbaProject.bin")) as ole:
+        stream = decompress_stream(bytearray(ole.openstream("VBA/dir").read()))
+    assert stream.endswith(struct.pack("<HI", 0x002B, 0) + struct.pack("<HI", 0x0010, 0)), stream[-16:].hex(" ")
 
 
 def test_every_ribbon_action_is_a_sub_taking_the_ribbon_control(addin: Path, modules: dict[str, str]) -> None:

@@ -287,10 +287,35 @@ def build_addin(output: str | Path = DEFAULT_OUTPUT, interpreter: str = "") -> P
             project.add_module("xlwings_udfs", _crlf(udf_module_source(module)))
             project.add_module(HELP_MODULE, _crlf(help_module_source(module)))
             _rename_project(addin, PROJECT)
-            addin.save(Path(work) / "built.xlam")
+            with _dir_terminator_as_specified():
+                addin.save(Path(work) / "built.xlam")
         with atomic_path(output) as temp:
             shutil.copyfile(Path(work) / "built.xlam", temp)
     return output
+
+
+_PYOPENVBA_TERMINATOR = struct.pack("<HI", 0x0010, 0) + bytes(4)
+"""How pyopenvba 6.5 ends the dir stream: Id, a Size field the record does not have, then Reserved."""
+
+
+@contextlib.contextmanager
+def _dir_terminator_as_specified() -> Iterator[None]:
+    """While saving, end the dir stream as [MS-OVBA] 2.3.4.2 says: Terminator (Id 0x0010) and Reserved
+    (u32 0), 6 bytes. pyopenvba writes the Terminator as a record with a Size, 4 bytes too many (reported
+    in docs/upstream.md)."""
+    from pyopenvba import vba
+
+    written = vba.serialize_dir_modules_section
+
+    def as_specified(project: Any) -> bytes:
+        data: bytes = written(project)
+        return data[:-4] if data.endswith(_PYOPENVBA_TERMINATOR) else data
+
+    vba.serialize_dir_modules_section = as_specified
+    try:
+        yield
+    finally:
+        vba.serialize_dir_modules_section = written
 
 
 def _with_project_name(source: str) -> str:
