@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.excel_clean import problems
 from tests.excel_support import counting_session
 from xlbilling import session as sessions
 from xlbilling.atria import Atria
@@ -20,6 +23,28 @@ from xlbilling.xarios import Xarios
 
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
+
+
+WORKBOOKS = ("*.xlsx", "*.xlsm", "*.xlam")
+
+
+@pytest.fixture(autouse=True)
+def every_workbook_written_opens_without_repair(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test, every workbook it left in its ``tmp_path`` is checked for Excel's repair triggers
+    (``tests/excel_clean.py``), unless the test is marked ``broken_files``."""
+    checked = "tmp_path" in request.fixturenames and not request.node.get_closest_marker("broken_files")
+    folder: Path | None = request.getfixturevalue("tmp_path") if checked else None
+    yield
+    if folder is None:
+        return
+    found = {
+        str(path.relative_to(folder)): problems(path)
+        for pattern in WORKBOOKS
+        for path in folder.rglob(pattern)
+        if path.is_file() and zipfile.is_zipfile(path)
+    }
+    found = {name: listed for name, listed in found.items() if listed}
+    assert not found, f"workbooks Excel would repair: {found}"
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ WORKSHEET_TYPE = f"{DOC_RELS_NS}/worksheet"
 TABLE_TYPE = f"{DOC_RELS_NS}/table"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 TABLE_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
+RELS_CONTENT = "application/vnd.openxmlformats-package.relationships+xml"
 MAX_PART_BYTES = 512 * 1024 * 1024
 """The largest part read into memory (a sheet of several million cells); a larger one is refused."""
 
@@ -192,10 +193,14 @@ class Package:
         self._tables.pop(source, None)  # the part may list one more table now
         name = rels_part(source)
         if name not in self.parts:
-            self.parts[name] = (
+            empty = (
                 b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                 b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
             )
+            if self._has_content_type(name):
+                self.parts[name] = empty
+            else:  # a package that lists each part (no Default for .rels) lists this one too
+                self.add_part(name, empty, RELS_CONTENT)
         taken = {rel.get("Id") for rel in elements(self.parts[name], "Relationship")}
         number = 1
         while f"rId{number}" in taken:
@@ -204,6 +209,15 @@ class Package:
         entry = f'<Relationship Id="rId{number}" Type="{rel_type}" Target="{relative}"/>'
         self.parts[name] = insert_before_end(self.parts[name], "Relationships", entry)
         return f"rId{number}"
+
+    def _has_content_type(self, name: str) -> bool:
+        """Whether ``[Content_Types].xml`` gives ``name`` a type, by its extension or by name."""
+        extension = name.rsplit(".", 1)[-1].lower()
+        return any(
+            (item.get("Extension") or "").lower() == extension or item.get("PartName") == f"/{name}"
+            for kind in ("Default", "Override")
+            for item in elements(self.parts[TYPES], kind)
+        )
 
     def free_name(self, pattern: str) -> str:
         """The first part name ``pattern.format(n)`` (n = 1, 2, ...) not in the package."""

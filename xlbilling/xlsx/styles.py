@@ -55,7 +55,7 @@ class Styles:
             root = _ROOT.search(self.data)
             assert root is not None
             prefix = (root.group(1) + b":") if root.group(1) else b""
-            block = b"<" + prefix + b'numFmts count="1">' + entry + b"</" + prefix + b"numFmts>"
+            block = b"<" + prefix + b'numFmts count="1"><' + prefix + entry[1:] + b"</" + prefix + b"numFmts>"
             self.data = self.data[: root.end()] + block + self.data[root.end() :]
             return number
         self.data = _appended(self.data, found, b"numFmts", entry)
@@ -72,8 +72,10 @@ class Styles:
 
 
 def _appended(data: bytes, start: re.Match[bytes], name: bytes, entry: bytes) -> bytes:
-    """``data`` with ``entry`` appended to the list element that ``start`` opens, its count raised by one."""
+    """``data`` with ``entry`` (one element, written unprefixed) appended to the list element that ``start``
+    opens, in the list's namespace prefix (``x:xf`` in an ``x:cellXfs``), its count raised by one."""
     prefix = (start.group(1) + b":") if start.group(1) else b""
+    entry = b"<" + prefix + entry[1:]
     attributes = _COUNT.sub(b"", start.group(2))
     if start.group(3):  # an empty list: <cellXfs/>
         opened = b"<" + prefix + name + attributes + b' count="1">' + entry + b"</" + prefix + name + b">"
