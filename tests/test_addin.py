@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from oletools.olevba import VBA_Parser, decompress_stream
 from pyopenvba import ExcelFile, check_file
 
+from tests.excel_clean import assert_excel_clean
 from xlbilling.cli import main
 from xlbilling.errors import ConfigError, InputError
 from xlbilling.excel import udfs
@@ -63,6 +64,10 @@ def test_olevba_reads_every_module_and_the_project_is_named_xlbilling(addin: Pat
     with ExcelFile(addin) as book:
         assert book.vba_project().name == "xlbilling"
     assert check_file(addin).issues == ()
+
+
+def test_the_addin_package_has_no_excel_repair_trigger(addin: Path) -> None:
+    assert_excel_clean(addin)
 
 
 def test_the_dir_stream_ends_with_the_terminator_ms_ovba_specifies(addin: Path) -> None:
