@@ -93,6 +93,16 @@ class Range:
         ]  # fmt: skip
 
     @property
+    def formula(self) -> Any:
+        """Excel's Formula: a cell's formula, or its value as text; rows of them for a larger range."""
+        columns = range(self.column, self.column + self.columns)
+        grid = tuple(
+            tuple("" if (v := self.sheet.cells.get((r, c))) is None else str(v) for c in columns)
+            for r in range(self.row, self.row + self.rows)
+        )
+        return grid[0][0] if self.shape == (1, 1) else grid
+
+    @property
     def merge_cells(self) -> bool | None:
         """Excel's MergeCells: True when every cell is merged, False when none is, None (Null) when mixed."""
         merged = sum(
@@ -131,6 +141,7 @@ class Table:
     def __init__(self, name: str, source: Range) -> None:
         self.name = name
         self.range = source
+        self.show_totals = False
 
     def resize(self, range: Range) -> None:
         self.range = range

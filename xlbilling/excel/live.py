@@ -11,6 +11,8 @@ import pandas as pd
 from xlbilling.cells import neutralize
 from xlbilling.xlsx.tablecells import (
     TABLE_STYLE,
+    Formula,
+    TableShape,
     cell_value,
     check_room,
     check_table_name,
@@ -63,6 +65,22 @@ class XlwingsBook:
             return []
         last = _address(self.book.sheets[sheet].used_range.last_cell)
         return self.read_block(sheet, f"A1:{last}")
+
+    def table_shape(self, sheet: str, name: str) -> TableShape | None:
+        """The table ``name`` on ``sheet``: its range, headers, the formula of each column whose first data
+        cell holds one (a calculated column), and whether it shows a totals row (three calls to Excel)."""
+        if sheet not in self.sheet_names():
+            return None
+        table = next((t for t in self.book.sheets[sheet].tables if t.name.lower() == name.lower()), None)
+        if table is None:
+            return None
+        rows, columns = table.range.shape
+        top = table.range[0, 0]
+        headers = [str(h) for h in top.resize(1, columns).options(ndim=2).value[0]]
+        first = top.offset(1, 0).resize(1, columns).formula if rows > 1 else ()
+        cells = [first] if isinstance(first, str) else [f for line in first for f in line]
+        formulas = {h: f[1:] for h, f in zip(headers, cells, strict=False) if isinstance(f, str) and f.startswith("=")}
+        return TableShape(_address(table.range), headers, formulas, bool(table.show_totals))
 
     def write(self, sheet: str, cell: str, value: Any) -> None:
         """Put one value in one cell; text that looks like a formula gets Excel's text apostrophe."""
@@ -148,7 +166,10 @@ def _column_body(top: xw.Range, offset: int, rows: int) -> xw.Range:
 
 
 def _xl_value(value: Any) -> Any:
-    """A cell value as xlwings can send it to Excel: Decimal as a number, formula-like text as text."""
+    """A cell value as xlwings can send it to Excel: Decimal as a number, a user's ``Formula`` as a formula,
+    formula-like text as text."""
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, Formula):
+        return "=" + value.text
     return neutralize(value)

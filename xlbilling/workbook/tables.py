@@ -36,6 +36,7 @@ from xlbilling.workbook.control import (
     control_period,
     read_params,
 )
+from xlbilling.workbook.usercols import check_columns, with_user_columns
 from xlbilling.xlsx.coords import column_letter, split_cell
 from xlbilling.xlsx.tablecells import WorkbookLike
 
@@ -54,6 +55,9 @@ class Beside:
     title: str
     table: str
     columns: tuple[str, ...]
+    identity: tuple[str, ...] = ()
+    """The columns that tell one row from another: a user's value beside a row follows them (all of the
+    table's columns when empty)."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,15 @@ class Target:
     uses_period: bool = True
     beside: tuple[Beside, ...] = ()
     uses_customer: bool = False
+    identity: tuple[str, ...] = ()
+    """The columns that tell one of the first table's rows from another (see ``Beside.identity``)."""
 
     def layout(self) -> list[tuple[Beside, str]]:
         """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
         two columns right of the one before (one empty column between), so none can grow into another."""
         placed = []
         column = 1
-        for part in (Beside(self.title, self.table, self.columns), *self.beside):
+        for part in (Beside(self.title, self.table, self.columns, self.identity), *self.beside):
             placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
             column += len(part.columns) + 1
         return placed
@@ -125,28 +131,32 @@ TARGETS: dict[str, Target] = {
     target.key: target
     for target in (
         Target("periods", "Periods", "Periods", "Periods", _columns(fields.ATRIA_PERIOD),
-               lambda s, p, d: (s.atria().periods(),), False),
+               lambda s, p, d: (s.atria().periods(),), False, identity=("period_end",)),
         Target("customers", "Customers", "Customers", "Customers", _columns(fields.ATRIA_CUSTOMER),
-               lambda s, p, d: (s.atria().customers(),), False),
+               lambda s, p, d: (s.atria().customers(),), False, identity=("customer_code",)),
         Target("summary", "Summary", "Summary", "Summary", _columns(fields.ATRIA_SUMMARY),
-               lambda s, p, d: (s.atria().summary(_given(d), p.billable_only, True),)),
+               lambda s, p, d: (s.atria().summary(_given(d), p.billable_only, True),),
+               identity=("customer_code", "sku", "billable", "grouping")),
         Target("detail", "Detail", "Detail", "Detail", _columns(fields.ATRIA_DETAIL),
                lambda s, p, d: (s.atria().detail(_given(d), p.customer, p.service, p.user, p.billable_only),),
                uses_customer=True),
         Target("invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
                _columns(fields.ATRIA_INVOICE_RECORD, fields.ATRIA_INVOICE_LINE),
-               lambda s, p, d: (s.atria().invoice_lines(_given(d), p.customer),), uses_customer=True),
+               lambda s, p, d: (s.atria().invoice_lines(_given(d), p.customer),), uses_customer=True,
+               identity=("customer_code", "bill_to_code", "sku", "service_code")),
         Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
                lambda s, p, d: (s.atria().analysis(_given(d), p.customer),), uses_customer=True),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
-               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False),
-        Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
+               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False,
+               identity=("invoice_id",)),
+        Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes,
+               identity=("sku", "grouping")),
         Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
                _reconciliation, beside=(
-                   Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS),
-                   Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS),
-                   Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS),
-               )),
+                   Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS, ("tenant_code_ext",)),
+                   Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS, ("part_number",)),
+                   Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS, ("invoice_id",)),
+               ), identity=("account_code", "sku", "part_number")),
     )
 }  # fmt: skip
 
@@ -203,6 +213,9 @@ def refresh(
     """
     targets = resolve(keys)
     _check_ours(book, targets)
+    for target in targets:
+        for part, _ in target.layout():
+            check_columns(book, target.sheet, part.table, part.columns)
     params = read_params(book)
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)
@@ -215,7 +228,8 @@ def refresh(
     plan = [
         (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
         for target, frames in loaded
-        for (part, anchor), frame in zip(target.layout(), frames, strict=True)
+        for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
+        for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sources = session.sources()

@@ -36,6 +36,8 @@ from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     TABLE_STYLE,
+    Formula,
+    TableShape,
     cell_value,
     cells_of,
     check_room,
@@ -98,6 +100,21 @@ class OpenpyxlBook:
     def table_names(self, sheet: str) -> list[str]:
         """The tables on ``sheet`` (none when it does not exist)."""
         return list(self.workbook[sheet].tables) if sheet in self.workbook.sheetnames else []
+
+    def table_shape(self, sheet: str, name: str) -> TableShape | None:
+        """The table ``name`` on ``sheet``: its range, headers, calculated columns and totals row."""
+        if sheet not in self.workbook.sheetnames:
+            return None
+        table = next((t for t in self.workbook[sheet].tables.values() if t.name.lower() == name.lower()), None)
+        if table is None:
+            return None
+        headers = [str(column.name) for column in table.tableColumns]
+        formulas = {
+            str(column.name): str(column.calculatedColumnFormula.attr_text)
+            for column in table.tableColumns
+            if column.calculatedColumnFormula is not None
+        }
+        return TableShape(table.ref, headers, formulas, bool(table.totalsRowCount))
 
     def read(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when the sheet or cell is empty)."""
@@ -169,7 +186,8 @@ class OpenpyxlBook:
                 cell.number_format = "General"
         for offset, header in enumerate(headers):
             _set_cell(ws.cell(row=min_row, column=min_col + offset), header)
-        formats = [column_format(df[column]) for column in df.columns]
+        kept = _kept_formats(ws, old)
+        formats = [column_format(df[c]) or kept.get(h.lower()) for c, h in zip(df.columns, headers, strict=True)]
         for r, values in enumerate(table_rows(df), start=min_row + 1):
             for offset, value in enumerate(values):
                 cell = ws.cell(row=r, column=min_col + offset)
@@ -184,6 +202,15 @@ class OpenpyxlBook:
                 ws.column_dimensions[get_column_letter(min_col + offset)].width = width
         table = Table(displayName=name, ref=ref)
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
+        if old is not None:  # the user's style and their columns' settings (calculated formulas) stay
+            table.tableStyleInfo = old.tableStyleInfo
+            settings = {str(column.name).lower(): column for column in old.tableColumns}
+            table._initialise_columns()
+            table.tableColumns = [
+                settings.get(header.lower(), column) for header, column in zip(headers, table.tableColumns, strict=True)
+            ]
+            for number, column in enumerate(table.tableColumns, start=1):
+                column.id = number
         ws.add_table(table)
         self._drop_placeholder_sheet()
         return ref
@@ -298,6 +325,21 @@ class OpenpyxlBook:
 
 
 def _set_cell(cell: Any, value: Any) -> None:
+    if isinstance(value, Formula):  # a user's calculated column
+        cell.value = "=" + value.text
+        return
     cell.value = value
     if isinstance(value, str) and is_formula_like(value):
         cell.data_type = "s"
+
+
+def _kept_formats(ws: Worksheet, table: Table | None) -> dict[str, str]:
+    """The number format of each column's first data row in ``table``, by header (lower case)."""
+    if table is None:
+        return {}
+    left, top, _, _ = range_boundaries(table.ref)
+    assert left is not None and top is not None
+    return {
+        str(column.name).lower(): ws.cell(row=top + 1, column=left + offset).number_format
+        for offset, column in enumerate(table.tableColumns)
+    }

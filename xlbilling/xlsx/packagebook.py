@@ -43,7 +43,7 @@ from xlbilling.xlsx.styles import Styles
 from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
-    TABLE_STYLE,
+    TableShape,
     cell_value,
     check_table_name,
     column_format,
@@ -51,15 +51,13 @@ from xlbilling.xlsx.tablecells import (
     table_ref,
     table_rows,
 )
+from xlbilling.xlsx.tablepart import TABLE_ID, TABLE_REF, new_table, resized, shape_of
 
-_TABLE_REF = re.compile(rb'(<(?:\w+:)?(?:table|autoFilter)\b[^>]*?\bref=")([^"]*)(")')
-_TABLE_COLUMNS = re.compile(rb"<(\w+:)?tableColumns\b.*?</(?:\w+:)?tableColumns>", re.S)
 _CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b([^>]*?)/?>")
 _FULL_CALC = re.compile(rb'\s+fullCalcOnLoad="[^"]*"')
 _WORKBOOK_AFTER = re.compile(rb"</(?:\w+:)?(?:sheets|functionGroups|externalReferences|definedNames)>")
 _SHEETS_END = re.compile(rb"</(?:\w+:)?sheets>")
 _SHEET_ID = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bsheetId="(\d+)"')
-_TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\bid="(\d+)"')
 _ROOT_PREFIX = re.compile(rb"<(?:(\w+):)?workbook\b")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EMPTY_SHEET = (
@@ -94,6 +92,13 @@ class PackageBook:
         """The tables on ``sheet`` (none when it does not exist or is not a worksheet)."""
         part = self.package.sheets.get(sheet)
         return list(self.package.tables(part)) if part else []
+
+    def table_shape(self, sheet: str, name: str) -> TableShape | None:
+        """The table ``name`` on ``sheet`` as it is in the file: range, headers, calculated columns, totals row."""
+        part = self.package.sheets.get(sheet)
+        tables = {other.lower(): p for other, p in self.package.tables(part).items()} if part else {}
+        table = tables.get(name.lower())
+        return shape_of(self.package.parts[table]) if table else None
 
     def read(self, sheet: str, cell: str) -> Any:
         """The value of one cell (``None`` when the sheet or cell is empty); a formula gives its saved result,
@@ -165,7 +170,11 @@ class PackageBook:
         headers = table_headers(df)
         old = next((r for other, r in self._table_refs(sheet).items() if other.lower() == name.lower()), None)
         box = Box.of(ref)
-        styles = [self._style(column_format(df[column])) for column in df.columns]
+        before = self._kept_styles(sheet, name)
+        styles = [
+            self._style(column_format(df[column])) or before.get(header.lower())
+            for column, header in zip(df.columns, headers, strict=True)
+        ]
         blank: list[list[object]] = [[None] * len(headers)] if df.empty else []  # a table keeps one body row
 
         def rows() -> Iterator[list[object]]:
@@ -228,6 +237,16 @@ class PackageBook:
                 shutil.copymode(target, temp)
         return target
 
+    def _kept_styles(self, sheet: str, name: str) -> dict[str, int]:
+        """The cell format of each column's first data row in the table ``name`` as it is now, by header
+        (lower case): a column whose data sets no format keeps the one the user gave it."""
+        shape = self.table_shape(sheet, name)
+        if shape is None or shape.body is None:
+            return {}
+        box = Box.of(shape.body)
+        found = self._sheet(sheet).styles(box.top)
+        return {h.lower(): found[box.left + i] for i, h in enumerate(shape.headers) if box.left + i in found}
+
     def _fit_charts(self, sheet: str, part: str) -> None:
         """Let the charts on ``sheet`` that read its tables' columns read exactly their rows now."""
         boxes = [Box.of(ref) for ref, _ in self._tables.get(sheet, {}).values()]
@@ -243,41 +262,16 @@ class PackageBook:
                     self.package.parts[rel.target] = fitted
 
     def _table_part(self, part: str, name: str, ref: str, headers: list[str]) -> str | None:
-        """Write the table part of ``name`` (resized, or new); for a new one, the id of the relationship the
-        sheet's table list must name."""
-        columns = "".join(f'<tableColumn id="{n}" name={quoteattr(h)}/>' for n, h in enumerate(headers, 1))
+        """Write the table part of ``name`` (resized, keeping its columns' settings, or new); for a new one,
+        the id of the relationship the sheet's table list must name."""
         existing = {other.lower(): p for other, p in self.package.tables(part).items()}
         if name.lower() in existing:
             table = existing[name.lower()]
-            data = _TABLE_REF.sub(lambda m: m.group(1) + ref.encode() + m.group(3), self.package.parts[table])
-            found = _TABLE_COLUMNS.search(data)
-            if found is not None:
-                prefix = (found.group(1) or b"").decode()
-                listed = columns.replace("<tableColumn ", f"<{prefix}tableColumn ")
-                block = f'<{prefix}tableColumns count="{len(headers)}">{listed}</{prefix}tableColumns>'.encode()
-                data = data[: found.start()] + block + data[found.end() :]
-            self.package.parts[table] = data
+            self.package.parts[table] = resized(self.package.parts[table], ref, headers)
             return None
-        number = 1 + max(
-            [
-                0,
-                *(
-                    int(i)
-                    for p in self.package.parts
-                    if "/tables/" in p
-                    for i in _TABLE_ID.findall(self.package.parts[p])
-                ),
-            ]
-        )
+        taken = [int(i) for p in self.package.parts if "/tables/" in p for i in TABLE_ID.findall(self.package.parts[p])]
         table = self.package.free_name(self._folder + "/tables/table{}.xml")
-        xml = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<table xmlns="{MAIN_NS}" id="{number}" name={quoteattr(name)} displayName={quoteattr(name)} ref="{ref}" '
-            f'totalsRowShown="0"><autoFilter ref="{ref}"/><tableColumns count="{len(headers)}">{columns}'
-            f'</tableColumns><tableStyleInfo name="{TABLE_STYLE}" showFirstColumn="0" showLastColumn="0" '
-            'showRowStripes="1" showColumnStripes="0"/></table>'
-        )
-        self.package.add_part(table, xml.encode(), TABLE_CONTENT)
+        self.package.add_part(table, new_table(1 + max([0, *taken]), name, ref, headers), TABLE_CONTENT)
         return self.package.add_relationship(part, TABLE_TYPE, table)
 
     def _new_sheet(self, sheet: str) -> str:
@@ -342,7 +336,7 @@ class PackageBook:
             return {}
         refs = {}
         for name, table in self.package.tables(part).items():
-            found = _TABLE_REF.search(self.package.parts[table])
+            found = TABLE_REF.search(self.package.parts[table])
             if found is not None:
                 refs[name] = found.group(2).decode()
         return refs

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from xlbilling.errors import DataError
+from xlbilling.xlsx.tablecells import Formula
 
 _ROOT = re.compile(rb"<(?:(\w+):)?worksheet\b")
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*?(/?)>")
@@ -152,6 +153,19 @@ class SheetXml:
                     bottom, right = max(bottom, number), max(right, column)
         return Box(1, 1, bottom, right) if bottom else None
 
+    def styles(self, number: int) -> dict[int, int]:
+        """The cell format index of each styled cell of row ``number``, by column."""
+        for found, row in self.rows():
+            if found == number:
+                return {
+                    column: int(style)
+                    for column, attributes, _ in self.cells(row)
+                    if (style := _attribute(attributes, b"s")) is not None
+                }
+            if found > number:
+                break
+        return {}
+
     def merged(self) -> list[Box]:
         """The merged ranges of the sheet."""
         return [Box.of(match.group(1).decode()) for match in _MERGE.finditer(self.data, self.body_end)]
@@ -245,11 +259,14 @@ class SheetXml:
 
 
 def cell_xml(prefix: str, ref: str, value: object, style: int | None) -> str:
-    """One cell's XML: text as an inline string (never a formula), numbers and booleans as values, nothing
-    for an empty value; ``style`` is a cell format index (dates and money), or None."""
+    """One cell's XML: text as an inline string (never a formula), numbers and booleans as values, a
+    ``Formula`` as a formula, nothing for an empty value; ``style`` is a cell format index, or None."""
     s = f' s="{style}"' if style else ""
     if value is None:
         return ""
+    if isinstance(value, Formula):  # a user's calculated column: Excel and LibreOffice work out its value
+        return f'<{prefix}c r="{ref}"{s}><{prefix}f>{escape(value.text)}</{prefix}f></{prefix}c>'
+
     if isinstance(value, bool):
         return f'<{prefix}c r="{ref}"{s} t="b"><{prefix}v>{int(value)}</{prefix}v></{prefix}c>'
     if isinstance(value, Decimal):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,12 +26,41 @@ _TABLE_NAME = re.compile(r"^[A-Za-z_\\][A-Za-z0-9_.]{0,254}$")
 _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)$")
 
 
+@dataclass(frozen=True)
+class Formula:
+    """A formula a user gave a column of an xlbilling table (a calculated column), written back as a formula
+    on every row: ``text`` without its ``=``. Anything else that looks like a formula is written as text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """An existing table as a refresh needs it: its range, its header cells in order, the formula of each
+    calculated column (header -> formula text without ``=``) and whether it ends with a totals row."""
+
+    ref: str
+    headers: list[str]
+    formulas: dict[str, str]
+    totals: bool = False
+
+    @property
+    def body(self) -> str | None:
+        """The range of the table's data rows (``None`` when it has none), its totals row left out."""
+        left, top, right, bottom = range_boundaries(self.ref)
+        assert left is not None and top is not None and right is not None and bottom is not None
+        last = bottom - 1 if self.totals else bottom
+        return f"{get_column_letter(left)}{top + 1}:{get_column_letter(right)}{last}" if last > top else None
+
+
 class WorkbookLike(Protocol):
     """What refresh code needs from a workbook, whichever implementation is behind it."""
 
     def sheet_names(self) -> list[str]: ...
 
     def table_names(self, sheet: str) -> list[str]: ...
+
+    def table_shape(self, sheet: str, name: str) -> TableShape | None: ...
 
     def file_path(self) -> Path | None: ...
 
@@ -66,6 +96,8 @@ def cell_value(value: Any) -> Any:
     ``datetime``, numpy scalars Python numbers; Decimal stays Decimal and text is cleaned."""
     if value is None or value is pd.NaT:
         return None
+    if isinstance(value, Formula):
+        return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, Decimal | bool | int | float | date):
