@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_support import counting_session
 from xlbilling import session as sessions
 from xlbilling.atria import Atria
@@ -71,3 +72,13 @@ def formulas(sandbox: Sandbox) -> Iterator[Session]:
     session, _ = counting_session(sandbox.url, sandbox.token)
     yield sessions.use(session)
     sessions.use(previous)
+
+
+@pytest.fixture(scope="session")
+def einvoice_rules() -> Iterator[Validator]:
+    """The official EN 16931 / Peppol rules and the XSDs, compiled once per session (skips without them)."""
+    from saxonche import PySaxonProcessor
+
+    folder = rules_folder()
+    with PySaxonProcessor(license=False) as saxon:
+        yield Validator(folder, saxon)
