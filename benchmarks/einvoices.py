@@ -35,7 +35,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     customers = parser.parse_args().customers
     priced = Invoices(PERIOD, *frames(customers), PRICES)
-    invoices = [replace(made, seller=SAMPLE_SELLER) for made in map(priced.make, priced.codes) if isinstance(made, Invoice)]
+    made = [priced.make(code) for code in priced.codes]
+    invoices = [replace(one, seller=SAMPLE_SELLER) for one in made if isinstance(one, Invoice)]
     assert len(invoices) == customers
     register = Register("benchmark", {
         f"ACC{n:04d}": Buyer(f"ACC{n:04d}", vat_id="GB999999973", electronic_address=gln(f"50{n:010d}"),
