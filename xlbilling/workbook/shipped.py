@@ -91,8 +91,8 @@ def build_template(path: str | Path) -> Path:
         book.write(target.sheet, STAMP_CELL, NOT_YET)
     _layout(book)
     _formulas(book)
-    _mapping(book)
-    _register(book)
+    _example_sheet(book, MAPPING_SHEET, MAPPING_TABLE, EXAMPLE_MAPPING, MAPPING_NOTE)
+    _example_sheet(book, REGISTER_SHEET, REGISTER_TABLE, EXAMPLE_REGISTER, REGISTER_NOTE)
     return book.save(path)
 
 
@@ -132,13 +132,14 @@ MAPPING_NOTE = (
 )
 
 
-def _mapping(book: OpenpyxlBook) -> None:
-    example = pd.read_csv(EXAMPLE_MAPPING, dtype=str, keep_default_na=False)
-    book.write(MAPPING_SHEET, "A1", MAPPING_NOTE)
-    book.write_table(MAPPING_SHEET, MAPPING_TABLE, example, TABLE_ANCHOR)
-    book.format_cells(MAPPING_SHEET, "A1", bold=True)
-    book.sheet(MAPPING_SHEET).freeze(FROZEN)
-    book.sheet(MAPPING_SHEET).print_setup(title_rows=TITLE_ROWS)
+def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, note: str) -> None:
+    """A sheet holding ``note`` in A1 and the sandbox's ``example`` CSV as the table ``table``."""
+    rows = pd.read_csv(example, dtype=str, keep_default_na=False)
+    book.write(sheet, "A1", note)
+    book.write_table(sheet, table, rows, TABLE_ANCHOR)
+    book.format_cells(sheet, "A1", bold=True)
+    book.sheet(sheet).freeze(FROZEN)
+    book.sheet(sheet).print_setup(title_rows=TITLE_ROWS, landscape=len(rows.columns) > WIDE)
 
 
 REGISTER_TABLE = "CustomerRegister"
@@ -147,15 +148,6 @@ REGISTER_NOTE = (
     "Example rows from the xlbilling sandbox: each buyer's e-invoice details by Atria account code (the address "
     "comes from Atria). Replace them with your customers' (keep the header)."
 )
-
-
-def _register(book: OpenpyxlBook) -> None:
-    example = pd.read_csv(EXAMPLE_REGISTER, dtype=str, keep_default_na=False)
-    book.write(REGISTER_SHEET, "A1", REGISTER_NOTE)
-    book.write_table(REGISTER_SHEET, REGISTER_TABLE, example, TABLE_ANCHOR)
-    book.format_cells(REGISTER_SHEET, "A1", bold=True)
-    book.sheet(REGISTER_SHEET).freeze(FROZEN)
-    book.sheet(REGISTER_SHEET).print_setup(title_rows=TITLE_ROWS, landscape=True)
 
 
 def _control(book: OpenpyxlBook) -> None:
