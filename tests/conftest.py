@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
 from tests.excel_support import counting_session
 from xlbilling import session as sessions
@@ -110,3 +111,13 @@ def faults(sandbox: Sandbox) -> Iterator[Any]:
 
     yield arm
     httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def einvoice_rules() -> Iterator[Validator]:
+    """The official EN 16931 / Peppol rules and the XSDs, compiled once per session (skips without them)."""
+    from saxonche import PySaxonProcessor
+
+    folder = rules_folder()
+    with PySaxonProcessor(license=False) as saxon:
+        yield Validator(folder, saxon)

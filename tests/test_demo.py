@@ -41,7 +41,15 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
     assert sorted(tables) == sorted(
-        [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ProductMap"]
+        [
+            *TABLES,
+            "Reconciliation",
+            "UnmappedTenants",
+            "UnmappedProducts",
+            "InvoiceChecks",
+            "ProductMap",
+            "CustomerRegister",
+        ]
     )
     (invoice_folder,) = out.glob("invoices-*")
     period = invoice_folder.name.removeprefix("invoices-")

@@ -342,3 +342,33 @@ def test_a_control_tax_rate_that_is_not_one_names_its_cell(workbook: OpenpyxlBoo
     workbook.write("Control", "B11", "standard")
     with pytest.raises(InputError, match=r"^Control!B11 \(Tax rate\): 'standard' is not a tax rate\. Write a"):
         read_params(workbook)
+
+
+def test_build_invoices_writes_ubl_e_invoices_with_the_register_sheet(
+    formulas: Session, workbook: OpenpyxlBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: Period
+) -> None:
+    """ "E-invoice" on Control asks for e-invoices; the Customer register sheet (the sandbox's) gives the buyers."""
+    from xlbilling.workbook.control import write_param
+
+    monkeypatch.setenv("XLBILLING_CONFIG", str(tmp_path / "config.toml"))
+    workbook.write("Control", "B8", str(PRICES))
+    write_param(workbook, "einvoice", "UBL")
+    params = read_params(workbook)
+    assert params.einvoice == "ubl" and not isinstance(params.register, str) and params.register is not None
+    assert params.register.source == "the Customer register sheet" and "HAZE001" in params.register.buyers
+    message = macros.build_invoices_action(workbook)
+    folder = workbook.path.parent / "invoices" / period.end.isoformat()  # type: ignore[union-attr]
+    entries = json.loads((folder / "manifest.json").read_text())["invoices"]
+    written = [entry for entry in entries if entry["xml"]]
+    assert written and all((folder / entry["xml"]).is_file() for entry in written)
+    failed = [entry for entry in entries if entry["status"] == "failed"]
+    assert all("of the Customer register sheet for account" in entry["error"] for entry in failed)
+    assert f", {len(written)} with their e-invoice" in message
+
+
+def test_the_e_invoice_choice_must_be_one_of_the_formats(workbook: OpenpyxlBook) -> None:
+    from xlbilling.workbook.control import param_cell, write_param
+
+    write_param(workbook, "einvoice", "pdf")
+    with pytest.raises(InputError, match=rf"Control!{param_cell(workbook, 'einvoice')} \(E-invoice\): 'pdf' is not"):
+        read_params(workbook)

@@ -141,8 +141,9 @@ def _drop_chart_relationship(data: bytes) -> bytes:
     return re.sub(rb"<Relationship [^>]*/chart\"[^>]*/>", b"", data)
 
 
-SHAPE = (
-    "<twoCellAnchor><from><col>10</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
+SHAPE = (  # its own xmlns:a: openpyxl declares it on the root only when it writes without lxml
+    '<twoCellAnchor xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    "<from><col>10</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
     "<to><col>13</col><colOff>0</colOff><row>23</row><rowOff>0</rowOff></to>"
     '<sp macro="" textlink=""><nvSpPr><cNvPr id="9" name="Note 1"/><cNvSpPr txBox="1"/></nvSpPr>'
     '<spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="1000000" cy="500000"/></a:xfrm>'

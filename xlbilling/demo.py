@@ -34,6 +34,7 @@ from xlbilling.xlsx.book import OpenpyxlBook
 Progress = Callable[[str], None]
 SANDBOX_DATA = Path(__file__).parent / "sandbox" / "data"
 SAMPLES = ((SANDBOX_DATA / "prices.csv", "prices.csv"), (SANDBOX_DATA / "product-map.csv", "product-map.csv"))
+REGISTER = SANDBOX_DATA / "customers.csv"
 
 
 @dataclass
@@ -87,11 +88,20 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
     except DataError as missing:
         pdf = False
         progress(f"invoices without PDFs: {missing}")
-    progress("building invoice workbooks" + (" and PDFs" if pdf else ""))
+    einvoice = "both" if pdf else "ubl"  # Factur-X is printed by LibreOffice too
+    progress("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
     folder = out_dir / f"invoices-{period}"
-    manifest = build_invoices(atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf)
-    written = len(manifest.entries) - len(manifest.failed)
-    lines = [f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})"]
+    manifest = build_invoices(
+        atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf, einvoice=einvoice, register=REGISTER
+    )
+    written = sum(1 for entry in manifest.entries if entry.file)
+    ubl = sum(1 for entry in manifest.entries if entry.xml)
+    facturx = sum(1 for entry in manifest.entries if entry.facturx)
+    lines = [
+        f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})",
+        f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
+        f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
+    ]
     lines += [f"  failed: {entry}" for entry in manifest.failed]
     return lines
 

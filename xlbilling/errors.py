@@ -289,5 +289,27 @@ class NoInvoiceItems(DataError):
         self.start, self.end, self.invoice_id, self.elsewhere = start, end, invoice_id, elsewhere
 
 
+class EInvoiceError(DataError):
+    """An invoice's e-invoice was not written: business terms it must carry are missing, or its amounts break
+    EN 16931's arithmetic. ``problems`` name each business term and where to fill it."""
+
+    def __init__(self, number: str, problems: list[str]) -> None:
+        super().__init__(
+            f"E-invoice {number} not written: {'; '.join(problems)}.",
+            "Fill them in and run again.",
+        )
+        self.number, self.problems = number, problems
+
+
+class MissingRegister(InputError):
+    """E-invoices were asked for without a customer register, which holds what they must say about each buyer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "E-invoices need a customer register: each buyer's legal name, VAT ID, electronic address and reference.",
+            "Give a customer register (CSV or .xlsx keyed by account_code); nothing was written.",
+        )
+
+
 class TemplateError(DataError):
     """A workbook template holds something xlbilling cannot fill or keep."""

@@ -48,8 +48,7 @@ def load_prices(path: str | Path) -> dict[str, Price]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
-    rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
-    return _parse(path, rows)
+    return _parse(path, table_rows(path))
 
 
 def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[str, Price]:
@@ -66,18 +65,21 @@ def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[
     return {sku: replace(price, tax_rate=default) if price.tax_rate is None else price for sku, price in prices.items()}
 
 
+def table_rows(path: Path) -> Iterator[list[Any]]:
+    """The rows of a CSV (UTF-8) or .xlsx table file (its first sheet), the header row included."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from xlbilling.xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
+
+        return xlsx_rows(path)
+    return _csv_rows(path)
+
+
 def _csv_rows(path: Path) -> Iterator[list[Any]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             yield from csv.reader(handle)
     except UnicodeDecodeError:
-        raise DataError(f"{path} is not a UTF-8 text file.", "Save the price list as CSV UTF-8.") from None
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
-    from xlbilling.xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
-
-    return xlsx_rows(path)
+        raise DataError(f"{path} is not a UTF-8 text file.", "Save it as CSV UTF-8.") from None
 
 
 def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
@@ -94,7 +96,7 @@ def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
         )
     prices: dict[str, Price] = {}
     for number, row in enumerate(iterator, start=2):
-        values = {name: _cell(row, columns.get(name)) for name in REQUIRED + OPTIONAL}
+        values = {name: cell(row, columns.get(name)) for name in REQUIRED + OPTIONAL}
         if all(value is None for value in values.values()):
             continue
         price = _price(path, number, values)
@@ -104,7 +106,8 @@ def _parse(path: Path, rows: Iterable[list[Any]]) -> dict[str, Price]:
     return prices
 
 
-def _cell(row: list[Any], index: int | None) -> Any:
+def cell(row: list[Any], index: int | None) -> Any:
+    """The value at ``index`` of a table row: text stripped, empty text and missing cells None."""
     if index is None or index >= len(row):
         return None
     value = row[index]

@@ -11,6 +11,7 @@ from pathlib import Path
 from xlbilling.errors import (
     BadTaxRate,
     MissingMapping,
+    MissingRegister,
     MissingTaxRateError,
     NoClosedPeriod,
     NoInvoiceItems,
@@ -27,6 +28,7 @@ from xlbilling.errors import (
 )
 
 _SAMPLE_MAPPING = Path(__file__).resolve().parents[1] / "sandbox" / "data" / "product-map.csv"
+_SAMPLE_REGISTER = _SAMPLE_MAPPING.with_name("customers.csv")
 
 
 def _not_found(error: NotFoundError) -> tuple[str, None]:
@@ -72,6 +74,11 @@ _WORDS: Words = {
     MissingMapping: lambda _: (
         "Pass the product mapping with --mapping PATH: a CSV with the header part_number,sku (copy the sample "
         f"{_SAMPLE_MAPPING} as a starting point).",
+        None,
+    ),
+    MissingRegister: lambda _: (
+        "Pass --customer-register PATH: a CSV or .xlsx keyed by account_code (the sandbox's sample is "
+        f"{_SAMPLE_REGISTER}); nothing was written.",
         None,
     ),
     NoInvoiceItems: _invoice_items,

@@ -59,6 +59,19 @@ PRICES_HINT = (
 @click.option("--allow-open", is_flag=True, help="Also invoice a period that is not closed yet, marked DRAFT.")
 @click.option("--pdf", is_flag=True, help="Also print each invoice to PDF (needs LibreOffice).")
 @click.option(
+    "--einvoice",
+    type=click.Choice(["ubl", "facturx", "both"]),
+    help="Also write each invoice's EN 16931 e-invoice beside it: ubl (Peppol BIS Billing 3.0, NAME.xml), facturx "
+    "(Factur-X PDF/A-3 in place of the PDF; needs LibreOffice) or both. Needs --customer-register.",
+)
+@click.option(
+    "--customer-register",
+    "register",
+    type=_FILE,
+    help="Customer register for e-invoices (CSV or .xlsx keyed by account_code: legal_name, vat_id, "
+    "electronic_address, electronic_address_scheme, buyer_reference, purchase_order, email, country).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=1,
@@ -67,13 +80,16 @@ PRICES_HINT = (
 )
 def report_command(
     period: str | None, customers: tuple[str, ...], template: Path | None, prices: Path | None,
-    out_dir: Path | None, proration: str, tax_rate: str | None, allow_open: bool, pdf: bool, workers: int,
+    out_dir: Path | None, proration: str, tax_rate: str | None, allow_open: bool, pdf: bool, einvoice: str | None,
+    register: Path | None, workers: int,
 ) -> None:  # fmt: skip
     """Write one invoice workbook per Bill To customer for a closed billing period (any day in it), with
     manifest.json and index.xlsx. Invoices that cannot be made (a SKU without a price) or printed to PDF
     are listed and the command exits 1; the others are still written, and a failed invoice's file from an
     earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files.
-    The seller's details come from [seller] in the config file; without them invoices are SAMPLES."""
+    The seller's details come from [seller] in the config file; without them invoices are SAMPLES.
+    --einvoice writes e-invoices with the buyers of --customer-register; one that lacks a mandatory business
+    term is listed with the term and where to fill it, and the command exits 1."""
     from xlbilling.invoices import build_invoices
     from xlbilling.settings import load_settings
 
@@ -88,7 +104,7 @@ def report_command(
         manifest = build_invoices(
             session.atria(), chosen, out_dir=folder, prices=prices, customers=codes, template=template,
             proration=proration, tax_rate=tax_rate, allow_open=allow_open, pdf=pdf, workers=workers,
-            progress=progress, seller=settings.seller,
+            progress=progress, seller=settings.seller, einvoice=einvoice, register=register,
         )  # fmt: skip
     _summary(manifest, settings.config_file)
     if manifest.failed:
@@ -124,7 +140,11 @@ def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
     written = sum(1 for entry in manifest.entries if entry.file)
     pdfs = sum(1 for entry in manifest.entries if entry.pdf)
-    extra = f" and {counted(pdfs, 'PDF')}" if pdfs else ""
+    facturx = sum(1 for entry in manifest.entries if entry.facturx)
+    ubl = sum(1 for entry in manifest.entries if entry.xml)
+    made = [counted(pdfs, "PDF") + (f" ({facturx} Factur-X)" if facturx else "")] if pdfs else []
+    made += [counted(ubl, "UBL e-invoice")] if ubl else []
+    extra = "".join(f", {part}" for part in made[:-1]) + (f" and {made[-1]}" if made else "")
     click.echo(f"Wrote {counted(written, 'invoice')}{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
     drafts = sum(1 for entry in manifest.entries if entry.status == "draft")
     if drafts:

@@ -90,7 +90,9 @@ def build_invoices_action(book: WorkbookLike) -> str:
     still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
     marked DRAFT. The Control sheet's "Tax rate" goes to SKUs the price list gives none; without it such
     SKUs stop the build with a message saying to fill it. The seller's details come from [seller] in the
-    config file; without them the invoices are SAMPLES and the message says how to set them."""
+    config file; without them the invoices are SAMPLES and the message says how to set them. "E-invoice"
+    (ubl, facturx or both) also writes each invoice's e-invoice, its buyers from "Customer register" (a file)
+    or the Customer register sheet."""
     from xlbilling.invoices import build_invoices
     from xlbilling.settings import load_settings
 
@@ -112,10 +114,15 @@ def build_invoices_action(book: WorkbookLike) -> str:
         tax_rate=params.tax_rate,
         allow_open=params.allow_open,
         seller=control_seller(params, settings.seller),
+        einvoice=params.einvoice,
+        register=params.register,
     )
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
+    einvoices = sum(1 for entry in manifest.entries if entry.xml or entry.facturx)
+    if params.einvoice:
+        failed = f", {einvoices} with their e-invoice{failed}"
     sample = ""
     if any(entry.sample for entry in manifest.entries):
         sample = (

@@ -9,15 +9,17 @@ from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from xlbilling.atria import Atria
 from xlbilling.errors import (
     DataError,
+    EInvoiceError,
     InputError,
     MissingPriceError,
+    MissingRegister,
     MissingTaxRateError,
     NotBillTo,
     OpenPeriodError,
@@ -36,12 +38,20 @@ from xlbilling.invoices.template import Template, load_template
 from xlbilling.periods import Period
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.resources import shipped
-from xlbilling.settings import SAMPLE_SELLER, Seller
+from xlbilling.seller import SAMPLE_SELLER, Seller
+
+if TYPE_CHECKING:  # lxml and factur-x come with the e-invoice writers, imported only when they are asked for
+    from xlbilling.einvoice.register import Register
+    from xlbilling.einvoice.write import Wanted
 
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
 Progress = Callable[[str, int, int], None]
-"""``progress(step, done, total)``: ``step`` is "Invoices" while workbooks are written, then "PDFs"."""
+"""``progress(step, done, total)``: ``step`` is "Invoices" while workbooks are written, then "PDFs", then
+"Factur-X".
+"""
+Made = tuple[Entry, bytes | None]
+"""An invoice's manifest entry, and the CII XML its Factur-X PDF is to carry (None: no Factur-X)."""
 
 
 def default_template() -> Path:
@@ -64,6 +74,8 @@ def build_invoices(
     workers: int = 1,
     progress: Progress | None = None,
     seller: Seller | None = None,
+    einvoice: str | None = None,
+    register: str | Path | Register | None = None,
 ) -> Manifest:
     """Write the invoice workbooks of ``period`` into ``out_dir`` and return the manifest.
 
@@ -82,6 +94,12 @@ def build_invoices(
     ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
     printed are listed in the manifest with status "failed"; the others are still written, and a failed
     one's file from an earlier run is left as it was.
+
+    ``einvoice`` ("ubl", "facturx" or "both") also writes each invoice's e-invoice beside its workbook: the
+    Peppol BIS Billing 3.0 UBL ``name.xml``, and/or the Factur-X PDF/A-3 ``name.pdf`` in place of the plain
+    PDF; the buyers' details come from ``register`` (a CSV/.xlsx path or ``load_register``'s result), which
+    it needs (``MissingRegister``). An invoice whose e-invoice lacks a mandatory business term is still
+    written, with status "failed" and an error naming the term and where to fill it.
     """
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
@@ -89,7 +107,8 @@ def build_invoices(
         raise InputError(f"The number of workers must be 1 or more, not {workers}.")
     price_list = with_tax_rate(prices if isinstance(prices, dict) else load_prices(prices), tax_rate)
     parsed = load_template(template if template is not None else default_template())
-    soffice = pdf_export.find_soffice() if pdf else None
+    wants = _wanted(einvoice, register)
+    soffice = pdf_export.find_soffice() if pdf or (wants and wants.facturx) else None
     _check_period(period, allow_open)
     lines = atria.invoice_lines(period)
     analysis = atria.analysis(period)
@@ -98,8 +117,21 @@ def build_invoices(
     invoices = Invoices(period, lines, analysis, summary, price_list, proration=proration, bill_to_codes=codes)
     _check_prices(invoices)
     return write_invoices(
-        invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress, seller=seller
-    )
+        invoices, parsed, out_dir=out_dir, soffice=soffice, workers=workers, progress=progress, seller=seller,
+        einvoice=wants,
+    )  # fmt: skip
+
+
+def _wanted(einvoice: str | None, register: str | Path | Register | None) -> Wanted | None:
+    """What e-invoices to write, their register loaded; None for none."""
+    if einvoice is None:
+        return None
+    from xlbilling.einvoice.register import Register, load_register
+    from xlbilling.einvoice.write import wanted
+
+    if register is None:
+        raise MissingRegister()
+    return wanted(einvoice, register if isinstance(register, Register) else load_register(register))
 
 
 def write_invoices(
@@ -111,13 +143,15 @@ def write_invoices(
     workers: int = 1,
     progress: Progress | None = None,
     seller: Seller | None = None,
+    einvoice: Wanted | None = None,
 ) -> Manifest:
     """Fill ``template`` once per invoice into ``out_dir`` (``workers`` processes), print PDFs when
     ``soffice`` is given (``workers`` LibreOffice processes), write ``manifest.json`` and ``index.xlsx``, and
     return the manifest. An earlier run's manifest and index are removed first, so they never list totals of
     other workbooks; its invoices are replaced only by new ones, never removed (a failed invoice leaves its
     earlier file as it was and says so). ``DataError`` naming a file that cannot be replaced or removed (open
-    in Excel). Without a configured ``seller`` the invoices are SAMPLES (see ``build_invoices``)."""
+    in Excel). Without a configured ``seller`` the invoices are SAMPLES (see ``build_invoices``). ``einvoice``
+    writes e-invoices (see ``build_invoices``); a Factur-X needs ``soffice``."""
     chosen = seller if seller is not None and seller.configured else SAMPLE_SELLER
     template = with_seller_logo(template, chosen)
     folder = Path(out_dir)
@@ -136,22 +170,46 @@ def write_invoices(
     if marks:
         stems = [f"{stem} ({marks})" for stem in stems]
     paths = [inside(folder, stem + ".xlsx") for stem in stems]
+    facturx = einvoice is not None and einvoice.facturx
+    if facturx:
+        earlier = {}  # an earlier Factur-X PDF may carry other buyer details: print every PDF anew
     jobs = [(code, path, earlier.get(path.name)) for code, path in zip(invoices.codes, paths, strict=True)]
-    manifest.entries = _make_all(invoices, template, chosen, jobs, workers, progress)
+    made = _make_all(invoices, template, chosen, einvoice, jobs, workers, progress)
+    manifest.entries = [entry for entry, _ in made]
     if soffice:
-        _print_pdfs(soffice, folder, [entry for entry in manifest.entries if entry.file], workers, progress)
+        printed = [entry for entry in manifest.entries if entry.file]
+        _print_pdfs(soffice, folder, printed, workers, progress, pdfa=facturx)
+    if facturx:
+        _embed_all(folder, made, progress)
     write_manifest(manifest)
     return manifest
 
 
-def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None) -> None:
+def _embed_all(folder: Path, made: list[Made], progress: Progress | None) -> None:
+    """Make each printed PDF whose e-invoice passed its check a Factur-X PDF; a failure fails that entry."""
+    from xlbilling.einvoice.facturx import embed
+
+    todo = [(entry, cii) for entry, cii in made if cii is not None and entry.pdf]
+    for done, (entry, cii) in enumerate(todo, start=1):
+        try:
+            embed(folder / str(entry.pdf), cii)
+            entry.facturx = True
+        except DataError as error:
+            entry.status, entry.error = "failed", f"The workbook and its PDF were written but not its Factur-X: {error}"
+        if progress is not None:
+            progress("Factur-X", done, len(todo))
+
+
+def _print_pdfs(
+    soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None, *, pdfa: bool = False
+) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
     the reason (a PDF from an earlier run is still there only when it was printed from the same workbook)."""
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
     step = None if progress is None else partial(progress, "PDFs")
-    pdfs = pdf_export.convert(soffice, workbooks, workers=workers, progress=step)
+    pdfs = pdf_export.convert(soffice, workbooks, workers=workers, progress=step, pdfa=pdfa)
     for entry, workbook in zip(entries, workbooks, strict=True):
         made = pdfs[workbook]
         if isinstance(made, Path):
@@ -163,20 +221,28 @@ def _print_pdfs(soffice: str, folder: Path, entries: list[Entry], workers: int, 
 
 
 def _make_all(
-    invoices: Invoices, template: Template, seller: Seller, jobs: list[Job], workers: int, progress: Progress | None
-) -> list[Entry]:
-    """Make and write every invoice, here or in ``workers`` processes that each get the inputs once and
-    then only a Bill To code per invoice; a few invoices are in flight at a time, so memory stays flat."""
-    entries: list[Entry] = []
+    invoices: Invoices,
+    template: Template,
+    seller: Seller,
+    einvoice: Wanted | None,
+    jobs: list[Job],
+    workers: int,
+    progress: Progress | None,
+) -> list[Made]:
+    """Make and write every invoice (and its e-invoice), here or in ``workers`` processes that each get the
+    inputs once and then only a Bill To code per invoice; a few invoices are in flight at a time, so memory
+    stays flat."""
+    made: list[Made] = []
     if workers == 1:
         for job in jobs:
-            entries.append(_make(invoices, template, seller, *job))
+            made.append(_make(invoices, template, seller, einvoice, *job))
             if progress is not None:
-                progress("Invoices", len(entries), len(jobs))
-        return entries
-    results: dict[int, Entry] = {}
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(invoices, template, seller)) as pool:
-        pending: dict[Future[Entry], int] = {}
+                progress("Invoices", len(made), len(jobs))
+        return made
+    results: dict[int, Made] = {}
+    inputs = (invoices, template, seller, einvoice)
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=inputs) as pool:
+        pending: dict[Future[Made], int] = {}
         for number, job in enumerate(jobs):
             pending[pool.submit(_make_in_worker, *job)] = number
             while len(pending) >= workers * 4 or (number == len(jobs) - 1 and pending):
@@ -188,54 +254,76 @@ def _make_all(
     return [results[number] for number in range(len(jobs))]
 
 
-def _make(invoices: Invoices, template: Template, seller: Seller, code: str, path: Path, pdf_of: str | None) -> Entry:
-    """Make one invoice and write its workbook. A PDF beside it stays only when it was printed from a
-    workbook with the same bytes (``pdf_of``: that workbook's SHA-256, from the earlier manifest); otherwise
-    it is removed, so no PDF ever disagrees with its workbook. A failed invoice leaves an earlier run's files
-    as they were and its error says so."""
+def _make(
+    invoices: Invoices,
+    template: Template,
+    seller: Seller,
+    einvoice: Wanted | None,
+    code: str,
+    path: Path,
+    pdf_of: str | None,
+) -> Made:
+    """Make one invoice and write its workbook, then its e-invoice when asked (see ``_einvoice``). A PDF
+    beside it stays only when it was printed from a workbook with the same bytes (``pdf_of``: that
+    workbook's SHA-256, from the earlier manifest); otherwise it is removed, so no PDF ever disagrees with its
+    workbook. A failed invoice leaves an earlier run's files as they were and its error says so."""
     invoice = invoices.make(code)
     if isinstance(invoice, Invoice):
         invoice = replace(invoice, seller=seller)
     entry = _entry(invoice, path)
     entry.sample = seller.sample
     if not isinstance(invoice, Invoice):
-        return _kept(entry, path)
+        return _kept(entry, path), None
     try:
         content = render(template, invoice)
         with replacing(path):
             write_atomically(path, content)
     except XlbillingError as error:
         entry.status, entry.error, entry.file = "failed", str(error), None
-        return _kept(entry, path)
+        return _kept(entry, path), None
     entry.sha256 = hashlib.sha256(content).hexdigest()
+    cii = _einvoice(entry, invoice, path, einvoice) if einvoice is not None else None
     pdf = path.with_suffix(".pdf")
     if pdf_of == entry.sha256 and pdf.is_file():
         entry.pdf = pdf.name  # printed from these very bytes
-        return entry
+        return entry, cii
     try:
         remove(pdf)  # printed from other figures, if there is one
     except DataError as error:
         entry.status, entry.error = "failed", f"The workbook was written but its old PDF was not removed: {error}"
-    return entry
+    return entry, cii
+
+
+def _einvoice(entry: Entry, invoice: Invoice, path: Path, einvoice: Wanted) -> bytes | None:
+    """Write the invoice's UBL (``entry.xml``) and return the CII for its Factur-X; when its check fails,
+    ``entry`` is failed with the business terms to fill, and None is returned."""
+    from xlbilling.einvoice.write import write_einvoice
+
+    try:
+        entry.xml, cii = write_einvoice(invoice, path, einvoice)
+    except (EInvoiceError, DataError) as error:
+        entry.status, entry.error = "failed", f"The workbook was written but not its e-invoice: {error}"
+        return None
+    return cii
 
 
 def _kept(entry: Entry, path: Path) -> Entry:
     """``entry`` of an invoice not written, its error saying which earlier files were left as they were."""
-    kept = [old.name for old in (path, path.with_suffix(".pdf")) if old.exists()]
+    kept = [old.name for old in (path, path.with_suffix(".pdf"), path.with_suffix(".xml")) if old.exists()]
     if kept:
         entry.error = f"{entry.error} The file from an earlier run was left as it was: {', '.join(kept)}."
     return entry
 
 
-_WORKER: tuple[Invoices, Template, Seller] | None = None
+_WORKER: tuple[Invoices, Template, Seller, Wanted | None] | None = None
 
 
-def _start_worker(invoices: Invoices, template: Template, seller: Seller) -> None:
+def _start_worker(invoices: Invoices, template: Template, seller: Seller, einvoice: Wanted | None) -> None:
     global _WORKER
-    _WORKER = (invoices, template, seller)
+    _WORKER = (invoices, template, seller, einvoice)
 
 
-def _make_in_worker(code: str, path: Path, pdf_of: str | None) -> Entry:
+def _make_in_worker(code: str, path: Path, pdf_of: str | None) -> Made:
     assert _WORKER is not None
     return _make(*_WORKER, code, path, pdf_of)
 

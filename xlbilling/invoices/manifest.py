@@ -13,7 +13,8 @@ from xlbilling.files import atomic_path
 from xlbilling.xlsx.listing import write_listing
 
 COLUMNS = ("bill_to_code", "bill_to_name", "account_code", "invoice_number", "customers", "line_count",
-           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256", "sample")  # fmt: skip
+           "subtotal", "tax", "total", "currency", "file", "pdf", "status", "error", "sha256", "sample",
+           "xml", "facturx")  # fmt: skip
 _MONEY = ("subtotal", "tax", "total")
 _WIDE = ("bill_to_name", "customers", "file", "error")
 
@@ -41,6 +42,10 @@ class Entry:
     sha256: str | None = None
     """The SHA-256 of the workbook ``file``; ``pdf`` is only ever a print of the workbook with this hash."""
     sample: bool = False
+    xml: str | None = None
+    """The UBL e-invoice (Peppol BIS Billing 3.0) beside ``file``, when one was asked for and written."""
+    facturx: bool = False
+    """Whether ``pdf`` is a Factur-X PDF/A-3 carrying the invoice's EN 16931 CII XML."""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from xlbilling.settings import SAMPLE_SELLER, Seller
+from xlbilling.seller import SAMPLE_SELLER, Seller
 
 BASIS_TEXT = {
     "none": "quantities in use at the end of the period",
@@ -153,7 +153,13 @@ def _joined(separator: str, *parts: str | None) -> str:
 
 def _seller_address(seller: Seller) -> str:
     """The address on one line: "12 Harbour Road, Leeds LS1 4AB, United Kingdom"."""
-    return _joined(", ", *seller.address, seller.country)
+    return _joined(", ", *_seller_lines(seller), seller.country)
+
+
+def _seller_lines(seller: Seller) -> tuple[str, ...]:
+    """The address lines, then the city and post code when the settings give them apart."""
+    town = _joined(" ", seller.city, seller.postal_code)
+    return (*seller.address, town) if town else seller.address
 
 
 def _registration(seller: Seller) -> str:
@@ -213,7 +219,7 @@ FIELDS: dict[str, dict[str, Getter]] = {
     "seller": {
         "name": lambda i: i.seller.name,
         "address": lambda i: _seller_address(i.seller),
-        "address_lines": lambda i: "\n".join(i.seller.address),
+        "address_lines": lambda i: "\n".join(_seller_lines(i.seller)),
         "country": lambda i: i.seller.country,
         "vat_id": lambda i: i.seller.vat_id,
         "company_id": lambda i: i.seller.company_id,

@@ -24,6 +24,8 @@ INSTALL_HINT = (
     "Install LibreOffice (https://www.libreoffice.org/download; Debian/Ubuntu: sudo apt install libreoffice-calc; "
     "macOS: brew install --cask libreoffice), or run without --pdf."
 )
+PDFA = 'pdf:calc_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"3"}}'
+"""LibreOffice's export to PDF/A-3b (with its XMP metadata and sRGB OutputIntent): what Factur-X is made from."""
 CHUNK = 100
 """Workbooks per LibreOffice call: about 20 s of printing at 0.2 s each, far inside ``CHUNK_TIMEOUT``."""
 CHUNK_TIMEOUT = 300.0
@@ -52,6 +54,7 @@ def convert(
     chunk: int = CHUNK,
     timeout: float = CHUNK_TIMEOUT,
     progress: Progress | None = None,
+    pdfa: bool = False,
 ) -> dict[Path, Path | DataError]:
     """Write ``name.pdf`` beside each workbook and return, per workbook, its PDF or the ``DataError`` saying
     why there is none (LibreOffice printed none, could not run, or ran past ``timeout`` on its chunk; or the
@@ -59,12 +62,12 @@ def convert(
 
     The workbooks are printed ``chunk`` at a time, by up to ``workers`` LibreOffice processes at once, each
     with a profile of its own; a chunk that fails marks only its own workbooks failed. ``progress(done,
-    total)`` is called after each chunk. Relative paths are fine."""
+    total)`` is called after each chunk. Relative paths are fine. ``pdfa`` prints PDF/A-3b files."""
     paths = [workbook.absolute() for workbook in workbooks]
     chunks = [paths[start : start + chunk] for start in range(0, len(paths), chunk)]
     results: dict[Path, Path | DataError] = {}
     with ThreadPoolExecutor(max(1, min(workers, len(chunks) or 1))) as pool:
-        running = [pool.submit(_convert_chunk, soffice, part, timeout) for part in chunks]
+        running = [pool.submit(_convert_chunk, soffice, part, timeout, pdfa) for part in chunks]
         for finished in as_completed(running):
             results.update(finished.result())
             if progress is not None:
@@ -72,12 +75,12 @@ def convert(
     return {workbook: results[path] for workbook, path in zip(workbooks, paths, strict=True)}
 
 
-def _convert_chunk(soffice: str, workbooks: list[Path], timeout: float) -> dict[Path, Path | DataError]:
+def _convert_chunk(soffice: str, workbooks: list[Path], timeout: float, pdfa: bool) -> dict[Path, Path | DataError]:
     """Print ``workbooks`` (absolute paths, all in one folder) in one LibreOffice call with a private
     profile, through a temporary folder beside them, and move each PDF into place."""
     with tempfile.TemporaryDirectory(prefix=".xlbilling-pdf-", dir=workbooks[0].parent) as temp:
         profile = Path(temp, "profile").as_uri()  # a private profile: works while LibreOffice is open
-        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        command = [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", PDFA if pdfa else "pdf",
                    "--outdir", temp, *map(str, workbooks)]  # fmt: skip
         try:
             run_libreoffice(command, timeout)

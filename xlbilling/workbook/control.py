@@ -17,17 +17,22 @@ import pandas as pd
 
 from xlbilling.cells import flag
 from xlbilling.dates import parse_period
+from xlbilling.einvoice.register import Register, register_from_rows
+from xlbilling.einvoice.write import FORMATS
 from xlbilling.errors import InputError, NoClosedPeriod, UnknownPeriod
 from xlbilling.periods import Period
 from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
+from xlbilling.seller import Seller
 from xlbilling.session import Session
-from xlbilling.settings import Seller
 from xlbilling.xlsx.sheetxml import UnsavedFormula
 from xlbilling.xlsx.tablecells import WorkbookLike
 
 CONTROL = "Control"
 MAPPING_SHEET = "Mapping"
+REGISTER_SHEET = "Customer register"
+"""The sheet holding the customer register (account_code, legal_name, vat_id...) when Control names no file
+("Customers" already holds Atria's customers table)."""
 """The sheet holding the product mapping (part_number, sku) when Control names no mapping file."""
 
 #: The seller's details a Control sheet may give Build invoices: the ``Seller`` field, and its row's label.
@@ -55,6 +60,8 @@ PARAMETERS = {
     "mapping": "Product mapping",
     "allow_open": "Allow open period",
     "tax_rate": "Tax rate",
+    "einvoice": "E-invoice",
+    "register": "Customer register",
     **{f"seller_{field}": label for field, label in SELLER_FIELDS},
 }
 SELLER_PREFIX = "seller_"
@@ -63,7 +70,7 @@ FLAGS = ("billable_only", "allow_open")
 """Parameters that are TRUE or FALSE (empty: FALSE)."""
 
 
-FILES = ("prices", "mapping")
+FILES = ("prices", "mapping", "register")
 """Parameters that name a file; a relative path is taken relative to the workbook's folder."""
 
 
@@ -85,6 +92,10 @@ class Params:
     """Build invoices' tax rate (``0.20``, ``20%``, ``0``) for SKUs whose price row has none."""
     seller: tuple[tuple[str, str], ...] = ()
     """The seller's details filled on the Control sheet, as (``Seller`` field, text) pairs."""
+    einvoice: str | None = None
+    """Build invoices' e-invoices: "ubl", "facturx" or "both"; None for none."""
+    register: str | Register | None = None
+    """A customer register file's path, or the register sheet's rows when Control names no file."""
 
 
 def param_cell(book: WorkbookLike, key: str) -> str:
@@ -139,6 +150,10 @@ def read_params(book: WorkbookLike) -> Params:
             found[key] = str(home.parent / found[key])  # a bare file name means: next to the workbook
     if found.get("mapping") is None or Path(found["mapping"]).name.lower() == MAPPING_SHEET.lower():
         found["mapping"] = mapping_sheet(book)
+    if found.get("register") is None or Path(found["register"]).name.lower() == REGISTER_SHEET.lower():
+        rows = book.read_sheet(REGISTER_SHEET) if REGISTER_SHEET in book.sheet_names() else []
+        filled = any(cell not in (None, "") for row in rows for cell in row)
+        found["register"] = register_from_rows(rows, f"the {REGISTER_SHEET} sheet") if filled else None
     return Params(**found, seller=seller)
 
 
@@ -180,6 +195,13 @@ def _param(key: str, value: Any) -> Any:
         return parse_period(value)
     if key == "tax_rate":
         return _tax_rate(value)
+    if key == "einvoice":
+        choice = str(value).strip().lower()
+        if choice not in FORMATS:
+            raise InputError(
+                f"'{value}' is not an e-invoice format.", f"Choose {', '.join(FORMATS)}, or leave it empty."
+            )
+        return choice
     if key in FLAGS:
         given = flag(value)
         if given is not None:

@@ -7,6 +7,7 @@ core's errors here, in one place. An error this does not know keeps its own hint
 from __future__ import annotations
 
 from xlbilling.errors import (
+    MissingRegister,
     MissingTaxRateError,
     NoInvoiceItems,
     NotFoundError,
@@ -16,7 +17,7 @@ from xlbilling.errors import (
     XlbillingError,
     reword,
 )
-from xlbilling.workbook.control import CONTROL, PARAMETERS
+from xlbilling.workbook.control import CONTROL, PARAMETERS, REGISTER_SHEET
 
 _WORDS: Words = {
     OpenPeriodError: lambda _: (
@@ -29,6 +30,11 @@ _WORDS: Words = {
         "column to the price list; nothing was written.",
         f"No tax rate for SKU {', '.join(error.skus)}: the price list gives none and '{PARAMETERS['tax_rate']}' on "
         f"the {CONTROL} sheet is empty.",
+    ),
+    MissingRegister: lambda _: (
+        f"Fill the {REGISTER_SHEET} sheet (one row per account_code), or put a register file's path next to "
+        f"'{PARAMETERS['register']}' on the {CONTROL} sheet; nothing was written.",
+        None,
     ),
     NoInvoiceItems: lambda _: (
         f"Xarios invoices closed months only: pick a closed period on the {CONTROL} sheet.",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, SELLER_FIELDS
+from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, REGISTER_SHEET, SELLER_FIELDS
 from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling.xlsx.book import OpenpyxlBook
 from xlbilling.xlsx.coords import split_cell
@@ -44,6 +44,10 @@ HELP = {
         "writes, over [seller] in the settings" + (" (lines separated by ;)" if field == "address" else "") + "."
         for field, label in SELLER_FIELDS
     },
+    "einvoice": "Optional: ubl, facturx or both: Build invoices also writes each invoice's e-invoice (Peppol UBL "
+    ".xml, Factur-X PDF/A-3 .pdf) with the buyers of the customer register. Empty: none.",
+    "register": f"Customer register for e-invoices: empty (or {REGISTER_SHEET}) uses the {REGISTER_SHEET} sheet; "
+    "or the path of a CSV or .xlsx file keyed by account_code.",
     "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
     "exempt. Empty: Build invoices stops before writing anything and lists the SKUs without a rate.",
 }
@@ -87,7 +91,8 @@ def build_template(path: str | Path) -> Path:
         book.write(target.sheet, STAMP_CELL, NOT_YET)
     _layout(book)
     _formulas(book)
-    _mapping(book)
+    _example_sheet(book, MAPPING_SHEET, MAPPING_TABLE, EXAMPLE_MAPPING, MAPPING_NOTE)
+    _example_sheet(book, REGISTER_SHEET, REGISTER_TABLE, EXAMPLE_REGISTER, REGISTER_NOTE)
     return book.save(path)
 
 
@@ -127,13 +132,22 @@ MAPPING_NOTE = (
 )
 
 
-def _mapping(book: OpenpyxlBook) -> None:
-    example = pd.read_csv(EXAMPLE_MAPPING, dtype=str, keep_default_na=False)
-    book.write(MAPPING_SHEET, "A1", MAPPING_NOTE)
-    book.write_table(MAPPING_SHEET, MAPPING_TABLE, example, TABLE_ANCHOR)
-    book.format_cells(MAPPING_SHEET, "A1", bold=True)
-    book.sheet(MAPPING_SHEET).freeze(FROZEN)
-    book.sheet(MAPPING_SHEET).print_setup(title_rows=TITLE_ROWS)
+def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, note: str) -> None:
+    """A sheet holding ``note`` in A1 and the sandbox's ``example`` CSV as the table ``table``."""
+    rows = pd.read_csv(example, dtype=str, keep_default_na=False)
+    book.write(sheet, "A1", note)
+    book.write_table(sheet, table, rows, TABLE_ANCHOR)
+    book.format_cells(sheet, "A1", bold=True)
+    book.sheet(sheet).freeze(FROZEN)
+    book.sheet(sheet).print_setup(title_rows=TITLE_ROWS, landscape=len(rows.columns) > WIDE)
+
+
+REGISTER_TABLE = "CustomerRegister"
+EXAMPLE_REGISTER = EXAMPLE_MAPPING.with_name("customers.csv")
+REGISTER_NOTE = (
+    "Example rows from the xlbilling sandbox: each buyer's e-invoice details by Atria account code (the address "
+    "comes from Atria). Replace them with your customers' (keep the header)."
+)
 
 
 def _control(book: OpenpyxlBook) -> None:
