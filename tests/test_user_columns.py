@@ -21,6 +21,8 @@ from xlbilling.sandbox import Sandbox
 from xlbilling.session import Session
 from xlbilling.workbook.control import PARAMETERS
 from xlbilling.workbook.headless import refresh_file
+from xlbilling.workbook.tables import refresh
+from xlbilling.xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 DOUBLED = "Summary[[#This Row],[this_count]]*2"
@@ -144,3 +146,72 @@ def test_a_live_refresh_keeps_the_users_columns(formulas: Session, period: Perio
     found = [r for r in range(4, 4 + body) if [sheet.cells[(r, 1)], sheet.cells[(r, 4)]] == first]
     assert [sheet.cells.get((r, 11)) for r in found] == ["call them"] * len(found)
     assert sum(1 for r in range(4, 4 + body) if sheet.cells.get((r, 11))) == len(found)
+
+
+def with_totals_row(path: Path) -> None:
+    """Show the Summary table's totals row as Excel does: "Total" under the first column, the sum of
+    ``this_count`` under it."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Summary"]
+    table = sheet.tables["Summary"]
+    last = int(table.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    table.autoFilter.ref = table.ref
+    table.ref = f"{table.ref.split(':')[0]}:{table.ref.split(':')[1][0]}{last + 1}"
+    table.totalsRowCount = 1
+    first = table.tableColumns[0]
+    first.totalsRowLabel = "Total"
+    counted = next(c for c in table.tableColumns if c.name == "this_count")
+    counted.totalsRowFunction = "sum"
+    sheet[f"A{last + 1}"] = "Total"
+    sheet[f"H{last + 1}"] = "=SUBTOTAL(109,Summary[this_count])"
+    book.save(path)
+
+
+@pytest.mark.parametrize("billable_only", [True, False], ids=["fewer rows", "more rows"])
+def test_a_headless_refresh_keeps_the_totals_row_under_the_new_rows(
+    tmp_path: Path, period: Period, counted: tuple[Session, CountingTransport], billable_only: bool
+) -> None:
+    path = shutil.copyfile(TEMPLATE, tmp_path / "billing.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["Control"]["B3"] = period.end
+    book["Control"][BILLABLE_ONLY] = not billable_only
+    book.save(path)
+    refresh_file(path, ["summary"], counted[0])
+    with_totals_row(path)
+    book = openpyxl.load_workbook(path)
+    book["Control"][BILLABLE_ONLY] = billable_only
+    book.save(path)
+    refresh_file(path, ["summary"], counted[0])
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    table = sheet.tables["Summary"]
+    rows = int(table.ref.split(":")[1][1:]) - 4  # header on row 3, totals on the last row
+    total_row = 4 + rows
+    assert table.totalsRowCount == 1 and table.autoFilter.ref == f"A3:I{total_row - 1}"
+    assert sheet[f"A{total_row}"].value == "Total"
+    assert sheet[f"H{total_row}"].value == "=SUBTOTAL(109,Summary[this_count])"
+    assert all(sheet[f"A{r}"].value for r in range(4, total_row)), "every data row above the totals is filled"
+    assert sheet[f"A{total_row + 1}"].value is None, "no old totals row left below"
+    recalculated = libreoffice_values(path, "Summary")
+    counts = [line[7] for line in recalculated[3 : 3 + rows]]
+    assert recalculated[3 + rows][7] == sum(counts) and len(counts) == rows
+
+
+def test_a_refresh_through_openpyxl_keeps_the_totals_row_too(
+    tmp_path: Path, period: Period, counted: tuple[Session, CountingTransport]
+) -> None:
+    path = shutil.copyfile(TEMPLATE, tmp_path / "billing.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["Control"]["B3"] = period.end
+    book.save(path)
+    refresh_file(path, ["summary"], counted[0])
+    with_totals_row(path)
+    book = OpenpyxlBook.open(path)
+    book.write("Control", BILLABLE_ONLY, True)
+    refresh(book, ["summary"], counted[0])
+    book.save()
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    table = sheet.tables["Summary"]
+    last = int(table.ref.split(":")[1][1:])
+    assert table.totalsRowCount == 1 and table.autoFilter.ref == f"A3:I{last - 1}"
+    assert [sheet[f"A{last}"].value, sheet[f"H{last}"].value] == ["Total", "=SUBTOTAL(109,Summary[this_count])"]
+    assert all(sheet[f"B{r}"].value for r in range(4, last)) and sheet[f"A{last + 1}"].value is None

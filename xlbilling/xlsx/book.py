@@ -10,6 +10,7 @@ changed. The headless refresh of a user's file does not use it (``xlbilling.xlsx
 from __future__ import annotations
 
 import zipfile
+from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,11 +27,13 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from xlbilling.cells import is_formula_like
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
+from xlbilling.xlsx.kept import with_totals_row
 from xlbilling.xlsx.look import Sheet
 from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
@@ -155,6 +158,7 @@ class OpenpyxlBook:
         ws = self.workbook[sheet]
         old = self._find_table(ws, name)
         ref = table_ref(old.ref.split(":")[0] if old is not None else anchor, df)
+        ref = with_totals_row(ref) if old is not None and old.totalsRowCount else ref
         cells = ws._cells
         check_room(
             ws.title, name, ref, old.ref if old is not None else None,
@@ -178,6 +182,7 @@ class OpenpyxlBook:
         assert min_col is not None and min_row is not None
         old_cells = cells_of(old.ref) if old is not None else set()
         new_cells = cells_of(ref)
+        totals = _totals_row(ws, old)
         if old is not None:
             del ws.tables[old.name]
             for column, row in old_cells - new_cells:
@@ -196,6 +201,14 @@ class OpenpyxlBook:
         if df.empty:
             for offset in range(len(headers)):
                 ws.cell(row=min_row + 1, column=min_col + offset).value = None
+        last = range_boundaries(ref)[3]
+        for offset, header in enumerate(headers):  # the totals row, under the new last row
+            if totals:
+                value, style = totals.get(header.lower(), (None, None))
+                cell = ws.cell(row=last, column=min_col + offset)
+                cell.value = value
+                if style is not None:
+                    cell._style = style
         if old is None:
             for offset, header in enumerate(headers):
                 width = min(max(len(header) + 4, 12), 40)
@@ -211,6 +224,11 @@ class OpenpyxlBook:
             ]
             for number, column in enumerate(table.tableColumns, start=1):
                 column.id = number
+            if old.totalsRowCount:
+                table.totalsRowCount = old.totalsRowCount
+                table.autoFilter = AutoFilter(
+                    ref=f"{ref.split(':')[0]}:{get_column_letter(range_boundaries(ref)[2] or 1)}{last - 1}"
+                )
         ws.add_table(table)
         self._drop_placeholder_sheet()
         return ref
@@ -331,6 +349,19 @@ def _set_cell(cell: Any, value: Any) -> None:
     cell.value = value
     if isinstance(value, str) and is_formula_like(value):
         cell.data_type = "s"
+
+
+def _totals_row(ws: Worksheet, table: Table | None) -> dict[str, tuple[Any, Any]]:
+    """The value and style of each cell of ``table``'s totals row, by header (lower case); empty without one."""
+    if table is None or not table.totalsRowCount:
+        return {}
+    left, _, _, bottom = range_boundaries(table.ref)
+    assert left is not None and bottom is not None
+    found = {}
+    for offset, column in enumerate(table.tableColumns):
+        cell = ws.cell(row=bottom, column=left + offset)
+        found[str(column.name).lower()] = (cell.value, copy(cell._style))
+    return found
 
 
 def _kept_formats(ws: Worksheet, table: Table | None) -> dict[str, str]:

@@ -27,6 +27,7 @@ from openpyxl.utils.cell import get_column_letter
 from xlbilling.dates import to_excel_serial
 from xlbilling.errors import DataError
 from xlbilling.files import atomic_path
+from xlbilling.xlsx.kept import kept_styles, totals_row, with_totals_row
 from xlbilling.xlsx.package import (
     DOC_RELS_NS,
     MAIN_NS,
@@ -74,7 +75,7 @@ class PackageBook:
         self._xml: dict[str, SheetXml] = {}
         self._strings: list[str] | None = None
         self._blocks: dict[str, list[Block]] = {}
-        self._tables: dict[str, dict[str, tuple[str, list[str]]]] = {}  # sheet -> table -> (ref, headers)
+        self._tables: dict[str, dict[str, tuple[str, list[str], bool]]] = {}  # sheet -> table -> ref, headers, totals
         self._styles: Styles | None = None
         self._widths: dict[str, dict[str, float]] = {}  # sheet -> column letter -> fitted width
 
@@ -141,6 +142,8 @@ class PackageBook:
         tables = self._table_refs(sheet)
         old = next((ref for other, ref in tables.items() if other.lower() == name.lower()), None)
         ref = table_ref(old.split(":")[0] if old else anchor, df)
+        shape = self.table_shape(sheet, name) if old else None
+        ref = with_totals_row(ref) if shape is not None and shape.totals else ref
         box, before = Box.of(ref), Box.of(old) if old else None
         for other, other_ref in tables.items():
             if other.lower() != name.lower() and box.meets(Box.of(other_ref)):
@@ -170,7 +173,10 @@ class PackageBook:
         headers = table_headers(df)
         old = next((r for other, r in self._table_refs(sheet).items() if other.lower() == name.lower()), None)
         box = Box.of(ref)
-        before = self._kept_styles(sheet, name)
+        shape = self.table_shape(sheet, name) if old else None
+        xml = self._sheet(sheet) if old else None
+        before = kept_styles(xml, shape) if xml is not None else {}
+        totals = totals_row(xml, shape, headers) if xml is not None else []
         styles = [
             self._style(column_format(df[column])) or before.get(header.lower())
             for column, header in zip(df.columns, headers, strict=True)
@@ -178,7 +184,7 @@ class PackageBook:
         blank: list[list[object]] = [[None] * len(headers)] if df.empty else []  # a table keeps one body row
 
         def rows() -> Iterator[list[object]]:
-            return chain([list(headers)], table_rows(df), blank)
+            return chain([list(headers)], table_rows(df), blank, [totals] if totals else [])
 
         letters = [get_column_letter(box.left + offset) for offset in range(len(headers))]
         prefix = self._prefix(sheet)
@@ -194,7 +200,7 @@ class PackageBook:
         self._widths.setdefault(sheet, {}).update(zip(letters, fitted(df, headers), strict=True))
         block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
         self._blocks.setdefault(sheet, []).append(block)
-        self._tables.setdefault(sheet, {})[name] = (ref, headers)
+        self._tables.setdefault(sheet, {})[name] = (ref, headers, totals != [])
         return ref
 
     def write(self, sheet: str, cell: str, value: Any) -> None:
@@ -222,9 +228,9 @@ class PackageBook:
             part = self.package.sheets.get(sheet) or self._new_sheet(sheet)
             xml = self._sheet(sheet)
             tables = self._tables.get(sheet, {}).items()
-            added = [rel for name, (ref, headers) in tables if (rel := self._table_part(part, name, ref, headers))]
+            added = [rel for name, planned in tables if (rel := self._table_part(part, name, *planned))]
             tail = partial(with_table_parts, added, xml.prefix)
-            header = min((Box.of(ref).top for ref, _ in self._tables.get(sheet, {}).values()), default=None)
+            header = min((Box.of(ref).top for ref, _, _ in self._tables.get(sheet, {}).values()), default=None)
             head = partial(laid_out, self._widths.get(sheet, {}), xml.prefix, header)
             self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
             self._fit_charts(sheet, part)
@@ -237,19 +243,9 @@ class PackageBook:
                 shutil.copymode(target, temp)
         return target
 
-    def _kept_styles(self, sheet: str, name: str) -> dict[str, int]:
-        """The cell format of each column's first data row in the table ``name`` as it is now, by header
-        (lower case): a column whose data sets no format keeps the one the user gave it."""
-        shape = self.table_shape(sheet, name)
-        if shape is None or shape.body is None:
-            return {}
-        box = Box.of(shape.body)
-        found = self._sheet(sheet).styles(box.top)
-        return {h.lower(): found[box.left + i] for i, h in enumerate(shape.headers) if box.left + i in found}
-
     def _fit_charts(self, sheet: str, part: str) -> None:
         """Let the charts on ``sheet`` that read its tables' columns read exactly their rows now."""
-        boxes = [Box.of(ref) for ref, _ in self._tables.get(sheet, {}).values()]
+        boxes = [Box.of(ref) for ref, _, _ in self._tables.get(sheet, {}).values()]
         drawing = self.package.related(part, "/drawing")
         if not boxes or drawing is None:
             return
@@ -261,13 +257,15 @@ class PackageBook:
                 if fitted != data:
                     self.package.parts[rel.target] = fitted
 
-    def _table_part(self, part: str, name: str, ref: str, headers: list[str]) -> str | None:
-        """Write the table part of ``name`` (resized, keeping its columns' settings, or new); for a new one,
-        the id of the relationship the sheet's table list must name."""
+    def _table_part(self, part: str, name: str, ref: str, headers: list[str], totals: bool) -> str | None:
+        """Write the table part of ``name`` (resized, keeping its columns' settings and its filter off the
+        totals row, or new); for a new one, the id of the relationship the sheet's table list must name."""
         existing = {other.lower(): p for other, p in self.package.tables(part).items()}
         if name.lower() in existing:
             table = existing[name.lower()]
-            self.package.parts[table] = resized(self.package.parts[table], ref, headers)
+            box = Box.of(ref)
+            body = Box(box.top, box.left, box.bottom - 1, box.right).ref if totals else None
+            self.package.parts[table] = resized(self.package.parts[table], ref, headers, body)
             return None
         taken = [int(i) for p in self.package.parts if "/tables/" in p for i in TABLE_ID.findall(self.package.parts[p])]
         table = self.package.free_name(self._folder + "/tables/table{}.xml")

@@ -32,6 +32,7 @@ _REF = re.compile(r"([A-Z]{1,3})(\d+)")
 _DIMENSION = re.compile(rb'(<(?:\w+:)?dimension\b[^>]*?\bref=")([^"]*)(")')
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]*)"')
 _SPANS = re.compile(rb'\s+spans="[^"]*"')
+_R = re.compile(rb'\s+r="[^"]*"')
 _ENTITIES = {b"&lt;": b"<", b"&gt;": b">", b"&quot;": b'"', b"&apos;": b"'"}
 
 
@@ -66,6 +67,14 @@ class Box:
 
 class UnsavedFormula(str):
     """A formula cell that carries no saved result (the file was never recalculated by Excel)."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A cell kept as the file had it (a table's totals row), written again on another row."""
+
+    attributes: bytes
+    inner: bytes
 
 
 @dataclass
@@ -153,15 +162,11 @@ class SheetXml:
                     bottom, right = max(bottom, number), max(right, column)
         return Box(1, 1, bottom, right) if bottom else None
 
-    def styles(self, number: int) -> dict[int, int]:
-        """The cell format index of each styled cell of row ``number``, by column."""
+    def kept(self, number: int) -> dict[int, Kept]:
+        """The cells of row ``number`` as the file has them, by column."""
         for found, row in self.rows():
             if found == number:
-                return {
-                    column: int(style)
-                    for column, attributes, _ in self.cells(row)
-                    if (style := _attribute(attributes, b"s")) is not None
-                }
+                return {column: Kept(attributes, inner) for column, attributes, inner in self.cells(row)}
             if found > number:
                 break
         return {}
@@ -260,10 +265,15 @@ class SheetXml:
 
 def cell_xml(prefix: str, ref: str, value: object, style: int | None) -> str:
     """One cell's XML: text as an inline string (never a formula), numbers and booleans as values, a
-    ``Formula`` as a formula, nothing for an empty value; ``style`` is a cell format index, or None."""
+    ``Formula`` as a formula, a ``Kept`` cell as it was, nothing for an empty value; ``style`` is a cell
+    format index, or None (a ``Kept`` cell keeps its own)."""
     s = f' s="{style}"' if style else ""
     if value is None:
         return ""
+    if isinstance(value, Kept):  # as it was, at its new place
+        attributes = _R.sub(b"", value.attributes).decode()
+        inner = value.inner.decode()
+        return f'<{prefix}c r="{ref}"{attributes}' + (f">{inner}</{prefix}c>" if inner else "/>")
     if isinstance(value, Formula):  # a user's calculated column: Excel and LibreOffice work out its value
         return f'<{prefix}c r="{ref}"{s}><{prefix}f>{escape(value.text)}</{prefix}f></{prefix}c>'
 
