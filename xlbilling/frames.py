@@ -19,11 +19,10 @@ names (``benchmarks/xarios.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
@@ -34,16 +33,17 @@ from pandas.api.types import infer_dtype
 
 from xlbilling.dates import parse_timestamps
 from xlbilling.errors import BadResponse
+from xlbilling.fields import Field, Kind
 from xlbilling.money import to_decimal
 
-Kind = Literal["text", "int", "float", "bool", "date", "datetime", "decimal"]
 Objects = npt.NDArray[np.object_]
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _FIELD_HELP = (
-    "The API's answer does not have the shape xlbilling expects; if the vendor renamed a field, "
-    "add the new name to the table in xlbilling/fields.py."
+    "The API's answer does not have the shape xlbilling expects; if it spells the field differently, add its "
+    "key under [atria.fields.<endpoint>] or [xarios.fields.<endpoint>] in the config file "
+    "(`xlbilling doctor` prints the lines to add)."
 )
 # What pandas' infer_dtype says of the values (``None`` left out) that the fast path converts as they are.
 _FAST_TYPES: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -66,16 +66,6 @@ _WIRE_TYPES: dict[str, Any] = {
 _Whole = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 # The JSON types ``read_rows`` decodes for each kind: those of ``read_frame``, and amounts as numbers or text.
 _ROW_TYPES: dict[str, Any] = _WIRE_TYPES | {"int": _Whole | None, "decimal": _Whole | float | str | None}
-
-
-@dataclass(frozen=True)
-class Field:
-    """One DataFrame column: its name, the JSON keys it may come from, its type, whether it must exist."""
-
-    column: str
-    keys: tuple[str, ...]
-    kind: Kind = "text"
-    required: bool = False
 
 
 # How ``read_frame`` decodes rows with given keys: the decoder and the key chosen for each field (or None).
@@ -182,6 +172,15 @@ def read_rows(
     except BadResponse:
         return None
     return _frame(columns, len(rows)), [by_key[key] if key else missing for key in inner]
+
+
+def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames of a list's pages as one, indexed from 0: the frame an unpaged answer gives (empty pages add
+    nothing, and every column keeps the type its table gives it)."""
+    rows = [frame for frame in frames if len(frame)] or frames[:1]
+    if len(rows) == 1:
+        return rows[0]
+    return pd.concat(rows, ignore_index=True).astype(rows[0].dtypes.to_dict())
 
 
 def convert(values: list[Any], kind: Kind) -> Any:

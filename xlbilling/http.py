@@ -40,6 +40,7 @@ from xlbilling.wire import (
     query,
     redacted,
     retry_after_seconds,
+    same_origin,
     server_message,
     tls_context,
     token_problem,
@@ -203,6 +204,7 @@ class ApiClient:
     ) -> tuple[httpx.Response, bytes]:
         """Send the GET, retrying what is worth retrying; return the response and its whole body."""
         self._check_cooldown(call)
+        same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
         attempt = 0
         while True:

@@ -6,9 +6,10 @@ First found wins: environment variables (``XLBILLING_ATRIA_URL``...), then the T
 ``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
 ``xlbilling config`` shows every value and where it came from, with tokens masked.
 
-The seller whose invoices these are (``Seller``: name, address, VAT and company numbers, contact, bank
-details, logo) comes from the ``[seller]`` table of the config file, each key overridden by its environment
-variable ``XLBILLING_SELLER_<KEY>`` (``XLBILLING_SELLER_NAME``...). Without a name, invoices are SAMPLES.
+How each API words its answers (``[atria.fields.<endpoint>]``, ``[atria.params]``, the path prefix, the
+Xarios version, paging) comes from the config file only (``xlbilling.shape``). The seller whose invoices
+these are (``xlbilling.seller``) comes from the ``[seller]`` table of the config file, each key overridden
+by its environment variable ``XLBILLING_SELLER_<KEY>``. Without a name, invoices are SAMPLES.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from xlbilling.errors import ConfigError
+from xlbilling.seller import SELLER_KEYS, Seller, load_seller, seller_value, text_setting
+from xlbilling.shape import FILE_KEYS as SHAPE_KEYS
+from xlbilling.shape import SUB_TABLES, ApiShape, read_shapes
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not for `xlbilling config`
     from xlbilling.http import ApiClient
@@ -57,17 +61,6 @@ WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
 DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
 CONFIG_ENV = "XLBILLING_CONFIG"
 _APIS = {"atria": "Atria", "xarios": "Xarios"}
-#: The keys of the config file's ``[seller]`` table, in the order ``xlbilling config`` shows them.
-SELLER_KEYS = ("name", "address", "country", "vat_id", "company_id", "email", "phone", "bank_name", "account_name",
-               "sort_code", "account_number", "iban", "bic", "payment_terms", "logo")  # fmt: skip
-SELLER_ENV = {key: f"XLBILLING_SELLER_{key.upper()}" for key in SELLER_KEYS}
-
-
-def _text(value: Any, where: str) -> str | None:
-    """A text setting, stripped; None when empty."""
-    if not isinstance(value, str):
-        raise ConfigError(f"{where} must be text in quotes, not {value!r}.", "Fix it and try again.")
-    return value.strip() or None
 
 
 def _seconds(value: Any, where: str) -> float:
@@ -93,74 +86,14 @@ def _count(value: Any, where: str) -> int:
 
 
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
-    "atria_url": _text,
-    "atria_token": _text,
-    "xarios_url": _text,
-    "xarios_token": _text,
-    "ca_bundle": _text,
+    "atria_url": text_setting,
+    "atria_token": text_setting,
+    "xarios_url": text_setting,
+    "xarios_token": text_setting,
+    "ca_bundle": text_setting,
     "timeout": _seconds,
     "retries": _count,
 }
-
-
-@dataclass(frozen=True)
-class Seller:
-    """Who issues the invoices: shown on them through ``{{ seller.* }}`` placeholders. ``address`` holds the
-    address lines (the ``country`` apart); bank details are kept as given. ``sample`` marks the example seller
-    used when none is configured (``SAMPLE_SELLER``)."""
-
-    name: str | None = None
-    address: tuple[str, ...] = ()
-    country: str | None = None
-    vat_id: str | None = None
-    company_id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    bank_name: str | None = None
-    account_name: str | None = None
-    sort_code: str | None = None
-    account_number: str | None = None
-    iban: str | None = None
-    bic: str | None = None
-    payment_terms: str | None = None
-    logo: Path | None = None
-    sample: bool = False
-
-    @property
-    def configured(self) -> bool:
-        """Whether this is a real seller: at least its name is set (and it is not the sample)."""
-        return bool(self.name) and not self.sample
-
-
-#: The example seller of the shipped template, used (and marked SAMPLE) while no seller is configured.
-SAMPLE_SELLER = Seller(
-    name="Northwind Managed Services Ltd",
-    address=("12 Harbour Road", "Leeds LS1 4AB"),
-    country="United Kingdom",
-    vat_id="GB 123 4567 89",
-    email="billing@northwind.example",
-    phone="+44 113 496 0000",
-    account_name="Northwind Managed Services Ltd",
-    sort_code="00-00-00",
-    account_number="00000000",
-    sample=True,
-)
-
-
-def _seller_value(key: str, value: Any, where: str, folder: Path | None) -> Any:
-    """One ``[seller]`` value: text, the address as a list of lines (or text split at new lines and ";"),
-    the logo as a path (relative to the config file's folder)."""
-    if key == "address":
-        lines = value if isinstance(value, list) else [value]
-        if not all(isinstance(line, str) for line in lines):
-            raise ConfigError(f"{where} must be text or a list of lines in quotes, not {value!r}.", "Fix it.")
-        parts = [part.strip() for line in lines for part in line.replace(";", "\n").splitlines()]
-        return tuple(part for part in parts if part) or None
-    text = _text(value, where)
-    if key == "logo" and text is not None:
-        path = Path(text).expanduser()
-        return path if path.is_absolute() or folder is None else folder / path
-    return text
 
 
 def mask_token(token: str) -> str:
@@ -186,6 +119,12 @@ class Settings:
     seller: Seller = field(default_factory=Seller)
     #: ``[seller]`` key -> where its value came from, as in ``sources``.
     seller_sources: Mapping[str, str] = field(default_factory=dict)
+    #: ``"atria"`` / ``"xarios"`` -> how that API words its answers (the built-in tables when not configured).
+    shapes: Mapping[str, ApiShape] = field(default_factory=dict)
+
+    def shape(self, name: str) -> ApiShape:
+        """How the API ``name`` ("atria" or "xarios") words its answers, as the config file says."""
+        return self.shapes.get(name) or ApiShape(name)
 
     def atria_client(self, **options: Any) -> ApiClient:
         """An ``ApiClient`` for Atria; ``ConfigError`` naming what to set when the URL or token is missing."""
@@ -244,7 +183,8 @@ def _default_config_path(env: Mapping[str, str]) -> Path:
 def read_config_file(path: Path) -> dict[str, Any]:
     """The config file's settings by name (empty when there is no file); ``ConfigError`` if unreadable."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as error:
@@ -254,7 +194,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"The config file {path} cannot be read ({error}).", "Check the file.") from None
-    known = {(table, key) for table, key in FILE_KEYS.values()} | {("seller", key) for key in SELLER_KEYS}
+    known = {*FILE_KEYS.values(), *SHAPE_KEYS, *(("seller", key) for key in SELLER_KEYS)}
+    known |= {(api, table) for api in ("atria", "xarios") for table in SUB_TABLES}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)
@@ -262,7 +203,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         for key in values:
             if (table, key) not in known:
                 logger.warning("config file %s: unknown setting %s under [%s]; ignored", path, key, table)
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = {"shapes": read_shapes(data, text, path)}
     for name, (table, key) in FILE_KEYS.items():
         section = data.get(table)
         if isinstance(section, dict) and key in section:
@@ -270,7 +211,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     seller = data.get("seller")
     for key in SELLER_KEYS:
         if isinstance(seller, dict) and key in seller:
-            found[f"seller_{key}"] = _seller_value(key, seller[key], f"{key} under [seller] in {path}", path.parent)
+            found[f"seller_{key}"] = seller_value(key, seller[key], f"{key} under [seller] in {path}", path.parent)
     return found
 
 
@@ -331,24 +272,15 @@ def load_settings(
             sources[name] = "default"
         else:
             sources[name] = "not set"
-    seller, seller_sources = _load_seller(env, from_file, path)
-    return Settings(**values, sources=sources, config_file=path, seller=seller, seller_sources=seller_sources)
-
-
-def _load_seller(env: Mapping[str, str], from_file: Mapping[str, Any], path: Path) -> tuple[Seller, dict[str, str]]:
-    """The seller from ``XLBILLING_SELLER_*`` variables, else the ``[seller]`` table, and each key's source."""
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for key, variable in SELLER_ENV.items():
-        raw = env.get(variable, "").strip()
-        value = _seller_value(key, raw, f"The environment variable {variable}", None) if raw else None
-        if value is not None:
-            values[key], sources[key] = value, f"environment {variable}"
-        elif from_file.get(f"seller_{key}") is not None:
-            values[key], sources[key] = from_file[f"seller_{key}"], f"config file {path}"
-        else:
-            sources[key] = "not set"
-    return Seller(**values), sources
+    seller, seller_sources = load_seller(env, from_file, path)
+    return Settings(
+        **values,
+        sources=sources,
+        config_file=path,
+        seller=seller,
+        seller_sources=seller_sources,
+        shapes=from_file.get("shapes", {}),
+    )
 
 
 def settings_from_mapping(values: Mapping[str, Any], base: Settings) -> Settings:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import orjson
 
-from xlbilling.errors import ConfigError
+from xlbilling.errors import BadResponse, ConfigError
 
 MIN_TOKEN_LENGTH = 8
 """The shortest token accepted: real Atria and Xarios tokens are far longer, and a shorter one is a typo or
@@ -130,6 +130,21 @@ def check_base_url(api: str, base_url: str) -> httpx.URL:
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigError(f"The {api} URL {base_url!r} is not an http(s) address.", hint)
     return url
+
+
+def same_origin(api: str, call: str, base: httpx.URL, path: str) -> None:
+    """Refuse a URL (a next-page link in an answer) on another scheme, host or port than the API's own:
+    the token is sent to the configured API only. A path alone is always fine."""
+    if "://" not in path[:12]:
+        return
+    url = httpx.URL(path)
+    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+        raise BadResponse(
+            api,
+            call,
+            f"the answer sends the next page to {url.scheme}://{url.host}, not to the {api} URL",
+            "xlbilling sends the token only to the configured URL; tell the vendor, or set the URL to that host.",
+        )
 
 
 def tls_context(ca_bundle: str) -> ssl.SSLContext:

@@ -36,7 +36,7 @@ from xlbilling.invoices.template import Template, load_template
 from xlbilling.periods import Period
 from xlbilling.prices import Price, load_prices, with_tax_rate
 from xlbilling.resources import shipped
-from xlbilling.settings import SAMPLE_SELLER, Seller
+from xlbilling.seller import SAMPLE_SELLER, Seller
 
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from xlbilling.errors import ConfigError
 from xlbilling.invoices.template import Template
 from xlbilling.resources import shipped
-from xlbilling.settings import Seller
+from xlbilling.seller import Seller
 
 #: The sample logo's shape (``templates/logo.png``, 560 x 160): a seller's logo is fitted into it.
 BOX = (560, 160)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from xlbilling.settings import SAMPLE_SELLER, Seller
+from xlbilling.seller import SAMPLE_SELLER, Seller
 
 BASIS_TEXT = {
     "none": "quantities in use at the end of the period",

@@ -21,8 +21,8 @@ from xlbilling.errors import InputError, NoClosedPeriod, UnknownPeriod
 from xlbilling.periods import Period
 from xlbilling.prices import with_tax_rate
 from xlbilling.reconcile.mapping import PRODUCT_COLUMNS, located
+from xlbilling.seller import Seller
 from xlbilling.session import Session
-from xlbilling.settings import Seller
 from xlbilling.xlsx.sheetxml import UnsavedFormula
 from xlbilling.xlsx.tablecells import WorkbookLike
 
