@@ -23,6 +23,8 @@ from xlbilling.shape import ApiShape
 
 API = "Atria"
 _NOT_FOUND = "Check the billing period and the customer against Atria's lists of periods and customers."
+PERIOD_LISTS = ("billingPeriods", "periods")
+CUSTOMER_LISTS = ("customers",)
 _SUFFIXES = {"summary": "", "detail": "/detail", "invoice_lines": "/invoice", "analysis": "/analysis"}
 
 
@@ -36,7 +38,7 @@ class Atria:
 
     def periods(self) -> pd.DataFrame:
         """The billing periods Atria knows: ``period_start, period_end, name, is_closed``, oldest first."""
-        rows = self._parameters("periods", "billingPeriods", "periods")
+        rows = self._parameters("periods", *PERIOD_LISTS)
         frame = to_frame(rows, self.shape.table("periods"), API, "periods")
         return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
 
@@ -77,13 +79,13 @@ class Atria:
 
     def customers(self) -> pd.DataFrame:
         """The customers: ``customer_code, customer_name, account_code, billed_by``."""
-        return to_frame(self._parameters("customers", "customers"), self.shape.table("customers"), API, "customers")
+        return to_frame(self._parameters("customers", *CUSTOMER_LISTS), self.shape.table("customers"), API, "customers")
 
     def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
         """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
         count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
         difference``. Without ``by_customer`` the customer columns are empty."""
-        params = self._query(billable_only=billable_only, by_customer=by_customer)
+        params = self.query(billable_only=billable_only, by_customer=by_customer)
         frame = self._frame("summary", self.route("summary", period), params)
         missing = frame["difference"].isna()
         frame.loc[missing, "difference"] = frame["this_count"] - frame["last_count"]
@@ -101,7 +103,7 @@ class Atria:
         name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
         customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
         line_description, override_reason, start_date, end_date``."""
-        params = self._query(
+        params = self.query(
             customer=_optional(customer, "customer"),
             service=_optional(service, "service"),
             user=_optional(user, "user"),
@@ -115,7 +117,7 @@ class Atria:
         service_code, service_name, line_description, quantity``. A missing Bill To means the customer
         pays for itself."""
         route = self.route("invoice_lines", period)
-        records = self._rows("invoice", route, self._query(customer=_optional(customer, "customer")))
+        records = self._rows("invoice", route, self.query(customer=_optional(customer, "customer")))
         table = self.shape.table("invoice_lines")
         split = len(fields.ATRIA_INVOICE_RECORD)
         return _invoice_frame(records, table[:split], table[split:])
@@ -124,7 +126,7 @@ class Atria:
         """The most detailed rows: customer address and every user service, billable or not, with
         ``duration_percent`` (0-100: the share of the period the service was active). Columns in
         docs/contract.md."""
-        params = self._query(customer=_optional(customer, "customer"))
+        params = self.query(customer=_optional(customer, "customer"))
         return self._frame("analysis", self.route("analysis", period), params)
 
     def parameters(self) -> Any:
@@ -141,20 +143,12 @@ class Atria:
         """Every page of the list at ``path`` (one, unless the answer announces more)."""
         return pages(self.client, self.shape, call, path, params, _NOT_FOUND)
 
-    def _query(self, **values: Any) -> dict[str, Any]:
+    def query(self, **values: Any) -> dict[str, Any]:
         """The query parameters under the names this Atria takes."""
         return {self.shape.param(name): value for name, value in values.items()}
 
     def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
-        payload = self.parameters()
-        if isinstance(payload, dict) and find_key(payload, names) is None:
-            payload = single(payload)  # the lists inside an envelope
-        if not isinstance(payload, dict):
-            raise BadResponse(API, call, "expected a JSON object with periods and customers.")
-        key = find_key(payload, names)
-        if key is None:
-            raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
-        return object_list(payload[key], API, call)
+        return parameter_rows(self.parameters(), call, names)
 
     def _frame(self, call: str, path: str, params: dict[str, Any]) -> pd.DataFrame:
         """The rows of a flat-row call as a frame, page by page: each page decoded straight from its bytes when
@@ -168,6 +162,18 @@ class Atria:
 
     def _rows(self, call: str, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return [row for page in self.pages(call, path, params) for row in page.parsed(self.client, call)]
+
+
+def parameter_rows(payload: Any, call: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The list under one of ``names`` in the ``/parameters`` answer (also inside an envelope)."""
+    if isinstance(payload, dict) and find_key(payload, names) is None:
+        payload = single(payload)  # the lists inside an envelope
+    if not isinstance(payload, dict):
+        raise BadResponse(API, call, "expected a JSON object with periods and customers.")
+    key = find_key(payload, names)
+    if key is None:
+        raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
+    return object_list(payload[key], API, call)
 
 
 def _invoice_frame(records: list[dict[str, Any]], header: tuple[Field, ...], line: tuple[Field, ...]) -> pd.DataFrame:

@@ -97,11 +97,11 @@ def to_frame(rows: list[dict[str, Any]], fields: Sequence[Field], api: str, call
     a row holding several spellings of one field gives the one listed first in the field table.
     """
     present: set[str] = set().union(*rows)
-    spellings = [(field, _spellings(present, field)) for field in fields]
-    single = [keys[0] for _, keys in spellings if len(keys) == 1]
+    spelt = [(field, spellings(present, field)) for field in fields]
+    single = [keys[0] for _, keys in spelt if len(keys) == 1]
     by_key = _columns(rows, list(dict.fromkeys(single)))
     columns: dict[str, Any] = {}
-    for field, keys in spellings:
+    for field, keys in spelt:
         if not keys:
             if field.required and rows:
                 raise BadResponse(api, call, f"the answer has no '{field.keys[0]}' field.", _FIELD_HELP)
@@ -191,7 +191,7 @@ def convert(values: list[Any], kind: Kind) -> Any:
     return _convert(_objects(values), kind)
 
 
-def _spellings(present: set[str], field: Field) -> list[str]:
+def spellings(present: set[str], field: Field) -> list[str]:
     """The keys among ``present`` that spell ``field``, in the order of the field's ``keys``."""
     rank: dict[str, int] = {}
     for position, name in enumerate(field.keys):
@@ -273,7 +273,7 @@ def _field_keys(
     chosen: dict[Field, str | None] = {}
     wire: dict[str, Any] = {}
     for field in fields:
-        spelt = _spellings(set(keys), field)
+        spelt = spellings(set(keys), field)
         if len(spelt) > 1 or (field.required and not spelt) or field.kind not in types:
             return None
         chosen[field] = spelt[0] if spelt else None

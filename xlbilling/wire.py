@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 import ssl
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -170,3 +171,34 @@ def redacted(text: str, token: str | None) -> str:
     if not token:
         return text
     return re.sub(rf"(?<![\w.~+/=-]){re.escape(token)}(?![\w.~+/=-])", "(token)", text)
+
+
+def host_problem(base_url: str) -> str | None:
+    """Why the host of ``base_url`` does not resolve to an address, or ``None`` when it does."""
+    url = httpx.URL(base_url)
+    try:
+        socket.getaddrinfo(url.host, url.port or (443 if url.scheme == "https" else 80))
+    except (OSError, UnicodeError) as error:
+        return f"{url.host} does not resolve to an address ({error})"
+    return None
+
+
+def tls_problem(base_url: str, ca_bundle: str | None, timeout: float) -> str | None:
+    """Why a verified TLS connection to ``base_url`` fails (with ``ca_bundle`` trusted too), or ``None``."""
+    url = httpx.URL(base_url)
+    if ca_bundle:
+        context = tls_context(ca_bundle)
+    else:
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    try:
+        with (
+            socket.create_connection((url.host, url.port or 443), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=url.host),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as error:
+        return f"the TLS certificate of {url.host} could not be verified ({error.verify_message})"
+    except (OSError, ssl.SSLError) as error:
+        return f"no TLS connection to {url.host} ({error})"

@@ -187,9 +187,12 @@ class Xarios:
         blob = self.client.get_bytes(
             call, self.route(invoice_id) + "/detail", max_bytes=MAX_ZIP_BYTES, not_found_hint=_INVOICE_HINT
         )
-        members = read_members(blob, f"The detail ZIP of invoice {invoice_id}")
-        json_blob = _member(members, ".json", call)
-        csv_blob = _member(members, ".csv", call)
+        return self.read_detail(invoice_id, blob)
+
+    def read_detail(self, invoice_id: str, blob: bytes) -> InvoiceDetail:
+        """The detail ZIP ``blob`` of ``invoice_id`` read (``invoice_detail`` downloads it)."""
+        call = f"invoice {invoice_id} detail"
+        json_blob, csv_blob = detail_files(blob, invoice_id, call)
         invoice = read_invoice(json_blob, call, enveloped=False, tables=self.tables)
         if invoice is None:
             try:
@@ -214,6 +217,10 @@ class Xarios:
 
     def invoice_pdf(self, invoice_id: str, path: str | os.PathLike[str]) -> Path:
         """Save the invoice's PDF to ``path`` (written to a temporary name, then renamed) and return it."""
+        return write_atomically(Path(path), self.pdf(invoice_id))
+
+    def pdf(self, invoice_id: str) -> bytes:
+        """The invoice's PDF, checked to be a whole PDF file."""
         call = f"invoice {invoice_id} PDF"
         blob = self.client.get_bytes(
             call, self.route(invoice_id) + "/summary", max_bytes=MAX_PDF_BYTES, not_found_hint=_INVOICE_HINT
@@ -222,7 +229,7 @@ class Xarios:
             raise BadResponse(API, call, "the download is not a PDF file.")
         if b"%%EOF" not in blob[-1024:]:
             raise BadResponse(API, call, f"the PDF stops in the middle ({len(blob)} bytes, no end marker).", _RETRY)
-        return write_atomically(Path(path), blob)
+        return blob
 
 
 def read_invoice(body: bytes, call: str, *, enveloped: bool = True, tables: Tables = _BUILT_IN) -> XariosInvoice | None:
@@ -345,15 +352,25 @@ def _tag_columns(values: Any) -> tuple[list[str], list[bool]]:
     return joined, purchase
 
 
-def _csv_frame(blob: bytes, call: str, table: tuple[Field, ...]) -> pd.DataFrame:
+def csv_rows(blob: bytes, call: str) -> list[dict[str, Any]]:
+    """The rows of the detail ZIP's CSV file, an empty cell as ``None``."""
     try:
         raw = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise BadResponse(API, call, f"the CSV file in the ZIP cannot be read ({error}).") from None
-    rows = [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
-    frame = to_frame(rows, table, API, call)
+    return [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
+
+
+def _csv_frame(blob: bytes, call: str, table: tuple[Field, ...]) -> pd.DataFrame:
+    frame = to_frame(csv_rows(blob, call), table, API, call)
     frame["part_number"] = frame["part_number"].str.lstrip("#")
     return frame
+
+
+def detail_files(blob: bytes, invoice_id: str, call: str) -> tuple[bytes, bytes]:
+    """The JSON and the CSV file in the detail ZIP ``blob``, read in memory within limits."""
+    members = read_members(blob, f"The detail ZIP of invoice {invoice_id}")
+    return _member(members, ".json", call), _member(members, ".csv", call)
 
 
 def _member(members: dict[str, bytes], suffix: str, call: str) -> bytes:
