@@ -43,7 +43,7 @@ def config(ctx: click.Context, path_only: bool) -> None:
         click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
     for api in ("atria", "xarios"):
         for name, value, source in settings.shape(api).settings():
-            click.echo(f"{name:<13} {value:<40} {source}")
+            click.echo(f"{name:<35} {value:<25} {source}")
     seller = settings.seller
     state = "" if seller.configured else " (not set: invoices are written as SAMPLES; set name under [seller])"
     click.echo(f"[seller]{state}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,7 +76,8 @@ def _print(report: Report) -> None:
 def _print_api(check: ApiCheck, width: int) -> None:
     click.echo(click.style(check.api, bold=True) + (f"  {check.url}" if check.url else ""))
     for step in check.steps:
-        click.echo(f"  {_MARKS[step.ok]} {step.name:<9} {step.detail}")
+        said = f"  {_MARKS[step.ok]} {step.name:<9} {step.detail}"
+        click.echo(textwrap.fill(said, max(40, width), subsequent_indent=" " * 14))
     for endpoint in check.endpoints:
         _print_endpoint(endpoint, check.api.lower(), width)
     click.echo("")
@@ -86,11 +88,12 @@ def _print_endpoint(endpoint: Endpoint, api: str, width: int) -> None:
     pages = f", {endpoint.pages} pages" if endpoint.pages > 1 else ""
     rows = f", {endpoint.rows} row{'s' if endpoint.rows != 1 else ''}{pages}" if endpoint.findings.columns else ""
     facts = f"{endpoint.seconds:.2f} s{rows}" if not endpoint.error else "failed"
-    click.echo(f"\n  {mark} {click.style(endpoint.name, bold=True)}  {endpoint.request}  ({facts})")
+    click.echo(f"\n  {mark} {click.style(endpoint.name, bold=True)}  ({facts})")
+    click.echo(f"      {endpoint.request}")
     if endpoint.error:
-        click.echo(f"      {endpoint.error}")
+        _wrapped(endpoint.error, width)
     if endpoint.sent:
-        click.echo(f"      query names sent: {', '.join(endpoint.sent)}; set another under [{api}.params]")
+        _wrapped(f"query names sent: {', '.join(endpoint.sent)}; set another under [{api}.params]", width)
     if endpoint.error:
         return
     cells = []
@@ -106,7 +109,11 @@ def _print_endpoint(endpoint: Endpoint, api: str, width: int) -> None:
         shown = ", ".join(f"{key} {json.dumps(value, default=str)[:40]}" for key, value in endpoint.signs.items())
         click.echo(f"      paging/envelope: {shown}")
     if endpoint.note:
-        click.echo(f"      {endpoint.note}")
+        _wrapped(endpoint.note, width)
+
+
+def _wrapped(text: str, width: int) -> None:
+    click.echo(textwrap.fill(text, max(40, width), initial_indent="      ", subsequent_indent="        "))
 
 
 def _grid(cells: list[str], width: int) -> None:

@@ -1,7 +1,8 @@
 """Fault switches for tests: make the next N matching API requests slow, failing or malformed.
 
 ``POST /_sandbox/faults`` arms one fault; ``DELETE /_sandbox/faults`` disarms it. A fault applies to the
-next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset).
+next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset) and whose
+query contains ``query`` (when given: ``page=2`` faults the second page only).
 Sandbox control routes and the docs are never faulted.
 
 - ``latency``: wait that many seconds before answering (combines with the others).
@@ -17,6 +18,7 @@ import asyncio
 import threading
 from http import HTTPStatus
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import orjson
 from pydantic import BaseModel, Field
@@ -40,6 +42,7 @@ class Fault(BaseModel):
     malformed: Literal["json", "html", "truncated"] | None = None
     slow_body: float = Field(0, ge=0, le=120, description="Seconds over which to stream the body.")
     paths: str | None = Field(None, description="Only requests whose path contains this text.")
+    query: str | None = Field(None, description="Only requests whose query string contains this text.")
 
 
 class FaultSwitch:
@@ -60,13 +63,15 @@ class FaultSwitch:
         with self._lock:
             self._fault, self._left = None, 0
 
-    def take(self, path: str) -> Fault | None:
-        """The fault to apply to a request for ``path`` (using up one of its count), or None."""
+    def take(self, path: str, query: str = "") -> Fault | None:
+        """The fault to apply to a request for ``path?query`` (using up one of its count), or None."""
         with self._lock:
             fault = self._fault
             if fault is None or self._left == 0 or path.startswith(UNFAULTED):
                 return None
             if fault.paths and fault.paths.lower() not in path.lower():
+                return None
+            if fault.query and fault.query.lower() not in unquote(query).lower():
                 return None
             if self._left > 0:
                 self._left -= 1
@@ -81,7 +86,8 @@ class FaultMiddleware:
         self.switch = switch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.switch.take(scope["path"]) if scope["type"] == "http" else None
+        http = scope["type"] == "http"
+        fault = self.switch.take(scope["path"], scope["query_string"].decode("latin-1")) if http else None
         if fault is None:
             await self.app(scope, receive, send)
             return
