@@ -185,7 +185,7 @@ def test_the_text_report_prints_the_lines_to_add(speak: Callable[..., Sandbox], 
     text = result.stdout
     assert "  ✗ path      /api/Billing answers 404, path '/api/v1/Billing' answers" in text
     assert "      period_start ← startDate          period_end ← MISSING (required)\n" in text
-    assert "      not used: PeriodEndDate = \"2025-11-30\"" in text
+    assert '      not used: PeriodEndDate = "2025-11-30"' in text
     assert "query names sent: billableOnly (billable_only), aggregateByCustomer (by_customer);" in text
     assert '[atria]\npath = "/api/v1/Billing"\n\n[atria.fields.periods]\nperiod_end = "PeriodEndDate"\n' in text
     assert '[xarios.fields.detail]\nquantity = "units"\n' in text
@@ -194,7 +194,9 @@ def test_the_text_report_prints_the_lines_to_add(speak: Callable[..., Sandbox], 
 
 def test_no_api_configured_is_exit_1(tmp_path: Path) -> None:
     env = {"XLBILLING_CONFIG": str(tmp_path / "none.toml"), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
-    env |= dict.fromkeys(("XLBILLING_ATRIA_URL", "XLBILLING_ATRIA_TOKEN", "XLBILLING_XARIOS_URL", "XLBILLING_XARIOS_TOKEN"), "")
+    env |= dict.fromkeys(
+        ("XLBILLING_ATRIA_URL", "XLBILLING_ATRIA_TOKEN", "XLBILLING_XARIOS_URL", "XLBILLING_XARIOS_TOKEN"), ""
+    )
     result = run(env, "doctor")
     assert result.exit_code == 1
     assert "  - settings  not configured (no URL and no token): skipped" in result.stdout
@@ -207,7 +209,9 @@ def test_it_stops_at_the_first_broken_step(sandbox: Sandbox, tmp_path: Path) -> 
     result = run(env, "doctor")
     assert result.exit_code == 1
     atria, xarios = result.stdout.split("\nXarios")
-    assert "  ✗ token     Atria parameters: the token was rejected (HTTP 401): it is wrong, expired or revoked.\n" in atria
+    assert (
+        "  ✗ token     Atria parameters: the token was rejected (HTTP 401): it is wrong, expired or revoked.\n" in atria
+    )
     assert atria.rstrip().endswith("`xlbilling config set-token atria` or set XLBILLING_ATRIA_TOKEN.")  # stopped there
     assert "  ✗ host      no-such-host.invalid does not resolve to an address" in xarios
     assert xarios.rstrip().endswith("Some checks failed: see the lines marked ✗ above.")

@@ -78,10 +78,13 @@ def test_every_endpoint_the_readme_names_exists() -> None:
     [
         ('[atria.fields.sumary]\nlast_count = "X"\n', "line 1: [atria.fields.sumary] names no endpoint"),
         ('[atria.fields.summary]\n\nlast_cnt = "X"\n', "line 3: summary has no column last_cnt"),
-        ("[atria.fields.summary]\nlast_count = 3\n", "line 2: last_count under [atria.fields.summary] must be a JSON key"),
+        (
+            "[atria.fields.summary]\nlast_count = 3\n",
+            "line 2: last_count under [atria.fields.summary] must be a JSON key",
+        ),
         ('[atria.params]\nbillable = "x"\n', "line 2: [atria.params] has no parameter billable"),
         ('[atria]\npage_size = "big"\n', "line 2: page_size under [atria] must be a whole number"),
-        ('[xarios]\nversion = "/api/v2"\n', "line 2: version under [xarios] must be like \"v1.0\""),
+        ('[xarios]\nversion = "/api/v2"\n', 'line 2: version under [xarios] must be like "v1.0"'),
         ('[atria]\nfields = "summary"\n', "line 2: fields under [atria] must be a table"),
     ],
 )
