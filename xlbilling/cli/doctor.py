@@ -119,7 +119,7 @@ def _wrapped(text: str, width: int) -> None:
 def _grid(cells: list[str], width: int) -> None:
     """``cells`` in columns of one width, as many as fit in ``width`` (a cell too wide for one has a line)."""
     size = max(20, min(max((len(cell) for cell in cells), default=0) + 3, (width - 6) // 2))
-    per_line, line = max(1, (width - 6) // size), []
+    per_line, line = max(1, (width - 6) // size), list[str]()
     for cell in cells:
         if len(cell) >= size or len(line) == per_line:
             if line:
