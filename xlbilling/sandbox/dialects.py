@@ -29,7 +29,9 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from xlbilling.sandbox.faults import captured, send_body
 
 Name = Literal["plain", "renamed", "odata", "next", "pages", "skip", "hasmore"]
 NAMES: tuple[str, ...] = Name.__args__  # type: ignore[attr-defined]
@@ -93,23 +95,14 @@ class DialectMiddleware:
         query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         problem, scope = _translate(dialect, scope, path, query)
         if problem is not None:
-            await _send(send, problem[0], orjson.dumps({"message": problem[1]}), [])
+            await send_body(send, problem[0], orjson.dumps({"message": problem[1]}), b"application/json")
             return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        body = b"".join(chunks)
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        if start.get("status") == 200:
-            body = _rewrite(dialect, body, dict(headers).get(b"content-type", b""), query, scope)
-        await _send(send, start.get("status", 200), body, headers)
+        status, headers, body = await captured(self.app, scope, receive)
+        content_type = dict(headers).get(b"content-type", b"application/json")
+        if status == 200:
+            body = _rewrite(dialect, body, content_type, query, scope)
+        others = [(key, value) for key, value in headers if key.lower() != b"content-type"]
+        await send_body(send, status, body, content_type, others)
 
 
 def _translate(
@@ -214,11 +207,3 @@ def _zip(dialect: Dialect, blob: bytes) -> bytes:
                 content = text.getvalue().encode("utf-8")
             target.writestr(info, content)
     return out.getvalue()
-
-
-async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    if not any(key.lower() == b"content-type" for key, _ in headers):
-        headers = [*headers, (b"content-type", b"application/json")]
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

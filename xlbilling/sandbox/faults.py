@@ -96,33 +96,22 @@ class FaultMiddleware:
         if fault.status is not None:
             headers = [(b"retry-after", str(fault.retry_after).encode())] if fault.status == 429 else []
             body = orjson.dumps({"message": HTTPStatus(fault.status).phrase})
-            await _send(send, fault.status, body, b"application/json", headers)
+            await send_body(send, fault.status, body, b"application/json", headers)
         elif fault.malformed == "json":
-            await _send(send, 200, _BROKEN_JSON, b"application/json")
+            await send_body(send, 200, _BROKEN_JSON, b"application/json")
         elif fault.malformed == "html":
-            await _send(send, 200, _HTML, b"text/html; charset=utf-8")
+            await send_body(send, 200, _HTML, b"text/html; charset=utf-8")
         elif fault.malformed == "truncated" or fault.slow_body:
             await self._rewrite(scope, receive, send, fault)
         else:
             await self.app(scope, receive, send)
 
     async def _rewrite(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        body = b"".join(chunks)
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        status, headers, body = await captured(self.app, scope, receive)
         if fault.malformed == "truncated":
             body = body[: len(body) // 2]
         headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         pieces = 10 if fault.slow_body else 1
         size = -(-len(body) // pieces) or 1
         for n in range(pieces):
@@ -132,7 +121,23 @@ class FaultMiddleware:
             await send({"type": "http.response.body", "body": part, "more_body": n < pieces - 1})
 
 
-async def _send(
+async def captured(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, headers (but its length) and whole body ``app`` answers ``scope`` with, unsent."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    return start.get("status", 200), headers, b"".join(chunks)
+
+
+async def send_body(
     send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     await send(
