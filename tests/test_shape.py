@@ -112,10 +112,10 @@ def test_config_shows_each_spelling_and_where_it_came_from(tmp_path: Path, monke
     monkeypatch.setenv("XLBILLING_CONFIG", str(path))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     lines = CliRunner().invoke(main, ["config"]).output.splitlines()
-    assert f'[atria.fields.summary] this_count   "CurrentQuantity", "Qty"  config file {path}, line 8' in lines
-    assert f'[atria.params] billable_only        "billable"                config file {path}, line 11' in lines
-    assert f"atria.path                          /api/v1/Billing           config file {path}, line 3" in lines
-    assert "xarios.max_pages                    1000                      default" in lines
+    assert f'[atria.fields.summary] this_count "CurrentQuantity", "Qty" config file {path}, line 8' in lines
+    assert f'[atria.params] billable_only      "billable"               config file {path}, line 11' in lines
+    assert f"atria.path                        /api/v1/Billing          config file {path}, line 3" in lines
+    assert "xarios.max_pages                  1000                     default" in lines
 
 
 def test_renamed_keys_paths_and_parameters_are_read_from_the_sandbox(speak: object, period: Period) -> None:
@@ -130,3 +130,10 @@ def test_renamed_keys_paths_and_parameters_are_read_from_the_sandbox(speak: obje
     summary = Atria(ApiClient("Atria", sandbox.url, sandbox.token), shape).summary(period)
     assert summary["this_count"].sum() > 0 and summary["customer_code"].notna().all()
     assert sandbox.requests[-1] == "GET /api/v1/Billing/2026-10-31?billable=false&groupByCustomer=true"
+
+
+def test_the_command_line_offers_every_dialect_the_sandbox_speaks() -> None:
+    from xlbilling.cli.sandbox import DIALECTS
+    from xlbilling.sandbox.dialects import NAMES
+
+    assert DIALECTS == NAMES

@@ -41,9 +41,10 @@ def config(ctx: click.Context, path_only: bool) -> None:
         else:
             shown = str(value)
         click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
-    for api in ("atria", "xarios"):
-        for name, value, source in settings.shape(api).settings():
-            click.echo(f"{name:<35} {value:<25} {source}")
+    shapes = [line for api in ("atria", "xarios") for line in settings.shape(api).settings()]
+    name_width, value_width = (max(len(line[part]) for line in shapes) for part in (0, 1))
+    for name, value, source in shapes:
+        click.echo(f"{name:<{name_width}} {value:<{value_width}} {source}")
     seller = settings.seller
     state = "" if seller.configured else " (not set: invoices are written as SAMPLES; set name under [seller])"
     click.echo(f"[seller]{state}")
