@@ -106,10 +106,14 @@ def _print_endpoint(endpoint: Endpoint, api: str, width: int) -> None:
     for bad in endpoint.findings.bad:
         click.echo(f"      did not parse: {bad}")
     if endpoint.signs:
-        shown = ", ".join(f"{key} {json.dumps(value, default=str)[:40]}" for key, value in endpoint.signs.items())
+        shown = ", ".join(f"{key} {_short(json.dumps(value, default=str))}" for key, value in endpoint.signs.items())
         click.echo(f"      paging/envelope: {shown}")
     if endpoint.note:
         _wrapped(endpoint.note, width)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _wrapped(text: str, width: int) -> None:

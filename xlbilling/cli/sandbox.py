@@ -84,7 +84,7 @@ def sandbox(
     }
     what = f"replaying {replay}" if replay else f"{customers} customers, seed {seed}, today {dataset.today.isoformat()}"
     click.echo(f"xlbilling sandbox: {what}" + (f", dialect {dialect}" if dialect != "plain" and not replay else ""))
-    click.echo(f"URL:   {url}   (API docs: {url}/docs)")
+    click.echo(f"URL:   {url}" + ("" if replay else f"   (API docs: {url}/docs)"))
     click.echo(f"Token: {token}")
     click.echo("\nbash / zsh:")
     for name, value in settings.items():
