@@ -120,7 +120,8 @@ def test_the_plain_sandbox_is_healthy(sandbox: Sandbox, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert "  ✓ token     accepted" in lines
     assert "  ✓ data      period 2026-10-31, customer CUST0001" in lines
-    assert "      GET /api/Billing/2026-10-31?billableOnly=false&aggregateByCustomer=true" in lines
+    summary = lines.index("      GET /api/Billing/2026-10-31?billableOnly=false&aggregateByCustomer=true")
+    assert lines[summary - 1].startswith("  ✓ summary  (HTTP 200, ") and lines[summary - 1].endswith(" s, 264 rows)")
     assert "      last_count ← lastMonthCount          this_count ← thisMonthCount" in lines
     assert "      not used: resultCount = 264" in lines
     assert "      JSON and CSV agree: 1168 items, 7491.20" in lines

@@ -123,7 +123,7 @@ class ApiClient:
         self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
-        self.observe: Callable[[str, dict[str, Any], str, bytes], None] | None = None  # (path, query, type, body)
+        self.observe: Callable[[str, dict[str, Any], int, str, bytes], None] | None = None  # doctor: each answer
         headers = {"User-Agent": f"xlbilling/{__version__}"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -211,8 +211,8 @@ class ApiClient:
         while True:
             try:
                 response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
-                if self.observe is not None:  # a recording (``xlbilling doctor --record``)
-                    self.observe(path, sent, response.headers.get("content-type", ""), body)
+                if self.observe is not None:
+                    self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
                 return response, body
             except _Retryable as retry:
                 if attempt >= self._retries:

@@ -84,7 +84,7 @@ class Recorder:
         self.origins.add(f"{base.scheme}://{base.netloc}")
         self.apis.append(client.api)
 
-        def keep(path: str, query: dict[str, Any], content_type: str, body: bytes) -> None:
+        def keep(path: str, query: dict[str, Any], status: int, content_type: str, body: bytes) -> None:
             self.answers.append(_Answer(request_key(path, query.items()), content_type, body))
 
         client.observe = keep

@@ -87,7 +87,8 @@ def _print_endpoint(endpoint: Endpoint, api: str, width: int) -> None:
     mark = _MARKS[not (endpoint.error or endpoint.missing or endpoint.findings.bad)]
     pages = f", {endpoint.pages} pages" if endpoint.pages > 1 else ""
     rows = f", {endpoint.rows} row{'s' if endpoint.rows != 1 else ''}{pages}" if endpoint.findings.columns else ""
-    facts = f"{endpoint.seconds:.2f} s{rows}" if not endpoint.error else "failed"
+    status = f"HTTP {endpoint.status}, " if endpoint.status else ""
+    facts = f"{status}{endpoint.seconds:.2f} s{rows}" if not endpoint.error else "failed"
     click.echo(f"\n  {mark} {click.style(endpoint.name, bold=True)}  ({facts})")
     click.echo(f"      {endpoint.request}")
     if endpoint.error:

@@ -125,13 +125,12 @@ def _fail(check: ApiCheck, step: str, detail: str) -> None:
 
 
 def _atria(client: ApiClient, shape: ApiShape, check: ApiCheck) -> None:
-    started = time.perf_counter()
-    payload, shape = _first(check, shape, lambda s: Atria(client, s).parameters())
-    seconds = time.perf_counter() - started
+    first = Endpoint("parameters", "")
+    payload, shape = _timed(first, client, lambda: _first(check, shape, lambda s: Atria(client, s).parameters()))
     request = f"GET {Atria(client, shape).route('parameters')}"
     working = shape
     for name, lists in (("periods", PERIOD_LISTS), ("customers", CUSTOMER_LISTS)):
-        endpoint = Endpoint(name, request, seconds, pages=1)
+        endpoint = Endpoint(name, request, first.seconds, pages=1, status=first.status)
         check.endpoints.append(endpoint)
         try:
             _rows(endpoint, shape, name, parameter_rows(payload, name, lists))
@@ -178,10 +177,10 @@ def _atria_endpoint(atria: Atria, name: str, period: Period, options: dict[str, 
 
 
 def _xarios(client: ApiClient, shape: ApiShape, check: ApiCheck) -> None:
-    started = time.perf_counter()
-    found, shape = _first(check, shape, lambda s: list(Xarios(client, s).pages()))
+    listing = Endpoint("invoices", "")
+    found, shape = _timed(listing, client, lambda: _first(check, shape, lambda s: list(Xarios(client, s).pages())))
     xarios = Xarios(client, shape)
-    listing = Endpoint("invoices", f"GET {xarios.route()}", time.perf_counter() - started)
+    listing.request = f"GET {xarios.route()}"
     check.endpoints.append(listing)
     rows = _safely(listing, lambda: _paged(listing, lambda: found, client, "invoices"))
     _safely(listing, lambda: _rows(listing, shape, "invoices", rows or []))
@@ -210,15 +209,15 @@ def _xarios(client: ApiClient, shape: ApiShape, check: ApiCheck) -> None:
         detail.note = read.message if read else ""
     pdf = Endpoint("pdf", f"GET {route}/summary")
     check.endpoints.append(pdf)
-    blob = _safely(pdf, lambda: _timed(pdf, lambda: xarios.pdf(invoice_id)))
+    blob = _safely(pdf, lambda: _timed(pdf, client, lambda: xarios.pdf(invoice_id)))
     pdf.note = f"a whole PDF file, {human_size(len(blob))}" if blob else ""
 
 
 def _invoice(xarios: Xarios, invoice_id: str, header: Endpoint, items: Endpoint) -> dict[str, Any]:
     """Get Invoice asked for and inspected: its header, and its items with their name/value pairs."""
     call = f"invoice {invoice_id}"
-    body = _timed(header, lambda: xarios.client.get_json_bytes(call, xarios.route(invoice_id)))
-    items.seconds = header.seconds
+    body = _timed(header, xarios.client, lambda: xarios.client.get_json_bytes(call, xarios.route(invoice_id)))
+    items.seconds, items.status = header.seconds, header.status
     payload = xarios.client.parse_json(call, body)
     key = find_key(payload, ENVELOPE_KEYS) if isinstance(payload, dict) else None
     if key is None or not isinstance(payload[key], dict):
@@ -234,7 +233,7 @@ def _invoice(xarios: Xarios, invoice_id: str, header: Endpoint, items: Endpoint)
 def _detail(xarios: Xarios, invoice_id: str, endpoint: Endpoint) -> bytes:
     """The detail ZIP asked for, and its CSV inspected."""
     call = f"invoice {invoice_id} detail"
-    blob = _timed(endpoint, lambda: xarios.client.get_bytes(call, xarios.route(invoice_id) + "/detail",
+    blob = _timed(endpoint, xarios.client, lambda: xarios.client.get_bytes(call, xarios.route(invoice_id) + "/detail",
                                                             max_bytes=MAX_ZIP_BYTES))  # fmt: skip
     _, csv_blob = detail_files(blob, invoice_id, call)
     _rows(endpoint, xarios.shape, "detail", csv_rows(csv_blob, call))
@@ -255,7 +254,7 @@ def _flat(item: Any) -> dict[str, Any]:
 
 def _paged(endpoint: Endpoint, fetch: Callable[[], list[Page]], client: ApiClient, call: str) -> list[dict[str, Any]]:
     """The rows of every page ``fetch`` gives, timed, with the paging and envelope signs seen."""
-    pages = _timed(endpoint, fetch)
+    pages = _timed(endpoint, client, fetch)
     endpoint.pages = len(pages)
     for page in pages:
         endpoint.signs |= signs(page.envelope) | ({"envelope": page.key} if page.key else {})
@@ -284,12 +283,20 @@ def _learn(check: ApiCheck, shape: ApiShape, endpoint: Endpoint) -> ApiShape:
     return replace(shape, extra=extra)
 
 
-def _timed(endpoint: Endpoint, fetch: Callable[[], T]) -> T:
-    started = time.perf_counter()
+def _timed(endpoint: Endpoint, client: ApiClient, fetch: Callable[[], T]) -> T:
+    """``fetch()``, its time and the HTTP status of the last answer it received kept on ``endpoint``."""
+    told = client.observe  # the recording's, when there is one
+
+    def seen(path: str, query: dict[str, Any], status: int, content_type: str, body: bytes) -> None:
+        endpoint.status = status
+        if told is not None:
+            told(path, query, status, content_type, body)
+
+    client.observe, started = seen, time.perf_counter()
     try:
         return fetch()
     finally:
-        endpoint.seconds = time.perf_counter() - started
+        client.observe, endpoint.seconds = told, time.perf_counter() - started
 
 
 def _safely(endpoint: Endpoint, run: Callable[[], T]) -> T | None:

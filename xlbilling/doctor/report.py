@@ -24,6 +24,7 @@ class Endpoint:
     name: str
     request: str
     seconds: float = 0.0
+    status: int | None = None  # of the last answer received
     rows: int = 0
     pages: int = 0
     findings: Findings = field(default_factory=Findings)
