@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlencode
 
 from xlbilling import fields
@@ -99,6 +99,8 @@ def _first(check: ApiCheck, shape: ApiShape, call: Callable[[ApiShape], T]) -> t
     except NotFoundError as error:
         key = "path" if shape.api == "atria" else "version"
         for other in USUAL_PATHS[shape.api]:
+            if replace(shape, path=other).prefix == shape.prefix:
+                continue  # the one that answered 404
             try:
                 found = call(replace(shape, path=other))
             except ApiError:
@@ -114,12 +116,12 @@ def _first(check: ApiCheck, shape: ApiShape, call: Callable[[ApiShape], T]) -> t
     except AuthError as error:
         _fail(check, "token", f"{error.message}. {error.hint}")
     except XlbillingError as error:
-        _fail(check, "token", f"{error.message} {error.hint}".strip())
+        _fail(check, "answer", f"{error.message} {error.hint}".strip())
     check.steps.append(Step("token", True, "accepted"))
     return found, shape
 
 
-def _fail(check: ApiCheck, step: str, detail: str) -> None:
+def _fail(check: ApiCheck, step: str, detail: str) -> NoReturn:
     check.steps.append(Step(step, False, detail))
     raise _Stop
 
