@@ -75,4 +75,4 @@ def test_the_ca_bundle_makes_it_verify(tmp_path: Path, tls_port: int, ca: trustm
     bundle = tmp_path / "proxy-ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     out = doctor(tmp_path, tls_port, XLBILLING_CA_BUNDLE=str(bundle))
-    assert "  ✓ TLS       verified\n  ✗ token" in out  # this server speaks no HTTP: the next step fails
+    assert "  ✓ TLS       verified\n  ✗ answer    Atria parameters: " in out  # this server speaks no HTTP
