@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -121,3 +121,25 @@ def einvoice_rules() -> Iterator[Validator]:
     folder = rules_folder()
     with PySaxonProcessor(license=False) as saxon:
         yield Validator(folder, saxon)
+
+
+@pytest.fixture(scope="session")
+def other_sandbox() -> Iterator[Sandbox]:
+    """A second sandbox like ``sandbox``, whose dialect tests switch (so the shared one never changes)."""
+    with start_sandbox(seed=1, today=TODAY) as running:
+        yield running
+
+
+@pytest.fixture
+def speak(other_sandbox: Sandbox) -> Iterator[Callable[..., Sandbox]]:
+    """``speak("odata", page_size=40)`` makes ``other_sandbox`` speak that dialect; plain again afterwards."""
+    headers = {"Authorization": f"Bearer {other_sandbox.token}"}
+
+    def switch(name: str, **options: Any) -> Sandbox:
+        url = f"{other_sandbox.url}/_sandbox/dialect"
+        httpx.post(url, json={"name": name, **options}, headers=headers).raise_for_status()
+        return other_sandbox
+
+    yield switch
+    httpx.delete(f"{other_sandbox.url}/_sandbox/dialect", headers=headers).raise_for_status()
+    httpx.delete(f"{other_sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()

@@ -159,7 +159,7 @@ def test_a_missing_required_field_names_the_call_and_the_field(sandbox: Sandbox,
     with pytest.raises(BadResponse) as caught:
         broken.summary(period)
     assert str(caught.value).startswith("Atria summary: the answer has no 'productSku' field.")
-    assert "xlbilling/fields.py" in str(caught.value)
+    assert "[atria.fields.<endpoint>]" in str(caught.value)
 
 
 def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period: Period) -> None:

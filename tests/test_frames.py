@@ -107,7 +107,7 @@ def test_a_row_with_two_spellings_of_a_field_gives_the_first_listed(times: int) 
 def test_a_required_field_no_row_has_is_named(times: int) -> None:
     message = bad_response([{"customerCode": "C1", "thisMonthCount": 1}], times)
     assert message.startswith("Atria summary: the answer has no 'productSku' field.")
-    assert "xlbilling/fields.py" in message
+    assert "[atria.fields.<endpoint>]" in message
 
 
 def test_a_required_field_some_rows_lack_is_missing_there(times: int) -> None:

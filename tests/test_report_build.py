@@ -38,7 +38,7 @@ from xlbilling.invoices.template import load_template
 from xlbilling.money import to_decimal
 from xlbilling.periods import Period
 from xlbilling.prices import Price
-from xlbilling.settings import Seller
+from xlbilling.seller import Seller
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 PRICES = {

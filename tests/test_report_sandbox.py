@@ -22,7 +22,7 @@ from xlbilling.invoices import Manifest, build_invoices
 from xlbilling.money import to_decimal
 from xlbilling.periods import Period
 from xlbilling.sandbox import Sandbox
-from xlbilling.settings import Seller
+from xlbilling.seller import Seller
 
 PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
 

@@ -62,7 +62,7 @@ def test_report_for_three_customers_asks_once_per_data_set(sandbox: Sandbox, tmp
         PARAMETERS,
         "GET /api/Billing/2026-10-31/invoice",  # the period's own end, though the user typed the 15th
         "GET /api/Billing/2026-10-31/analysis",
-        "GET /api/billing/2026-10-31?billableOnly=true&aggregateByCustomer=true",
+        "GET /api/Billing/2026-10-31?billableOnly=true&aggregateByCustomer=true",
     }
 
 
@@ -93,9 +93,9 @@ def test_a_headless_refresh_asks_once_per_data_set(sandbox: Sandbox, tmp_path: P
     assert result.exit_code == 0, result.output
     assert set(asked_now(sandbox, start)) == {
         PARAMETERS,
-        "GET /api/billing/2026-10-31?billableOnly=false&aggregateByCustomer=true",
-        "GET /api/billing/2026-10-31/detail?billableOnly=false",
-        "GET /api/billing/2026-10-31?billableOnly=true&aggregateByCustomer=false",
+        "GET /api/Billing/2026-10-31?billableOnly=false&aggregateByCustomer=true",
+        "GET /api/Billing/2026-10-31/detail?billableOnly=false",
+        "GET /api/Billing/2026-10-31?billableOnly=true&aggregateByCustomer=false",
     }
 
 
@@ -110,6 +110,6 @@ def test_a_sheet_of_formulas_asks_once_per_data_set(sandbox: Sandbox) -> None:
         assert isinstance(udfs.XLB_PERIODS(), list) and isinstance(udfs.XLB_CUSTOMERS(), list)
     assert set(asked_now(sandbox, start)) == {
         PARAMETERS,
-        "GET /api/billing/2026-10-31?billableOnly=false&aggregateByCustomer=true",
+        "GET /api/Billing/2026-10-31?billableOnly=false&aggregateByCustomer=true",
         "GET /api/Billing/2026-10-31/invoice?customer=CUST0001",
     }

@@ -21,7 +21,8 @@ from xlbilling.invoices.pricing import Invoices
 from xlbilling.invoices.template import load_template
 from xlbilling.periods import Period
 from xlbilling.resources import shipped
-from xlbilling.settings import SAMPLE_SELLER, Seller, load_settings
+from xlbilling.seller import SAMPLE_SELLER, Seller
+from xlbilling.settings import load_settings
 
 SELLER = Seller(
     name="Kestrel IT Partners Ltd",

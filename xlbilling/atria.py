@@ -1,11 +1,13 @@
 """The Atria billing REST API: one method per call, each returning a typed DataFrame.
 
 Atria is the source of truth for *billed quantities* (it has no prices). Columns are documented in
-docs/contract.md and the README; field names on the wire are matched through ``xlbilling/fields.py``.
+docs/contract.md and the README; field names on the wire are matched through ``xlbilling/fields.py`` and
+the config file's additions (``xlbilling.shape``); envelopes and pages are followed by ``xlbilling.pages``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -13,24 +15,31 @@ import pandas as pd
 
 from xlbilling import fields
 from xlbilling.errors import BadResponse, InputError, NoClosedPeriod, UnknownCustomer, UnknownPeriod
-from xlbilling.frames import Field, find_key, object_list, read_frame, to_frame
+from xlbilling.frames import Field, find_key, joined, object_list, read_frame, to_frame
 from xlbilling.http import ApiClient
+from xlbilling.pages import Page, pages, single
 from xlbilling.periods import Period
+from xlbilling.shape import ApiShape
 
 API = "Atria"
 _NOT_FOUND = "Check the billing period and the customer against Atria's lists of periods and customers."
-_LIST_KEYS = ("items", "data", "value", "results", "rows")
+PERIOD_LISTS = ("billingPeriods", "periods")
+CUSTOMER_LISTS = ("customers",)
+_SUFFIXES = {"summary": "", "detail": "/detail", "invoice_lines": "/invoice", "analysis": "/analysis"}
 
 
 class Atria:
-    """A connection to one Atria instance (or the sandbox)."""
+    """A connection to one Atria instance (or the sandbox), reading its answers as ``shape`` says (the
+    built-in field tables, query names and path prefix when none is given)."""
 
-    def __init__(self, client: ApiClient) -> None:
+    def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
         self.client = client
+        self.shape = shape or ApiShape("atria")
 
     def periods(self) -> pd.DataFrame:
         """The billing periods Atria knows: ``period_start, period_end, name, is_closed``, oldest first."""
-        frame = to_frame(self._parameters("periods", "billingPeriods", "periods"), fields.ATRIA_PERIOD, API, "periods")
+        rows = self._parameters("periods", *PERIOD_LISTS)
+        frame = to_frame(rows, self.shape.table("periods"), API, "periods")
         return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
 
     def latest_closed_period(self) -> Period:
@@ -70,15 +79,14 @@ class Atria:
 
     def customers(self) -> pd.DataFrame:
         """The customers: ``customer_code, customer_name, account_code, billed_by``."""
-        return to_frame(self._parameters("customers", "customers"), fields.ATRIA_CUSTOMER, API, "customers")
+        return to_frame(self._parameters("customers", *CUSTOMER_LISTS), self.shape.table("customers"), API, "customers")
 
     def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
         """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
         count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
         difference``. Without ``by_customer`` the customer columns are empty."""
-        params = {"billableOnly": billable_only, "aggregateByCustomer": by_customer}
-        path = f"/api/billing/{period.end.isoformat()}"
-        frame = self._frame("summary", path, params, _NOT_FOUND, fields.ATRIA_SUMMARY)
+        params = self.query(billable_only=billable_only, by_customer=by_customer)
+        frame = self._frame("summary", self.route("summary", period), params)
         missing = frame["difference"].isna()
         frame.loc[missing, "difference"] = frame["this_count"] - frame["last_count"]
         return frame
@@ -95,70 +103,81 @@ class Atria:
         name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
         customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
         line_description, override_reason, start_date, end_date``."""
-        params = {
-            "customer": _optional(customer, "customer"),
-            "service": _optional(service, "service"),
-            "userSearch": _optional(user, "user"),
-            "billableOnly": billable_only,
-        }
-        path = f"/api/billing/{period.end.isoformat()}/detail"
-        return self._frame("detail", path, params, _NOT_FOUND, fields.ATRIA_DETAIL)
+        params = self.query(
+            customer=_optional(customer, "customer"),
+            service=_optional(service, "service"),
+            user=_optional(user, "user"),
+            billable_only=billable_only,
+        )
+        return self._frame("detail", self.route("detail", period), params)
 
     def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
         customer_name, customer_account_code, bill_to_code, bill_to_name, bill_to_account_code, sku,
         service_code, service_name, line_description, quantity``. A missing Bill To means the customer
         pays for itself."""
-        params = {"customer": _optional(customer, "customer")}
-        records = self._rows("invoice", f"/api/Billing/{period.end.isoformat()}/invoice", params, _NOT_FOUND)
-        return _invoice_frame(records)
+        route = self.route("invoice_lines", period)
+        records = self._rows("invoice", route, self.query(customer=_optional(customer, "customer")))
+        table = self.shape.table("invoice_lines")
+        split = len(fields.ATRIA_INVOICE_RECORD)
+        return _invoice_frame(records, table[:split], table[split:])
 
     def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         """The most detailed rows: customer address and every user service, billable or not, with
         ``duration_percent`` (0-100: the share of the period the service was active). Columns in
         docs/contract.md."""
-        params = {"customer": _optional(customer, "customer")}
-        path = f"/api/Billing/{period.end.isoformat()}/analysis"
-        return self._frame("analysis", path, params, _NOT_FOUND, fields.ATRIA_ANALYSIS)
+        params = self.query(customer=_optional(customer, "customer"))
+        return self._frame("analysis", self.route("analysis", period), params)
 
     def parameters(self) -> Any:
         """Atria's ``/parameters`` answer as parsed JSON: the periods and customers lists are read from it."""
-        return self.client.get_json("parameters", "/api/Billing/parameters")
+        return self.client.get_json("parameters", self.route("parameters"))
+
+    def route(self, endpoint: str, period: Period | None = None) -> str:
+        """The path of ``endpoint`` (a method's name, or ``parameters``) for ``period``, under the prefix."""
+        if period is None:
+            return f"{self.shape.prefix}/parameters"
+        return f"{self.shape.prefix}/{period.end.isoformat()}{_SUFFIXES[endpoint]}"
+
+    def pages(self, call: str, path: str, params: dict[str, Any]) -> Iterator[Page]:
+        """Every page of the list at ``path`` (one, unless the answer announces more)."""
+        return pages(self.client, self.shape, call, path, params, _NOT_FOUND)
+
+    def query(self, **values: Any) -> dict[str, Any]:
+        """The query parameters under the names this Atria takes."""
+        return {self.shape.param(name): value for name, value in values.items()}
 
     def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
-        payload = self.parameters()
-        if not isinstance(payload, dict):
-            raise BadResponse(API, call, "expected a JSON object with periods and customers.")
-        key = find_key(payload, names)
-        if key is None:
-            raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
-        return object_list(payload[key], API, call)
+        return parameter_rows(self.parameters(), call, names)
 
-    def _frame(self, call: str, path: str, params: dict[str, Any], hint: str, table: tuple[Field, ...]) -> pd.DataFrame:
-        """The rows of a flat-row call as a frame: decoded straight from the bytes when they are a plain list of
-        flat rows, else parsed and built by ``to_frame`` (which also gives the errors)."""
-        body = self.client.get_json_bytes(call, path, params, not_found_hint=hint)
-        frame = read_frame(body, table, API, call)
-        if frame is None:
-            frame = to_frame(_list(self.client.parse_json(call, body), call), table, API, call)
-        return frame
+    def _frame(self, call: str, path: str, params: dict[str, Any]) -> pd.DataFrame:
+        """The rows of a flat-row call as a frame, page by page: each page decoded straight from its bytes when
+        they are a plain list of flat rows, else parsed and built by ``to_frame`` (which also gives the errors)."""
+        table = self.shape.table(call)
+        frames = []
+        for page in self.pages(call, path, params):
+            frame = read_frame(page.rows, table, API, call) if page.rows is not None else None
+            frames.append(frame if frame is not None else to_frame(page.parsed(self.client, call), table, API, call))
+        return joined(frames)
 
-    def _rows(self, call: str, path: str, params: dict[str, Any], hint: str) -> list[dict[str, Any]]:
-        return _list(self.client.get_json(call, path, params, not_found_hint=hint), call)
+    def _rows(self, call: str, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return [row for page in self.pages(call, path, params) for row in page.parsed(self.client, call)]
 
 
-def _list(payload: Any, call: str) -> list[dict[str, Any]]:
-    """The rows of an answer: a JSON list of objects, or one inside an object under a usual key."""
-    if isinstance(payload, dict):
-        key = find_key(payload, _LIST_KEYS)
-        if key is None:
-            raise BadResponse(API, call, "expected a JSON list of rows.")
-        payload = payload[key]
-    return object_list(payload, API, call)
+def parameter_rows(payload: Any, call: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The list under one of ``names`` in the ``/parameters`` answer (also inside an envelope)."""
+    if isinstance(payload, dict) and find_key(payload, names) is None:
+        payload = single(payload)  # the lists inside an envelope
+    if not isinstance(payload, dict):
+        raise BadResponse(API, call, "expected a JSON object with periods and customers.")
+    key = find_key(payload, names)
+    if key is None:
+        raise BadResponse(API, call, f"the answer has no '{names[0]}' field.")
+    return object_list(payload[key], API, call)
 
 
-def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    headers = to_frame(records, fields.ATRIA_INVOICE_RECORD, API, "invoice")
+def _invoice_frame(records: list[dict[str, Any]], header: tuple[Field, ...], line: tuple[Field, ...]) -> pd.DataFrame:
+    headers = to_frame(records, header, API, "invoice")
     owners: list[int] = []
     lines: list[dict[str, Any]] = []
     for position, record in enumerate(records):
@@ -166,7 +185,7 @@ def _invoice_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
         record_lines = object_list(record.get(key) or [], API, "invoice") if key else []
         lines.extend(record_lines)
         owners.extend([position] * len(record_lines))
-    body = to_frame(lines, fields.ATRIA_INVOICE_LINE, API, "invoice")
+    body = to_frame(lines, line, API, "invoice")
     frame = pd.concat([headers.iloc[owners].reset_index(drop=True), body], axis=1)
     return frame
 

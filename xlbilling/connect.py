@@ -1,4 +1,4 @@
-"""Clients built from the user's settings (environment, config file, keyring)."""
+"""Clients built from the user's settings (environment, config file, keyring), each with its API's shape."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ def atria(settings: Settings | None = None) -> Atria:
     """An Atria client for the configured URL and token; ``ConfigError`` says which setting is missing."""
     from xlbilling.atria import Atria
 
-    return Atria((settings or load_settings()).atria_client())
+    chosen = settings or load_settings()
+    return Atria(chosen.atria_client(), chosen.shape("atria"))
 
 
 def xarios(settings: Settings | None = None) -> Xarios:
     """A Xarios client for the configured URL and token; ``ConfigError`` says which setting is missing."""
     from xlbilling.xarios import Xarios
 
-    return Xarios((settings or load_settings()).xarios_client())
+    chosen = settings or load_settings()
+    return Xarios(chosen.xarios_client(), chosen.shape("xarios"))

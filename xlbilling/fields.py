@@ -1,14 +1,31 @@
 """The field tables: which JSON keys fill which DataFrame column, for every endpoint of both APIs.
 
-Neither vendor publishes a JSON schema, so this is the one place to adapt when a real instance spells a
-field differently: add the new spelling to the field's ``keys`` (matching ignores case). The first key
-is the one named in error messages. Column names and types are xlbilling's stable API
+Neither vendor publishes a JSON schema: a real instance that spells a field differently is met by the
+config file's ``[atria.fields.<endpoint>]`` tables (``xlbilling.shape``), which add keys to these, per
+endpoint (``ATRIA_ENDPOINTS``, ``XARIOS_ENDPOINTS``). Matching ignores case; the first key is the one named
+in error messages; this module imports nothing heavy (``xlbilling config`` checks settings against it).
+Column names and types are xlbilling's stable API
 (see docs/contract.md and the README).
 """
 
 from __future__ import annotations
 
-from xlbilling.frames import Field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["text", "int", "float", "bool", "date", "datetime", "decimal"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One DataFrame column: its name, the JSON keys it may come from, its type, whether it must exist."""
+
+    column: str
+    keys: tuple[str, ...]
+    kind: Kind = "text"
+    required: bool = False
+
 
 # --- Atria --------------------------------------------------------------------------------------------
 
@@ -166,3 +183,43 @@ XARIOS_CSV = (
     Field("reseller_name", ("resellername",)),
     Field("role", ("role",)),
 )
+
+# --- the endpoints a config file names ([atria.fields.<endpoint>] / [xarios.fields.<endpoint>]) --------
+
+ATRIA_ENDPOINTS: Mapping[str, tuple[Field, ...]] = {
+    "periods": ATRIA_PERIOD,
+    "customers": ATRIA_CUSTOMER,
+    "summary": ATRIA_SUMMARY,
+    "detail": ATRIA_DETAIL,
+    "invoice_lines": ATRIA_INVOICE_RECORD + ATRIA_INVOICE_LINE,
+    "analysis": ATRIA_ANALYSIS,
+}
+"""Each ``Atria`` method's name and the fields of its rows (``invoice_lines``: the record's, then its lines')."""
+
+XARIOS_ENDPOINTS: Mapping[str, tuple[Field, ...]] = {
+    "invoices": XARIOS_INVOICE_LIST,
+    "invoice": XARIOS_INVOICE,
+    "items": XARIOS_ITEM
+    + tuple(Field(column, names) for column, names in XARIOS_STRING_VALUES.items())
+    + tuple(Field(column, names, "float") for column, names in XARIOS_NUMERIC_VALUES.items()),
+    "detail": XARIOS_CSV,
+}
+"""Get All (``invoices``), Get Invoice's header (``invoice``) and its items (``items``: the item's keys, then the
+names in its ``stringValues``/``numericValues``), and the detail ZIP's CSV (``detail``)."""
+
+
+def extended(table: tuple[Field, ...], extra: Mapping[str, tuple[str, ...]]) -> tuple[Field, ...]:
+    """``table`` with the keys ``extra`` gives a column put before the built-in ones (so a row holding both
+    takes the configured key)."""
+    if not extra:
+        return table
+    return tuple(
+        Field(f.column, (*extra[f.column], *f.keys), f.kind, f.required) if f.column in extra else f for f in table
+    )
+
+
+def pair_names(table: tuple[Field, ...], columns: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """``columns`` (``XARIOS_STRING_VALUES`` or ``XARIOS_NUMERIC_VALUES``) with the names ``table`` (an extended
+    ``items`` table) gives each."""
+    names = {f.column: f.keys for f in table}
+    return {column: names[column] for column in columns}

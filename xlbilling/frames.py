@@ -19,11 +19,10 @@ names (``benchmarks/xarios.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
@@ -34,16 +33,17 @@ from pandas.api.types import infer_dtype
 
 from xlbilling.dates import parse_timestamps
 from xlbilling.errors import BadResponse
+from xlbilling.fields import Field, Kind
 from xlbilling.money import to_decimal
 
-Kind = Literal["text", "int", "float", "bool", "date", "datetime", "decimal"]
 Objects = npt.NDArray[np.object_]
 
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
 _FIELD_HELP = (
-    "The API's answer does not have the shape xlbilling expects; if the vendor renamed a field, "
-    "add the new name to the table in xlbilling/fields.py."
+    "The API's answer does not have the shape xlbilling expects; if it spells the field differently, add its "
+    "key under [atria.fields.<endpoint>] or [xarios.fields.<endpoint>] in the config file "
+    "(`xlbilling doctor` prints the lines to add)."
 )
 # What pandas' infer_dtype says of the values (``None`` left out) that the fast path converts as they are.
 _FAST_TYPES: dict[str, tuple[tuple[str, ...], Any]] = {
@@ -66,16 +66,6 @@ _WIRE_TYPES: dict[str, Any] = {
 _Whole = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 # The JSON types ``read_rows`` decodes for each kind: those of ``read_frame``, and amounts as numbers or text.
 _ROW_TYPES: dict[str, Any] = _WIRE_TYPES | {"int": _Whole | None, "decimal": _Whole | float | str | None}
-
-
-@dataclass(frozen=True)
-class Field:
-    """One DataFrame column: its name, the JSON keys it may come from, its type, whether it must exist."""
-
-    column: str
-    keys: tuple[str, ...]
-    kind: Kind = "text"
-    required: bool = False
 
 
 # How ``read_frame`` decodes rows with given keys: the decoder and the key chosen for each field (or None).
@@ -107,11 +97,11 @@ def to_frame(rows: list[dict[str, Any]], fields: Sequence[Field], api: str, call
     a row holding several spellings of one field gives the one listed first in the field table.
     """
     present: set[str] = set().union(*rows)
-    spellings = [(field, _spellings(present, field)) for field in fields]
-    single = [keys[0] for _, keys in spellings if len(keys) == 1]
+    spelt = [(field, spellings(present, field)) for field in fields]
+    single = [keys[0] for _, keys in spelt if len(keys) == 1]
     by_key = _columns(rows, list(dict.fromkeys(single)))
     columns: dict[str, Any] = {}
-    for field, keys in spellings:
+    for field, keys in spelt:
         if not keys:
             if field.required and rows:
                 raise BadResponse(api, call, f"the answer has no '{field.keys[0]}' field.", _FIELD_HELP)
@@ -184,6 +174,15 @@ def read_rows(
     return _frame(columns, len(rows)), [by_key[key] if key else missing for key in inner]
 
 
+def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames of a list's pages as one, indexed from 0: the frame an unpaged answer gives (empty pages add
+    nothing, and every column keeps the type its table gives it)."""
+    rows = [frame for frame in frames if len(frame)] or frames[:1]
+    if len(rows) == 1:
+        return rows[0]
+    return pd.concat(rows, ignore_index=True).astype(rows[0].dtypes.to_dict())
+
+
 def convert(values: list[Any], kind: Kind) -> Any:
     """Convert raw JSON values to the column type for ``kind``; missing values become NA.
 
@@ -192,7 +191,7 @@ def convert(values: list[Any], kind: Kind) -> Any:
     return _convert(_objects(values), kind)
 
 
-def _spellings(present: set[str], field: Field) -> list[str]:
+def spellings(present: set[str], field: Field) -> list[str]:
     """The keys among ``present`` that spell ``field``, in the order of the field's ``keys``."""
     rank: dict[str, int] = {}
     for position, name in enumerate(field.keys):
@@ -274,7 +273,7 @@ def _field_keys(
     chosen: dict[Field, str | None] = {}
     wire: dict[str, Any] = {}
     for field in fields:
-        spelt = _spellings(set(keys), field)
+        spelt = spellings(set(keys), field)
         if len(spelt) > 1 or (field.required and not spelt) or field.kind not in types:
             return None
         chosen[field] = spelt[0] if spelt else None

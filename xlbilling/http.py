@@ -40,6 +40,7 @@ from xlbilling.wire import (
     query,
     redacted,
     retry_after_seconds,
+    same_origin,
     server_message,
     tls_context,
     token_problem,
@@ -122,6 +123,7 @@ class ApiClient:
         self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
+        self.observe: Callable[[str, dict[str, Any], int, str, bytes], None] | None = None  # doctor: each answer
         headers = {"User-Agent": f"xlbilling/{__version__}"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -203,11 +205,15 @@ class ApiClient:
     ) -> tuple[httpx.Response, bytes]:
         """Send the GET, retrying what is worth retrying; return the response and its whole body."""
         self._check_cooldown(call)
+        same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
         attempt = 0
         while True:
             try:
-                return self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
+                response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
+                if self.observe is not None:
+                    self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
+                return response, body
             except _Retryable as retry:
                 if attempt >= self._retries:
                     if isinstance(retry.error, ApiUnreachable):
@@ -224,7 +230,7 @@ class ApiClient:
         """One GET: the response and its body, or an ``ApiError`` (``_Retryable`` when worth retrying)."""
         started = time.perf_counter()
         try:
-            with self._client.stream("GET", path, params=query, headers={"Accept": accept}) as response:
+            with self._client.stream("GET", path, params=query or None, headers={"Accept": accept}) as response:
                 logger.debug(
                     "GET %s -> %d in %.3f s",
                     response.url.path,

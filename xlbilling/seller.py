@@ -1,4 +1,5 @@
-"""Who issues the invoices: the ``Seller`` of the config file's ``[seller]`` table, and its sample.
+"""Who issues the invoices: the ``Seller`` of the config file's ``[seller]`` table (each key overridden by its
+environment variable ``XLBILLING_SELLER_<KEY>``), and its sample.
 
 Besides what the invoice workbook shows (name, address, VAT and company numbers, contact, bank details,
 logo), the seller carries what an e-invoice needs: the country code (BT-40), city and post code, the
@@ -8,6 +9,7 @@ lines (Z or E, with an exemption reason) and whether intra-EU customers are reve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ SELLER_KEYS = ("name", "address", "city", "postal_code", "country", "country_cod
                "phone", "contact_name", "electronic_address", "electronic_address_scheme", "bank_name",
                "account_name", "sort_code", "account_number", "iban", "bic", "payment_means", "payment_terms",
                "zero_rate_category", "exemption_reason", "reverse_charge", "logo")  # fmt: skip
+SELLER_ENV = {key: f"XLBILLING_SELLER_{key.upper()}" for key in SELLER_KEYS}
 
 
 @dataclass(frozen=True)
@@ -119,3 +122,19 @@ def seller_value(key: str, value: Any, where: str, folder: Path | None) -> Any:
                 'e.g. zero_rate_category = "Z" (zero rated) or "E" (exempt)' if allowed else 'e.g. "GB"',
             )
     return text
+
+
+def load_seller(env: Mapping[str, str], from_file: Mapping[str, Any], path: Path) -> tuple[Seller, dict[str, str]]:
+    """The seller from ``XLBILLING_SELLER_*`` variables, else the ``[seller]`` table, and each key's source."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for key, variable in SELLER_ENV.items():
+        raw = env.get(variable, "").strip()
+        value = seller_value(key, raw, f"The environment variable {variable}", None) if raw else None
+        if value is not None:
+            values[key], sources[key] = value, f"environment {variable}"
+        elif from_file.get(f"seller_{key}") is not None:
+            values[key], sources[key] = from_file[f"seller_{key}"], f"config file {path}"
+        else:
+            sources[key] = "not set"
+    return Seller(**values), sources

@@ -173,7 +173,8 @@ class _Fetched(Atria):
     and the steps of one command send one request per distinct data set."""
 
     def __init__(self, session: Session) -> None:
-        super().__init__(session.client("Atria").client)
+        base = session.client("Atria")
+        super().__init__(base.client, base.shape)
         self._session = session
         self._guard = threading.Lock()
         self._lists: dict[str, Any] = {}  # the cached /parameters answer, and the frames read from it
@@ -232,7 +233,8 @@ class _FetchedXarios(Xarios):
     period's data)."""
 
     def __init__(self, session: Session) -> None:
-        super().__init__(session.client("Xarios").client)
+        base = session.client("Xarios")
+        super().__init__(base.client, base.shape)
         self._session = session
 
     def invoices(self) -> pd.DataFrame:

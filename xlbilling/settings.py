@@ -6,9 +6,10 @@ First found wins: environment variables (``XLBILLING_ATRIA_URL``...), then the T
 ``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
 ``xlbilling config`` shows every value and where it came from, with tokens masked.
 
-The seller whose invoices these are (``Seller``: name, address, VAT and company numbers, contact, bank
-details, logo) comes from the ``[seller]`` table of the config file, each key overridden by its environment
-variable ``XLBILLING_SELLER_<KEY>`` (``XLBILLING_SELLER_NAME``...). Without a name, invoices are SAMPLES.
+How each API words its answers (``[atria.fields.<endpoint>]``, ``[atria.params]``, the path prefix, the
+Xarios version, paging) comes from the config file only (``xlbilling.shape``). The seller whose invoices
+these are (``xlbilling.seller``) comes from the ``[seller]`` table of the config file, each key overridden
+by its environment variable ``XLBILLING_SELLER_<KEY>``. Without a name, invoices are SAMPLES.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from urllib.parse import urlsplit
 
 from xlbilling.errors import ConfigError
 from xlbilling.seller import SAMPLE_SELLER as SAMPLE_SELLER  # re-exported: the sample belongs with the settings
-from xlbilling.seller import SELLER_KEYS, Seller, seller_value, text_setting
+from xlbilling.seller import SELLER_KEYS, Seller, load_seller, seller_value, text_setting
+from xlbilling.shape import FILE_KEYS as SHAPE_KEYS
+from xlbilling.shape import SUB_TABLES, ApiShape, read_shapes
 
 if TYPE_CHECKING:  # httpx is imported when a client is made, not for `xlbilling config`
     from xlbilling.http import ApiClient
@@ -59,7 +62,6 @@ WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
 DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
 CONFIG_ENV = "XLBILLING_CONFIG"
 _APIS = {"atria": "Atria", "xarios": "Xarios"}
-SELLER_ENV = {key: f"XLBILLING_SELLER_{key.upper()}" for key in SELLER_KEYS}
 
 
 def _seconds(value: Any, where: str) -> float:
@@ -118,6 +120,12 @@ class Settings:
     seller: Seller = field(default_factory=Seller)
     #: ``[seller]`` key -> where its value came from, as in ``sources``.
     seller_sources: Mapping[str, str] = field(default_factory=dict)
+    #: ``"atria"`` / ``"xarios"`` -> how that API words its answers (the built-in tables when not configured).
+    shapes: Mapping[str, ApiShape] = field(default_factory=dict)
+
+    def shape(self, name: str) -> ApiShape:
+        """How the API ``name`` ("atria" or "xarios") words its answers, as the config file says."""
+        return self.shapes.get(name) or ApiShape(name)
 
     def atria_client(self, **options: Any) -> ApiClient:
         """An ``ApiClient`` for Atria; ``ConfigError`` naming what to set when the URL or token is missing."""
@@ -176,7 +184,8 @@ def _default_config_path(env: Mapping[str, str]) -> Path:
 def read_config_file(path: Path) -> dict[str, Any]:
     """The config file's settings by name (empty when there is no file); ``ConfigError`` if unreadable."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as error:
@@ -186,7 +195,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"The config file {path} cannot be read ({error}).", "Check the file.") from None
-    known = {(table, key) for table, key in FILE_KEYS.values()} | {("seller", key) for key in SELLER_KEYS}
+    known = {*FILE_KEYS.values(), *SHAPE_KEYS, *(("seller", key) for key in SELLER_KEYS)}
+    known |= {(api, table) for api in ("atria", "xarios") for table in SUB_TABLES}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)
@@ -194,7 +204,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         for key in values:
             if (table, key) not in known:
                 logger.warning("config file %s: unknown setting %s under [%s]; ignored", path, key, table)
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = {"shapes": read_shapes(data, text, path)}
     for name, (table, key) in FILE_KEYS.items():
         section = data.get(table)
         if isinstance(section, dict) and key in section:
@@ -263,24 +273,15 @@ def load_settings(
             sources[name] = "default"
         else:
             sources[name] = "not set"
-    seller, seller_sources = _load_seller(env, from_file, path)
-    return Settings(**values, sources=sources, config_file=path, seller=seller, seller_sources=seller_sources)
-
-
-def _load_seller(env: Mapping[str, str], from_file: Mapping[str, Any], path: Path) -> tuple[Seller, dict[str, str]]:
-    """The seller from ``XLBILLING_SELLER_*`` variables, else the ``[seller]`` table, and each key's source."""
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for key, variable in SELLER_ENV.items():
-        raw = env.get(variable, "").strip()
-        value = seller_value(key, raw, f"The environment variable {variable}", None) if raw else None
-        if value is not None:
-            values[key], sources[key] = value, f"environment {variable}"
-        elif from_file.get(f"seller_{key}") is not None:
-            values[key], sources[key] = from_file[f"seller_{key}"], f"config file {path}"
-        else:
-            sources[key] = "not set"
-    return Seller(**values), sources
+    seller, seller_sources = load_seller(env, from_file, path)
+    return Settings(
+        **values,
+        sources=sources,
+        config_file=path,
+        seller=seller,
+        seller_sources=seller_sources,
+        shapes=from_file.get("shapes", {}),
+    )
 
 
 def settings_from_mapping(values: Mapping[str, Any], base: Settings) -> Settings:

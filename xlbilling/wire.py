@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import socket
 import ssl
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from xlbilling.errors import ConfigError
+from xlbilling.errors import BadResponse, ConfigError
 
 MIN_TOKEN_LENGTH = 8
 """The shortest token accepted: real Atria and Xarios tokens are far longer, and a shorter one is a typo or
@@ -132,6 +133,21 @@ def check_base_url(api: str, base_url: str) -> httpx.URL:
     return url
 
 
+def same_origin(api: str, call: str, base: httpx.URL, path: str) -> None:
+    """Refuse a URL (a next-page link in an answer) on another scheme, host or port than the API's own:
+    the token is sent to the configured API only. A path alone is always fine."""
+    if "://" not in path[:12]:
+        return
+    url = httpx.URL(path)
+    if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+        raise BadResponse(
+            api,
+            call,
+            f"the answer sends the next page to {url.scheme}://{url.host}, not to the {api} URL",
+            "xlbilling sends the token only to the configured URL; tell the vendor, or set the URL to that host.",
+        )
+
+
 def tls_context(ca_bundle: str) -> ssl.SSLContext:
     """A verifying TLS context that also trusts the CA certificates in ``ca_bundle`` (a PEM file)."""
     path = Path(ca_bundle).expanduser()
@@ -155,3 +171,34 @@ def redacted(text: str, token: str | None) -> str:
     if not token:
         return text
     return re.sub(rf"(?<![\w.~+/=-]){re.escape(token)}(?![\w.~+/=-])", "(token)", text)
+
+
+def host_problem(base_url: str) -> str | None:
+    """Why the host of ``base_url`` does not resolve to an address, or ``None`` when it does."""
+    url = httpx.URL(base_url)
+    try:
+        socket.getaddrinfo(url.host, url.port or (443 if url.scheme == "https" else 80))
+    except (OSError, UnicodeError) as error:
+        return f"{url.host} does not resolve to an address ({error})"
+    return None
+
+
+def tls_problem(base_url: str, ca_bundle: str | None, timeout: float) -> str | None:
+    """Why a verified TLS connection to ``base_url`` fails (with ``ca_bundle`` trusted too), or ``None``."""
+    url = httpx.URL(base_url)
+    if ca_bundle:
+        context = tls_context(ca_bundle)
+    else:
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    try:
+        with (
+            socket.create_connection((url.host, url.port or 443), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=url.host),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as error:
+        return f"the TLS certificate of {url.host} could not be verified ({error.verify_message})"
+    except (OSError, ssl.SSLError) as error:
+        return f"no TLS connection to {url.host} ({error})"

@@ -13,31 +13,36 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate, chain, pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import msgspec
-import numpy as np
 import orjson
 import pandas as pd
 
 from xlbilling import fields
 from xlbilling.errors import BadResponse, InputError
+from xlbilling.fields import Field
 from xlbilling.files import write_atomically
-from xlbilling.frames import Nested, Objects, convert, find_key, object_list, read_rows, to_frame
+from xlbilling.frames import Nested, convert, find_key, object_list, read_rows, to_frame
 from xlbilling.http import ApiClient
 from xlbilling.money import round_to
+from xlbilling.pages import ENVELOPE_KEYS, Page, pages, single
+from xlbilling.pairs import Pairs, dict_pairs, struct_pairs
 from xlbilling.safezip import read_members
+from xlbilling.shape import ApiShape
 from xlbilling.totals import InvoiceCheck, check_invoice
 
 API = "Xarios"
 _INVOICE_HINT = "Check the invoice id against the list of Xarios invoices."
 _RETRY = "Nothing was saved; try again."
+_ENVELOPE = "expected a JSON object with a 'data' field."
 MAX_ZIP_BYTES = 128 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
 
@@ -74,6 +79,27 @@ _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 @dataclass(frozen=True)
+class Tables:
+    """The field tables a Xarios client reads an invoice with: the built-in ones, or those of ``of(shape)``."""
+
+    header: tuple[Field, ...] = fields.XARIOS_INVOICE
+    items: tuple[Field, ...] = fields.XARIOS_ITEM
+    strings: dict[str, tuple[str, ...]] = dataclass_field(default_factory=lambda: dict(fields.XARIOS_STRING_VALUES))
+    numbers: dict[str, tuple[str, ...]] = dataclass_field(default_factory=lambda: dict(fields.XARIOS_NUMERIC_VALUES))
+
+    @classmethod
+    def of(cls, shape: ApiShape) -> Tables:
+        """The tables with the keys ``[xarios.fields.invoice]`` and ``[xarios.fields.items]`` add."""
+        items = shape.table("items")
+        strings = fields.pair_names(items, fields.XARIOS_STRING_VALUES)
+        numbers = fields.pair_names(items, fields.XARIOS_NUMERIC_VALUES)
+        return cls(shape.table("invoice"), items[: len(fields.XARIOS_ITEM)], strings, numbers)
+
+
+_BUILT_IN = Tables()
+
+
+@dataclass(frozen=True)
 class InvoiceHeader:
     """What an invoice says about itself."""
 
@@ -107,51 +133,78 @@ class InvoiceDetail:
 
 
 class Xarios:
-    """A connection to the Xarios billing-data API (or the sandbox)."""
+    """A connection to the Xarios billing-data API (or the sandbox), reading its answers as ``shape`` says
+    (the built-in field tables and version segment when none is given)."""
 
-    def __init__(self, client: ApiClient) -> None:
+    def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
         self.client = client
+        self.shape = shape or ApiShape("xarios")
+        self.tables = Tables.of(self.shape) if shape is not None else _BUILT_IN
 
     def invoices(self) -> pd.DataFrame:
         """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, period_start, period_end,
         invoice_value``, oldest period first (the issue date is only in ``invoice(id)``)."""
-        payload = self.client.get_json("invoices", "/api/v1.0/billingdata")
-        rows = object_list(_data(payload, "invoices"), API, "invoices")
-        frame = to_frame(rows, fields.XARIOS_INVOICE_LIST, API, "invoices")
+        rows = []
+        for page in self.pages():
+            if page.rows is None:
+                self.client.parse_json("invoices", page.body)  # broken JSON says so
+                raise BadResponse(API, "invoices", _ENVELOPE)
+            rows += page.parsed(self.client, "invoices")
+        frame = to_frame(rows, self.shape.table("invoices"), API, "invoices")
         return frame.sort_values(["period_end", "invoice_id"], kind="stable").reset_index(drop=True)
+
+    def pages(self) -> Iterator[Page]:
+        """Every page of Get All (one, unless the answer announces more)."""
+        return pages(self.client, self.shape, "invoices", self.route(), {})
+
+    def route(self, invoice_id: str | None = None) -> str:
+        """The path of Get All, or of one invoice (``/detail`` and ``/summary`` go after it)."""
+        base = f"{self.shape.prefix}/billingdata"
+        if invoice_id is None:
+            return base
+        if not isinstance(invoice_id, str) or not invoice_id.strip():
+            raise InputError("No invoice id given.", _INVOICE_HINT)
+        return f"{base}/{quote(invoice_id.strip(), safe='')}"
 
     def invoice(self, invoice_id: str) -> XariosInvoice:
         """One invoice with its items, ``stringValues``/``numericValues`` flattened into columns."""
         call = f"invoice {invoice_id}"
-        body = self.client.get_json_bytes(call, _route(invoice_id), not_found_hint=_INVOICE_HINT)
-        invoice = read_invoice(body, call)
+        body = self.client.get_json_bytes(call, self.route(invoice_id), not_found_hint=_INVOICE_HINT)
+        invoice = read_invoice(body, call, tables=self.tables)
         if invoice is None:
-            data = _data(self.client.parse_json(call, body), call)
+            payload = self.client.parse_json(call, body)
+            if not isinstance(payload, dict) or find_key(payload, ENVELOPE_KEYS) is None:
+                raise BadResponse(API, call, _ENVELOPE)
+            data = single(payload)
             if not isinstance(data, dict):
                 raise BadResponse(API, call, "expected the invoice as a JSON object.")
-            invoice = parse_invoice(data, call)
+            invoice = parse_invoice(data, call, self.tables)
         return invoice
 
     def invoice_detail(self, invoice_id: str) -> InvoiceDetail:
         """The detail ZIP: its JSON invoice and its CSV, whose item totals must agree."""
         call = f"invoice {invoice_id} detail"
         blob = self.client.get_bytes(
-            call, _route(invoice_id) + "/detail", max_bytes=MAX_ZIP_BYTES, not_found_hint=_INVOICE_HINT
+            call, self.route(invoice_id) + "/detail", max_bytes=MAX_ZIP_BYTES, not_found_hint=_INVOICE_HINT
         )
-        members = read_members(blob, f"The detail ZIP of invoice {invoice_id}")
-        json_blob = _member(members, ".json", call)
-        csv_blob = _member(members, ".csv", call)
-        invoice = read_invoice(json_blob, call, enveloped=False)
+        return self.read_detail(invoice_id, blob)
+
+    def read_detail(self, invoice_id: str, blob: bytes) -> InvoiceDetail:
+        """The detail ZIP ``blob`` of ``invoice_id`` read (``invoice_detail`` downloads it)."""
+        call = f"invoice {invoice_id} detail"
+        json_blob, csv_blob = detail_files(blob, invoice_id, call)
+        invoice = read_invoice(json_blob, call, enveloped=False, tables=self.tables)
         if invoice is None:
             try:
                 document = orjson.loads(json_blob)
             except ValueError:
                 raise BadResponse(API, call, "the JSON file in the ZIP is not valid JSON.") from None
-            data = _data(document, call) if isinstance(document, dict) and "data" in document else document
+            inside = single(document)
+            data = inside if isinstance(inside, dict) else document
             if not isinstance(data, dict):
                 raise BadResponse(API, call, "the JSON file in the ZIP is not an invoice object.")
-            invoice = parse_invoice(data, call)
-        csv_items = _csv_frame(csv_blob, call)
+            invoice = parse_invoice(data, call, self.tables)
+        csv_items = _csv_frame(csv_blob, call, self.shape.table("detail"))
         json_total = sum(invoice.items.loc[invoice.items["is_purchase"], "value"], Decimal(0))
         csv_total = sum(csv_items["value"].dropna(), Decimal(0))
         agrees = json_total == csv_total
@@ -164,20 +217,24 @@ class Xarios:
 
     def invoice_pdf(self, invoice_id: str, path: str | os.PathLike[str]) -> Path:
         """Save the invoice's PDF to ``path`` (written to a temporary name, then renamed) and return it."""
+        return write_atomically(Path(path), self.pdf(invoice_id))
+
+    def pdf(self, invoice_id: str) -> bytes:
+        """The invoice's PDF, checked to be a whole PDF file."""
         call = f"invoice {invoice_id} PDF"
         blob = self.client.get_bytes(
-            call, _route(invoice_id) + "/summary", max_bytes=MAX_PDF_BYTES, not_found_hint=_INVOICE_HINT
+            call, self.route(invoice_id) + "/summary", max_bytes=MAX_PDF_BYTES, not_found_hint=_INVOICE_HINT
         )
         if not blob.startswith(b"%PDF"):
             raise BadResponse(API, call, "the download is not a PDF file.")
         if b"%%EOF" not in blob[-1024:]:
             raise BadResponse(API, call, f"the PDF stops in the middle ({len(blob)} bytes, no end marker).", _RETRY)
-        return write_atomically(Path(path), blob)
+        return blob
 
 
-def read_invoice(body: bytes, call: str, *, enveloped: bool = True) -> XariosInvoice | None:
-    """The invoice in the JSON ``body`` of Get Invoice (``{"data": {...}}``; without ``enveloped``, as in the
-    ZIP, also the ``data`` object alone), decoded without a dict per item.
+def read_invoice(body: bytes, call: str, *, enveloped: bool = True, tables: Tables = _BUILT_IN) -> XariosInvoice | None:
+    """The invoice in the JSON ``body`` of Get Invoice (``{"data": {...}}``, any case or envelope name; without
+    ``enveloped``, as in the ZIP, also the ``data`` object alone), decoded without a dict per item.
 
     ``None`` when the body is anything unusual (broken JSON, a shape or a value of another type than the
     sandbox's): the caller then parses it and calls ``parse_invoice``, which gives the same invoice or the
@@ -185,9 +242,10 @@ def read_invoice(body: bytes, call: str, *, enveloped: bool = True) -> XariosInv
     """
     try:
         data = top = _OBJECT.decode(body)
-        if "data" in top:
-            data = _OBJECT.decode(top["data"])
-            _loads(top, skip="data")  # the rest of the envelope is only checked, as the exact path parses it
+        wrapper = next((k for k in top if k.lower() in ENVELOPE_KEYS and memoryview(top[k])[:1] == b"{"), None)
+        if wrapper is not None:
+            data = _OBJECT.decode(top[wrapper])
+            _loads(top, skip=wrapper)  # the rest of the envelope is only checked, as the exact path parses it
         elif enveloped:
             return None
         key = find_key(data, fields.XARIOS_ITEMS_KEYS)
@@ -196,56 +254,27 @@ def read_invoice(body: bytes, call: str, *, enveloped: bool = True) -> XariosInv
         values = _loads(data, skip=key)
     except (msgspec.DecodeError, orjson.JSONDecodeError):
         return None
-    decoded = read_rows(data[key], fields.XARIOS_ITEM, _NESTED, API, call)
+    decoded = read_rows(data[key], tables.items, _NESTED, API, call)
     if decoded is None:
         return None
     frame, (tags, strings, numbers) = decoded
-    header = _header(values, call)
-    return _invoice(header, frame, _tag_columns(tags), _struct_pairs(strings), _struct_pairs(numbers), call)
+    header = _header(values, call, tables)
+    return _invoice(header, frame, _tag_columns(tags), struct_pairs(strings), struct_pairs(numbers), call, tables)
 
 
-def parse_invoice(data: dict[str, Any], call: str) -> XariosInvoice:
+def parse_invoice(data: dict[str, Any], call: str, tables: Tables = _BUILT_IN) -> XariosInvoice:
     """Build an ``XariosInvoice`` from the parsed ``data`` object of Get Invoice (or the ZIP's JSON file): the
     exact path, taken whenever ``read_invoice`` gives way; ``BadResponse`` naming the field that does not fit."""
-    header = _header(data, call)
+    header = _header(data, call, tables)
     key = find_key(data, fields.XARIOS_ITEMS_KEYS)
     items = object_list(data.get(key) or [], API, call) if key else []
-    frame = to_frame(items, fields.XARIOS_ITEM, API, call)
+    frame = to_frame(items, tables.items, API, call)
     nested: tuple[list[Any], ...] = tuple([] for _ in _NESTED)
     for item in items:
         for values, nested_key in zip(nested, _nested_keys(tuple(item)), strict=True):
             values.append(item.get(nested_key) if nested_key else None)
     tags, strings, numbers = nested
-    return _invoice(header, frame, _tag_columns(tags), _dict_pairs(strings), _dict_pairs(numbers), call)
-
-
-@dataclass(frozen=True)
-class _Pairs:
-    """The ``stringValues`` (or ``numericValues``) of every item, one after another: the first ``counts[0]``
-    pairs are the first item's, and so on."""
-
-    names: list[str]
-    values: list[Any]
-    counts: list[int]
-
-    def columns(self, table: dict[str, tuple[str, ...]]) -> dict[str, list[Any]]:
-        """Each item's value for each column of ``table`` (the pair names the column takes, ignoring case: the
-        first name the item has, and of several pairs with that name the last), ``None`` where it has none.
-        The names are matched once per distinct list of names, not once per item."""
-        wanted = [tuple(name.lower() for name in names) for names in table.values()]
-        starts = list(accumulate(self.counts, initial=0))
-        seen: dict[tuple[str, ...], tuple[int, ...]] = {}
-        spots = []
-        for start, end in pairwise(starts):
-            names = tuple(self.names[start:end])
-            if names not in seen:
-                last = {name.lower(): position for position, name in enumerate(names)}
-                seen[names] = tuple(next((last[n] for n in column if n in last), -1) for column in wanted)
-            spots.append(seen[names])
-        local = np.array(spots, dtype=np.intp).reshape(len(spots), len(wanted))
-        where = np.where(local >= 0, local + np.array(starts[:-1], dtype=np.intp)[:, None], len(self.values))
-        values: Objects = np.fromiter(chain(self.values, [None]), dtype=object, count=len(self.values) + 1)
-        return {column: values[where[:, position]].tolist() for position, column in enumerate(table)}
+    return _invoice(header, frame, _tag_columns(tags), dict_pairs(strings), dict_pairs(numbers), call, tables)
 
 
 def _loads(raws: dict[str, msgspec.Raw], skip: str) -> dict[str, Any]:
@@ -254,8 +283,8 @@ def _loads(raws: dict[str, msgspec.Raw], skip: str) -> dict[str, Any]:
     return {name: orjson.loads(memoryview(raw)) for name, raw in raws.items() if name != skip}
 
 
-def _header(data: dict[str, Any], call: str) -> InvoiceHeader:
-    record = to_frame([data], fields.XARIOS_INVOICE, API, call).iloc[0]
+def _header(data: dict[str, Any], call: str, tables: Tables) -> InvoiceHeader:
+    record = to_frame([data], tables.header, API, call).iloc[0]
     return InvoiceHeader(**{key: _scalar(record[key]) for key in record.index})
 
 
@@ -265,52 +294,23 @@ def _nested_keys(keys: tuple[str, ...]) -> tuple[str | None, ...]:
     return tuple(find_key(keys, names) for names, _ in _NESTED)
 
 
-@lru_cache(maxsize=256)
-def _pair_keys(keys: tuple[str, ...]) -> tuple[str, str]:
-    """The keys of the name and of the value in a pair with ``keys``."""
-    return find_key(keys, ("name", "key")) or "name", find_key(keys, ("value",)) or "value"
-
-
-def _dict_pairs(lists: list[Any]) -> _Pairs:
-    """The pairs of ``parse_invoice``'s items: those that are objects with a name that is text."""
-    names: list[str] = []
-    values: list[Any] = []
-    counts: list[int] = []
-    for pairs in lists:
-        before = len(names)
-        for pair in pairs or []:
-            if isinstance(pair, dict):
-                name_key, value_key = _pair_keys(tuple(pair))
-                name = pair.get(name_key)
-                if isinstance(name, str):
-                    names.append(name)
-                    values.append(pair.get(value_key))
-        counts.append(len(names) - before)
-    return _Pairs(names, values, counts)
-
-
-def _struct_pairs(lists: Objects) -> _Pairs:
-    """The pairs of ``read_invoice``'s items."""
-    pairs = list(chain.from_iterable(filter(None, lists)))
-    return _Pairs([pair.name for pair in pairs], [pair.value for pair in pairs], [len(p or ()) for p in lists])
-
-
 def _invoice(
     header: InvoiceHeader,
     frame: pd.DataFrame,
     tags: tuple[list[str], list[bool]],
-    strings: _Pairs,
-    numbers: _Pairs,
+    strings: Pairs,
+    numbers: Pairs,
     call: str,
+    tables: Tables,
 ) -> XariosInvoice:
     """The invoice from its header, its items' ``fields.XARIOS_ITEM`` columns, tags (see ``_tag_columns``) and
     pairs."""
-    items = _items_frame(frame, tags, strings, numbers, call)
+    items = _items_frame(frame, tags, strings, numbers, call, tables)
     return XariosInvoice(header, items, check_invoice(items, header.invoice_value))
 
 
 def _items_frame(
-    frame: pd.DataFrame, tags: tuple[list[str], list[bool]], strings: _Pairs, numbers: _Pairs, call: str
+    frame: pd.DataFrame, tags: tuple[list[str], list[bool]], strings: Pairs, numbers: Pairs, call: str, tables: Tables
 ) -> pd.DataFrame:
     frame["operator"] = frame["operator"].str.upper()
     frame["output_tags"] = pd.array(tags[0], dtype="string")
@@ -325,13 +325,13 @@ def _items_frame(
         ],
         dtype="object",
     )
-    for column, values in strings.columns(fields.XARIOS_STRING_VALUES).items():
+    for column, values in strings.columns(tables.strings).items():
         frame[column] = convert(values, "text")
-    for column, values in numbers.columns(fields.XARIOS_NUMERIC_VALUES).items():
+    for column, values in numbers.columns(tables.numbers).items():
         try:
             frame[column] = convert(values, "float")
         except ValueError as error:
-            name = fields.XARIOS_NUMERIC_VALUES[column][0]
+            name = tables.numbers[column][0]
             raise BadResponse(API, call, f"numericValues '{name}' has a bad value: {error}.") from None
     frame = frame.sort_values("calculation_order", kind="stable").reset_index(drop=True)
     return frame.loc[:, list(ITEM_COLUMNS)]
@@ -352,15 +352,25 @@ def _tag_columns(values: Any) -> tuple[list[str], list[bool]]:
     return joined, purchase
 
 
-def _csv_frame(blob: bytes, call: str) -> pd.DataFrame:
+def csv_rows(blob: bytes, call: str) -> list[dict[str, Any]]:
+    """The rows of the detail ZIP's CSV file, an empty cell as ``None``."""
     try:
         raw = pd.read_csv(io.BytesIO(blob), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise BadResponse(API, call, f"the CSV file in the ZIP cannot be read ({error}).") from None
-    rows = [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
-    frame = to_frame(rows, fields.XARIOS_CSV, API, call)
+    return [{str(k): (v if v != "" else None) for k, v in row.items()} for row in raw.to_dict("records")]
+
+
+def _csv_frame(blob: bytes, call: str, table: tuple[Field, ...]) -> pd.DataFrame:
+    frame = to_frame(csv_rows(blob, call), table, API, call)
     frame["part_number"] = frame["part_number"].str.lstrip("#")
     return frame
+
+
+def detail_files(blob: bytes, invoice_id: str, call: str) -> tuple[bytes, bytes]:
+    """The JSON and the CSV file in the detail ZIP ``blob``, read in memory within limits."""
+    members = read_members(blob, f"The detail ZIP of invoice {invoice_id}")
+    return _member(members, ".json", call), _member(members, ".csv", call)
 
 
 def _member(members: dict[str, bytes], suffix: str, call: str) -> bytes:
@@ -368,18 +378,6 @@ def _member(members: dict[str, bytes], suffix: str, call: str) -> bytes:
         if name.lower().endswith(suffix):
             return content
     raise BadResponse(API, call, f"the ZIP holds no {suffix} file (it has: {', '.join(members) or 'nothing'}).")
-
-
-def _data(payload: Any, call: str) -> Any:
-    if not isinstance(payload, dict) or "data" not in payload:
-        raise BadResponse(API, call, "expected a JSON object with a 'data' field.")
-    return payload["data"]
-
-
-def _route(invoice_id: str) -> str:
-    if not isinstance(invoice_id, str) or not invoice_id.strip():
-        raise InputError("No invoice id given.", _INVOICE_HINT)
-    return "/api/v1.0/billingdata/" + quote(invoice_id.strip(), safe="")
 
 
 def _scalar(value: Any) -> Any:

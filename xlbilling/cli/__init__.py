@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "customers": "data",
     "demo": "demo",
     "detail": "data",
+    "doctor": "doctor",
     "invoice-lines": "data",
     "periods": "data",
     "reconcile": "reconcile",

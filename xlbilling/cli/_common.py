@@ -134,11 +134,18 @@ def resolve_customer(session: Session, customer: str | None) -> str | None:
 
 
 def fetch(message: str, func: Callable[[], T]) -> T:
-    """Run ``func`` while showing ``message`` with a spinner when stderr is a terminal."""
+    """Run ``func`` while showing ``message`` with a spinner when stderr is a terminal, and the page it is on
+    when the answer comes in pages."""
     if not sys.stderr.isatty():
         return func()
-    with stderr.status(message):
-        return func()
+    from xlbilling.pages import PROGRESS
+
+    with stderr.status(message) as status:
+        token = PROGRESS.set(lambda line: status.update(f"{message} {line}"))
+        try:
+            return func()
+        finally:
+            PROGRESS.reset(token)
 
 
 def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:

@@ -7,9 +7,9 @@ import sys
 import click
 
 from xlbilling.cli import main
+from xlbilling.seller import SELLER_KEYS
 from xlbilling.settings import (
     ENV_VARS,
-    SELLER_KEYS,
     TOKENS,
     config_path,
     load_settings,
@@ -22,7 +22,8 @@ from xlbilling.settings import (
 @click.option("--path", "path_only", is_flag=True, help="Only print the config file's path.")
 @click.pass_context
 def config(ctx: click.Context, path_only: bool) -> None:
-    """Show every setting, its value (tokens masked) and where it came from, then the [seller] settings."""
+    """Show every setting, its value (tokens masked) and where it came from, then how each API words its
+    answers (path, paging, [atria.params], [atria.fields.*]) and the [seller] settings."""
     if ctx.invoked_subcommand is not None:
         return
     if path_only:
@@ -40,6 +41,10 @@ def config(ctx: click.Context, path_only: bool) -> None:
         else:
             shown = str(value)
         click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
+    shapes = [line for api in ("atria", "xarios") for line in settings.shape(api).settings()]
+    name_width, value_width = (max(len(line[part]) for line in shapes) for part in (0, 1))
+    for name, value, source in shapes:
+        click.echo(f"{name:<{name_width}} {value:<{value_width}} {source}")
     seller = settings.seller
     state = "" if seller.configured else " (not set: invoices are written as SAMPLES; set name under [seller])"
     click.echo(f"[seller]{state}")

@@ -1,7 +1,8 @@
 """Fault switches for tests: make the next N matching API requests slow, failing or malformed.
 
 ``POST /_sandbox/faults`` arms one fault; ``DELETE /_sandbox/faults`` disarms it. A fault applies to the
-next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset).
+next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset) and whose
+query contains ``query`` (when given: ``page=2`` faults the second page only).
 Sandbox control routes and the docs are never faulted.
 
 - ``latency``: wait that many seconds before answering (combines with the others).
@@ -17,6 +18,7 @@ import asyncio
 import threading
 from http import HTTPStatus
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import orjson
 from pydantic import BaseModel, Field
@@ -40,6 +42,7 @@ class Fault(BaseModel):
     malformed: Literal["json", "html", "truncated"] | None = None
     slow_body: float = Field(0, ge=0, le=120, description="Seconds over which to stream the body.")
     paths: str | None = Field(None, description="Only requests whose path contains this text.")
+    query: str | None = Field(None, description="Only requests whose query string contains this text.")
 
 
 class FaultSwitch:
@@ -60,13 +63,15 @@ class FaultSwitch:
         with self._lock:
             self._fault, self._left = None, 0
 
-    def take(self, path: str) -> Fault | None:
-        """The fault to apply to a request for ``path`` (using up one of its count), or None."""
+    def take(self, path: str, query: str = "") -> Fault | None:
+        """The fault to apply to a request for ``path?query`` (using up one of its count), or None."""
         with self._lock:
             fault = self._fault
             if fault is None or self._left == 0 or path.startswith(UNFAULTED):
                 return None
             if fault.paths and fault.paths.lower() not in path.lower():
+                return None
+            if fault.query and fault.query.lower() not in unquote(query).lower():
                 return None
             if self._left > 0:
                 self._left -= 1
@@ -81,7 +86,8 @@ class FaultMiddleware:
         self.switch = switch
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.switch.take(scope["path"]) if scope["type"] == "http" else None
+        http = scope["type"] == "http"
+        fault = self.switch.take(scope["path"], scope["query_string"].decode("latin-1")) if http else None
         if fault is None:
             await self.app(scope, receive, send)
             return
@@ -90,33 +96,22 @@ class FaultMiddleware:
         if fault.status is not None:
             headers = [(b"retry-after", str(fault.retry_after).encode())] if fault.status == 429 else []
             body = orjson.dumps({"message": HTTPStatus(fault.status).phrase})
-            await _send(send, fault.status, body, b"application/json", headers)
+            await send_body(send, fault.status, body, b"application/json", headers)
         elif fault.malformed == "json":
-            await _send(send, 200, _BROKEN_JSON, b"application/json")
+            await send_body(send, 200, _BROKEN_JSON, b"application/json")
         elif fault.malformed == "html":
-            await _send(send, 200, _HTML, b"text/html; charset=utf-8")
+            await send_body(send, 200, _HTML, b"text/html; charset=utf-8")
         elif fault.malformed == "truncated" or fault.slow_body:
             await self._rewrite(scope, receive, send, fault)
         else:
             await self.app(scope, receive, send)
 
     async def _rewrite(self, scope: Scope, receive: Receive, send: Send, fault: Fault) -> None:
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
-        body = b"".join(chunks)
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        status, headers, body = await captured(self.app, scope, receive)
         if fault.malformed == "truncated":
             body = body[: len(body) // 2]
         headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         pieces = 10 if fault.slow_body else 1
         size = -(-len(body) // pieces) or 1
         for n in range(pieces):
@@ -126,7 +121,23 @@ class FaultMiddleware:
             await send({"type": "http.response.body", "body": part, "more_body": n < pieces - 1})
 
 
-async def _send(
+async def captured(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The status, headers (but its length) and whole body ``app`` answers ``scope`` with, unsent."""
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, capture)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    return start.get("status", 200), headers, b"".join(chunks)
+
+
+async def send_body(
     send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     await send(

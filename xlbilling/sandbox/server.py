@@ -16,6 +16,7 @@ import threading
 import time
 from contextlib import suppress
 from datetime import date
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -32,6 +33,7 @@ from xlbilling.errors import ApiUnreachable, InputError
 from xlbilling.sandbox import atria_json, xarios_json
 from xlbilling.sandbox.archive import detail_zip
 from xlbilling.sandbox.dataset import Customer, Dataset, Period
+from xlbilling.sandbox.dialects import Dialect, DialectMiddleware, DialectSwitch
 from xlbilling.sandbox.discrepancies import discrepancies
 from xlbilling.sandbox.faults import Fault, FaultMiddleware, FaultSwitch
 from xlbilling.sandbox.pdf import invoice_pdf
@@ -67,9 +69,12 @@ def _binary(content: bytes, filename: str) -> Response:
     )
 
 
-def build_app(dataset: Dataset, token: str, requests: list[str] | None = None) -> FastAPI:
-    """The sandbox ASGI app serving ``dataset``, guarded by ``token``; each request it receives is appended
-    to ``requests`` as ``"GET /path?query"`` when a list is given (tests count them)."""
+def build_app(
+    dataset: Dataset, token: str, requests: list[str] | None = None, dialect: Dialect | None = None
+) -> FastAPI:
+    """The sandbox ASGI app serving ``dataset`` in ``dialect`` (plain by default), guarded by ``token``; each
+    request it receives is appended to ``requests`` as ``"GET /path?query"`` when a list is given (tests
+    count them)."""
     app = FastAPI(
         title="xlbilling sandbox",
         description="Local stand-in for the Atria billing API and the Xarios billing-data API. Every route "
@@ -79,6 +84,7 @@ def build_app(dataset: Dataset, token: str, requests: list[str] | None = None) -
         dependencies=[Depends(HTTPBearer(auto_error=False))],  # documents the scheme; _BearerAuth enforces it
     )
     switch = FaultSwitch()
+    speaking = DialectSwitch(dialect)
 
     def atria_period(enddate: str) -> Period:
         day = None
@@ -198,12 +204,25 @@ def build_app(dataset: Dataset, token: str, requests: list[str] | None = None) -
         switch.reset()
         return Response(status_code=204)
 
+    @app.post("/_sandbox/dialect", tags=["Sandbox"], status_code=204)
+    def set_dialect(dialect: Dialect) -> Response:
+        """Speak another dialect: renamed keys, an envelope, a paging style (see xlbilling.sandbox.dialects)."""
+        speaking.set(dialect)
+        return Response(status_code=204)
+
+    @app.delete("/_sandbox/dialect", tags=["Sandbox"], status_code=204)
+    def plain_dialect() -> Response:
+        """Speak the sandbox's own dialect again."""
+        speaking.set(Dialect())
+        return Response(status_code=204)
+
     @app.get("/_sandbox/discrepancies", tags=["Sandbox"])
     def seeded_discrepancies() -> Response:
         """The seeded differences between Xarios charges and Atria billing."""
         return _json([d.as_json() for d in discrepancies(dataset)])
 
     app.add_middleware(_CaseInsensitiveAtria)
+    app.add_middleware(DialectMiddleware, switch=speaking)
     app.add_middleware(FaultMiddleware, switch=switch)
     app.add_middleware(_BearerAuth, token=token)
     if requests is not None:
@@ -300,16 +319,10 @@ class Sandbox:
         return f"Sandbox(url={self.url!r})"
 
 
-def make_server(dataset: Dataset, token: str, requests: list[str] | None = None) -> uvicorn.Server:
-    """A quiet uvicorn server for the sandbox app (no access log, so no request lines anywhere; ``requests``
-    collects them for tests)."""
-    config = uvicorn.Config(
-        build_app(dataset, token, requests),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
+def make_server(app: ASGIApp) -> uvicorn.Server:
+    """A quiet uvicorn server for a sandbox app (no access log, so no request lines anywhere; the app's
+    ``requests`` list collects them for tests)."""
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
     return uvicorn.Server(config)
 
 
@@ -336,18 +349,27 @@ def start_sandbox(
     token: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    dialect: Dialect | None = None,
+    replay: Path | None = None,
 ) -> Sandbox:
     """Start the sandbox in a daemon thread and return once it accepts connections.
 
     ``today`` (a date or ``yyyy-mm-dd``) fixes the open period; the default is the real today. A random
-    token is made when none is given.
+    token is made when none is given. ``dialect`` serves the data in another dialect; ``replay`` serves the
+    answers recorded in that folder (``xlbilling doctor --record``) instead of the data set.
     """
     day = date.fromisoformat(today) if isinstance(today, str) else today
     dataset = Dataset(seed, customers, day)
     token = token or secrets.token_urlsafe(24)
     sock = bind(host, port)
     requests: list[str] = []
-    server = make_server(dataset, token, requests)
+    if replay is not None:
+        from xlbilling.sandbox.replay import replay_app  # it guards its answers with this module's middleware
+
+        app: ASGIApp = replay_app(replay, token, requests)
+    else:
+        app = build_app(dataset, token, requests, dialect)
+    server = make_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="xlbilling-sandbox", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
