@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "detail": "data",
     "invoice-lines": "data",
+    "margin": "margin",
     "periods": "data",
     "reconcile": "reconcile",
     "refresh": "excel",

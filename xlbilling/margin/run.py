@@ -100,8 +100,8 @@ class Margin:
     @property
     def notes(self) -> list[str]:
         """What the figures leave out or assume, one sentence each."""
-        ends = ", ".join(p.end.isoformat() for p in self.periods)
-        said = [f"Periods: {len(self.periods)} closed, ending {ends}."]
+        first, last = self.periods[0].end.isoformat(), self.periods[-1].end.isoformat()
+        said = [f"Periods: {len(self.periods)} closed, ending {first} to {last}."]
         said += [f"The period ending {p.end.isoformat()} is still open: left out." for p in self.left_out]
         said += [f"No cost data for the period ending {p.end.isoformat()} (no Xarios invoice covers it): its "
                  "margin is not shown." for p in self.no_cost]  # fmt: skip
