@@ -39,21 +39,16 @@ def margin_command(
 ) -> None:  # fmt: skip
     """Revenue (billed quantity x price), cost (what Xarios charged), margin and leak per customer and
     product over closed periods; open periods are left out, and said."""
-    from dataclasses import replace
-
     from xlbilling.errors import InputError
-    from xlbilling.margin import choose_periods
     from xlbilling.reconcile.mapping import load_mapping
 
     if fmt == "xlsx" and output is None:
         raise InputError("A margin workbook cannot go to the terminal.", "Add -o FILE.xlsx.")
 
     session = new_session()
-    chosen = choose_periods(session.atria().period_list(), _period(session, first), _period(session, last))
+    span = (_period(session, first), _period(session, last))
     codes = [session.customer(name) for name in customers]
-    product_map = load_mapping(*mappings)
-    found = _run(session, chosen.periods, product_map, prices, codes)
-    found = replace(found, left_out=chosen.left_out)
+    found = _run(session, span, load_mapping(*mappings), prices, codes)
     for note in found.notes:
         stderr.print(note)
     if fmt == "xlsx" and output is not None:
@@ -68,18 +63,18 @@ def _period(session: Session, text: str | None) -> Period | None:
     return None if text is None else session.period(text)
 
 
-def _run(session: Session, periods: tuple[Period, ...], product_map: Mapping, prices: Path,
+def _run(session: Session, span: tuple[Period | None, Period | None], product_map: Mapping, prices: Path,
          codes: list[str]) -> Margin:  # fmt: skip
-    """``margin`` with a line per period on a terminal as each is done."""
-    from xlbilling.margin import margin
+    """``margin_between`` with a line per period on a terminal as each is done."""
+    from xlbilling.margin import margin_between
 
     atria, xarios = session.atria(), session.xarios()
     if not sys.stderr.isatty():
-        return margin(atria, xarios, periods, mapping=product_map, prices=prices, customers=codes)
-    with stderr.status(f"Fetching {len(periods)} periods…") as status:
+        return margin_between(atria, xarios, *span, mapping=product_map, prices=prices, customers=codes)
+    with stderr.status("Fetching the periods…") as status:
 
         def heard(period: Period, done: int, total: int) -> None:
             stderr.print(f"period {period}: done ({done}/{total})")
-            status.update(f"Fetching periods… {done}/{total} done")
+            status.update(f"Fetching the periods… {done}/{total} done")
 
-        return margin(atria, xarios, periods, mapping=product_map, prices=prices, customers=codes, progress=heard)
+        return margin_between(atria, xarios, *span, mapping=product_map, prices=prices, customers=codes, progress=heard)

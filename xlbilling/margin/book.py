@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xlbilling.margin.run import Margin
+from xlbilling.margin.run import Margin, for_sheet
 from xlbilling.xlsx.book import OpenpyxlBook
 from xlbilling.xlsx.coords import bounds, column_letter
 from xlbilling.xlsx.layout import (
@@ -60,9 +60,7 @@ def write_margin(result: Margin, path: str | Path) -> Path:
 
 def shown(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with headers as a user reads them and periods as dates a spreadsheet shows as such."""
-    if "period_end" in frame:
-        frame = frame.assign(period_end=pd.to_datetime(frame["period_end"]))
-    return frame.rename(columns=HEADERS)
+    return for_sheet(frame).rename(columns=HEADERS)
 
 
 def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,6 +162,31 @@ def margin(
         dated_prices=history.dated,
         no_cost=tuple(p for p in ordered if not done[p][1]),
     )
+
+
+def margin_between(
+    atria: Atria,
+    xarios: Xarios,
+    first: Period | None,
+    last: Period | None,
+    *,
+    mapping: Mapping,
+    prices: PriceHistory | str | Path,
+    customers: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Margin:
+    """``margin`` of the closed periods from ``first`` to ``last`` (see ``choose_periods``), saying which open
+    periods it left out: what the command, the formula and the Margin sheet all show."""
+    chosen = choose_periods(atria.period_list(), first, last)
+    found = margin(
+        atria, xarios, chosen.periods, mapping=mapping, prices=prices, customers=customers, progress=progress
+    )
+    return replace(found, left_out=chosen.left_out)
+
+
+def for_sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A margin table as a sheet or a spilled formula shows it: periods as dates a spreadsheet formats."""
+    return frame.assign(period_end=pd.to_datetime(frame["period_end"])) if "period_end" in frame else frame
 
 
 def _only(detail: pd.DataFrame, directory: pd.DataFrame, codes: Sequence[str], periods: list[Period]) -> pd.DataFrame:

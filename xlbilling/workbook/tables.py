@@ -18,7 +18,11 @@ import pandas as pd
 from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling.errors import InputError
+from xlbilling.margin.compute import DETAIL_COLUMNS as MARGIN_COLUMNS
+from xlbilling.margin.compute import TOTAL_MONEY, TOTALS
+from xlbilling.margin.run import for_sheet, margin_between
 from xlbilling.periods import Period
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.reconcile.period import reconcile
 from xlbilling.reconcile.result import (
     CHECK_COLUMNS,
@@ -34,6 +38,7 @@ from xlbilling.workbook.control import (
     Params,
     control_customer,
     control_period,
+    control_range,
     read_params,
 )
 from xlbilling.xlsx.coords import column_letter, split_cell
@@ -105,16 +110,34 @@ def _changes(session: Session, params: Params, period: Period | None) -> Frames:
     return (largest_changes(session.atria().summary(_given(period), True, False), CHANGES_SHOWN),)
 
 
-def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
+def _mapping(params: Params) -> str | pd.DataFrame:
+    """The Control sheet's product mapping; ``InputError`` saying where to give one when none is set."""
     if params.mapping is None:
         raise InputError(
             "No product mapping is set.",
             f"Fill the {MAPPING_SHEET} sheet (part_number, sku), or put the path of a mapping file (CSV or "
             f".xlsx) next to '{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
         )
+    return params.mapping
+
+
+def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
     chosen = _given(period)
-    result = reconcile(session.atria(), session.xarios(), chosen, mapping=params.mapping, prices=params.prices)
+    result = reconcile(session.atria(), session.xarios(), chosen, mapping=_mapping(params), prices=params.prices)
     return result.detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
+
+
+def _margin(session: Session, params: Params, period: Period | None) -> Frames:
+    if params.prices is None:
+        raise InputError(
+            "No price list is set: the margin needs each SKU's price.",
+            f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the {CONTROL} sheet.",
+        )
+    found = margin_between(
+        session.atria(), session.xarios(), *control_range(session, params),
+        mapping=load_mapping(_mapping(params)), prices=params.prices,
+    )  # fmt: skip
+    return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
 
 
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
@@ -141,6 +164,11 @@ TARGETS: dict[str, Target] = {
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
                _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, beside=(
+                   Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY)),
+                   Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY)),
+                   Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY)),
+               )),
         Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
                _reconciliation, beside=(
                    Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS),
@@ -151,8 +179,8 @@ TARGETS: dict[str, Target] = {
 }  # fmt: skip
 
 ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
-"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation has its own
-button, as it needs a product mapping)."""
+"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
+their own buttons, as they need a product mapping)."""
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
