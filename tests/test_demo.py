@@ -41,8 +41,8 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
     assert sorted(tables) == sorted(
-        [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ProductMap", "Margin",
-         "MarginByPeriod", "MarginByCustomer", "MarginByProduct"]
+        [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ReconciliationClosed",
+         "ProductMap", "Margin", "MarginByPeriod", "MarginByCustomer", "MarginByProduct", "MarginClosed"]
     )  # fmt: skip
     said = done.stdout.splitlines()
     at = said.index("  the 3 customers with the lowest margin:")

@@ -116,7 +116,7 @@ def test_a_headless_refresh_fills_the_templates_margin_sheet(
     book.save()
     (written,) = refresh_file(path, ["margin"], session)
     sheet = openpyxl.load_workbook(path)["Margin"]
-    assert set(sheet.tables) == {"Margin", "MarginByPeriod", "MarginByCustomer", "MarginByProduct"}
+    assert set(sheet.tables) == {"Margin", "MarginByPeriod", "MarginByCustomer", "MarginByProduct", "MarginClosed"}
     assert sheet.tables["Margin"].ref.endswith(str(3 + written.rows))
     assert str(sheet["A1"].value).startswith(f"Margin: {written.rows} rows, from ")
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Margin").to_python()
@@ -126,3 +126,12 @@ def test_a_headless_refresh_fills_the_templates_margin_sheet(
     revenue, cost = _hazel(atria, xarios)
     at = start + CUSTOMER_HEADER.index("revenue")
     assert hazel[at : at + 3] == [float(revenue), float(cost), float(revenue - cost)]
+    wb = openpyxl.load_workbook(path)  # a note on a line stays on it at the next refresh
+    note = header.index("note") + 1
+    wb["Margin"].cell(4, note).value = "price rise agreed from January"
+    line = [wb["Margin"].cell(4, header.index(c) + 1).value for c in ("account_code", "sku")]
+    wb.save(path)
+    refresh_file(path, ["margin"], session)
+    again = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Margin").to_python()[3:]
+    noted = [row for row in again if row[note - 1] == "price rise agreed from January"]
+    assert [[row[header.index("account_code")], row[header.index("sku")]] for row in noted] == [line]

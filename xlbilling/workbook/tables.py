@@ -30,6 +30,7 @@ from xlbilling.reconcile.result import (
     UNMAPPED_PRODUCT_COLUMNS,
     UNMAPPED_TENANT_COLUMNS,
 )
+from xlbilling.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
 from xlbilling.session import Session
 from xlbilling.workbook.control import (
     CONTROL,
@@ -41,7 +42,7 @@ from xlbilling.workbook.control import (
     control_range,
     read_params,
 )
-from xlbilling.xlsx.coords import column_letter, split_cell
+from xlbilling.xlsx.coords import bounds, column_letter, split_cell
 from xlbilling.xlsx.tablecells import WorkbookLike
 
 TABLE_ANCHOR = "A3"
@@ -76,13 +77,23 @@ class Target:
     uses_period: bool = True
     beside: tuple[Beside, ...] = ()
     uses_customer: bool = False
+    reviewed: bool = False
+    """Whether the first table carries the user's ``review`` and ``note`` per row (``xlbilling.reviews``),
+    kept across refreshes, with the rows that vanished in a "Closed differences" table at the end."""
+
+    def parts(self) -> tuple[Beside, ...]:
+        """Every table of the sheet, the first first."""
+        if not self.reviewed:
+            return (Beside(self.title, self.table, self.columns), *self.beside)
+        closed = Beside("Closed differences", f"{self.table}Closed", CLOSED_COLUMNS)
+        return (Beside(self.title, self.table, (*self.columns, REVIEW, NOTE)), *self.beside, closed)
 
     def layout(self) -> list[tuple[Beside, str]]:
         """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
         two columns right of the one before (one empty column between), so none can grow into another."""
         placed = []
         column = 1
-        for part in (Beside(self.title, self.table, self.columns), *self.beside):
+        for part in self.parts():
             placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
             column += len(part.columns) + 1
         return placed
@@ -124,7 +135,9 @@ def _mapping(params: Params) -> str | pd.DataFrame:
 def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
     chosen = _given(period)
     result = reconcile(session.atria(), session.xarios(), chosen, mapping=_mapping(params), prices=params.prices)
-    return result.detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
+    detail = result.detail.copy()
+    detail.insert(0, "period_end", pd.Timestamp(chosen.end))
+    return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
 
 
 def _margin(session: Session, params: Params, period: Period | None) -> Frames:
@@ -164,13 +177,13 @@ TARGETS: dict[str, Target] = {
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
                _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes),
-        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, beside=(
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, beside=(
                    Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY)),
                    Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY)),
                    Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY)),
                )),
-        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
-               _reconciliation, beside=(
+        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation",
+               ("period_end", *DETAIL_COLUMNS), _reconciliation, reviewed=True, beside=(
                    Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS),
                    Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS),
                    Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS),
@@ -197,7 +210,7 @@ def _check_ours(book: WorkbookLike, targets: list[Target]) -> None:
     xlbilling's tables), or a sheet named like one of xlbilling's that does not hold its table (it is the
     user's own): checked before anything is fetched."""
     names = book.sheet_names()
-    ours = {t.table.lower() for t in TARGETS.values()} | {b.table.lower() for t in TARGETS.values() for b in t.beside}
+    ours = {part.table.lower() for t in TARGETS.values() for part in t.parts()}
     found = {table.lower() for sheet in names for table in book.table_names(sheet)}
     file = book.file_path()
     where = file.name if file is not None else "This workbook"
@@ -239,7 +252,8 @@ def refresh(
     for target in targets:
         if progress is not None:
             progress(f"fetching {target.title}")
-        loaded.append((target, target.load(session, params, period if target.uses_period else None)))
+        frames = target.load(session, params, period if target.uses_period else None)
+        loaded.append((target, _reviewed(book, target, frames) if target.reviewed else frames))
     plan = [
         (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
         for target, frames in loaded
@@ -260,6 +274,32 @@ def refresh(
         book.write(target.sheet, STAMP_CELL, stamp)
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
     return written
+
+
+def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:
+    """The frames with the first one's reviews and notes carried over from the sheet as it is, and the rows
+    that vanished (with a decision or a note) as the last frame (``xlbilling.reviews.carry``)."""
+    kept, closed = carry(frames[0], existing_table(book, target.sheet, target.table))
+    return (kept, *frames[1:], closed)
+
+
+def existing_table(book: WorkbookLike, sheet: str, table: str) -> pd.DataFrame:
+    """The rows of the table ``table`` on ``sheet`` as they are now, headed by its header row (empty when
+    there is no such table)."""
+    if sheet not in book.sheet_names() or table.lower() not in map(str.lower, book.table_names(sheet)):
+        return pd.DataFrame()
+    top = book.check_table(sheet, table, pd.DataFrame(columns=["x"]), TABLE_ANCHOR).split(":")[0]
+    first_column, first_row, _, _ = bounds(f"{top}:{top}")
+    rows = book.read_sheet(sheet)[first_row - 1 :]
+    header = [str(c) for c in next(iter(rows), [])[first_column - 1 :]]
+    header = header[: header.index("None")] if "None" in header else header
+    body = []
+    for row in rows[1:]:
+        cells = [*row[first_column - 1 : first_column - 1 + len(header)], *[None] * len(header)][: len(header)]
+        if all(cell in (None, "") for cell in cells):
+            break
+        body.append(cells)
+    return pd.DataFrame(body, columns=header)
 
 
 def summary_line(written: Sequence[Refreshed]) -> str:
