@@ -194,3 +194,25 @@ def test_progress_hears_of_every_period_once(atria: Atria, xarios: Xarios) -> No
     run(atria, xarios, LAST_THREE, progress=lambda p, n, total: heard.append((p.end, n, total)))
     assert sorted(end for end, _, _ in heard) == list(LAST_THREE)
     assert sorted(n for _, n, _ in heard) == [1, 2, 3] and {t for _, _, t in heard} == {3}
+
+
+def test_rate_limited_fetches_are_waited_for_not_lost(sandbox: Sandbox, atria: Atria, xarios: Xarios) -> None:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {sandbox.token}"}
+
+    def lines_asked(since: int) -> int:
+        return sum(r.lower().startswith("get /api/billing/20") and "/invoice" in r for r in sandbox.requests[since:])
+
+    start = len(sandbox.requests)
+    quiet = run(atria, xarios, LAST_THREE)
+    normal = lines_asked(start)
+    fault = {"status": 429, "retry_after": 0, "count": 3, "paths": "/invoice"}  # Atria's invoice lines, 3 times
+    httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault, headers=headers).raise_for_status()
+    before = len(sandbox.requests)
+    try:
+        busy = run(atria, xarios, LAST_THREE)
+    finally:
+        httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
+    assert lines_asked(before) == normal + 3  # each period's lines refused once (429), then asked again
+    pd.testing.assert_frame_equal(busy.detail, quiet.detail)

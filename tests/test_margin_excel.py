@@ -55,7 +55,10 @@ def test_the_formula_says_what_is_wrong_in_one_line(formulas: Session) -> None:
         "'everything' is not something XLB_MARGIN shows. Use one of: customer, product, period, detail."
     )
     said = udfs.XLB_MARGIN("2026-10-31", "2026-09-30", None, str(MAPPING), str(PRICES))
-    assert isinstance(said, str) and said.startswith("No closed billing period from 2026-10-31 to 2026-09-30")
+    assert said == (
+        "No closed billing period from 2026-10-31 to 2026-09-30: it ends before it starts. Give XLB_MARGIN days of "
+        "closed periods (=XLB_PERIODS() lists them), or leave them empty."
+    )
     said = udfs.XLB_MARGIN()
     assert said == "No product mapping given, and the Control sheet sets none. Pass the product mapping to XLB_MARGIN."
 
@@ -87,6 +90,18 @@ def test_the_margin_button_fills_the_margin_sheet(formulas: Session, tmp_path: P
     detail = sum(1 for (row, column) in cells if column == 1 and row > 3)
     assert shown == f"Refreshed Margin ({detail} rows)." and cells[(3, 1)] == "period_end"
     assert {cells[(row, 1)] for row in range(4, 4 + detail)} == {datetime(e.year, e.month, e.day) for e in LAST_THREE}
+
+
+def test_the_button_names_the_control_rows_of_an_empty_range(formulas: Session, tmp_path: Path) -> None:
+    book = live_book(tmp_path)
+    book.sheets["Control"].cells[(6, 2)] = "2026-11-15"  # Margin from: the open period
+    book.sheets["Control"].cells[(7, 2)] = None
+    assert macros.press(macros.refresh_action(["margin"]), book) is None  # type: ignore[arg-type]
+    [(prompt, _, _)] = book.app.alerts
+    assert prompt == (
+        "No closed billing period from 2026-11-30 to 2026-11-30: every period in it is still open. Change 'Margin "
+        "from' and 'Margin to' on the Control sheet to days of closed periods, or empty them for the last twelve."
+    )
 
 
 def test_the_button_says_when_no_price_list_is_set(formulas: Session, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ them). An error this does not know keeps its own hint.
 from __future__ import annotations
 
 from xlbilling.errors import (
+    EmptyRange,
     MissingMapping,
     NoInvoiceItems,
     NotADate,
@@ -22,6 +23,10 @@ from xlbilling.errors import (
 
 _WORDS: Words = {
     UnknownPeriod: lambda _: ("=XLB_PERIODS() lists the billing periods, named by their end date.", None),
+    EmptyRange: lambda _: (
+        "Give XLB_MARGIN days of closed periods (=XLB_PERIODS() lists them), or leave them empty.",
+        None,
+    ),
     NotADate: lambda error: (f"{error.hint[:-1]}; =XLB_PERIODS() lists the periods.", None),
     UnknownCustomer: lambda error: (
         "Use the customer code: =XLB_CUSTOMERS() lists them."

@@ -7,6 +7,7 @@ core's errors here, in one place. An error this does not know keeps its own hint
 from __future__ import annotations
 
 from xlbilling.errors import (
+    EmptyRange,
     MissingTaxRateError,
     NoInvoiceItems,
     NotFoundError,
@@ -29,6 +30,11 @@ _WORDS: Words = {
         "column to the price list; nothing was written.",
         f"No tax rate for SKU {', '.join(error.skus)}: the price list gives none and '{PARAMETERS['tax_rate']}' on "
         f"the {CONTROL} sheet is empty.",
+    ),
+    EmptyRange: lambda _: (
+        f"Change '{PARAMETERS['margin_from']}' and '{PARAMETERS['margin_to']}' on the {CONTROL} sheet to days of "
+        "closed periods, or empty them for the last twelve.",
+        None,
     ),
     NoInvoiceItems: lambda _: (
         f"Xarios invoices closed months only: pick a closed period on the {CONTROL} sheet.",
