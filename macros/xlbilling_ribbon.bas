@@ -50,3 +50,7 @@ End Sub
 Sub Reconcile(control As IRibbonControl)
     RunPython "import xlbilling.excel.macros as m; m.reconcile()"
 End Sub
+
+Sub Margin(control As IRibbonControl)
+    RunPython "import xlbilling.excel.macros as m; m.margin()"
+End Sub

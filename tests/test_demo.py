@@ -41,16 +41,18 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     book = load_workbook(workbook)
     tables = {name: sheet for sheet in book.worksheets for name in sheet.tables}
     assert sorted(tables) == sorted(
-        [
-            *TABLES,
-            "Reconciliation",
-            "UnmappedTenants",
-            "UnmappedProducts",
-            "InvoiceChecks",
-            "ProductMap",
-            "CustomerRegister",
-        ]
-    )
+        [*TABLES, "Reconciliation", "UnmappedTenants", "UnmappedProducts", "InvoiceChecks", "ReconciliationClosed",
+         "ProductMap", "CustomerRegister", "Margin", "MarginByPeriod", "MarginByCustomer", "MarginByProduct",
+         "MarginClosed"]
+    )  # fmt: skip
+    said = done.stdout.splitlines()
+    at = said.index("  the 3 customers with the lowest margin:")
+    lowest = CalamineWorkbook.from_path(str(tmp_path / "xlbilling-demo" / "margin.xlsx")).get_sheet_by_name("Summary")
+    rows = lowest.to_python()
+    top = next(n for n, row in enumerate(rows) if row[:4] == ["Customer", "Revenue", "Margin", "Margin %"])
+    for line, row in zip(said[at + 1 : at + 4], rows[top + 1 : top + 4], strict=True):
+        assert line.startswith(f"    {row[0]}: {row[3]:.1%} of {row[1]:.2f} revenue"), (line, row)
+    assert said[at - 1] == f"margin: {Path('xlbilling-demo', 'margin.xlsx')}"
     (invoice_folder,) = out.glob("invoices-*")
     period = invoice_folder.name.removeprefix("invoices-")
     assert f"latest closed period: {period}" in done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from xlbilling.cli.hints import worded
 from xlbilling.errors import DataError, InputError
-from xlbilling.prices import Price, load_prices, with_tax_rate
+from xlbilling.prices import Price, load_price_history, load_prices, with_tax_rate
 
 SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
 
@@ -119,3 +120,29 @@ def test_a_decimal_comma_is_named_never_read_as_a_thousands_separator(tmp_path: 
     )
     thousands = load_prices(write(tmp_path, 'sku,unit_price,currency\nSRV,"1,250.00",GBP\n'))
     assert thousands["SRV"].unit_price == Decimal("1250.00")
+
+
+def test_valid_from_keeps_each_price_from_its_day(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sku,unit_price,currency,valid_from\nA,10.00,GBP,\nA,11.00,GBP,2026-07-01\nA,12.50,GBP,2026-10-01\n"
+        "B,3.00,GBP,2026-09-01\n",
+    )
+    history = load_price_history(path)
+    assert history.dated
+    assert {sku: p.unit_price for sku, p in history.at(date(2026, 6, 30)).items()} == {"A": Decimal("10.00")}
+    assert history.at(date(2026, 7, 1))["A"].unit_price == Decimal("11.00")
+    assert {sku: p.unit_price for sku, p in history.at(date(2026, 10, 31)).items()} == {
+        "A": Decimal("12.50"),
+        "B": Decimal("3.00"),
+    }
+    assert load_prices(path, on=date(2026, 8, 15))["A"].unit_price == Decimal("11.00")
+    assert not load_price_history(SANDBOX_PRICES).dated
+
+
+def test_a_bad_valid_from_or_a_repeated_day_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"row 2, column valid_from: 'soon' is not a date"):
+        load_prices(write(tmp_path, "sku,unit_price,currency,valid_from\nA,1,GBP,soon\n"))
+    repeated = "sku,unit_price,currency,valid_from\nA,1,GBP,2026-01-01\nA,2,GBP,2026-01-01\n"
+    with pytest.raises(DataError, match="row 3, column sku: A is listed twice from 2026-01-01"):
+        load_prices(write(tmp_path, repeated))

@@ -291,8 +291,10 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
     refresh_file(path, ["reconciliation"], session)  # a second refresh resizes in place
 
     ws = openpyxl.load_workbook(path)["Reconciliation"]
+    detail = expected.detail.assign(review="open", note="")
+    detail.insert(0, "period_end", period.end)  # each row's identity: period, account code, SKU
     parts = {
-        "Reconciliation": expected.detail, "UnmappedTenants": expected.unmapped_tenants,
+        "Reconciliation": detail, "UnmappedTenants": expected.unmapped_tenants,
         "UnmappedProducts": expected.unmapped_products, "InvoiceChecks": expected.invoice_checks,
     }  # fmt: skip
     assert len(expected.unmapped_products) and len(expected.invoice_checks)
@@ -302,8 +304,8 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
         top = ws[first]
         assert [ws.cell(top.row, top.column + i).value for i in range(len(part.columns))] == list(part.columns)
         assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == top.row + max(len(part), 1), name
-    assert ws["P2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
-    assert ws["X2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
+    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
+    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
     checks = ws.tables["InvoiceChecks"].ref.split(":")[0]
     assert ws[checks].offset(1, 0).value == expected.invoice_checks["invoice_id"].iloc[0]
     assert ws[note].value == "my note under the detail"

@@ -42,6 +42,10 @@ class Atria:
         frame = to_frame(rows, self.shape.table("periods"), API, "periods")
         return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
 
+    def period_list(self) -> list[Period]:
+        """Every billing period Atria knows, oldest first, as ``Period`` values."""
+        return [_period(row) for _, row in self.periods().iterrows()]
+
     def latest_closed_period(self) -> Period:
         """The latest closed period; ``NoClosedPeriod`` when no period has closed yet."""
         periods = self.periods()

@@ -1,7 +1,8 @@
 """``xlbilling demo``: the whole job against the built-in sandbox, with no account and no network.
 
 Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes a
-billing workbook with one Excel table per data set, then says what it wrote.
+billing workbook with one Excel table per data set, invoices, the reconciliation and the margin over the last
+twelve closed periods, then says what it wrote (and the three customers with the lowest margin).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from xlbilling.atria import Atria
@@ -18,8 +20,12 @@ from xlbilling.files import atomic_path
 from xlbilling.http import ApiClient
 from xlbilling.invoices import build_invoices
 from xlbilling.invoices.pdf import find_soffice
+from xlbilling.margin import margin_between
+from xlbilling.margin.book import write_margin
+from xlbilling.output import money_text
 from xlbilling.periods import Period
 from xlbilling.reconcile.book import write_reconciliation
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.reconcile.period import reconcile
 from xlbilling.reconcile.text import headline
 from xlbilling.resources import shipped
@@ -62,6 +68,7 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
         result.lines += _invoices(atria, period, out_dir, progress)
         result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
+        result.lines += _margin(atria, xarios, out_dir, progress)
     return result
 
 
@@ -76,7 +83,7 @@ def _billing_workbook(session: Session, out_dir: Path, progress: Progress) -> Pa
     write_param(book, "prices", SAMPLES[0][1])
     write_param(book, "mapping", SAMPLES[1][1])
     book.save(workbook)
-    for refreshed in refresh_file(workbook, [*ALL, "reconciliation"], session):
+    for refreshed in refresh_file(workbook, [*ALL, "reconciliation", "margin"], session):
         progress(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
     return workbook
 
@@ -113,3 +120,19 @@ def _reconciliation(atria: Atria, xarios: Xarios, period: Period, out_dir: Path,
     )
     path = write_reconciliation(found, out_dir / f"reconciliation-{period}.xlsx")
     return [f"reconciliation: {path}", *(f"  {line}" for line in headline(found))]
+
+
+LOWEST_SHOWN = 3
+
+
+def _margin(atria: Atria, xarios: Xarios, out_dir: Path, progress: Progress) -> list[str]:
+    progress("adding up the margin over the last twelve closed periods")
+    found = margin_between(
+        atria, xarios, None, None, mapping=load_mapping(SAMPLES[1][0]), prices=SANDBOX_DATA / "prices.csv"
+    )
+    path = write_margin(found, out_dir / "margin.xlsx")
+    lowest = found.lowest(LOWEST_SHOWN)
+    rows = zip(lowest["customer_name"], lowest["margin_pct"], lowest["revenue"], strict=True)
+    return [f"margin: {path}", f"  the {LOWEST_SHOWN} customers with the lowest margin:"] + [
+        f"    {name}: {Decimal(share):.1%} of {money_text(Decimal(revenue))} revenue" for name, share, revenue in rows
+    ]

@@ -313,3 +313,14 @@ class MissingRegister(InputError):
 
 class TemplateError(DataError):
     """A workbook template holds something xlbilling cannot fill or keep."""
+
+
+class EmptyRange(InputError):
+    """No closed billing period lies in the range asked for (or it ends before it starts)."""
+
+    def __init__(self, first: date, last: date, reason: str) -> None:
+        super().__init__(
+            f"No closed billing period from {first.isoformat()} to {last.isoformat()}: {reason}.",
+            "Choose a range holding at least one closed period (each period is named by its end date).",
+        )
+        self.first, self.last = first, last

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "detail": "data",
     "doctor": "doctor",
     "invoice-lines": "data",
+    "margin": "margin",
     "periods": "data",
     "reconcile": "reconcile",
     "refresh": "excel",

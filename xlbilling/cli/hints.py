@@ -10,6 +10,7 @@ from pathlib import Path
 
 from xlbilling.errors import (
     BadTaxRate,
+    EmptyRange,
     MissingMapping,
     MissingRegister,
     MissingTaxRateError,
@@ -57,6 +58,7 @@ _WORDS: Words = {
     UnknownPeriod: lambda _: ("Run `xlbilling periods` to list the billing periods, named by their end date.", None),
     NotADate: lambda error: (f"{error.hint[:-1]}; `xlbilling periods` lists the periods.", None),
     NoClosedPeriod: lambda _: ("Name a period with --period, or wait for one to close.", None),
+    EmptyRange: lambda _: ("Give --from and --to days of closed periods; `xlbilling periods` lists them.", None),
     UnknownCustomer: _customer,
     NotBillTo: lambda _: (
         "Give the customer who pays (a channel partner bills its customers); `xlbilling customers` lists them.",

@@ -10,6 +10,7 @@ customer, SKU, period or invoice; an API down or refusing the token), ``#VALUE!`
 from __future__ import annotations
 
 from xlbilling.errors import (
+    EmptyRange,
     InputError,
     MissingMapping,
     NoInvoiceItems,
@@ -27,6 +28,10 @@ from xlbilling.errors import (
 _WORDS: Words = {
     UnknownSku: lambda _: ("=XLB_SUMMARY() lists the SKUs of a period.", None),
     UnknownPeriod: lambda _: ("=XLB_PERIODS() lists the billing periods, named by their end date.", None),
+    EmptyRange: lambda _: (
+        "Give XLB_MARGIN days of closed periods (=XLB_PERIODS() lists them), or leave them empty.",
+        None,
+    ),
     NotADate: lambda error: (f"{error.hint[:-1]}; =XLB_PERIODS() lists the periods.", None),
     UnknownCustomer: lambda error: (
         "Use the customer code: =XLB_CUSTOMERS() lists them."

@@ -211,6 +211,12 @@ def reconcile() -> None:
     press(refresh_action(["reconciliation"]))
 
 
+def margin() -> None:
+    """Refresh the Margin sheet: every line of the Control sheet's margin range (default the last twelve closed
+    periods), and the totals per period, customer and product (needs the price list and the product mapping)."""
+    press(refresh_action(["margin"]))
+
+
 def build_invoices() -> None:
     """Build the invoices for the Control sheet's period."""
     press(build_invoices_action)

@@ -15,20 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xlwings as xw
 
 from xlbilling.atria import billable_counts
-from xlbilling.cells import clean_text, flag
 from xlbilling.errors import InputError, UnknownSku
+from xlbilling.excel.arguments import file_arg, flag_arg, folder_of, mapping_arg, single, text_arg, version
 from xlbilling.excel.failures import formula, message_of, number
+from xlbilling.excel.live import XlwingsBook
+from xlbilling.margin import BY, for_sheet, margin_between
 from xlbilling.periods import Period
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.reconcile.period import reconcile
-from xlbilling.session import CLOSED_TTL, current, lifetime
-from xlbilling.workbook.control import mapping_table
+from xlbilling.session import CLOSED_TTL, OPEN_TTL, current, lifetime
+from xlbilling.workbook.control import read_params
 from xlbilling.xlsx.tablecells import cell_value
 
 CATEGORY = "xlbilling"
@@ -46,49 +48,13 @@ WHICH = {"net": "subtotal", "subtotal": "subtotal", "vat": "tax", "tax": "tax", 
 # --- arguments as Excel passes them ------------------------------------------------------------------
 
 
-def _single(value: Any, what: str) -> Any:
-    if isinstance(value, list | tuple):
-        raise InputError(f"The {what} must be one cell, not a range.", "Point it at a single cell.")
-    return value
-
-
-def text_arg(value: Any, what: str, required: bool = False) -> str | None:
-    """A text argument: empty cells give ``None`` (``InputError`` when ``required``)."""
-    value = _single(value, what)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InputError(f"No {what} given.", f"Give the {what} as text.")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InputError(f"{_show(value)} is not a valid {what}.", f"Give the {what} as text.")
-    return clean_text(str(value)).strip()
-
-
-def flag_arg(value: Any, what: str, default: bool) -> bool:
-    """A TRUE/FALSE argument: empty gives ``default``; 1/0 and "yes"/"no" are accepted."""
-    value = _single(value, what)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    given = flag(value)
-    if given is not None:
-        return given
-    raise InputError(f"{_show(value)} is not TRUE or FALSE ({what}).", f"Use TRUE or FALSE for {what}.")
-
-
 def _period(value: Any) -> Period:
-    return current().period(_single(value, "period"))
+    return current().period(single(value, "period"))
 
 
 def _customer(value: Any) -> str | None:
     text = text_arg(value, "customer")
     return current().customer(text) if text is not None else None
-
-
-def _show(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 # --- results as Excel shows them ---------------------------------------------------------------------
@@ -288,53 +254,6 @@ RECONCILE_PARTS = {
 """What ``XLB_RECONCILE``'s ``what`` argument may ask for, and the part of the result it shows."""
 
 
-def _mapping(value: Any, folder: Path | None) -> tuple[Hashable, str | pd.DataFrame, str]:
-    """The mapping argument as (cache key, what ``reconcile`` takes, label): the mapping's own cells
-    (a range holding the part_number, sku header) or a file."""
-    if isinstance(value, list | tuple):
-        rows = [list(row) if isinstance(row, list | tuple) else [row] for row in value]
-        if rows and not isinstance(value[0], list | tuple):
-            rows = [list(value)]  # one row of cells comes as a flat list
-        key = tuple(tuple(row) for row in rows)
-        return key, mapping_table(rows), f"({len(rows)} rows of mapping cells)"
-    name = text_arg(value, "product mapping", required=True)
-    path = _file(str(name), "product mapping", folder)
-    return _version(path), path, path
-
-
-def _version(path: str) -> tuple[str, int, int]:
-    """A file's cache key: its path, modification time and size, so an edited and saved file is read
-    again at the next recalculation (a missing file gets zeros; reading it then says it is missing)."""
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        return path, 0, 0
-    return path, stat.st_mtime_ns, stat.st_size
-
-
-def _file(name: str, what: str, folder: Path | None) -> str:
-    """A file argument as a full path: a bare or relative name is looked for next to the calling
-    workbook (which xlwings names only in Excel on Windows)."""
-    path = Path(name).expanduser()
-    if path.is_absolute():
-        return str(path)
-    if folder is None:
-        raise InputError(
-            f"The {what} '{name}' is not a full path, and this workbook's folder is unknown.",
-            f"Give the full path of the {what} file, or save the workbook next to it.",
-        )
-    return str(folder / path)
-
-
-def _folder(caller: Any) -> Path | None:
-    """The folder of the workbook holding the calling cell (``None`` when not known or never saved)."""
-    try:
-        path = Path(str(caller.sheet.book.fullname))
-    except Exception:
-        return None
-    return path.parent if path.is_absolute() else None
-
-
 @xw.func(category=CATEGORY)
 @xw.arg("period", doc=PERIOD_DOC)
 @xw.arg(
@@ -358,17 +277,64 @@ def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = Non
         raise InputError(
             f"'{part}' is not something XLB_RECONCILE shows.", f"Use one of: {', '.join(RECONCILE_PARTS)}."
         )
-    folder = _folder(caller)
-    key, product_map, shown = _mapping(mapping, folder)
+    folder = folder_of(caller)
+    key, product_map, shown = mapping_arg(mapping, folder)
     price_name = text_arg(prices, "price list file")
-    price_file = _file(price_name, "price list", folder) if price_name is not None else None
+    price_file = file_arg(price_name, "price list", folder) if price_name is not None else None
     session = current()
     label = f"Reconcile {chosen} {shown}" + (f" {price_file}" if price_file else "")
     sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
-    prices_key = _version(price_file) if price_file is not None else None
+    prices_key = version(price_file) if price_file is not None else None
     result = session.cache.get(
         "Atria", label, ("reconcile", sources, chosen, key, prices_key),
         lambda: reconcile(session.atria(), session.xarios(), chosen, mapping=product_map, prices=price_file),
         lifetime(chosen),
     )  # fmt: skip
     return table(getattr(result, RECONCILE_PARTS[part]))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("first", doc="Any day of the first billing period (empty: twelve closed periods back).")
+@xw.arg("last", doc="Any day of the last billing period (empty: the latest closed one). Open periods are left out.")
+@xw.arg("by", doc='Optional "customer" (default), "product", "period" or "detail" (every period, customer and SKU).')
+@xw.arg("mapping", doc="Optional product mapping cells or file (empty: the Control sheet's, or its Mapping sheet).")
+@xw.arg("prices", doc="Optional price list file (empty: the Control sheet's Price list).")
+@formula
+def XLB_MARGIN(
+    first: Any = None, last: Any = None, by: Any = None, mapping: Any = None, prices: Any = None, caller: Any = None
+) -> Any:
+    """Revenue, cost, margin, margin % and leak over closed billing periods, per customer, product or period,
+    or every line."""
+    part = (text_arg(by, "by") or "customer").lower()
+    if part not in BY:
+        raise InputError(f"'{part}' is not something XLB_MARGIN shows.", f"Use one of: {', '.join(BY)}.")
+    session, folder = current(), folder_of(caller)
+    span = tuple(None if single(day, "period") in (None, "") else _period(day) for day in (first, last))
+    key, product_map, shown = mapping_arg(mapping, folder) if mapping is not None else _control_file(caller, "mapping")
+    price_file = (
+        file_arg(str(text_arg(prices, "price list file")), "price list", folder) if prices is not None else None
+    )
+    price_file = price_file or str(_control_file(caller, "prices")[1])
+    sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
+    closed = all(p is not None and p.is_closed for p in span)
+    result = session.cache.get(
+        "Atria", f"Margin {span[0]} to {span[1]} {shown} {price_file}",
+        ("margin", sources, span, key, version(price_file)),
+        lambda: margin_between(session.atria(), session.xarios(), *span, mapping=load_mapping(product_map),
+                               prices=price_file),
+        CLOSED_TTL if closed else OPEN_TTL,
+    )  # fmt: skip
+    return table(for_sheet(result.by(part)))
+
+
+def _control_file(caller: Any, key: str) -> tuple[Hashable, Any, str]:
+    """The Control sheet's mapping or price list of the calling workbook, as ``mapping_arg`` gives one; an
+    ``InputError`` saying to pass it when there is none."""
+    params = read_params(XlwingsBook(caller.sheet.book)) if caller is not None else None
+    given = getattr(params, key, None)
+    if given is None:
+        what = {"mapping": "product mapping", "prices": "price list"}[key]
+        raise InputError(f"No {what} given, and the Control sheet sets none.", f"Pass the {what} to XLB_MARGIN.")
+    if isinstance(given, str):
+        return version(given), given, given
+    return tuple(map(tuple, given.astype(str).to_numpy())), given, "(the Mapping sheet)"

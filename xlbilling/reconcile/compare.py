@@ -35,6 +35,7 @@ from xlbilling.money import cents, round_to, to_decimal
 from xlbilling.prices import Price
 from xlbilling.reconcile.mapping import Mapping, code_key, part_key
 from xlbilling.reconcile.result import (
+    CHARGE_COLUMNS,
     DETAIL_COLUMNS,
     NOT_ON_INVOICE,
     TEXT_COLUMNS,
@@ -88,6 +89,7 @@ def compare(
         unmapped_products=unmapped_products,
         compared=compared,
         not_supplied=int((~in_scope).sum()),
+        charges=_charges(items, directory),
     )
     if compared == 0:
         raise NothingCompared(
@@ -184,13 +186,13 @@ def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
             "part_number": parts,
             "product_name": _text(column_of(charged, "product_name")),
             "sku": parts.map(mapping.products).astype(object),
-            "quantity": _decimals(column_of(charged, "quantity"), "charged quantity"),
-            "value": _decimals(column_of(charged, "value"), "charged value"),
+            "quantity": decimals(column_of(charged, "quantity"), "charged quantity"),
+            "value": decimals(column_of(charged, "value"), "charged value"),
         }
     ).reset_index(drop=True)
 
 
-def _decimals(values: pd.Series, what: str) -> pd.Series:
+def decimals(values: pd.Series, what: str) -> pd.Series:
     """Exact Decimals, blanks as zero (a float quantity from Atria goes through its shortest repr)."""
     present = values.astype(object).where(values.notna(), ZERO)
     try:
@@ -306,6 +308,21 @@ def _unmapped_products(items: pd.DataFrame) -> pd.DataFrame:
     return totals.loc[:, list(UNMAPPED_PRODUCT_COLUMNS)]
 
 
+def _charges(items: pd.DataFrame, directory: pd.DataFrame) -> pd.DataFrame:
+    """The items added up per matched customer (unmatched tenants with no account code or name) and part."""
+    people = directory.set_index("key")
+    frame = items.assign(
+        account_code=items["key"].map(people["account_code"]).fillna("").astype(object),
+        customer_name=items["key"].map(people["customer_name"]).fillna("").astype(object),
+        sku=items["sku"].fillna("").astype(object),
+    )
+    keys = ["account_code", "customer_name", "tenant_code_ext", "tenant_name", "part_number", "sku"]
+    totals = _aggregate(
+        frame, keys, product_name=("product_name", "first"), vendor_quantity=("quantity", "sum"), value=("value", "sum")
+    )
+    return totals.loc[:, list(CHARGE_COLUMNS)] if len(totals) else empty_frame(CHARGE_COLUMNS)
+
+
 def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
     return _aggregate(
         items,
@@ -318,7 +335,7 @@ def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
 
 def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
-        {"key": lines["key"], "sku": _text(lines["sku"]), "quantity": _decimals(lines["quantity"], "billed quantity")}
+        {"key": lines["key"], "sku": _text(lines["sku"]), "quantity": decimals(lines["quantity"], "billed quantity")}
     )
     return frame.groupby(["key", "sku"], sort=False).agg(billed_quantity=("quantity", "sum")).reset_index()
 
@@ -341,9 +358,9 @@ def _detail(
     for column in ("vendor_quantity", "billed_quantity", "value"):
         rows[column] = rows[column].where(rows[column].notna(), ZERO).astype(object)
     vendor_qty, billed_qty = rows["vendor_quantity"], rows["billed_quantity"]
-    rows["difference"] = _each_distinct(vendor_qty - billed_qty, _quantity)
-    rows["vendor_quantity"] = _each_distinct(vendor_qty, _quantity)
-    rows["billed_quantity"] = _each_distinct(billed_qty, _quantity)
+    rows["difference"] = _each_distinct(vendor_qty - billed_qty, whole_quantity)
+    rows["vendor_quantity"] = _each_distinct(vendor_qty, whole_quantity)
+    rows["billed_quantity"] = _each_distinct(billed_qty, whole_quantity)
     charged = vendor_qty != 0
     own_cost = _each_distinct((rows["value"] / vendor_qty.where(charged, 1)).where(charged), _unit_cost)
     rows["unit_cost"] = _with_none(own_cost.fillna(rows["sku"].map(_usual_costs(rows))))
@@ -385,7 +402,7 @@ def _usual_costs(rows: pd.DataFrame) -> dict[str, Decimal]:
     }
 
 
-def _quantity(value: Decimal) -> Decimal:
+def whole_quantity(value: Decimal) -> Decimal:
     """A quantity without a meaningless ``.0`` (``12.0`` -> ``12``); fractions are kept as they are."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 

@@ -1,5 +1,6 @@
 """What a reconciliation gives: the detail per Atria customer and SKU, the unmapped lists, the invoice
-checks, and the money at stake added up (``Reconciliation``), with the columns of each table."""
+checks, what was charged (the margin's cost) and the money at stake added up (``Reconciliation``), with the
+columns of each table."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ UNMAPPED_PRODUCT_COLUMNS = (
     "part_number", "product_name", "tenant_codes", "vendor_quantity", "value", "add_to_mapping",
 )  # fmt: skip
 CHECK_COLUMNS = ("invoice_id", "invoice_number", "period_start", "period_end", "subtotal", "tax", "total", "check")
+CHARGE_COLUMNS = (
+    "account_code", "customer_name", "tenant_code_ext", "tenant_name", "part_number", "product_name", "sku",
+    "vendor_quantity", "value",
+)  # fmt: skip
+"""What Xarios charged per matched customer (or unmatched tenant: no account code or name) and part number
+(``sku`` empty when unmapped), at its value: the cost side of the margin."""
 SUMMARY_COLUMNS = (
     "account_code", "customer_name", "flagged", "under_billed", "over_billed", "charged_not_billed",
     "billed_not_charged", "money_at_stake",
@@ -52,6 +59,7 @@ class Reconciliation:
     outside_period: int = 0
     invoice_checks: pd.DataFrame = field(default_factory=lambda: empty_frame(CHECK_COLUMNS))
     period_end: date | None = None
+    charges: pd.DataFrame = field(default_factory=lambda: empty_frame(CHARGE_COLUMNS))
 
     @property
     def counts(self) -> dict[str, int]:

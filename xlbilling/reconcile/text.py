@@ -73,7 +73,7 @@ def unmapped_text(result: Reconciliation) -> str:
 
 def as_text(result: Reconciliation) -> str:
     """Money at stake per customer, the flagged rows (matched ones left out), the unmapped lists."""
-    flagged = result.flagged.loc[:, list(TERMINAL_COLUMNS)]
+    flagged = result.flagged.loc[:, [c for c in (*TERMINAL_COLUMNS, "review", "note") if c in result.detail]]
     text = to_table_text(result.summary, "Money at stake per customer", limit=None)
     text += to_table_text(flagged, "Differences", limit=None) if len(flagged) else "No differences.\n"
     return text + unmapped_text(result)

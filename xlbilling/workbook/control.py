@@ -62,6 +62,8 @@ PARAMETERS = {
     "tax_rate": "Tax rate",
     "einvoice": "E-invoice",
     "register": "Customer register",
+    "margin_from": "Margin from",
+    "margin_to": "Margin to",
     **{f"seller_{field}": label for field, label in SELLER_FIELDS},
 }
 SELLER_PREFIX = "seller_"
@@ -70,6 +72,8 @@ FLAGS = ("billable_only", "allow_open")
 """Parameters that are TRUE or FALSE (empty: FALSE)."""
 
 
+DATES = ("period", "margin_from", "margin_to")
+"""Parameters that are a day (of a billing period)."""
 FILES = ("prices", "mapping", "register")
 """Parameters that name a file; a relative path is taken relative to the workbook's folder."""
 
@@ -96,6 +100,10 @@ class Params:
     """Build invoices' e-invoices: "ubl", "facturx" or "both"; None for none."""
     register: str | Register | None = None
     """A customer register file's path, or the register sheet's rows when Control names no file."""
+    margin_from: date | None = None
+    """Any day of the Margin sheet's first period (None: twelve closed periods back)."""
+    margin_to: date | None = None
+    """Any day of the Margin sheet's last period (None: the latest closed one)."""
 
 
 def param_cell(book: WorkbookLike, key: str) -> str:
@@ -191,7 +199,7 @@ def _param(key: str, value: Any) -> Any:
             f"the formula {value} has no saved result (the file was not saved by Excel since it was written).",
             "Open the workbook in Excel or LibreOffice, save it once, then refresh again.",
         )
-    if key == "period":
+    if key in DATES:
         return parse_period(value)
     if key == "tax_rate":
         return _tax_rate(value)
@@ -229,6 +237,20 @@ def control_seller(params: Params, configured: Seller) -> Seller:
     if "address" in given:
         given["address"] = tuple(part.strip() for part in given["address"].split(";") if part.strip())
     return replace(configured, **given) if given else configured
+
+
+def control_range(session: Session, params: Params) -> tuple[Period | None, Period | None]:
+    """The Margin sheet's first and last period from the Control sheet (``None`` where empty); an error naming
+    the row when a day is in no period."""
+    found = []
+    for key in ("margin_from", "margin_to"):
+        day = getattr(params, key)
+        try:
+            found.append(None if day is None else session.period(day))
+        except UnknownPeriod as error:
+            hint = f"Put a day of a billing period next to '{PARAMETERS[key]}' on the {CONTROL} sheet, or empty it."
+            raise error.reworded(hint, f"{CONTROL} ({PARAMETERS[key]}): {error.message}") from None
+    return found[0], found[1]
 
 
 def control_period(book: WorkbookLike, session: Session, params: Params) -> Period:

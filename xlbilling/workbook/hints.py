@@ -7,6 +7,7 @@ core's errors here, in one place. An error this does not know keeps its own hint
 from __future__ import annotations
 
 from xlbilling.errors import (
+    EmptyRange,
     MissingRegister,
     MissingTaxRateError,
     NoInvoiceItems,
@@ -34,6 +35,11 @@ _WORDS: Words = {
     MissingRegister: lambda _: (
         f"Fill the {REGISTER_SHEET} sheet (one row per account_code), or put a register file's path next to "
         f"'{PARAMETERS['register']}' on the {CONTROL} sheet; nothing was written.",
+        None,
+    ),
+    EmptyRange: lambda _: (
+        f"Change '{PARAMETERS['margin_from']}' and '{PARAMETERS['margin_to']}' on the {CONTROL} sheet to days of "
+        "closed periods, or empty them for the last twelve.",
         None,
     ),
     NoInvoiceItems: lambda _: (

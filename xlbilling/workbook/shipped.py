@@ -3,6 +3,7 @@
 - Control: the parameters every refresh reads (the period is picked from a list fed by the Periods table).
 - One sheet per table (empty until the first refresh), each stamped in ``A1`` after a refresh.
 - Dashboard: the largest changes since the prior period, as a table and a bar chart.
+- Margin: every margin line of the Control sheet's margin range, and its totals per period, customer, product.
 - Mapping: the Xarios-to-Atria product mapping Reconcile uses, filled with the sandbox's example.
 - Formulas: the ``XLB_...`` formulas with what each does, ready to copy into a sheet.
 
@@ -34,7 +35,7 @@ HELP = {
     "billable_only": "TRUE to keep billable items only (Summary, Detail).",
     "service": "Optional service name for Detail, e.g. Microsoft 365.",
     "user": "Optional part of a user name for Detail.",
-    "prices": "Price list (CSV or .xlsx) for Build invoices and Reconcile. A billed SKU it lacks stops Build "
+    "prices": "Price list (CSV or .xlsx) for Build invoices, Reconcile and Margin. A billed SKU it lacks stops Build "
     "invoices before writing anything (each such SKU listed once).",
     "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
     f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
@@ -48,6 +49,9 @@ HELP = {
     ".xml, Factur-X PDF/A-3 .pdf) with the buyers of the customer register. Empty: none.",
     "register": f"Customer register for e-invoices: empty (or {REGISTER_SHEET}) uses the {REGISTER_SHEET} sheet; "
     "or the path of a CSV or .xlsx file keyed by account_code.",
+    "margin_from": "Optional: any day of the Margin sheet's first period. Empty: twelve closed periods back.",
+    "margin_to": "Optional: any day of the Margin sheet's last period. Empty: the latest closed one (open periods "
+    "are always left out).",
     "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
     "exempt. Empty: Build invoices stops before writing anything and lists the SKUs without a rate.",
 }
@@ -73,6 +77,11 @@ EXAMPLES = (
     (
         '=XLB_RECONCILE(Control!$B$3, "product-map.csv", , "unmapped products")',
         'Xarios products the mapping lacks (also: "unmapped tenants", "checks"); a file next to this workbook.',
+    ),
+    ("=XLB_MARGIN()", "Margin per customer over the last twelve closed periods (Control's price list and mapping)."),
+    (
+        '=XLB_MARGIN("2026-08-01", "2026-10-31", "period")',
+        'Revenue, cost, margin and leak per period (also: "product", "detail").',
     ),
     ("=XLB_STATUS()", "Where the data comes from, when it was fetched, whether it is stale."),
 )

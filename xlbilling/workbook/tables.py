@@ -18,7 +18,11 @@ import pandas as pd
 from xlbilling import fields
 from xlbilling.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling.errors import InputError
+from xlbilling.margin.compute import DETAIL_COLUMNS as MARGIN_COLUMNS
+from xlbilling.margin.compute import TOTAL_MONEY, TOTALS
+from xlbilling.margin.run import for_sheet, margin_between
 from xlbilling.periods import Period
+from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.reconcile.period import reconcile
 from xlbilling.reconcile.result import (
     CHECK_COLUMNS,
@@ -26,6 +30,7 @@ from xlbilling.reconcile.result import (
     UNMAPPED_PRODUCT_COLUMNS,
     UNMAPPED_TENANT_COLUMNS,
 )
+from xlbilling.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
 from xlbilling.session import Session
 from xlbilling.workbook.control import (
     CONTROL,
@@ -34,9 +39,10 @@ from xlbilling.workbook.control import (
     Params,
     control_customer,
     control_period,
+    control_range,
     read_params,
 )
-from xlbilling.workbook.usercols import check_columns, with_user_columns
+from xlbilling.workbook.usercols import check_columns, existing_shape, with_user_columns
 from xlbilling.xlsx.coords import column_letter, split_cell
 from xlbilling.xlsx.tablecells import WorkbookLike
 
@@ -77,13 +83,24 @@ class Target:
     uses_customer: bool = False
     identity: tuple[str, ...] = ()
     """The columns that tell one of the first table's rows from another (see ``Beside.identity``)."""
+    reviewed: bool = False
+    """Whether the first table carries the user's ``review`` and ``note`` per row (``xlbilling.reviews``),
+    kept across refreshes, with the rows that vanished in a "Closed differences" table at the end."""
+
+    def parts(self) -> tuple[Beside, ...]:
+        """Every table of the sheet, the first first."""
+        if not self.reviewed:
+            return (Beside(self.title, self.table, self.columns, self.identity), *self.beside)
+        closed = Beside("Closed differences", f"{self.table}Closed", CLOSED_COLUMNS)
+        first = Beside(self.title, self.table, (*self.columns, REVIEW, NOTE), self.identity)
+        return (first, *self.beside, closed)
 
     def layout(self) -> list[tuple[Beside, str]]:
         """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
         two columns right of the one before (one empty column between), so none can grow into another."""
         placed = []
         column = 1
-        for part in (Beside(self.title, self.table, self.columns, self.identity), *self.beside):
+        for part in self.parts():
             placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
             column += len(part.columns) + 1
         return placed
@@ -111,16 +128,36 @@ def _changes(session: Session, params: Params, period: Period | None) -> Frames:
     return (largest_changes(session.atria().summary(_given(period), True, False), CHANGES_SHOWN),)
 
 
-def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
+def _mapping(params: Params) -> str | pd.DataFrame:
+    """The Control sheet's product mapping; ``InputError`` saying where to give one when none is set."""
     if params.mapping is None:
         raise InputError(
             "No product mapping is set.",
             f"Fill the {MAPPING_SHEET} sheet (part_number, sku), or put the path of a mapping file (CSV or "
             f".xlsx) next to '{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
         )
+    return params.mapping
+
+
+def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
     chosen = _given(period)
-    result = reconcile(session.atria(), session.xarios(), chosen, mapping=params.mapping, prices=params.prices)
-    return result.detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
+    result = reconcile(session.atria(), session.xarios(), chosen, mapping=_mapping(params), prices=params.prices)
+    detail = result.detail.copy()
+    detail.insert(0, "period_end", pd.Timestamp(chosen.end))
+    return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
+
+
+def _margin(session: Session, params: Params, period: Period | None) -> Frames:
+    if params.prices is None:
+        raise InputError(
+            "No price list is set: the margin needs each SKU's price.",
+            f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the {CONTROL} sheet.",
+        )
+    found = margin_between(
+        session.atria(), session.xarios(), *control_range(session, params),
+        mapping=load_mapping(_mapping(params)), prices=params.prices,
+    )  # fmt: skip
+    return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
 
 
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
@@ -151,18 +188,23 @@ TARGETS: dict[str, Target] = {
                identity=("invoice_id",)),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes,
                identity=("sku", "grouping")),
-        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation", DETAIL_COLUMNS,
-               _reconciliation, beside=(
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, beside=(
+                   Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY), ("period_end",)),
+                   Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY), TOTALS["customer"]),
+                   Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY), TOTALS["product"]),
+               )),
+        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation",
+               ("period_end", *DETAIL_COLUMNS), _reconciliation, reviewed=True, beside=(
                    Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS, ("tenant_code_ext",)),
                    Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS, ("part_number",)),
                    Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS, ("invoice_id",)),
-               ), identity=("account_code", "sku", "part_number")),
+               ), identity=("period_end", "account_code", "sku", "part_number")),
     )
 }  # fmt: skip
 
 ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
-"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation has its own
-button, as it needs a product mapping)."""
+"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
+their own buttons, as they need a product mapping)."""
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
@@ -179,7 +221,7 @@ def _check_ours(book: WorkbookLike, targets: list[Target]) -> None:
     xlbilling's tables), or a sheet named like one of xlbilling's that does not hold its table (it is the
     user's own): checked before anything is fetched."""
     names = book.sheet_names()
-    ours = {t.table.lower() for t in TARGETS.values()} | {b.table.lower() for t in TARGETS.values() for b in t.beside}
+    ours = {part.table.lower() for t in TARGETS.values() for part in t.parts()}
     found = {table.lower() for sheet in names for table in book.table_names(sheet)}
     file = book.file_path()
     where = file.name if file is not None else "This workbook"
@@ -224,7 +266,8 @@ def refresh(
     for target in targets:
         if progress is not None:
             progress(f"fetching {target.title}")
-        loaded.append((target, target.load(session, params, period if target.uses_period else None)))
+        frames = target.load(session, params, period if target.uses_period else None)
+        loaded.append((target, _reviewed(book, target, frames) if target.reviewed else frames))
     plan = [
         (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
         for target, frames in loaded
@@ -246,6 +289,24 @@ def refresh(
         book.write(target.sheet, STAMP_CELL, stamp)
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
     return written
+
+
+def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:
+    """The frames with the first one's reviews and notes carried over from the sheet as it is, and the rows
+    that vanished (with a decision or a note) as the last frame (``xlbilling.reviews.carry``)."""
+    kept, closed = carry(frames[0], existing_table(book, target.sheet, target.table))
+    return (kept, *frames[1:], closed)
+
+
+def existing_table(book: WorkbookLike, sheet: str, table: str) -> pd.DataFrame:
+    """The rows of the table ``table`` on ``sheet`` as they are now, headed by its header row (empty when
+    there is no such table)."""
+    shape = existing_shape(book, sheet, table)
+    if shape is None:
+        return pd.DataFrame()
+    body = book.read_block(sheet, shape.body) if shape.body else []
+    rows = [row for row in body if any(cell not in (None, "") for cell in row)]
+    return pd.DataFrame(rows, columns=shape.headers)
 
 
 def summary_line(written: Sequence[Refreshed]) -> str:

@@ -26,17 +26,25 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 """Day 0 of Excel's date serials (as Excel counts from 1900, with its leap-year quirk)."""
 
 
+def existing_shape(book: WorkbookLike, sheet: str, table: str) -> TableShape | None:
+    """The table ``table`` on ``sheet`` as it is now, or None when there is none."""
+    if sheet not in book.sheet_names() or table.lower() not in map(str.lower, book.table_names(sheet)):
+        return None
+    return book.table_shape(sheet, table)
+
+
 def check_columns(book: WorkbookLike, sheet: str, table: str, columns: Sequence[str]) -> None:
-    """``InputError`` when the table ``table`` on ``sheet`` lacks one of xlbilling's ``columns`` (a user
-    renamed or deleted it): the refresh would not know where its data goes."""
-    shape = book.table_shape(sheet, table) if table.lower() in map(str.lower, book.table_names(sheet)) else None
+    """``InputError`` when the table ``table`` on ``sheet`` lacks one of xlbilling's ``columns`` while it has
+    columns xlbilling does not write: a user renamed it, and the refresh would not know which is which. A
+    column that is simply missing (deleted, or new in this version of xlbilling) is written again."""
+    shape = existing_shape(book, sheet, table)
     if shape is None:
         return
     present = {header.lower() for header in shape.headers}
     missing = [column for column in columns if column.lower() not in present]
-    if missing:
-        theirs = [header for header in shape.headers if header.lower() not in {c.lower() for c in columns}]
-        instead = f" (its columns xlbilling does not write: {', '.join(theirs)})" if theirs else ""
+    theirs = [header for header in shape.headers if header.lower() not in {c.lower() for c in columns}]
+    if missing and theirs:
+        instead = f" (its columns xlbilling does not write: {', '.join(theirs)})"
         raise InputError(
             f"The {table} table on '{sheet}' has no column {missing[0]}, which xlbilling fills{instead}.",
             f"Name that column {missing[0]} again (or undo the change), then refresh again.",
@@ -49,7 +57,7 @@ def with_user_columns(
     """``frame`` with the columns the user added to the existing table put back in their places: a
     calculated column's formula on every row, a typed column's values on the rows with the same ``key``
     values (all of xlbilling's columns when ``key`` is empty); xlbilling's own columns in the table's order."""
-    shape = book.table_shape(sheet, table) if table.lower() in map(str.lower, book.table_names(sheet)) else None
+    shape = existing_shape(book, sheet, table)
     if shape is None:
         return frame
     ours = {str(column).lower(): str(column) for column in frame.columns}

@@ -1,6 +1,7 @@
-"""How a report sheet reads: number formats by header, fitted widths, headings, row colours and a bar chart.
+"""How a report sheet reads: number formats by header, fitted widths, headings, row colours, a bar chart and
+a chart of series over time.
 
-Used by the reconciliation workbook on the tables ``OpenpyxlBook.write_table`` wrote.
+Used by the reconciliation and margin workbooks on the tables ``OpenpyxlBook.write_table`` wrote.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.formatting.rule import FormulaRule
@@ -23,6 +24,7 @@ CURRENCY = "#,##0.00_);[Red](#,##0.00)"
 WHOLE = "#,##0"
 FRACTION = "#,##0.00"
 UNIT_COST = "#,##0.0000"
+PERCENT = "0.0%"
 
 
 def quantity_format(values: list[Any]) -> str:
@@ -100,10 +102,12 @@ def colour_rows(sheet: Sheet, ref: str, offset: int, fills: dict[str, str]) -> N
         sheet.ws.conditional_formatting.add(body, rule)
 
 
-def labelled_bars(sheet: Sheet, ref: str, first_column: int, last_column: int, rows: int) -> None:
+def labelled_bars(
+    sheet: Sheet, ref: str, first_column: int, last_column: int, rows: int, number_format: str = FRACTION
+) -> None:
     """A bar per row of the table at ``ref`` (labels in its first column, amounts in its last), from
     ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each labelled
-    with its amount."""
+    with its amount in ``number_format``."""
     ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
     chart = BarChart()
@@ -116,11 +120,49 @@ def labelled_bars(sheet: Sheet, ref: str, first_column: int, last_column: int, r
     chart.y_axis.delete = True  # each bar carries its amount
     chart.y_axis.majorGridlines = None
     chart.gapWidth = 60
-    chart.dataLabels = DataLabelList(showVal=True, numFmt=FRACTION)
+    chart.dataLabels = DataLabelList(showVal=True, numFmt=number_format)
     for flag in ("showLegendKey", "showCatName", "showSerName", "showPercent", "showBubbleSize"):
         setattr(chart.dataLabels, flag, False)
+    _place(sheet, chart, first_column, last_column, min_row, rows)
+
+
+def series_chart(
+    sheet: Sheet,
+    ref: str,
+    series: tuple[str, ...],
+    place: tuple[int, int, int, int],
+    *,
+    title: str,
+    columns: bool = False,
+    number_format: str = FRACTION,
+) -> None:
+    """A line chart (columns with ``columns``) of the table at ``ref``: one line per header in ``series``
+    over the rows, labelled by its first column (periods, say), with a legend below. ``place`` is (first
+    column, last column, first row, rows) of the cells it covers; the value axis reads ``number_format``."""
+    ws = sheet.ws
+    min_col, min_row, max_col, max_row = bounds(ref)
+    headers = {ws.cell(row=min_row, column=c).value: c for c in range(min_col, max_col + 1)}
+    chart: BarChart | LineChart = BarChart() if columns else LineChart()
+    chart.title = title
+    for header in series:
+        column = headers[header]
+        chart.add_data(Reference(ws, min_col=column, min_row=min_row, max_row=max_row), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=min_col, min_row=min_row + 1, max_row=max_row))
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.number_format = "mmm yy"
+    chart.y_axis.number_format = number_format
+    chart.legend.position = "b"
+    if columns:
+        chart.gapWidth = 60
+    first_column, last_column, row, rows = place
+    _place(sheet, chart, first_column, last_column, row, rows)
+
+
+def _place(sheet: Sheet, chart: BarChart | LineChart, first_column: int, last_column: int, row: int, rows: int) -> None:
+    """Put ``chart`` over columns ``first_column`` to ``last_column``, ``rows`` rows from ``row`` down."""
     chart.anchor = TwoCellAnchor(
-        _from=AnchorMarker(col=first_column - 1, row=min_row - 1),
-        to=AnchorMarker(col=last_column, row=min_row - 1 + rows),
+        _from=AnchorMarker(col=first_column - 1, row=row - 1),
+        to=AnchorMarker(col=last_column, row=row - 1 + rows),
     )
-    ws.add_chart(chart)
+    sheet.ws.add_chart(chart)
