@@ -109,7 +109,7 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
         f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
         f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
     ]
-    lines += [f"  failed: {entry}" for entry in manifest.failed]
+    lines += [f"  not written: {entry.bill_to_name} ({entry.account_code}): {entry.error}" for entry in manifest.failed]
     return lines
 
 
