@@ -1,7 +1,8 @@
 """The official validation of e-invoices: CEN EN 16931 and Peppol BIS 3.0 rules (XSLT, run by saxonche) and
 the UBL 2.1 and CII XSDs (lxml), each compiled once per test session.
 
-The rules are in ``$XLBILLING_EINVOICE_RULES`` (default ``../shared/einvoice-rules`` beside the project).
+The rules are in ``$XLBILLING_EINVOICE_RULES`` (default ``../shared/einvoice-rules`` beside the project; a
+relative path is also looked for beside the repository a clone was made from, as CI runs a clean clone).
 Without that folder the tests that need it skip and say so, except where ``XLBILLING_REQUIRE_EINVOICE_RULES``
 is set (``.ci/run`` sets it): there a missing folder fails.
 """
@@ -9,6 +10,7 @@ is set (``.ci/run`` sets it): there a missing folder fails.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,14 +25,23 @@ SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 
 def rules_folder() -> Path:
     """The rules folder, or a skip (a failure where it is required) saying where it was looked for."""
-    folder = Path(os.environ.get("XLBILLING_EINVOICE_RULES", "../shared/einvoice-rules"))
-    folder = folder if folder.is_absolute() else (ROOT / folder).resolve()
+    given = Path(os.environ.get("XLBILLING_EINVOICE_RULES", "../shared/einvoice-rules"))
+    places = [given] if given.is_absolute() else [(base / given).resolve() for base in (ROOT, *_origin())]
+    folder = next((place for place in places if (place / "EN16931-UBL-validation.xslt").is_file()), places[0])
     if not (folder / "EN16931-UBL-validation.xslt").is_file():
         message = f"the official e-invoice rules are not in {folder} (set XLBILLING_EINVOICE_RULES)"
         if os.environ.get("XLBILLING_REQUIRE_EINVOICE_RULES"):
             pytest.fail(message)
         pytest.skip(message)
     return folder
+
+
+def _origin() -> list[Path]:
+    """The folder of the repository this checkout was cloned from, when it is one on this machine."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return [Path(found)] if found and "://" not in found and Path(found).is_dir() else []
 
 
 @dataclass
