@@ -330,7 +330,8 @@ def XLB_MARGIN(
 def _control_file(caller: Any, key: str) -> tuple[Hashable, Any, str]:
     """The Control sheet's mapping or price list of the calling workbook, as ``mapping_arg`` gives one; an
     ``InputError`` saying to pass it when there is none."""
-    params = read_params(XlwingsBook(caller.sheet.book)) if caller is not None else None
+    book = getattr(getattr(caller, "sheet", None), "book", None)  # None unless Excel passed the calling cell
+    params = read_params(XlwingsBook(book)) if book is not None else None
     given = getattr(params, key, None)
     if given is None:
         what = {"mapping": "product mapping", "prices": "price list"}[key]
