@@ -46,7 +46,7 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
          "MarginClosed"]
     )  # fmt: skip
     said = done.stdout.splitlines()
-    failed = [line for line in said if line.startswith("  not written: ")]
+    failed = [line for line in said if line.startswith("  no e-invoice for ")]
     assert failed and all("Entry(" not in line and "BT-" in line for line in failed), failed
     at = said.index("  the 3 customers with the lowest margin:")
     lowest = CalamineWorkbook.from_path(str(tmp_path / "xlbilling-demo" / "margin.xlsx")).get_sheet_by_name("Summary")

@@ -19,6 +19,7 @@ from xlbilling.errors import DataError
 from xlbilling.files import atomic_path
 from xlbilling.http import ApiClient
 from xlbilling.invoices import build_invoices
+from xlbilling.invoices.build import NOT_WRITTEN
 from xlbilling.invoices.pdf import find_soffice
 from xlbilling.margin import margin_between
 from xlbilling.margin.book import write_margin
@@ -109,7 +110,9 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
         f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
         f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
     ]
-    lines += [f"  not written: {entry.bill_to_name} ({entry.account_code}): {entry.error}" for entry in manifest.failed]
+    for entry in manifest.failed:  # the line above names the register: each says what to fill in it
+        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(str(REGISTER), REGISTER.name)
+        lines.append(f"  no e-invoice for {entry.bill_to_name} ({entry.account_code}): {why}")
     return lines
 
 

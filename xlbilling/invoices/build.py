@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # lxml and factur-x come with the e-invoice writers, imported
     from xlbilling.einvoice.register import Register
     from xlbilling.einvoice.write import Wanted
 
+NOT_WRITTEN = "E-invoice not written (the workbook was): "
+"""How a failed e-invoice's manifest error starts; the business terms to fill follow."""
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
 Progress = Callable[[str, int, int], None]
@@ -301,8 +303,11 @@ def _einvoice(entry: Entry, invoice: Invoice, path: Path, einvoice: Wanted) -> b
 
     try:
         entry.xml, cii = write_einvoice(invoice, path, einvoice)
-    except (EInvoiceError, DataError) as error:
-        entry.status, entry.error = "failed", f"The workbook was written but not its e-invoice: {error}"
+    except EInvoiceError as error:
+        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{'; '.join(error.problems)}."
+        return None
+    except DataError as error:
+        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{error}"
         return None
     return cii
 
