@@ -65,6 +65,15 @@ def test_table_money_has_two_decimals_and_is_right_aligned() -> None:
     assert cells["8641.50"] == " 8641.50 " and cells["-12.00"] == "  -12.00 ", "right-aligned in its column"
 
 
+def test_a_share_shows_as_a_percentage_on_the_terminal_and_stays_exact_in_files() -> None:
+    shares = pd.DataFrame(
+        {"account_code": ["APEX001", "BEAC001"], "margin_pct": [Decimal("0.2252"), Decimal("0.27145")]}
+    )
+    text = to_table_text(shares, "Margin", limit=None)
+    assert "22.5%" in text and "27.1%" in text and "0.2252" not in text
+    assert to_csv(shares).splitlines()[1:] == ["APEX001,0.2252", "BEAC001,0.27145"]
+
+
 # Item 3: whole quantities without ".0".
 
 

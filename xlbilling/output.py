@@ -14,7 +14,7 @@ import shutil
 import sys
 import textwrap
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,11 @@ TERMINAL_ROWS = 200
 NARROW_TEXT = 30
 """On a terminal too narrow for every column, a text column is cut to this many characters (with "…")
 before columns are left out."""
+
+
+PERCENT_SUFFIX = "_pct"
+"""A column named so holds a fraction (0.2252): the terminal shows it as a percentage (22.5%), CSV and JSON
+keep the exact fraction."""
 
 
 def emit(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> str:
@@ -143,7 +148,10 @@ def to_table_text(df: pd.DataFrame, title: str, limit: int | None, width: int | 
     line says which; without it every column is shown in full."""
     frame = whole_floats(df)
     shown = frame if limit is None else frame.head(limit)
-    cells = {column: [_cell_text(value) for value in shown[column]] for column in frame.columns}
+    cells = {
+        column: [_cell_text(value, str(column).endswith(PERCENT_SUFFIX)) for value in shown[column]]
+        for column in frame.columns
+    }
     natural = {column: max([cell_len(str(column)), *(cell_len(c) for c in cells[column])]) for column in cells}
     right = {column: _is_right_aligned(frame[column]) for column in frame.columns}
     limits: dict[Any, int] = {}
@@ -210,11 +218,13 @@ def _is_right_aligned(series: pd.Series) -> bool:
     return all(isinstance(v, Decimal | str) for v in values)
 
 
-def _cell_text(value: Any) -> str:
+def _cell_text(value: Any, percent: bool = False) -> str:
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal) and percent:
+        return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
     if isinstance(value, Decimal):
         return money_text(value)
     return clean_text(str(value))
