@@ -33,7 +33,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from xlbilling.cells import is_formula_like
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
-from xlbilling.xlsx.kept import with_totals_row
+from xlbilling.xlsx.coords import bounds, taller
 from xlbilling.xlsx.look import Sheet
 from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
@@ -158,7 +158,7 @@ class OpenpyxlBook:
         ws = self.workbook[sheet]
         old = self._find_table(ws, name)
         ref = table_ref(old.ref.split(":")[0] if old is not None else anchor, df)
-        ref = with_totals_row(ref) if old is not None and old.totalsRowCount else ref
+        ref = taller(ref, 1) if old is not None and old.totalsRowCount else ref  # room for its totals row
         cells = ws._cells
         check_room(
             ws.title, name, ref, old.ref if old is not None else None,
@@ -201,14 +201,12 @@ class OpenpyxlBook:
         if df.empty:
             for offset in range(len(headers)):
                 ws.cell(row=min_row + 1, column=min_col + offset).value = None
-        last = range_boundaries(ref)[3]
-        for offset, header in enumerate(headers):  # the totals row, under the new last row
-            if totals:
-                value, style = totals.get(header.lower(), (None, None))
-                cell = ws.cell(row=last, column=min_col + offset)
-                cell.value = value
-                if style is not None:
-                    cell._style = style
+        for offset, header in enumerate(headers if totals else []):  # the totals row, under the new last row
+            value, style = totals.get(header.lower(), (None, None))
+            cell = ws.cell(row=bounds(ref)[3], column=min_col + offset)
+            cell.value = value
+            if style is not None:
+                cell._style = style
         if old is None:
             for offset, header in enumerate(headers):
                 width = min(max(len(header) + 4, 12), 40)
@@ -226,9 +224,7 @@ class OpenpyxlBook:
                 column.id = number
             if old.totalsRowCount:
                 table.totalsRowCount = old.totalsRowCount
-                table.autoFilter = AutoFilter(
-                    ref=f"{ref.split(':')[0]}:{get_column_letter(range_boundaries(ref)[2] or 1)}{last - 1}"
-                )
+                table.autoFilter = AutoFilter(ref=taller(ref, -1))
         ws.add_table(table)
         self._drop_placeholder_sheet()
         return ref
@@ -355,8 +351,7 @@ def _totals_row(ws: Worksheet, table: Table | None) -> dict[str, tuple[Any, Any]
     """The value and style of each cell of ``table``'s totals row, by header (lower case); empty without one."""
     if table is None or not table.totalsRowCount:
         return {}
-    left, _, _, bottom = range_boundaries(table.ref)
-    assert left is not None and bottom is not None
+    left, _, _, bottom = bounds(table.ref)
     found = {}
     for offset, column in enumerate(table.tableColumns):
         cell = ws.cell(row=bottom, column=left + offset)
@@ -368,8 +363,7 @@ def _kept_formats(ws: Worksheet, table: Table | None) -> dict[str, str]:
     """The number format of each column's first data row in ``table``, by header (lower case)."""
     if table is None:
         return {}
-    left, top, _, _ = range_boundaries(table.ref)
-    assert left is not None and top is not None
+    left, top, _, _ = bounds(table.ref)
     return {
         str(column.name).lower(): ws.cell(row=top + 1, column=left + offset).number_format
         for offset, column in enumerate(table.tableColumns)

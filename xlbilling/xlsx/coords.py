@@ -16,6 +16,12 @@ def split_cell(cell: str) -> tuple[str, int]:
     return str(column), int(row)
 
 
+def taller(ref: str, rows: int) -> str:
+    """The range ``ref`` with ``rows`` more rows at its bottom (fewer when negative): ``A3:D9``, 1 gives ``A3:D10``."""
+    left, top, right, bottom = bounds(ref)
+    return f"{column_letter(left)}{top}:{column_letter(right)}{bottom + rows}"
+
+
 def bounds(ref: str) -> tuple[int, int, int, int]:
     """``min_col, min_row, max_col, max_row`` of the range ``ref`` (``A1:D9``; one cell is a range too)."""
     min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from xlbilling.xlsx.sheetxml import Box, Kept, SheetXml
+from xlbilling.xlsx.sheetxml import Box, SheetXml
 from xlbilling.xlsx.tablecells import TableShape
 
 _STYLE = re.compile(rb'\bs="(\d+)"')
@@ -35,12 +35,3 @@ def totals_row(xml: SheetXml, shape: TableShape | None, headers: list[str]) -> l
     cells = xml.kept(box.bottom)
     by_header = {h.lower(): cells.get(box.left + offset) for offset, h in enumerate(shape.headers)}
     return [by_header.get(header.lower()) for header in headers]
-
-
-def with_totals_row(ref: str) -> str:
-    """``ref`` one row taller: room for the totals row under the data."""
-    box = Box.of(ref)
-    return Box(box.top, box.left, box.bottom + 1, box.right).ref
-
-
-__all__ = ["Kept", "kept_styles", "totals_row", "with_totals_row"]

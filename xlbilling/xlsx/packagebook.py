@@ -27,7 +27,8 @@ from openpyxl.utils.cell import get_column_letter
 from xlbilling.dates import to_excel_serial
 from xlbilling.errors import DataError
 from xlbilling.files import atomic_path
-from xlbilling.xlsx.kept import kept_styles, totals_row, with_totals_row
+from xlbilling.xlsx.coords import taller
+from xlbilling.xlsx.kept import kept_styles, totals_row
 from xlbilling.xlsx.package import (
     DOC_RELS_NS,
     MAIN_NS,
@@ -143,7 +144,7 @@ class PackageBook:
         old = next((ref for other, ref in tables.items() if other.lower() == name.lower()), None)
         ref = table_ref(old.split(":")[0] if old else anchor, df)
         shape = self.table_shape(sheet, name) if old else None
-        ref = with_totals_row(ref) if shape is not None and shape.totals else ref
+        ref = taller(ref, 1) if shape is not None and shape.totals else ref  # room for its totals row
         box, before = Box.of(ref), Box.of(old) if old else None
         for other, other_ref in tables.items():
             if other.lower() != name.lower() and box.meets(Box.of(other_ref)):
@@ -263,8 +264,7 @@ class PackageBook:
         existing = {other.lower(): p for other, p in self.package.tables(part).items()}
         if name.lower() in existing:
             table = existing[name.lower()]
-            box = Box.of(ref)
-            body = Box(box.top, box.left, box.bottom - 1, box.right).ref if totals else None
+            body = taller(ref, -1) if totals else None
             self.package.parts[table] = resized(self.package.parts[table], ref, headers, body)
             return None
         taken = [int(i) for p in self.package.parts if "/tables/" in p for i in TABLE_ID.findall(self.package.parts[p])]

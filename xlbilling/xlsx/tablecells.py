@@ -17,6 +17,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from xlbilling.cells import clean_text
 from xlbilling.errors import DataError, InputError
+from xlbilling.xlsx.coords import bounds
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -47,8 +48,7 @@ class TableShape:
     @property
     def body(self) -> str | None:
         """The range of the table's data rows (``None`` when it has none), its totals row left out."""
-        left, top, right, bottom = range_boundaries(self.ref)
-        assert left is not None and top is not None and right is not None and bottom is not None
+        left, top, right, bottom = bounds(self.ref)
         last = bottom - 1 if self.totals else bottom
         return f"{get_column_letter(left)}{top + 1}:{get_column_letter(right)}{last}" if last > top else None
 

@@ -8,7 +8,7 @@ new columns are added and gone ones dropped.
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import quoteattr, unescape
 
 from xlbilling.xlsx.package import MAIN_NS, elements
 from xlbilling.xlsx.tablecells import TABLE_STYLE, TableShape
@@ -19,6 +19,8 @@ _TABLE_COLUMN = re.compile(rb"<(?:\w+:)?tableColumn\b([^>]*?)(?:/>|>.*?</(?:\w+:
 _NAME = re.compile(rb'\bname="([^"]*)"')
 _ID = re.compile(rb'\bid="(\d+)"')
 TABLE_ID = re.compile(rb'<(?:\w+:)?table\b[^>]*?\bid="(\d+)"')
+_QUOTES = {"&quot;": '"', "&apos;": "'"}
+"""The entities an attribute may hold besides those ``unescape`` knows (&amp; &lt; &gt;)."""
 _AUTOFILTER_REF = re.compile(rb'(<(?:\w+:)?autoFilter\b[^>]*?\bref=")([^"]*)(")')
 
 
@@ -63,7 +65,7 @@ def resized(data: bytes, ref: str, headers: list[str], body: str | None = None) 
     for column in _TABLE_COLUMN.finditer(found.group(0)):
         name = _NAME.search(column.group(1))
         if name is not None:
-            kept[_unescaped(name.group(1)).lower()] = column.group(0)
+            kept[unescape(name.group(1).decode(), _QUOTES).lower()] = column.group(0)
     number = max([0, *(int(i) for i in _ID.findall(found.group(0)))])
     listed = []
     for header in headers:
@@ -75,10 +77,3 @@ def resized(data: bytes, ref: str, headers: list[str], body: str | None = None) 
     block = f'<{prefix}tableColumns count="{len(headers)}">'.encode() + b"".join(listed)
     block += f"</{prefix}tableColumns>".encode()
     return data[: found.start()] + block + data[found.end() :]
-
-
-def _unescaped(text: bytes) -> str:
-    decoded = text.decode()
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
-        decoded = decoded.replace(entity, char)
-    return decoded
