@@ -21,9 +21,11 @@ from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, REGIS
 from xlbilling.workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling.xlsx.book import OpenpyxlBook
 from xlbilling.xlsx.coords import split_cell
+from xlbilling.xlsx.look import Look
 from xlbilling.xlsx.tablecells import DATE_FORMAT
 
 FORMULAS_SHEET = "Formulas"
+BOLD = Look(bold=True)
 NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."
 
 #: Control-sheet help, per parameter (column C).
@@ -146,7 +148,7 @@ def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, no
     rows = pd.read_csv(example, dtype=str, keep_default_na=False)
     book.write(sheet, "A1", note)
     book.write_table(sheet, table, rows, TABLE_ANCHOR)
-    book.format_cells(sheet, "A1", bold=True)
+    book.sheet(sheet).style("A1", BOLD)
     book.sheet(sheet).freeze(FROZEN)
     book.sheet(sheet).print_setup(title_rows=TITLE_ROWS, landscape=len(rows.columns) > WIDE)
 
@@ -161,13 +163,14 @@ REGISTER_NOTE = (
 
 def _control(book: OpenpyxlBook) -> None:
     book.write(CONTROL, "A1", "Billing workbook: set the parameters, then use the Billing tab to refresh.")
-    book.format_cells(CONTROL, "A1", bold=True)
+    control = book.sheet(CONTROL)
+    control.style("A1", BOLD)
     for row, (key, label) in enumerate(PARAMETERS.items(), start=3):
         book.write(CONTROL, f"A{row}", label)
         book.write(CONTROL, f"C{row}", HELP[key])
-    book.format_cells(CONTROL, f"A3:A{2 + len(PARAMETERS)}", bold=True, width=18)
-    book.format_cells(CONTROL, "B3", width=24, number_format=DATE_FORMAT)
-    book.format_cells(CONTROL, "C3", width=90)
+    control.style(f"A3:A{2 + len(PARAMETERS)}", BOLD)
+    control.style("B3", Look(number_format=DATE_FORMAT))
+    control.widths({"A": 18, "B": 24, "C": 90})
     period_row = 3 + list(PARAMETERS).index("period")
     periods = TARGETS["periods"].table
     book.validate_list(
@@ -187,9 +190,8 @@ def _formulas(book: OpenpyxlBook) -> None:
     for row, (example, what) in enumerate(EXAMPLES, start=5):
         book.write(FORMULAS_SHEET, f"A{row}", example)  # stored as text: copy it into a cell to run it
         book.write(FORMULAS_SHEET, f"B{row}", what)
-    book.format_cells(FORMULAS_SHEET, "A4:B4", bold=True)
-    book.format_cells(FORMULAS_SHEET, "A4", width=55)
-    book.format_cells(FORMULAS_SHEET, "B4", width=80)
+    book.sheet(FORMULAS_SHEET).style("A4:B4", BOLD)
+    book.sheet(FORMULAS_SHEET).widths({"A": 55, "B": 80})
 
 
 if __name__ == "__main__":

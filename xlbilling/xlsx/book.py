@@ -22,7 +22,6 @@ from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import NumFmt
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
-from openpyxl.styles import Font
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.defined_name import DefinedName
@@ -241,20 +240,6 @@ class OpenpyxlBook:
         return target
 
     # -- layout, for workbooks xlbilling creates (the billing template) --
-
-    def format_cells(
-        self, sheet: str, cells: str, *, bold: bool = False, width: float | None = None, number_format: str = ""
-    ) -> None:
-        """Make ``cells`` (e.g. ``A1`` or ``A3:A9``) bold, set their columns' width or number format."""
-        ws = self._sheet(sheet)
-        for row in ws[cells] if ":" in cells else [[ws[cells]]]:
-            for cell in row:
-                if bold:
-                    cell.font = Font(bold=True)
-                if number_format:
-                    cell.number_format = number_format
-                if width is not None:
-                    ws.column_dimensions[cell.column_letter].width = width
 
     def validate_list(self, sheet: str, cell: str, source: str, prompt: str) -> None:
         """Let ``cell`` take only values from the list ``source`` (a formula such as
