@@ -26,22 +26,22 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from xlbilling.atria import Atria
-from xlbilling.errors import NoInvoiceItems
-from xlbilling.http import ApiClient
-from xlbilling.margin import Margin, choose_periods, margin
-from xlbilling.margin.compute import period_lines, totals
-from xlbilling.margin.run import WORKERS
-from xlbilling.money import cents
-from xlbilling.periods import Period
-from xlbilling.prices import Price, load_prices
-from xlbilling.reconcile.mapping import Mapping, load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import Reconciliation
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import NoInvoiceItems
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import Price, load_prices
+from xlbilling._margin import Margin, choose_periods, margin
+from xlbilling._margin.compute import period_lines, totals
+from xlbilling._margin.run import WORKERS
+from xlbilling._reconcile.period import reconcile
+from xlbilling._reconcile.result import Reconciliation
+from xlbilling._session.session import Session
+from xlbilling._values.money import cents
+from xlbilling._values.period import Period
 
-DATA = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data"
+DATA = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data"
 TOKEN = "benchmark-token"  # noqa: S105  (the local sandbox's, made up here)
 Inputs = list[tuple[pd.DataFrame, dict[str, Price], Reconciliation | None]]
 

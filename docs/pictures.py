@@ -14,8 +14,8 @@ from pathlib import Path
 
 import openpyxl
 
-from xlbilling.demo import run_demo
-from xlbilling.invoices.pdf import find_soffice, run_libreoffice
+from xlbilling._demo import run_demo
+from xlbilling._invoices.pdf import find_soffice, run_libreoffice
 
 DOCS = Path(__file__).parent
 TODAY = date(2026, 11, 21)

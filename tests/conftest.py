@@ -14,13 +14,13 @@ import pytest
 from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
 from tests.excel_support import counting_session
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
 
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)

@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from tests.rewire import RewritingTransport, rename_keys
-from xlbilling.atria import Atria, billable_counts, largest_changes
-from xlbilling.cli.hints import worded
-from xlbilling.errors import BadResponse, DataError, InputError, NotFoundError
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
+from xlbilling._apis.atria import Atria, billable_counts, largest_changes
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._cli.hints import worded
+from xlbilling._errors import BadResponse, DataError, InputError, NotFoundError
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
 
 
 def test_periods_are_months_oldest_first_with_the_open_one_last(atria: Atria) -> None:

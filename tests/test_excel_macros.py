@@ -16,21 +16,21 @@ import pytest
 
 from tests import xlwings_double as double
 from tests.conftest import TODAY
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.errors import InputError
-from xlbilling.excel import macros
-from xlbilling.excel.live import XlwingsBook
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.reconcile.mapping import load_mapping
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.control import read_params
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._errors import InputError
+from xlbilling._excel import macros
+from xlbilling._excel.live import XlwingsBook
+from xlbilling._inputs.mapping import load_mapping
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.control import read_params
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
-PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 @pytest.fixture
@@ -348,7 +348,7 @@ def test_build_invoices_writes_ubl_e_invoices_with_the_register_sheet(
     formulas: Session, workbook: OpenpyxlBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: Period
 ) -> None:
     """ "E-invoice" on Control asks for e-invoices; the Customer register sheet (the sandbox's) gives the buyers."""
-    from xlbilling.workbook.control import write_param
+    from xlbilling._workbook.control import write_param
 
     monkeypatch.setenv("XLBILLING_CONFIG", str(tmp_path / "config.toml"))
     workbook.write("Control", "B8", str(PRICES))
@@ -367,7 +367,7 @@ def test_build_invoices_writes_ubl_e_invoices_with_the_register_sheet(
 
 
 def test_the_e_invoice_choice_must_be_one_of_the_formats(workbook: OpenpyxlBook) -> None:
-    from xlbilling.workbook.control import param_cell, write_param
+    from xlbilling._workbook.control import param_cell, write_param
 
     write_param(workbook, "einvoice", "pdf")
     with pytest.raises(InputError, match=rf"Control!{param_cell(workbook, 'einvoice')} \(E-invoice\): 'pdf' is not"):

@@ -42,30 +42,32 @@ def within(names: list[str], *allowed: str) -> list[str]:
 
 
 def test_xlwings_is_imported_by_the_excel_door_only() -> None:
-    assert within(users_of("xlwings"), "xlbilling.excel") == []
+    assert within(users_of("xlwings"), "xlbilling._excel") == []
 
 
 def test_openpyxl_is_imported_by_the_xlsx_package_only() -> None:
-    assert within(users_of("openpyxl"), "xlbilling.xlsx") == []
+    assert within(users_of("openpyxl"), "xlbilling._xlsx") == []
 
 
 def test_http_is_spoken_by_the_transport_only() -> None:
-    assert within(users_of("httpx"), "xlbilling.http", "xlbilling.wire") == []
+    assert within(users_of("httpx"), "xlbilling._apis.transport.client", "xlbilling._apis.transport.checks") == []
 
 
 def test_nothing_but_the_doors_imports_a_door() -> None:
-    assert within(users_of("xlbilling.cli"), "xlbilling.cli", "xlbilling.__main__") == []
+    assert within(users_of("xlbilling._cli"), "xlbilling._cli", "xlbilling.__main__") == []
     # the command line builds the add-in (``xlbilling addin build``): the one door-to-door arrow
-    excel_users = within(users_of("xlbilling.excel"), "xlbilling.excel")
-    assert excel_users == ["xlbilling.cli.excel"]
-    assert {i for i in imports(PACKAGE / "cli" / "excel.py") if i.startswith("xlbilling.excel")} <= {
-        "xlbilling.excel.addin",
-        "xlbilling.excel.addin.build_addin",
-        "xlbilling.excel.addin.install_addin",
+    excel_users = within(users_of("xlbilling._excel"), "xlbilling._excel")
+    assert excel_users == ["xlbilling._cli.excel"]
+    assert {i for i in imports(PACKAGE / "cli" / "excel.py") if i.startswith("xlbilling._excel")} <= {
+        "xlbilling._excel.addin",
+        "xlbilling._excel.addin.build_addin",
+        "xlbilling._excel.addin.install_addin",
     }
 
 
-@pytest.mark.parametrize("upper", ["xlbilling.session", "xlbilling.workbook", "xlbilling.excel", "xlbilling.cli"])
+@pytest.mark.parametrize(
+    "upper", ["xlbilling._session.session", "xlbilling._workbook", "xlbilling._excel", "xlbilling._cli"]
+)
 def test_the_core_never_imports_what_sits_above_it(upper: str) -> None:
     core = [name for name in users_of(upper) if name.split(".")[1] in CORE]
     assert core == []
@@ -83,7 +85,7 @@ def test_the_leaves_import_nothing_of_the_package_but_errors_and_wording(leaf: s
 
 def test_the_xlsx_package_never_imports_what_sits_above_it() -> None:
     above = tuple(name for name in (*CORE, "session", "workbook", "excel", "cli") if name not in LEAVES)
-    xlsx = [p for p in MODULES if name_of(p).startswith("xlbilling.xlsx")]
+    xlsx = [p for p in MODULES if name_of(p).startswith("xlbilling._xlsx")]
     upward = {
         name_of(p): i for p in xlsx for i in imports(p) if i.startswith("xlbilling.") and i.split(".")[1] in above
     }
@@ -92,7 +94,7 @@ def test_the_xlsx_package_never_imports_what_sits_above_it() -> None:
 
 def test_the_workbook_layer_never_imports_a_door() -> None:
     assert [
-        n for n in users_of("xlbilling.excel") + users_of("xlbilling.cli") if n.startswith("xlbilling.workbook")
+        n for n in users_of("xlbilling._excel") + users_of("xlbilling._cli") if n.startswith("xlbilling._workbook")
     ] == []
 
 

@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 
 from tests.test_reconcile_sandbox import MAPPING, PRICES, seeded
-from xlbilling.atria import Atria
-from xlbilling.errors import DataError, EmptyRange
-from xlbilling.margin import DETAIL_COLUMNS, Margin, choose_periods, margin
-from xlbilling.money import cents, to_decimal
-from xlbilling.periods import Period
-from xlbilling.reconcile.mapping import load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.sandbox import Sandbox
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import DataError, EmptyRange
+from xlbilling._inputs.mapping import load_mapping
+from xlbilling._margin import DETAIL_COLUMNS, Margin, choose_periods, margin
+from xlbilling._reconcile.period import reconcile
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.money import cents, to_decimal
+from xlbilling._values.period import Period
 
 LAST_THREE = (date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31))
 

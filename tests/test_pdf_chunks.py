@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from xlbilling.errors import DataError
-from xlbilling.invoices.pdf import convert
+from xlbilling._errors import DataError
+from xlbilling._invoices.pdf import convert
 
 FAKE = """#!{python}
 import json, sys, time

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlbilling.cli.hints import worded
-from xlbilling.errors import DataError, InputError
-from xlbilling.prices import Price, load_price_history, load_prices, with_tax_rate
+from xlbilling._cli.hints import worded
+from xlbilling._errors import DataError, InputError
+from xlbilling._inputs.prices import Price, load_price_history, load_prices, with_tax_rate
 
-SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 def write(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:

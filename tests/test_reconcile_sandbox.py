@@ -12,20 +12,20 @@ import httpx
 import pandas as pd
 import pytest
 
-import xlbilling.sandbox
-from xlbilling.atria import Atria
-from xlbilling.errors import DataError, NothingCompared
-from xlbilling.money import cents, to_decimal
-from xlbilling.prices import load_prices
-from xlbilling.reconcile.mapping import Mapping, load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import CATEGORIES
-from xlbilling.sandbox import Sandbox
-from xlbilling.sandbox.vendor import vat_error_invoice
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+import xlbilling._sandbox
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import DataError, NothingCompared
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import load_prices
+from xlbilling._reconcile.period import reconcile
+from xlbilling._reconcile.result import CATEGORIES
+from xlbilling._sandbox import Sandbox
+from xlbilling._sandbox.vendor import vat_error_invoice
+from xlbilling._session.session import Session
+from xlbilling._values.money import cents, to_decimal
 
-DATA = Path(xlbilling.sandbox.__file__).parent / "data"
+DATA = Path(xlbilling._sandbox.__file__).parent / "data"
 MAPPING = DATA / "product-map.csv"
 PRICES = DATA / "prices.csv"
 

@@ -20,20 +20,20 @@ from openpyxl.workbook.defined_name import DefinedName
 from tests.excel_support import counting_session
 from tests.real_workbooks import cells_outside, parts, with_control_sheet
 from tests.test_report_build import build
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import ApiUnreachable, DataError, InputError
-from xlbilling.periods import Period
-from xlbilling.reconcile.period import reconcile
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
-from xlbilling.workbook.tables import refresh
-from xlbilling.xarios import Xarios
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._cli import main
+from xlbilling._errors import ApiUnreachable, DataError, InputError
+from xlbilling._reconcile.period import reconcile
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.headless import refresh_file
+from xlbilling._workbook.tables import refresh
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
-MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "product-map.csv"
 
 
 @pytest.fixture

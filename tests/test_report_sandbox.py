@@ -15,23 +15,23 @@ from click.testing import CliRunner, Result
 from python_calamine import CalamineWorkbook
 
 from tests.test_report_build import cell_of, recalculate
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import TemplateError
-from xlbilling.invoices import Manifest, build_invoices
-from xlbilling.money import to_decimal
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.seller import Seller
+from xlbilling._apis.atria import Atria
+from xlbilling._cli import main
+from xlbilling._config.seller import Seller
+from xlbilling._errors import TemplateError
+from xlbilling._invoices import Manifest, build_invoices
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.money import to_decimal
+from xlbilling._values.period import Period
 
-PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 @pytest.fixture(scope="module")
 def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
     """Every invoice of the latest closed period, built once for the module."""
     from tests.conftest import CLOSED  # the fixture `period` is function-scoped
-    from xlbilling.http import ApiClient
+    from xlbilling._apis.transport.client import ApiClient
 
     client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
     atria = Atria(client)
@@ -172,7 +172,7 @@ def test_cli_pdf_writes_a_pdf_per_invoice_into_the_default_relative_folder(
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("xlbilling.invoices.pdf._KNOWN_PLACES", ())
+    monkeypatch.setattr("xlbilling._invoices.pdf._KNOWN_PLACES", ())
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "out"), "--pdf")
     assert result.exit_code == 1
     assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output

@@ -15,19 +15,19 @@ import pytest
 
 from tests.conftest import TODAY
 from tests.excel_support import CountingTransport, counting_session
-from xlbilling import dates
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.cache import ResultCache
-from xlbilling.excel import udfs
-from xlbilling.periods import Period
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._excel import udfs
+from xlbilling._reconcile.period import reconcile
+from xlbilling._reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.results import ResultCache
+from xlbilling._session.session import Session
+from xlbilling._values import dates
+from xlbilling._values.period import Period
 
-MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "product-map.csv"
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """xlbilling: MSP billing data from Atria and Xarios into pandas, Excel, invoices and margin-leak reports."""
 
-from xlbilling.errors import (
+from xlbilling._errors import (
     ApiError,
     ApiTimeout,
     ApiUnreachable,
