@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from xlbilling._apis.xarios import InvoiceHeader, XariosInvoice
 from xlbilling._apis.xarios_arithmetic import InvoiceCheck
-from xlbilling._errors import DataError, NothingCompared
+from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._inputs.prices import Price
 from xlbilling._reconcile.compare import compare
 from xlbilling._reconcile.period import candidate_invoices, period_items, reconcile
+from xlbilling._reconcile.result import NothingCompared
 from xlbilling._reconcile.text import headline
 from xlbilling._values.money import cents
 from xlbilling._values.period import Period

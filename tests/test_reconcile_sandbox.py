@@ -15,11 +15,11 @@ import pytest
 import xlbilling._sandbox
 from xlbilling._apis.atria import Atria
 from xlbilling._apis.xarios import Xarios
-from xlbilling._errors import DataError, NothingCompared
+from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping, load_mapping
 from xlbilling._inputs.prices import load_prices
 from xlbilling._reconcile.period import reconcile
-from xlbilling._reconcile.result import CATEGORIES
+from xlbilling._reconcile.result import CATEGORIES, NothingCompared
 from xlbilling._sandbox import Sandbox
 from xlbilling._sandbox.vendor import vat_error_invoice
 from xlbilling._session.session import Session

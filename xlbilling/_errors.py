@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from xlbilling._output import counted
-
-if TYPE_CHECKING:
-    from xlbilling._reconcile.result import Reconciliation
+from xlbilling._values.wording import counted
 
 
 class XlbillingError(Exception):
@@ -248,18 +245,6 @@ class UnknownSku(DataError):
         )
         self.sku = sku
         self.end = end
-
-
-class NothingCompared(DataError):
-    """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for.
-
-    ``reconciliation`` (an ``xlbilling._reconcile.compare.Reconciliation``) still holds the unmapped lists
-    that explain why.
-    """
-
-    def __init__(self, message: str, hint: str, reconciliation: Reconciliation) -> None:
-        super().__init__(message, hint)
-        self.reconciliation = reconciliation
 
 
 class NoClosedPeriod(DataError):

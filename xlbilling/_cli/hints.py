@@ -19,7 +19,6 @@ from xlbilling._errors import (
     NotADate,
     NotBillTo,
     NotFoundError,
-    NothingCompared,
     OpenPeriodError,
     UnknownCustomer,
     UnknownPeriod,
@@ -27,6 +26,7 @@ from xlbilling._errors import (
     XlbillingError,
     reword,
 )
+from xlbilling._reconcile.result import NothingCompared
 
 _SAMPLE_MAPPING = Path(__file__).resolve().parents[1] / "_sandbox" / "data" / "product-map.csv"
 _SAMPLE_REGISTER = _SAMPLE_MAPPING.with_name("customers.csv")

@@ -60,8 +60,8 @@ def reconcile_command(
 ) -> None:  # fmt: skip
     """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
     stake. Exits 1 when nothing could be compared (never reported as "no leaks")."""
-    from xlbilling._errors import NothingCompared
     from xlbilling._reconcile.period import reconcile
+    from xlbilling._reconcile.result import NothingCompared
     from xlbilling._reconcile.text import headline, render, unmapped_text
 
     session = new_session()

@@ -13,7 +13,7 @@ import click
 from xlbilling._cli import main
 from xlbilling._cli._common import new_session, period_option, resolve_customer, resolve_period, stderr
 from xlbilling._errors import InputError
-from xlbilling._output import counted
+from xlbilling._values.wording import counted
 
 if TYPE_CHECKING:  # pandas and openpyxl come with xlbilling._invoices: imported when the command runs
     from xlbilling._invoices import Manifest

@@ -16,7 +16,6 @@ from xlbilling._errors import (
     NoInvoiceItems,
     NotADate,
     NotFoundError,
-    NothingCompared,
     UnknownCustomer,
     UnknownPeriod,
     UnknownSku,
@@ -24,6 +23,7 @@ from xlbilling._errors import (
     XlbillingError,
     reword,
 )
+from xlbilling._reconcile.result import NothingCompared
 
 _WORDS: Words = {
     UnknownSku: lambda _: ("=XLB_SUMMARY() lists the SKUs of a period.", None),

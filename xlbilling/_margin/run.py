@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xlbilling._errors import DataError, EmptyRange, NoClosedPeriod, NoInvoiceItems, NothingCompared
+from xlbilling._errors import DataError, EmptyRange, NoClosedPeriod, NoInvoiceItems
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._inputs.prices import PriceHistory, load_price_history
 from xlbilling._margin.compute import DETAIL_COLUMNS, NO_PRICE, period_lines, totals
 from xlbilling._reconcile.period import reconcile
+from xlbilling._reconcile.result import NothingCompared
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:

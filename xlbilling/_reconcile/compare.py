@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlbilling._errors import DataError, NothingCompared
+from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping, code_key, part_key
 from xlbilling._inputs.prices import Price
 from xlbilling._reconcile.result import (
@@ -41,6 +41,7 @@ from xlbilling._reconcile.result import (
     UNMAPPED_PRODUCT_COLUMNS,
     UNMAPPED_TENANT_COLUMNS,
     ZERO,
+    NothingCompared,
     Reconciliation,
     empty_frame,
 )

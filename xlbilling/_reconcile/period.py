@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from xlbilling._errors import MissingMapping, NoInvoiceItems, NothingCompared
+from xlbilling._errors import MissingMapping, NoInvoiceItems
 from xlbilling._inputs.mapping import Mapping, load_mapping
 from xlbilling._inputs.prices import Price, load_prices
 from xlbilling._reconcile.compare import column_of, compare, is_purchase
-from xlbilling._reconcile.result import CHECK_COLUMNS, Reconciliation
+from xlbilling._reconcile.result import CHECK_COLUMNS, NothingCompared, Reconciliation
 
 if TYPE_CHECKING:
     from xlbilling._apis.atria import Atria

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from xlbilling._errors import DataError
 from xlbilling._values.money import cents
 
 CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "matched")
@@ -109,3 +110,12 @@ class Reconciliation:
             summary[column] = summary[column].map(cents)
         summary = summary.sort_values("money_at_stake", ascending=False, kind="stable", ignore_index=True)
         return summary.loc[:, list(SUMMARY_COLUMNS)]
+
+
+class NothingCompared(DataError):
+    """No invoice item matched both an Atria customer and a mapped SKU, so no leak could be looked for;
+    ``reconciliation`` still holds the unmapped lists that explain why."""
+
+    def __init__(self, message: str, hint: str, reconciliation: Reconciliation) -> None:
+        super().__init__(message, hint)
+        self.reconciliation = reconciliation

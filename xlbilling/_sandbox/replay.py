@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xlbilling._apis.recording import INDEX, request_key
 from xlbilling._errors import InputError
-from xlbilling._sandbox.server import _BearerAuth, _RequestLog
+from xlbilling._sandbox.guard import BearerAuth, RequestLog
 
 
 def recorded(folder: Path) -> dict[str, tuple[str, bytes]]:
@@ -52,5 +52,5 @@ def replay_app(folder: Path, token: str, requests: list[str] | None = None) -> A
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    guarded: ASGIApp = _BearerAuth(app, token)
-    return _RequestLog(guarded, requests) if requests is not None else guarded
+    guarded: ASGIApp = BearerAuth(app, token)
+    return RequestLog(guarded, requests) if requests is not None else guarded

@@ -7,7 +7,6 @@ ASP.NET. ``start_sandbox`` runs the server in a background thread for tests and 
 
 from __future__ import annotations
 
-import hmac
 import os
 import re
 import secrets
@@ -36,10 +35,10 @@ from xlbilling._sandbox.dataset import Customer, Dataset, Period
 from xlbilling._sandbox.dialects import Dialect, DialectMiddleware, DialectSwitch
 from xlbilling._sandbox.discrepancies import discrepancies
 from xlbilling._sandbox.faults import Fault, FaultMiddleware, FaultSwitch
+from xlbilling._sandbox.guard import BearerAuth, RequestLog
 from xlbilling._sandbox.pdf import invoice_pdf
 from xlbilling._sandbox.vendor import VendorInvoice, find_invoice
 
-OPEN_PATHS = ("/docs", "/docs/oauth2-redirect", "/openapi.json")
 ATRIA_PREFIX = "/api/billing"
 XARIOS_PREFIX = "/api/v1.0"
 _ATRIA_QUERY = {
@@ -81,7 +80,7 @@ def build_app(
         "needs `Authorization: Bearer <token>` (use Authorize).",
         version="1.0",
         redoc_url=None,
-        dependencies=[Depends(HTTPBearer(auto_error=False))],  # documents the scheme; _BearerAuth enforces it
+        dependencies=[Depends(HTTPBearer(auto_error=False))],  # documents the scheme; BearerAuth enforces it
     )
     switch = FaultSwitch()
     speaking = DialectSwitch(dialect)
@@ -224,47 +223,10 @@ def build_app(
     app.add_middleware(_CaseInsensitiveAtria)
     app.add_middleware(DialectMiddleware, switch=speaking)
     app.add_middleware(FaultMiddleware, switch=switch)
-    app.add_middleware(_BearerAuth, token=token)
+    app.add_middleware(BearerAuth, token=token)
     if requests is not None:
-        app.add_middleware(_RequestLog, requests=requests)
+        app.add_middleware(RequestLog, requests=requests)
     return app
-
-
-class _RequestLog:
-    """Appends ``"METHOD /path?query"`` of every HTTP request to a list, before anything else answers it."""
-
-    def __init__(self, app: ASGIApp, requests: list[str]) -> None:
-        self.app = app
-        self.requests = requests
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query = scope["query_string"].decode("latin-1")
-            self.requests.append(f"{scope['method']} {scope['path']}" + (f"?{query}" if query else ""))
-        await self.app(scope, receive, send)
-
-
-class _BearerAuth:
-    """401 with an empty body unless the request carries ``Authorization: Bearer <token>``."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
-            given = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self.expected):
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [(b"content-length", b"0"), (b"www-authenticate", b"Bearer")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": b""})
-                return
-        await self.app(scope, receive, send)
 
 
 class _CaseInsensitiveAtria:

@@ -12,12 +12,12 @@ from xlbilling._errors import (
     MissingTaxRateError,
     NoInvoiceItems,
     NotFoundError,
-    NothingCompared,
     OpenPeriodError,
     Words,
     XlbillingError,
     reword,
 )
+from xlbilling._reconcile.result import NothingCompared
 from xlbilling._workbook.control import CONTROL, PARAMETERS, REGISTER_SHEET
 
 _WORDS: Words = {
