@@ -1,5 +1,6 @@
 """Files written safely: to a temporary name beside the target, then renamed into place, so a run that
-is killed never leaves a half-written file under its final name."""
+is killed never leaves a half-written file under its final name; and a file another program holds open
+(Excel, a PDF viewer) replaced or removed with one clear error."""
 
 from __future__ import annotations
 
@@ -45,3 +46,27 @@ def write_atomically(path: str | os.PathLike[str], content: bytes) -> Path:
     with atomic_path(path) as temp:
         temp.write_bytes(content)
     return Path(path)
+
+
+CLOSE_HINT = (
+    "Close it if it is open in Excel or a PDF viewer, check you can write to its folder, "
+    "then run the same command again."
+)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[None]:
+    """Run a block that replaces or removes ``path``; an ``OSError`` (or the ``DataError`` of a failed
+    atomic write) becomes a ``DataError`` naming the file and saying to close it."""
+    try:
+        yield
+    except OSError as error:
+        raise DataError(f"Cannot replace or remove {path}: {error.strerror or error}.", CLOSE_HINT) from None
+    except DataError as error:
+        raise DataError(error.message, CLOSE_HINT) from None
+
+
+def remove(path: Path) -> None:
+    """Delete ``path`` if it exists; ``DataError`` naming it when it cannot be deleted."""
+    with replacing(path):
+        path.unlink(missing_ok=True)

@@ -1,8 +1,8 @@
 """The Atria billing REST API: one method per call, each returning a typed DataFrame.
 
 Atria is the source of truth for *billed quantities* (it has no prices). Columns are documented in
-docs/contract.md and the README; field names on the wire are matched through ``xlbilling/_apis/fields.py`` and
-the config file's additions (``xlbilling._apis.spelling``); envelopes and pages are followed by ``xlbilling._apis.paging``.
+docs/contract.md and the README; field names on the wire are matched through the field tables (``fields``) and
+the config file's additions (``spelling``); envelopes and pages are followed by ``paging``.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def _mapping(mappings: tuple[Path, ...]) -> Mapping | None:
 
 
 def _reviewed(result: Reconciliation, path: Path) -> Reconciliation:
-    """``result`` whose detail carries the decisions in ``path`` (``xlbilling._inputs.reviews.carry``), said on stderr."""
+    """``result`` whose detail carries the decisions in ``path`` (``reviews.carry``), said on stderr."""
     from dataclasses import replace
 
     import pandas as pd

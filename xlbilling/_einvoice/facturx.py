@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlbilling._errors import DataError
-from xlbilling._files import write_atomically
-from xlbilling._files_in_use import replacing
+from xlbilling._files import replacing, write_atomically
 
 LEVEL = "en16931"
 

@@ -8,8 +8,7 @@ from pathlib import Path
 from xlbilling._einvoice.check import check
 from xlbilling._einvoice.document import document
 from xlbilling._errors import EInvoiceError, InputError
-from xlbilling._files import write_atomically
-from xlbilling._files_in_use import remove, replacing
+from xlbilling._files import remove, replacing, write_atomically
 from xlbilling._inputs.register import Register
 from xlbilling._invoice import Invoice
 

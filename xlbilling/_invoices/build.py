@@ -27,8 +27,7 @@ from xlbilling._errors import (
     OpenPeriodError,
     XlbillingError,
 )
-from xlbilling._files import write_atomically
-from xlbilling._files_in_use import remove, replacing
+from xlbilling._files import remove, replacing, write_atomically
 from xlbilling._inputs.prices import Price, load_prices, with_tax_rate
 from xlbilling._invoice import FailedInvoice, Invoice
 from xlbilling._invoices import pdf as pdf_export

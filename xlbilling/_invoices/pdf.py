@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from xlbilling._errors import DataError
-from xlbilling._files_in_use import replacing
+from xlbilling._files import replacing
 
 _KNOWN_PLACES = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",

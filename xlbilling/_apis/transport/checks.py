@@ -1,4 +1,4 @@
-"""What the HTTP transport (``xlbilling._apis.transport.client``) reads and writes at the edges: query values, ``Retry-After``,
+"""What the HTTP transport (``client``) reads and writes at the edges: query values, ``Retry-After``,
 a server's own error message, a web page where JSON was expected, connection failures, URLs and TLS."""
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Every failure leaves this module as an ``xlbilling._errors`` class whose message says what went wrong and
 what to do. TLS verification is always on. The token is sent only in the ``Authorization`` header and
-never appears in a message or a log line; the log (``xlbilling._apis.transport.client``, DEBUG) holds the method, the URL
-path, the status and the elapsed time.
+never appears in a message or a log line; the log (``xlbilling.http``, DEBUG) holds the method, the URL path,
+the status and the elapsed time.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from xlbilling._errors import (
     ServerError,
 )
 
-logger = logging.getLogger("xlbilling._apis.transport.client")
+logger = logging.getLogger("xlbilling.http")
 _E = TypeVar("_E", bound=ApiError)
 
 #: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
