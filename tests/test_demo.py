@@ -95,7 +95,7 @@ def test_demo_asks_once_for_each_data_set(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(xlbilling._demo, "start_sandbox", keep)
     monkeypatch.setattr(xlbilling._demo, "find_soffice", no_soffice)  # PDFs ask the APIs nothing more
-    result = xlbilling._demo.run_demo(tmp_path / "out", progress=lambda line: None)
+    result = xlbilling._demo.run_demo(tmp_path / "out", say=lambda line: None)
     asked = Counter(started[0].requests)
     assert asked and all(count == 1 for count in asked.values()), asked
     end = result.period.end.isoformat()

@@ -53,7 +53,7 @@ def _invoices(sandbox: object, period: Period) -> Invoices:
     client = ApiClient("Atria", sandbox.url, sandbox.token)  # type: ignore[attr-defined]
     atria = Atria(client)
     return Invoices(period, atria.invoice_lines(period), atria.analysis(period),
-                    atria.summary(period, billable_only=True), load_prices(PRICES))  # fmt: skip
+                    atria.summary(period, billable_only=True), load_prices(PRICES).at(period.end))  # fmt: skip
 
 
 def register(buyer: Buyer) -> Register:

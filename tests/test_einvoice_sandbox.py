@@ -102,7 +102,7 @@ def test_missing_buyer_data_fails_only_that_e_invoice_and_the_run_exits_1(run: t
             f"failed: {entry['bill_to_name']} ({entry['bill_to_code']}): E-invoice not written (the workbook was): BT-"
             in output
         )
-    assert "invoices failed; fix them and run the same command again." in output
+    assert "invoices failed (see manifest.json); fix them and run again." in output
     assert re.search(r"Wrote 21 invoices, 21 PDFs \(\d+ Factur-X\) and \d+ UBL e-invoices", output)
 
 

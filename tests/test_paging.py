@@ -122,7 +122,7 @@ def test_page_size_and_parameter_names_come_from_the_settings(speak: Callable[..
 def test_progress_is_reported_page_by_page(speak: Callable[..., Sandbox], period: Period) -> None:
     sandbox = speak("odata", page_size=100)
     seen: list[str] = []
-    token = PROGRESS.set(seen.append)
+    token = PROGRESS.set(lambda step: seen.append(str(step)))
     try:
         clients(sandbox)[0].summary(period)
     finally:

@@ -17,7 +17,8 @@ from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._inputs.prices import Price
 from xlbilling._reconcile.compare import compare
-from xlbilling._reconcile.period import candidate_invoices, period_items, reconcile
+from xlbilling._reconcile.period import candidate_invoices, period_items
+from xlbilling._reconcile.period import reconcile_period as reconcile
 from xlbilling._reconcile.result import NothingCompared
 from xlbilling._reconcile.text import headline
 from xlbilling._values.money import cents

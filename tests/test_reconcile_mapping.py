@@ -19,7 +19,7 @@ DATA = Path(xlbilling._sandbox.__file__).parent / "data"
 
 def test_the_sandbox_mapping_covers_every_priced_sku_but_one_vendor_product() -> None:
     mapping = load_mapping(DATA / "product-map.csv")
-    assert mapping.skus == set(load_prices(DATA / "prices.csv"))
+    assert mapping.skus == {price.sku for price in load_prices(DATA / "prices.csv").rows}
     assert VENDOR_ONLY.part_number not in mapping.products and mapping.tenants == {}
 
 

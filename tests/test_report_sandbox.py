@@ -19,6 +19,7 @@ from xlbilling._apis.atria import Atria
 from xlbilling._cli import main
 from xlbilling._config.seller import Seller
 from xlbilling._errors import TemplateError
+from xlbilling._inputs.prices import load_prices
 from xlbilling._invoices import Manifest, build_invoices
 from xlbilling._sandbox import Sandbox
 from xlbilling._values.money import to_decimal
@@ -37,7 +38,8 @@ def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tupl
     atria = Atria(client)
     out = tmp_path_factory.mktemp("invoices")
     seller = Seller(name="Test Seller Ltd")  # configured: not SAMPLES (tests/test_seller.py covers those)
-    return build_invoices(atria, CLOSED, out_dir=out, prices=PRICES, workers=2, seller=seller), atria
+    prices = load_prices(PRICES).at(CLOSED.end)
+    return build_invoices(atria, CLOSED, out_dir=out, prices=prices, workers=2, seller=seller), atria
 
 
 def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
@@ -108,7 +110,7 @@ def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, p
     book.save(template)
     out = tmp_path / "out"
     with pytest.raises(TemplateError, match=r"Sheet!A1 has an unknown placeholder \{\{ invoice.numbr \}\}"):
-        build_invoices(atria, period, out_dir=out, prices=PRICES, template=template)
+        build_invoices(atria, period, out_dir=out, prices=load_prices(PRICES).at(period.end), template=template)
     assert not out.exists()
 
 

@@ -15,10 +15,10 @@ import pytest
 
 from tests.conftest import TODAY
 from tests.excel_support import CountingTransport, counting_session
+from xlbilling import load_mapping, reconcile
 from xlbilling._apis.atria import Atria
 from xlbilling._apis.xarios import Xarios
 from xlbilling._excel import udfs
-from xlbilling._reconcile.period import reconcile
 from xlbilling._reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
 from xlbilling._sandbox import Sandbox, start_sandbox
 from xlbilling._session import session as sessions
@@ -227,7 +227,7 @@ def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period
 def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
     formulas: Session, atria: Atria, xarios: Xarios, period: Period
 ) -> None:
-    expected = reconcile(atria, xarios, period, mapping=MAPPING)
+    expected = reconcile(Session(atria, xarios), period, mapping=load_mapping(MAPPING))
     parts = [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
              ("checks", expected.invoice_checks), (None, expected.detail)]  # fmt: skip
     for what, part in parts:

@@ -37,13 +37,13 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 @pytest.fixture
 def period_ends(formulas: Session) -> set[date]:
-    return {stamp.date() for stamp in formulas.periods()["period_end"]}
+    return {stamp.date() for stamp in formulas.atria().periods()["period_end"]}
 
 
 @pytest.fixture
 def period_spans(formulas: Session) -> list[tuple[date, date]]:
     """Each period's first and last day."""
-    periods = formulas.periods()
+    periods = formulas.atria().periods()
     return [
         (start.date(), end.date()) for start, end in zip(periods["period_start"], periods["period_end"], strict=True)
     ]

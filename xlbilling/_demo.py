@@ -15,30 +15,29 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlbilling._apis.atria import Atria
-from xlbilling._apis.transport.client import ApiClient
 from xlbilling._apis.xarios import Xarios
 from xlbilling._config.shipped import shipped
 from xlbilling._errors import DataError
 from xlbilling._files import atomic_path
 from xlbilling._inputs.mapping import load_mapping
-from xlbilling._invoices import build_invoices
+from xlbilling._inputs.prices import load_prices
+from xlbilling._inputs.register import load_register
 from xlbilling._invoices.build import NOT_WRITTEN
 from xlbilling._invoices.pdf import find_soffice
-from xlbilling._margin import margin_between
+from xlbilling._jobs import margin, reconcile, refresh, report
 from xlbilling._margin.book import write_margin
 from xlbilling._output.write import money_text
 from xlbilling._reconcile.book import write_reconciliation
-from xlbilling._reconcile.period import reconcile
 from xlbilling._reconcile.text import headline
 from xlbilling._sandbox import start_sandbox
 from xlbilling._session.session import Session
 from xlbilling._values.period import Period
 from xlbilling._workbook.control import write_param
-from xlbilling._workbook.headless import refresh_file
 from xlbilling._workbook.tables import ALL
 from xlbilling._xlsx.book import OpenpyxlBook
 
-Progress = Callable[[str], None]
+Say = Callable[[str], None]
+"""Where the demo says what it does, a line at a time (the terminal)."""
 SANDBOX_DATA = Path(__file__).parent / "_sandbox" / "data"
 SAMPLES = ((SANDBOX_DATA / "prices.csv", "prices.csv"), (SANDBOX_DATA / "product-map.csv", "product-map.csv"))
 REGISTER = SANDBOX_DATA / "customers.csv"
@@ -53,27 +52,24 @@ class DemoResult:
     lines: list[str] = field(default_factory=list)
 
 
-def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = print) -> DemoResult:
-    """Run the demo into ``out_dir`` and return what it wrote; ``progress`` receives one line per step."""
+def run_demo(out_dir: Path, *, today: date | None = None, say: Say = print) -> DemoResult:
+    """Run the demo into ``out_dir`` and return what it wrote; ``say`` receives one line per step."""
     with start_sandbox(today=today) as sandbox:
-        progress(f"sandbox running at {sandbox.url}")
-        session = Session(
-            Atria(ApiClient("Atria", sandbox.url, sandbox.token)),
-            Xarios(ApiClient("Xarios", sandbox.url, sandbox.token)),
-        )
-        atria, xarios = session.atria(), session.xarios()  # every step shares one fetch per data set
+        say(f"sandbox running at {sandbox.url}")
+        # one session: every step shares one fetch per data set
+        session = Session(Atria.connect(sandbox.url, sandbox.token), Xarios.connect(sandbox.url, sandbox.token))
         period = session.latest_closed()
-        progress(f"latest closed period: {period}")
-        workbook = _billing_workbook(session, out_dir, progress)
+        say(f"latest closed period: {period}")
+        workbook = _billing_workbook(session, out_dir, say)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
-        result.lines += _invoices(atria, period, out_dir, progress)
-        result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
-        result.lines += _margin(atria, xarios, out_dir, progress)
+        result.lines += _invoices(session, period, out_dir, say)
+        result.lines += _reconciliation(session, period, out_dir, say)
+        result.lines += _margin(session, out_dir, say)
     return result
 
 
-def _billing_workbook(session: Session, out_dir: Path, progress: Progress) -> Path:
+def _billing_workbook(session: Session, out_dir: Path, say: Say) -> Path:
     """A copy of the billing template beside copies of the sandbox's price list and product mapping
     (named on its Control sheet), refreshed headlessly: every table for the latest closed period."""
     workbook = out_dir / "billing.xlsx"
@@ -84,24 +80,23 @@ def _billing_workbook(session: Session, out_dir: Path, progress: Progress) -> Pa
     write_param(book, "prices", SAMPLES[0][1])
     write_param(book, "mapping", SAMPLES[1][1])
     book.save(workbook)
-    for refreshed in refresh_file(workbook, [*ALL, "reconciliation", "margin"], session):
-        progress(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
+    for refreshed in refresh(workbook, only=[*ALL, "reconciliation", "margin"], session=session):
+        say(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
     return workbook
 
 
-def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -> list[str]:
+def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list[str]:
     try:
         find_soffice()
         pdf = True
     except DataError as missing:
         pdf = False
-        progress(f"invoices without PDFs: {missing}")
+        say(f"invoices without PDFs: {missing}")
     einvoice = "both" if pdf else "ubl"  # Factur-X is printed by LibreOffice too
-    progress("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
+    say("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
     folder = out_dir / f"invoices-{period}"
-    manifest = build_invoices(
-        atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf, einvoice=einvoice, register=REGISTER
-    )
+    prices, buyers = load_prices(SAMPLES[0][0]), load_register(REGISTER)
+    manifest = report(session, period, prices=prices, out_dir=folder, pdf=pdf, einvoice=einvoice, register=buyers)
     written = sum(1 for entry in manifest.entries if entry.file)
     ubl = sum(1 for entry in manifest.entries if entry.xml)
     facturx = sum(1 for entry in manifest.entries if entry.facturx)
@@ -116,11 +111,9 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
     return lines
 
 
-def _reconciliation(atria: Atria, xarios: Xarios, period: Period, out_dir: Path, progress: Progress) -> list[str]:
-    progress("reconciling what Xarios charged against what Atria billed")
-    found = reconcile(
-        atria, xarios, period, mapping=SANDBOX_DATA / "product-map.csv", prices=SANDBOX_DATA / "prices.csv"
-    )
+def _reconciliation(session: Session, period: Period, out_dir: Path, say: Say) -> list[str]:
+    say("reconciling what Xarios charged against what Atria billed")
+    found = reconcile(session, period, mapping=load_mapping(SAMPLES[1][0]), prices=load_prices(SAMPLES[0][0]))
     path = write_reconciliation(found, out_dir / f"reconciliation-{period}.xlsx")
     return [f"reconciliation: {path}", *(f"  {line}" for line in headline(found))]
 
@@ -128,11 +121,9 @@ def _reconciliation(atria: Atria, xarios: Xarios, period: Period, out_dir: Path,
 LOWEST_SHOWN = 3
 
 
-def _margin(atria: Atria, xarios: Xarios, out_dir: Path, progress: Progress) -> list[str]:
-    progress("adding up the margin over the last twelve closed periods")
-    found = margin_between(
-        atria, xarios, None, None, mapping=load_mapping(SAMPLES[1][0]), prices=SANDBOX_DATA / "prices.csv"
-    )
+def _margin(session: Session, out_dir: Path, say: Say) -> list[str]:
+    say("adding up the margin over the last twelve closed periods")
+    found = margin(session, mapping=load_mapping(SAMPLES[1][0]), prices=load_prices(SAMPLES[0][0]))
     path = write_margin(found, out_dir / "margin.xlsx")
     lowest = found.lowest(LOWEST_SHOWN)
     rows = zip(lowest["customer_name"], lowest["margin_pct"], lowest["revenue"], strict=True)

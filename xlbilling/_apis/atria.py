@@ -7,6 +7,7 @@ the config file's additions (``spelling``); envelopes and pages are followed by 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -28,19 +29,52 @@ CUSTOMER_LISTS = ("customers",)
 _SUFFIXES = {"summary": "", "detail": "/detail", "invoice_lines": "/invoice", "analysis": "/analysis"}
 
 
-class Atria:
-    """A connection to one Atria instance (or the sandbox), reading its answers as ``shape`` says (the
-    built-in field tables, query names and path prefix when none is given)."""
+class AtriaReads(ABC):
+    """What the core reads of Atria: its lists and every period's data sets, each a typed DataFrame. The plain
+    client (``Atria``) asks the API every time; a session's client (``Session.atria()``) answers through its
+    cache. The look-ups by day and by name are read from ``periods()`` and ``customers()``, so they cost no
+    request where those are cached."""
 
-    def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
-        self.client = client
-        self.shape = shape or ApiShape("atria")
-
+    @abstractmethod
     def periods(self) -> pd.DataFrame:
         """The billing periods Atria knows: ``period_start, period_end, name, is_closed``, oldest first."""
-        rows = self._parameters("periods", *PERIOD_LISTS)
-        frame = to_frame(rows, self.shape.table("periods"), API, "periods")
-        return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
+
+    @abstractmethod
+    def customers(self) -> pd.DataFrame:
+        """The customers: ``customer_code, customer_name, account_code, billed_by``."""
+
+    @abstractmethod
+    def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
+        """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
+        count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
+        difference``. Without ``by_customer`` the customer columns are empty."""
+
+    @abstractmethod
+    def detail(
+        self,
+        period: Period,
+        customer: str | None = None,
+        service: str | None = None,
+        user: str | None = None,
+        billable_only: bool = False,
+    ) -> pd.DataFrame:
+        """User-level rows for one period, optionally for one customer code, one service name, users whose
+        name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
+        customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
+        line_description, override_reason, start_date, end_date``."""
+
+    @abstractmethod
+    def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
+        """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
+        customer_name, customer_account_code, bill_to_code, bill_to_name, bill_to_account_code, sku,
+        service_code, service_name, line_description, quantity``. A missing Bill To means the customer
+        pays for itself."""
+
+    @abstractmethod
+    def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
+        """The most detailed rows: customer address and every user service, billable or not, with
+        ``duration_percent`` (0-100: the share of the period the service was active). Columns in
+        docs/contract.md."""
 
     def period_list(self) -> list[Period]:
         """Every billing period Atria knows, oldest first, as ``Period`` values."""
@@ -81,14 +115,41 @@ class Atria:
                 raise UnknownCustomer(name, len(hits))
         raise UnknownCustomer(name, 0)
 
+
+class Atria(AtriaReads):
+    """A connection to one Atria instance (or the sandbox), reading its answers as ``shape`` says (the
+    built-in field tables, query names and path prefix when none is given). Every call asks the API."""
+
+    def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
+        self.client = client
+        self.shape = shape or ApiShape("atria")
+
+    @classmethod
+    def connect(
+        cls, url: str, token: str, *, timeout: float = 30.0, retries: int = 3, ca_bundle: str | None = None
+    ) -> Atria:
+        """A client for the Atria at ``url`` with the External API ``token`` (``Session()`` builds one from
+        the settings instead)."""
+        return cls(ApiClient(API, url, token, timeout=timeout, retries=retries, ca_bundle=ca_bundle))
+
+    def periods(self) -> pd.DataFrame:
+        return self.periods_in(self.parameters())
+
+    def periods_in(self, parameters: Any) -> pd.DataFrame:
+        """The periods listed in a ``/parameters`` answer (``parameters()``), oldest first."""
+        rows = parameter_rows(parameters, "periods", PERIOD_LISTS)
+        frame = to_frame(rows, self.shape.table("periods"), API, "periods")
+        return frame.sort_values("period_end", kind="stable").reset_index(drop=True)
+
     def customers(self) -> pd.DataFrame:
-        """The customers: ``customer_code, customer_name, account_code, billed_by``."""
-        return to_frame(self._parameters("customers", *CUSTOMER_LISTS), self.shape.table("customers"), API, "customers")
+        return self.customers_in(self.parameters())
+
+    def customers_in(self, parameters: Any) -> pd.DataFrame:
+        """The customers listed in a ``/parameters`` answer (``parameters()``)."""
+        rows = parameter_rows(parameters, "customers", CUSTOMER_LISTS)
+        return to_frame(rows, self.shape.table("customers"), API, "customers")
 
     def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
-        """One period summarised per SKU (and per customer when ``by_customer``), with the prior period's
-        count: ``customer_code, customer_name, account_code, sku, billable, grouping, last_count, this_count,
-        difference``. Without ``by_customer`` the customer columns are empty."""
         params = self.query(billable_only=billable_only, by_customer=by_customer)
         frame = self._frame("summary", self.route("summary", period), params)
         missing = frame["difference"].isna()
@@ -103,10 +164,6 @@ class Atria:
         user: str | None = None,
         billable_only: bool = False,
     ) -> pd.DataFrame:
-        """User-level rows for one period, optionally for one customer code, one service name, users whose
-        name contains ``user``, or billable items only. Columns: ``action, actioned_date, actioned_by,
-        customer_code, customer_name, user_name, service_name, plan_name, sku, sku_type, billable,
-        line_description, override_reason, start_date, end_date``."""
         params = self.query(
             customer=_optional(customer, "customer"),
             service=_optional(service, "service"),
@@ -116,10 +173,6 @@ class Atria:
         return self._frame("detail", self.route("detail", period), params)
 
     def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
-        """Billable invoice lines per consuming customer with who pays for them: ``customer_code,
-        customer_name, customer_account_code, bill_to_code, bill_to_name, bill_to_account_code, sku,
-        service_code, service_name, line_description, quantity``. A missing Bill To means the customer
-        pays for itself."""
         route = self.route("invoice_lines", period)
         records = self._rows("invoice", route, self.query(customer=_optional(customer, "customer")))
         table = self.shape.table("invoice_lines")
@@ -127,9 +180,6 @@ class Atria:
         return _invoice_frame(records, table[:split], table[split:])
 
     def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
-        """The most detailed rows: customer address and every user service, billable or not, with
-        ``duration_percent`` (0-100: the share of the period the service was active). Columns in
-        docs/contract.md."""
         params = self.query(customer=_optional(customer, "customer"))
         return self._frame("analysis", self.route("analysis", period), params)
 
@@ -150,9 +200,6 @@ class Atria:
     def query(self, **values: Any) -> dict[str, Any]:
         """The query parameters under the names this Atria takes."""
         return {self.shape.param(name): value for name, value in values.items()}
-
-    def _parameters(self, call: str, *names: str) -> list[dict[str, Any]]:
-        return parameter_rows(self.parameters(), call, names)
 
     def _frame(self, call: str, path: str, params: dict[str, Any]) -> pd.DataFrame:
         """The rows of a flat-row call as a frame, page by page: each page decoded straight from its bytes when

@@ -12,7 +12,7 @@ working page by page.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,7 @@ from xlbilling._apis.frames import find_key, object_list
 from xlbilling._apis.spelling import ApiShape
 from xlbilling._apis.transport.client import ApiClient
 from xlbilling._errors import BadResponse
+from xlbilling._progress import Progress, Step
 
 ENVELOPE_KEYS = ("value", "data", "items", "results", "records")
 LINK_KEYS = ("@odata.nextLink", "nextLink", "next", "nextPageLink", "next_page_url")
@@ -35,8 +36,8 @@ MORE_KEYS = ("hasMore", "has_more", "hasNextPage", "moreRecords")
 #: Every key that is a sign of paging or of an envelope, as ``xlbilling doctor`` reports them.
 SIGN_KEYS = (*LINK_KEYS, *PAGE_KEYS, *SIZE_KEYS, *TOTAL_KEYS, *PAGES_KEYS, *MORE_KEYS)
 
-#: Called with a line of progress ("page 3, 1,500 rows") while a list is paged; a door sets it.
-PROGRESS: ContextVar[Callable[[str], None] | None] = ContextVar("xlbilling_page_progress", default=None)
+#: Told of each page ("page 3, 1,500 rows") while a list is paged; a door sets it.
+PROGRESS: ContextVar[Progress | None] = ContextVar("xlbilling_page_progress", default=None)
 _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _PAGING_HINT = "Check the paging names under [{api}.params] in the config file (`xlbilling doctor` shows them)."
 
@@ -115,7 +116,7 @@ def pages(
         fetched += count
         first = first or count
         if number > 1 and (progress := PROGRESS.get()) is not None:
-            progress(f"page {number}, {fetched:,} rows")
+            progress(Step(f"page {number}, {fetched:,} rows"))
         nxt = _next(page.envelope, count, fetched, shape.page_size or first, shape)
         if nxt is None:
             return

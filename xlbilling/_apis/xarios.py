@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -132,18 +133,38 @@ class InvoiceDetail:
     message: str
 
 
-class Xarios:
+class XariosReads(ABC):
+    """What the core reads of Xarios: the invoice list and one invoice with its items. The plain client
+    (``Xarios``) asks the API every time; a session's client (``Session.xarios()``) answers through its cache."""
+
+    @abstractmethod
+    def invoices(self) -> pd.DataFrame:
+        """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, period_start, period_end,
+        invoice_value``, oldest period first (the issue date is only in ``invoice(id)``)."""
+
+    @abstractmethod
+    def invoice(self, invoice_id: str) -> XariosInvoice:
+        """One invoice with its items, ``stringValues``/``numericValues`` flattened into columns."""
+
+
+class Xarios(XariosReads):
     """A connection to the Xarios billing-data API (or the sandbox), reading its answers as ``shape`` says
-    (the built-in field tables and version segment when none is given)."""
+    (the built-in field tables and version segment when none is given). Every call asks the API."""
 
     def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
         self.client = client
         self.shape = shape or ApiShape("xarios")
         self.tables = Tables.of(self.shape) if shape is not None else _BUILT_IN
 
+    @classmethod
+    def connect(
+        cls, url: str, token: str, *, timeout: float = 30.0, retries: int = 3, ca_bundle: str | None = None
+    ) -> Xarios:
+        """A client for the Xarios API at ``url`` with the OAuth bearer ``token`` (``Session()`` builds one from
+        the settings instead)."""
+        return cls(ApiClient(API, url, token, timeout=timeout, retries=retries, ca_bundle=ca_bundle))
+
     def invoices(self) -> pd.DataFrame:
-        """Every invoice: ``invoice_id, invoice_number, tenant_id, account_name, period_start, period_end,
-        invoice_value``, oldest period first (the issue date is only in ``invoice(id)``)."""
         rows = []
         for page in self.pages():
             if page.rows is None:
@@ -167,7 +188,6 @@ class Xarios:
         return f"{base}/{quote(invoice_id.strip(), safe='')}"
 
     def invoice(self, invoice_id: str) -> XariosInvoice:
-        """One invoice with its items, ``stringValues``/``numericValues`` flattened into columns."""
         call = f"invoice {invoice_id}"
         body = self.client.get_json_bytes(call, self.route(invoice_id), not_found_hint=_INVOICE_HINT)
         invoice = read_invoice(body, call, tables=self.tables)

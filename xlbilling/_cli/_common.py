@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:  # pandas, rich and the clients are imported when a command ru
     import pandas as pd
     from rich.console import Console
 
+    from xlbilling._progress import Progress, Step
     from xlbilling._session.session import Session
     from xlbilling._values.period import Period
 
@@ -128,6 +130,13 @@ def resolve_period(session: Session, period: str | None) -> Period:
     return found
 
 
+def resolve_day(session: Session, text: str | None) -> Period | None:
+    """The period containing the day the user typed (``None`` stays ``None``)."""
+    from xlbilling._values.dates import parse_period
+
+    return None if text is None else session.period(parse_period(text))
+
+
 def resolve_customer(session: Session, customer: str | None) -> str | None:
     """The customer code for a code, account code or name the user typed (``None`` stays ``None``)."""
     return None if customer is None else session.customer(customer)
@@ -141,11 +150,27 @@ def fetch(message: str, func: Callable[[], T]) -> T:
     from xlbilling._apis.paging import PROGRESS
 
     with stderr.status(message) as status:
-        token = PROGRESS.set(lambda line: status.update(f"{message} {line}"))
+        token = PROGRESS.set(lambda step: status.update(f"{message} {step}"))
         try:
             return func()
         finally:
             PROGRESS.reset(token)
+
+
+@contextmanager
+def progress_lines(message: str) -> Iterator[Progress | None]:
+    """On a terminal, ``message`` with a spinner and each counted step printed as it is done (``period
+    2026-10-31 (3/12)``); nothing when stderr is redirected."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with stderr.status(message) as status:
+
+        def heard(step: Step) -> None:
+            stderr.print(f"{step.what}: done ({step.done}/{step.total})")
+            status.update(f"{message} {step.done}/{step.total} done")
+
+        yield heard
 
 
 def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:

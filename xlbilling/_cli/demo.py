@@ -23,6 +23,6 @@ def demo(out_dir: Path) -> None:
     """Start the local sandbox, pull the latest closed period from both APIs and write the workbooks."""
     from xlbilling._demo import run_demo
 
-    result = run_demo(out_dir, progress=stderr.print)
+    result = run_demo(out_dir, say=stderr.print)
     for line in result.lines:
         click.echo(line)

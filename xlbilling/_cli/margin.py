@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from xlbilling._cli import main
-from xlbilling._cli._common import new_session, output_options, show, stderr
-
-if TYPE_CHECKING:  # pandas comes with xlbilling._margin: imported when the command runs
-    from xlbilling._inputs.mapping import Mapping
-    from xlbilling._margin import Margin
-    from xlbilling._session.session import Session
-    from xlbilling._values.period import Period
+from xlbilling._cli._common import new_session, output_options, progress_lines, resolve_day, show, stderr
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 BY = ("customer", "product", "period", "detail")
@@ -41,14 +33,18 @@ def margin_command(
     product over closed periods; open periods are left out, and said."""
     from xlbilling._errors import InputError
     from xlbilling._inputs.mapping import load_mapping
+    from xlbilling._inputs.prices import load_prices
+    from xlbilling._jobs import margin
 
     if fmt == "xlsx" and output is None:
         raise InputError("A margin workbook cannot go to the terminal.", "Add -o FILE.xlsx.")
 
     session = new_session()
-    span = (_period(session, first), _period(session, last))
+    span = (resolve_day(session, first), resolve_day(session, last))
     codes = [session.customer(name) for name in customers]
-    found = _run(session, span, load_mapping(*mappings), prices, codes)
+    product_map, price_list = load_mapping(*mappings), load_prices(prices)
+    with progress_lines("Fetching the periods…") as heard:
+        found = margin(session, *span, mapping=product_map, prices=price_list, customers=codes, progress=heard)
     for note in found.notes:
         stderr.print(note)
     if fmt == "xlsx" and output is not None:
@@ -57,24 +53,3 @@ def margin_command(
         stderr.print(f"wrote {write_margin(found, output)}")
         return
     show(found.by(by), fmt, output, title=f"Margin per {by}" if by != "detail" else "Margin", table_name="Margin")
-
-
-def _period(session: Session, text: str | None) -> Period | None:
-    return None if text is None else session.period(text)
-
-
-def _run(session: Session, span: tuple[Period | None, Period | None], product_map: Mapping, prices: Path,
-         codes: list[str]) -> Margin:  # fmt: skip
-    """``margin_between`` with a line per period on a terminal as each is done."""
-    from xlbilling._margin import margin_between
-
-    atria, xarios = session.atria(), session.xarios()
-    if not sys.stderr.isatty():
-        return margin_between(atria, xarios, *span, mapping=product_map, prices=prices, customers=codes)
-    with stderr.status("Fetching the periods…") as status:
-
-        def heard(period: Period, done: int, total: int) -> None:
-            stderr.print(f"period {period}: done ({done}/{total})")
-            status.update(f"Fetching the periods… {done}/{total} done")
-
-        return margin_between(atria, xarios, *span, mapping=product_map, prices=prices, customers=codes, progress=heard)

@@ -13,11 +13,10 @@ import click
 from xlbilling._cli import main
 from xlbilling._cli._common import new_session, period_option, resolve_customer, resolve_period, stderr
 from xlbilling._errors import InputError
-from xlbilling._values.wording import counted
 
 if TYPE_CHECKING:  # pandas and openpyxl come with xlbilling._invoices: imported when the command runs
     from xlbilling._invoices import Manifest
-    from xlbilling._invoices.build import Progress as ProgressCallback
+    from xlbilling._progress import Progress as ProgressCallback
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 PRICES_HINT = (
@@ -91,20 +90,24 @@ def report_command(
     --einvoice writes e-invoices with the buyers of --customer-register; one that lacks a mandatory business
     term is listed with the term and where to fill it, and the command exits 1."""
     from xlbilling._config.settings import load_settings
-    from xlbilling._invoices import build_invoices
+    from xlbilling._inputs.prices import load_prices, parse_tax_rate
+    from xlbilling._inputs.register import load_register
+    from xlbilling._jobs import report
 
     if prices is None:
         raise InputError("Invoices need a price list: Atria has no prices.", PRICES_HINT)
+    price_list = load_prices(prices)
+    buyers = load_register(register) if register is not None else None
+    rate = parse_tax_rate(tax_rate) if tax_rate is not None else None
     settings = load_settings(use_keyring=False)  # only the seller is used here: tokens come with the session
     session = new_session()
     chosen = resolve_period(session, period)
     codes = [str(resolve_customer(session, customer)) for customer in customers] or None
-    folder = out_dir or Path("invoices") / chosen.end.isoformat()
     with _progress_bar() as progress:
-        manifest = build_invoices(
-            session.atria(), chosen, out_dir=folder, prices=prices, customers=codes, template=template,
-            proration=proration, tax_rate=tax_rate, allow_open=allow_open, pdf=pdf, workers=workers,
-            progress=progress, seller=settings.seller, einvoice=einvoice, register=register,
+        manifest = report(
+            session, chosen, prices=price_list, out_dir=out_dir, customers=codes, template=template,
+            proration=proration, tax_rate=rate, allow_open=allow_open, pdf=pdf, einvoice=einvoice, register=buyers,
+            seller=settings.seller, workers=workers, progress=progress,
         )  # fmt: skip
     _summary(manifest, settings.config_file)
     if manifest.failed:
@@ -122,38 +125,18 @@ def _progress_bar() -> Iterator[ProgressCallback | None]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr.console, transient=True) as bar:
         task = bar.add_task("Invoices", total=None)
-        yield lambda step, done, total: bar.update(task, description=step, completed=done, total=total)
-
-
-def sample_warning(count: int, config_file: Path | None) -> str:
-    """The one line saying ``count`` invoices are SAMPLES and how to set the seller."""
-    where = f" in {config_file}" if config_file else " in the config file (`xlbilling config --path`)"
-    return (
-        f"{counted(count, 'invoice')} {'is a SAMPLE' if count == 1 else 'are SAMPLES'} (seller details not set): "
-        f"{'it shows' if count == 1 else 'they show'} an example seller; do not send {'it' if count == 1 else 'them'}. "
-        f"Set name, address, vat_id, bank details... under [seller]{where}; `xlbilling config` shows them."
-    )
+        yield lambda step: bar.update(task, description=step.what, completed=step.done, total=step.total)
 
 
 def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
+    from xlbilling._invoices.summary import run_summary
+
     for entry in manifest.failed:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
-    written = sum(1 for entry in manifest.entries if entry.file)
-    pdfs = sum(1 for entry in manifest.entries if entry.pdf)
-    facturx = sum(1 for entry in manifest.entries if entry.facturx)
-    ubl = sum(1 for entry in manifest.entries if entry.xml)
-    made = [counted(pdfs, "PDF") + (f" ({facturx} Factur-X)" if facturx else "")] if pdfs else []
-    made += [counted(ubl, "UBL e-invoice")] if ubl else []
-    extra = "".join(f", {part}" for part in made[:-1]) + (f" and {made[-1]}" if made else "")
-    click.echo(f"Wrote {counted(written, 'invoice')}{extra} to {manifest.out_dir} (list: {manifest.path}, index.xlsx).")
-    drafts = sum(1 for entry in manifest.entries if entry.status == "draft")
-    if drafts:
-        are = "is a DRAFT" if drafts == 1 else "are DRAFTS"
-        click.echo(f"{counted(drafts, 'invoice')} {are}: the period is still open; do not send them.", err=True)
-    samples = sum(1 for entry in manifest.entries if entry.sample and entry.file)
-    if samples:
-        click.echo(sample_warning(samples, config_file), err=True)
-    if manifest.failed:
-        failed = len(manifest.failed)
-        them = "it" if failed == 1 else "them"
-        click.echo(f"{counted(failed, 'invoice')} failed; fix {them} and run the same command again.", err=True)
+    where = f" in {config_file}" if config_file else " in the config file (`xlbilling config --path`)"
+    said = run_summary(
+        manifest, f"Set name, address, vat_id, bank details... under [seller]{where}; `xlbilling config` shows them."
+    )
+    click.echo(said.headline)
+    for line in said.needs:
+        click.echo(line, err=True)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xlbilling._apis import from_settings as connect
 from xlbilling._cli import main
 from xlbilling._cli._common import fetch, output_options, show, stderr
+from xlbilling._config import clients as connect
 
 if TYPE_CHECKING:  # pandas and msgspec come with xlbilling._apis.xarios: imported when a command runs
     from xlbilling._apis.xarios import XariosInvoice

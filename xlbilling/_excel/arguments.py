@@ -3,7 +3,6 @@ empty cells as ``None``, ranges as lists) turned into typed values, or an ``Inpu
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +49,16 @@ def _show(value: Any) -> str:
     return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
-def mapping_arg(value: Any, folder: Path | None) -> tuple[Hashable, str | pd.DataFrame, str]:
-    """The mapping argument as (cache key, what ``reconcile`` takes, label): the mapping's own cells
-    (a range holding the part_number, sku header) or a file."""
+def mapping_arg(value: Any, folder: Path | None) -> str | pd.DataFrame:
+    """The mapping argument: its own cells (a range holding the part_number, sku header) as a table, or the
+    path of a file."""
     if isinstance(value, list | tuple):
         rows = [list(row) if isinstance(row, list | tuple) else [row] for row in value]
         if rows and not isinstance(value[0], list | tuple):
             rows = [list(value)]  # one row of cells comes as a flat list
-        key = tuple(tuple(row) for row in rows)
-        return key, mapping_table(rows), f"({len(rows)} rows of mapping cells)"
+        return mapping_table(rows)
     name = text_arg(value, "product mapping", required=True)
-    path = file_arg(str(name), "product mapping", folder)
-    return version(path), path, path
+    return file_arg(str(name), "product mapping", folder)
 
 
 def version(path: str) -> tuple[str, int, int]:

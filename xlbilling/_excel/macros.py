@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from xlbilling._errors import InputError, XlbillingError
 from xlbilling._excel.live import XlwingsBook
 from xlbilling._session import session as sessions
-from xlbilling._session.session import workbook_session
+from xlbilling._workbook.conf import workbook_session
 from xlbilling._workbook.control import PARAMETERS, control_period, control_seller, read_params
 from xlbilling._workbook.hints import for_control
 from xlbilling._workbook.tables import ALL, refresh, summary_line
@@ -94,7 +94,10 @@ def build_invoices_action(book: WorkbookLike) -> str:
     (ubl, facturx or both) also writes each invoice's e-invoice, its buyers from "Customer register" (a file)
     or the Customer register sheet."""
     from xlbilling._config.settings import load_settings
-    from xlbilling._invoices import build_invoices
+    from xlbilling._inputs.prices import load_prices
+    from xlbilling._inputs.register import Register, load_register
+    from xlbilling._invoices.summary import run_summary
+    from xlbilling._jobs import report
 
     params = read_params(book)
     if params.prices is None:
@@ -104,33 +107,23 @@ def build_invoices_action(book: WorkbookLike) -> str:
         )
     session = workbook_session(book)
     period = control_period(book, session, params)
-    folder = output_folder(book) / period.end.isoformat()
     settings = load_settings(use_keyring=False)  # for the seller only
-    manifest = build_invoices(
-        session.atria(),
+    manifest = report(
+        session,
         period,
-        out_dir=folder,
-        prices=params.prices,
+        out_dir=output_folder(book) / period.end.isoformat(),
+        prices=load_prices(params.prices),
         tax_rate=params.tax_rate,
         allow_open=params.allow_open,
         seller=control_seller(params, settings.seller),
         einvoice=params.einvoice,
-        register=params.register,
+        register=params.register if isinstance(params.register, Register | None) else load_register(params.register),
     )
-    made = len(manifest.entries) - len(manifest.failed)
-    kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
-    failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
-    einvoices = sum(1 for entry in manifest.entries if entry.xml or entry.facturx)
-    if params.einvoice:
-        failed = f", {einvoices} with their e-invoice{failed}"
-    sample = ""
-    if any(entry.sample for entry in manifest.entries):
-        sample = (
-            "; they are SAMPLES (seller details not set), not to send: fill the Seller rows on the Control sheet, or "
-            f"set name, address, vat_id and bank details under [seller] in {settings.config_file} (`xlbilling "
-            "config` shows them), and build again"
-        )
-    return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}{sample}."
+    hint = (
+        "Fill the Seller rows on the Control sheet, or set name, address, vat_id and bank details under [seller] "
+        f"in {settings.config_file} (`xlbilling config` shows them), and build again."
+    )
+    return str(run_summary(manifest, hint))
 
 
 def open_output_folder_action(book: WorkbookLike) -> str:

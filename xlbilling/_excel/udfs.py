@@ -13,8 +13,8 @@ Arguments take what Excel passes: numbers as floats, date cells as ``datetime``,
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -25,10 +25,12 @@ from xlbilling._errors import InputError, UnknownSku
 from xlbilling._excel.arguments import file_arg, flag_arg, folder_of, mapping_arg, single, text_arg, version
 from xlbilling._excel.failures import formula, message_of, number
 from xlbilling._excel.live import XlwingsBook
-from xlbilling._inputs.mapping import load_mapping
-from xlbilling._margin import BY, for_sheet, margin_between
-from xlbilling._reconcile.period import reconcile
-from xlbilling._session.session import CLOSED_TTL, OPEN_TTL, current, lifetime
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import PriceList, load_prices
+from xlbilling._margin import BY, for_sheet
+from xlbilling._session.cached import OPEN_TTL
+from xlbilling._session.session import Session, current
+from xlbilling._values.dates import parse_period
 from xlbilling._values.period import Period
 from xlbilling._workbook.control import read_params
 from xlbilling._xlsx.tablecells import cell_value
@@ -49,7 +51,7 @@ WHICH = {"net": "subtotal", "subtotal": "subtotal", "vat": "tax", "tax": "tax", 
 
 
 def _period(value: Any) -> Period:
-    return current().period(single(value, "period"))
+    return current().period(parse_period(single(value, "period")))
 
 
 def _customer(value: Any) -> str | None:
@@ -85,7 +87,7 @@ def table(df: pd.DataFrame) -> Cells:
 @formula
 def XLB_PERIODS() -> Any:
     """Atria's billing periods (start, end, name, closed), oldest first."""
-    return table(current().periods())
+    return table(current().atria().periods())
 
 
 @xw.func(category=CATEGORY)
@@ -182,12 +184,12 @@ def XLB_CHANGE(period: Any, customer: Any, sku: Any, caller: Any = None) -> Any:
 @formula
 def XLB_XARIOS_INVOICES() -> Any:
     """The distributor's (Xarios) invoices: id, number, account, period, value."""
-    return table(current().fetch("Xarios", "invoices"))
+    return table(current().xarios().invoices())
 
 
 def _invoice(invoice_id: Any) -> Any:
     wanted = text_arg(invoice_id, "invoice id", required=True)
-    return current().fetch("Xarios", "invoice", wanted, ttl=CLOSED_TTL)
+    return current().xarios().invoice(str(wanted))
 
 
 @xw.func(category=CATEGORY)
@@ -278,19 +280,11 @@ def XLB_RECONCILE(period: Any, mapping: Any, prices: Any = None, what: Any = Non
             f"'{part}' is not something XLB_RECONCILE shows.", f"Use one of: {', '.join(RECONCILE_PARTS)}."
         )
     folder = folder_of(caller)
-    key, product_map, shown = mapping_arg(mapping, folder)
-    price_name = text_arg(prices, "price list file")
-    price_file = file_arg(price_name, "price list", folder) if price_name is not None else None
     session = current()
-    label = f"Reconcile {chosen} {shown}" + (f" {price_file}" if price_file else "")
-    sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
-    prices_key = version(price_file) if price_file is not None else None
-    result = session.cache.get(
-        "Atria", label, ("reconcile", sources, chosen, key, prices_key),
-        lambda: reconcile(session.atria(), session.xarios(), chosen, mapping=product_map, prices=price_file),
-        lifetime(chosen),
-    )  # fmt: skip
-    return table(getattr(result, RECONCILE_PARTS[part]))
+    product_map = _mapping(session, mapping, folder)
+    price_name = text_arg(prices, "price list file")
+    price_list = _prices(session, file_arg(price_name, "price list", folder)) if price_name is not None else None
+    return table(getattr(session.reconcile(chosen, mapping=product_map, prices=price_list), RECONCILE_PARTS[part]))
 
 
 @xw.func(category=CATEGORY)
@@ -310,32 +304,35 @@ def XLB_MARGIN(
         raise InputError(f"'{part}' is not something XLB_MARGIN shows.", f"Use one of: {', '.join(BY)}.")
     session, folder = current(), folder_of(caller)
     span = tuple(None if single(day, "period") in (None, "") else _period(day) for day in (first, last))
-    key, product_map, shown = mapping_arg(mapping, folder) if mapping is not None else _control_file(caller, "mapping")
+    product_map = _mapping(session, mapping, folder) if mapping is not None else _control_file(caller, "mapping")
     price_file = (
         file_arg(str(text_arg(prices, "price list file")), "price list", folder) if prices is not None else None
     )
-    price_file = price_file or str(_control_file(caller, "prices")[1])
-    sources = tuple(session.client(api).client.base_url for api in ("Atria", "Xarios"))
-    closed = all(p is not None and p.is_closed for p in span)
-    result = session.cache.get(
-        "Atria", f"Margin {span[0]} to {span[1]} {shown} {price_file}",
-        ("margin", sources, span, key, version(price_file)),
-        lambda: margin_between(session.atria(), session.xarios(), *span, mapping=load_mapping(product_map),
-                               prices=price_file),
-        CLOSED_TTL if closed else OPEN_TTL,
-    )  # fmt: skip
-    return table(for_sheet(result.by(part)))
+    price_list = _prices(session, price_file or str(_control_file(caller, "prices")))
+    found = session.margin(*span, mapping=product_map, prices=price_list)
+    return table(for_sheet(found.by(part)))
 
 
-def _control_file(caller: Any, key: str) -> tuple[Hashable, Any, str]:
-    """The Control sheet's mapping or price list of the calling workbook, as ``mapping_arg`` gives one; an
-    ``InputError`` saying to pass it when there is none."""
+def _mapping(session: Session, value: Any, folder: Path | None) -> Mapping:
+    """The mapping argument read: the mapping's own cells, or a file (read again once it is saved anew)."""
+    given = mapping_arg(value, folder)
+    if isinstance(given, str):
+        return session.remember(f"Mapping {given}", ("mapping", version(given)), OPEN_TTL, lambda: load_mapping(given))
+    return load_mapping(given)
+
+
+def _prices(session: Session, path: str) -> PriceList:
+    """The price list at ``path`` read (again once it is saved anew)."""
+    return session.remember(f"Prices {path}", ("prices", version(path)), OPEN_TTL, lambda: load_prices(path))
+
+
+def _control_file(caller: Any, key: str) -> Any:
+    """The Control sheet's mapping (read) or price list (its path) of the calling workbook; an ``InputError``
+    saying to pass it when there is none."""
     book = getattr(getattr(caller, "sheet", None), "book", None)  # None unless Excel passed the calling cell
     params = read_params(XlwingsBook(book)) if book is not None else None
     given = getattr(params, key, None)
     if given is None:
         what = {"mapping": "product mapping", "prices": "price list"}[key]
         raise InputError(f"No {what} given, and the Control sheet sets none.", f"Pass the {what} to XLB_MARGIN.")
-    if isinstance(given, str):
-        return version(given), given, given
-    return tuple(map(tuple, given.astype(str).to_numpy())), given, "(the Mapping sheet)"
+    return load_mapping(given) if key == "mapping" else given

@@ -78,6 +78,11 @@ class Mapping:
     tenants: dict[str, str] = field(default_factory=dict)
 
     @property
+    def key(self) -> tuple[tuple[tuple[str, str], ...], ...]:
+        """What the mapping says, as a value that can key a cache: equal for equal mappings."""
+        return tuple(sorted(self.products.items())), tuple(sorted(self.tenants.items()))
+
+    @property
     def skus(self) -> frozenset[str]:
         """The Atria SKUs the distributor supplies: only these are expected on a Xarios invoice."""
         return frozenset(self.products.values())

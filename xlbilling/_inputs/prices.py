@@ -3,13 +3,14 @@
 A price list is a CSV or .xlsx file whose first row is the header ``sku,unit_price,currency`` plus the
 optional columns ``description`` and ``tax_rate`` (a fraction such as ``0.20``, or ``20%``). Column names
 are matched case-insensitively; other columns are ignored; blank rows are skipped. A SKU whose row has no
-tax rate takes the one given by ``with_tax_rate`` (``xlbilling report --tax-rate``); there is no built-in
-default, so an invoice with such a SKU and no ``--tax-rate`` fails instead of showing no tax.
+tax rate takes the one given by ``with_tax_rate`` (``xlbilling report --tax-rate``, read by
+``parse_tax_rate``); there is no built-in default, so an invoice with such a SKU and no ``--tax-rate`` fails
+instead of showing no tax.
 
 Prices over time: an optional ``valid_from`` column (a date) lets one SKU have several rows, each in force
-from its day until the next row's; a row without one is in force from the start. ``load_price_history``
-keeps every row (``PriceHistory.at(day)`` gives the prices in force that day, as the margin reads them at
-each period's end); ``load_prices`` gives those in force today.
+from its day until the next row's; a row without one is in force from the start. ``load_prices`` keeps every
+row: ``PriceList.at(day)`` gives the prices in force that day (the margin reads them at each period's end,
+invoices and the reconciliation today).
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class Price:
 
 
 @dataclass(frozen=True)
-class PriceHistory:
-    """Every row of a price list, so the price in force on any day can be read (``at``)."""
+class PriceList:
+    """Every row of a price list, so the prices in force on any day can be read (``at``)."""
 
     rows: tuple[Price, ...]
 
@@ -68,37 +69,38 @@ class PriceHistory:
         return found
 
 
-def load_price_history(path: str | Path) -> PriceHistory:
-    """Read a price list with every row kept (see ``PriceHistory``); ``DataError`` as ``load_prices`` says."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
-    return PriceHistory(_parse(path, table_rows(path)))
-
-
-def load_prices(path: str | Path, on: date | None = None) -> dict[str, Price]:
-    """Read a price list and return the prices in force on ``on`` (default today) keyed by SKU (SKUs are
-    matched exactly, surrounding spaces dropped).
+def load_prices(path: str | Path) -> PriceList:
+    """Read a price list (CSV or .xlsx) with every row kept; SKUs are matched exactly, surrounding spaces
+    dropped.
 
     Raises ``DataError`` naming the file, the row number (as a spreadsheet shows it) and the column when
     the file is missing, has no such column, or holds a value that is not a valid SKU, price, currency,
     tax rate or date, or the same SKU twice from the same day.
     """
-    return load_price_history(path).at(on or date.today())
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
+    return PriceList(_parse(path, table_rows(path)))
 
 
-def with_tax_rate(prices: dict[str, Price], rate: Decimal | str | None) -> dict[str, Price]:
-    """``prices`` with ``rate`` (a fraction such as ``0.20``, or ``20%``; 0 for exempt) given to every SKU whose
-    row has no tax rate; ``prices`` unchanged when ``rate`` is None. ``InputError`` when it is not a tax rate."""
+def parse_tax_rate(text: str) -> Decimal:
+    """A tax rate as a person types it (``0.20``, ``20%``; ``0`` if exempt) as a fraction; ``BadTaxRate``
+    when it is not one (or is not from 0 to 1)."""
+    try:
+        rate = _tax_rate(text)
+    except ValueError:
+        rate = None
+    if rate is None:
+        raise BadTaxRate(str(text))
+    return rate
+
+
+def with_tax_rate(prices: dict[str, Price], rate: Decimal | None) -> dict[str, Price]:
+    """``prices`` with ``rate`` (a fraction such as ``0.20``; 0 for exempt) given to every SKU whose row has no
+    tax rate; ``prices`` unchanged when ``rate`` is None."""
     if rate is None:
         return prices
-    try:
-        default = _tax_rate(rate)
-    except ValueError:
-        default = None
-    if default is None:
-        raise BadTaxRate(str(rate))
-    return {sku: replace(price, tax_rate=default) if price.tax_rate is None else price for sku, price in prices.items()}
+    return {sku: replace(price, tax_rate=rate) if price.tax_rate is None else price for sku, price in prices.items()}
 
 
 def table_rows(path: Path) -> Iterator[list[Any]]:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from xlbilling._apis.atria import Atria
+from xlbilling._apis.atria import AtriaReads
 from xlbilling._config.seller import SAMPLE_SELLER, Seller
 from xlbilling._config.shipped import shipped
 from xlbilling._errors import (
@@ -28,7 +27,7 @@ from xlbilling._errors import (
     XlbillingError,
 )
 from xlbilling._files import remove, replacing, write_atomically
-from xlbilling._inputs.prices import Price, load_prices, with_tax_rate
+from xlbilling._inputs.prices import Price, with_tax_rate
 from xlbilling._invoice import FailedInvoice, Invoice
 from xlbilling._invoices import pdf as pdf_export
 from xlbilling._invoices.logo import with_seller_logo
@@ -37,6 +36,7 @@ from xlbilling._invoices.names import inside, invoice_stems
 from xlbilling._invoices.pricing import PRORATIONS, Invoices
 from xlbilling._invoices.render import render
 from xlbilling._invoices.template import Template, load_template
+from xlbilling._progress import Progress, Step
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:  # lxml and factur-x come with the e-invoice writers, imported only when they are asked for
@@ -47,10 +47,6 @@ NOT_WRITTEN = "E-invoice not written (the workbook was): "
 """How a failed e-invoice's manifest error starts; the business terms to fill follow."""
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
-Progress = Callable[[str, int, int], None]
-"""``progress(step, done, total)``: ``step`` is "Invoices" while workbooks are written, then "PDFs", then
-"Factur-X".
-"""
 Made = tuple[Entry, bytes | None]
 """An invoice's manifest entry, and the CII XML its Factur-X PDF is to carry (None: no Factur-X)."""
 
@@ -61,35 +57,35 @@ def default_template() -> Path:
 
 
 def build_invoices(
-    atria: Atria,
+    atria: AtriaReads,
     period: Period,
     *,
     out_dir: str | Path,
-    prices: str | Path | dict[str, Price],
+    prices: dict[str, Price],
     customers: Iterable[str] | None = None,
     template: str | Path | None = None,
     proration: str = "none",
-    tax_rate: Decimal | str | None = None,
+    tax_rate: Decimal | None = None,
     allow_open: bool = False,
     pdf: bool = False,
     workers: int = 1,
     progress: Progress | None = None,
     seller: Seller | None = None,
     einvoice: str | None = None,
-    register: str | Path | Register | None = None,
+    register: Register | None = None,
 ) -> Manifest:
     """Write the invoice workbooks of ``period`` into ``out_dir`` and return the manifest.
 
-    ``prices`` is a price-list path or ``load_prices``'s result; ``customers`` Bill To customer codes
-    (default: all); ``template`` an
-    .xlsx template (default: the shipped one); ``proration`` "none" or "daily"; ``tax_rate`` the rate (0.20
-    or "20%"; 0 for exempt) of SKUs whose price row has none; ``allow_open`` writes a period that is not
-    closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``, file ``Name - CODE
-    (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice; ``workers`` processes
-    (and LibreOffice processes); ``progress(step, done, total)`` is called per invoice, then per chunk of
-    PDFs. ``seller`` (the ``[seller]`` settings) fills the ``{{ seller.* }}`` placeholders; without a configured
-    one (no name) the invoices are SAMPLES: the sample seller's details, the title "SAMPLE - seller details
-    not set", files ``Name - CODE (SAMPLE).xlsx`` and ``"sample": true`` in the manifest.
+    ``prices`` are the prices in force (``PriceList.at``) by SKU; ``customers`` Bill To customer codes
+    (default: all); ``template`` an .xlsx template (default: the shipped one); ``proration`` "none" or
+    "daily"; ``tax_rate`` the rate (0.20; 0 for exempt) of SKUs whose price row has none; ``allow_open``
+    writes a period that is not closed yet, as DRAFT invoices (status "draft", number ``CODE-YYYYMM-DRAFT``,
+    file ``Name - CODE (DRAFT).xlsx``); ``pdf`` also prints each invoice to PDF through LibreOffice;
+    ``workers`` processes (and LibreOffice processes); ``progress`` hears of each invoice ("Invoices", done of
+    total), then of each chunk of PDFs ("PDFs") and Factur-X files. ``seller`` (the ``[seller]`` settings)
+    fills the ``{{ seller.* }}`` placeholders; without a configured one (no name) the invoices are SAMPLES:
+    the sample seller's details, the title "SAMPLE - seller details not set", files ``Name - CODE
+    (SAMPLE).xlsx`` and ``"sample": true`` in the manifest.
     The template, price list, options and LibreOffice are checked before anything is written:
     ``MissingTaxRateError`` listing the SKUs billed this period whose price row has no tax rate when
     ``tax_rate`` is not given. Invoices that cannot be made (a SKU without a price) or
@@ -98,7 +94,7 @@ def build_invoices(
 
     ``einvoice`` ("ubl", "facturx" or "both") also writes each invoice's e-invoice beside its workbook: the
     Peppol BIS Billing 3.0 UBL ``name.xml``, and/or the Factur-X PDF/A-3 ``name.pdf`` in place of the plain
-    PDF; the buyers' details come from ``register`` (a CSV/.xlsx path or ``load_register``'s result), which
+    PDF; the buyers' details come from ``register`` (``load_register``), which
     it needs (``MissingRegister``). An invoice whose e-invoice lacks a mandatory business term is still
     written, with status "failed" and an error naming the term and where to fill it.
     """
@@ -106,7 +102,7 @@ def build_invoices(
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
     if workers < 1:
         raise InputError(f"The number of workers must be 1 or more, not {workers}.")
-    price_list = with_tax_rate(prices if isinstance(prices, dict) else load_prices(prices), tax_rate)
+    price_list = with_tax_rate(prices, tax_rate)
     parsed = load_template(template if template is not None else default_template())
     wants = _wanted(einvoice, register)
     soffice = pdf_export.find_soffice() if pdf or (wants and wants.facturx) else None
@@ -123,16 +119,15 @@ def build_invoices(
     )  # fmt: skip
 
 
-def _wanted(einvoice: str | None, register: str | Path | Register | None) -> Wanted | None:
-    """What e-invoices to write, their register loaded; None for none."""
+def _wanted(einvoice: str | None, register: Register | None) -> Wanted | None:
+    """What e-invoices to write, with their buyers; None for none."""
     if einvoice is None:
         return None
     from xlbilling._einvoice.write import wanted
-    from xlbilling._inputs.register import Register, load_register
 
     if register is None:
         raise MissingRegister()
-    return wanted(einvoice, register if isinstance(register, Register) else load_register(register))
+    return wanted(einvoice, register)
 
 
 def write_invoices(
@@ -198,7 +193,7 @@ def _embed_all(folder: Path, made: list[Made], progress: Progress | None) -> Non
         except DataError as error:
             entry.status, entry.error = "failed", f"The workbook and its PDF were written but not its Factur-X: {error}"
         if progress is not None:
-            progress("Factur-X", done, len(todo))
+            progress(Step("Factur-X", done, len(todo)))
 
 
 def _print_pdfs(
@@ -209,8 +204,7 @@ def _print_pdfs(
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
-    step = None if progress is None else partial(progress, "PDFs")
-    pdfs = pdf_export.convert(soffice, workbooks, workers=workers, progress=step, pdfa=pdfa)
+    pdfs = pdf_export.convert(soffice, workbooks, workers=workers, progress=progress, pdfa=pdfa)
     for entry, workbook in zip(entries, workbooks, strict=True):
         made = pdfs[workbook]
         if isinstance(made, Path):
@@ -238,7 +232,7 @@ def _make_all(
         for job in jobs:
             made.append(_make(invoices, template, seller, einvoice, *job))
             if progress is not None:
-                progress("Invoices", len(made), len(jobs))
+                progress(Step("Invoices", len(made), len(jobs)))
         return made
     results: dict[int, Made] = {}
     inputs = (invoices, template, seller, einvoice)
@@ -251,7 +245,7 @@ def _make_all(
                 for future in finished:
                     results[pending.pop(future)] = future.result()
                 if progress is not None:
-                    progress("Invoices", len(results), len(jobs))
+                    progress(Step("Invoices", len(results), len(jobs)))
     return [results[number] for number in range(len(jobs))]
 
 

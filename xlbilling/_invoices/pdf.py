@@ -8,12 +8,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from xlbilling._errors import DataError
 from xlbilling._files import replacing
+from xlbilling._progress import Progress, Step
 
 _KNOWN_PLACES = (
     r"C:\Program Files\LibreOffice\program\soffice.exe",
@@ -30,9 +30,6 @@ CHUNK = 100
 """Workbooks per LibreOffice call: about 20 s of printing at 0.2 s each, far inside ``CHUNK_TIMEOUT``."""
 CHUNK_TIMEOUT = 300.0
 """Seconds one LibreOffice call may take before its chunk's invoices are marked failed."""
-
-Progress = Callable[[int, int], None]
-"""``progress(done, total)``: workbooks printed (or failed) so far, out of all of them."""
 
 
 def find_soffice() -> str:
@@ -61,8 +58,8 @@ def convert(
     earlier PDF could not be replaced: it is then left as it was).
 
     The workbooks are printed ``chunk`` at a time, by up to ``workers`` LibreOffice processes at once, each
-    with a profile of its own; a chunk that fails marks only its own workbooks failed. ``progress(done,
-    total)`` is called after each chunk. Relative paths are fine. ``pdfa`` prints PDF/A-3b files."""
+    with a profile of its own; a chunk that fails marks only its own workbooks failed. ``progress`` hears
+    "PDFs", done of total, after each chunk. Relative paths are fine. ``pdfa`` prints PDF/A-3b files."""
     paths = [workbook.absolute() for workbook in workbooks]
     chunks = [paths[start : start + chunk] for start in range(0, len(paths), chunk)]
     results: dict[Path, Path | DataError] = {}
@@ -71,7 +68,7 @@ def convert(
         for finished in as_completed(running):
             results.update(finished.result())
             if progress is not None:
-                progress(len(results), len(paths))
+                progress(Step("PDFs", len(results), len(paths)))
     return {workbook: results[path] for workbook, path in zip(workbooks, paths, strict=True)}
 
 

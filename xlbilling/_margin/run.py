@@ -9,32 +9,30 @@ respected by the transport, which waits as a 429's Retry-After says.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlbilling._errors import DataError, EmptyRange, NoClosedPeriod, NoInvoiceItems
 from xlbilling._inputs.mapping import Mapping
-from xlbilling._inputs.prices import PriceHistory, load_price_history
+from xlbilling._inputs.prices import PriceList
 from xlbilling._margin.compute import DETAIL_COLUMNS, NO_PRICE, period_lines, totals
-from xlbilling._reconcile.period import reconcile
+from xlbilling._progress import Progress, Step
+from xlbilling._reconcile.period import reconcile_period
 from xlbilling._reconcile.result import NothingCompared
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:
-    from xlbilling._apis.atria import Atria
-    from xlbilling._apis.xarios import Xarios
+    from xlbilling._apis.atria import AtriaReads
+    from xlbilling._apis.xarios import XariosReads
 
 DEFAULT_PERIODS = 12
 WORKERS = 4
 """Periods fetched at once: enough to overlap the round trips, few enough for the APIs' rate limits."""
-Progress = Callable[[Period, int, int], None]
-"""Told of each period as it is done: the period, how many are done, how many in all."""
 
 
 @dataclass(frozen=True)
@@ -114,12 +112,12 @@ class Margin:
 
 
 def margin(
-    atria: Atria,
-    xarios: Xarios,
+    atria: AtriaReads,
+    xarios: XariosReads,
     periods: Sequence[Period],
     *,
     mapping: Mapping,
-    prices: PriceHistory | str | Path,
+    prices: PriceList,
     customers: Sequence[str] = (),
     workers: int = WORKERS,
     progress: Progress | None = None,
@@ -129,15 +127,14 @@ def margin(
 
     ``DataError`` when those customers have no line in any of the periods.
     """
-    history = prices if isinstance(prices, PriceHistory) else load_price_history(prices)
     directory = atria.customers()  # the lists every period uses, fetched once before the threads start
     xarios.invoices()
 
     def one(period: Period) -> tuple[pd.DataFrame, bool]:
-        prices_then = history.at(period.end)
+        prices_then = prices.at(period.end)
         billed = atria.invoice_lines(period)
         try:
-            found = reconcile(atria, xarios, period, mapping=mapping, prices=prices_then)
+            found = reconcile_period(atria, xarios, period, mapping=mapping, prices=prices_then)
         except NoInvoiceItems:
             return period_lines(billed, prices_then, None), False
         except NothingCompared as error:
@@ -151,7 +148,7 @@ def margin(
         for count, future in enumerate(as_completed(futures), start=1):
             done[futures[future]] = future.result()
             if progress is not None:
-                progress(futures[future], count, len(periods))
+                progress(Step(f"period {futures[future]}", count, len(periods)))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     ordered = sorted(periods, key=lambda p: p.end)
@@ -160,19 +157,19 @@ def margin(
     return Margin(
         detail=detail,
         periods=tuple(ordered),
-        dated_prices=history.dated,
+        dated_prices=prices.dated,
         no_cost=tuple(p for p in ordered if not done[p][1]),
     )
 
 
 def margin_between(
-    atria: Atria,
-    xarios: Xarios,
+    atria: AtriaReads,
+    xarios: XariosReads,
     first: Period | None,
     last: Period | None,
     *,
     mapping: Mapping,
-    prices: PriceHistory | str | Path,
+    prices: PriceList,
     customers: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Margin:

@@ -1,6 +1,6 @@
 """Reconciling one billing period: the Xarios invoice items for it, chosen by their service dates, compared
 with what Atria billed (``xlbilling._reconcile.compare``). The CLI, ``XLB_RECONCILE``, the ribbon's Reconcile
-button and the refresh all call ``reconcile``.
+button and the refresh all call ``reconcile_period``.
 
 Xarios bills on the 1st, pro-rata arrears for the month just ended plus the next month in advance, so one
 Atria period's charges sit on two invoices and an invoice holds two months' items. The items compared are
@@ -19,20 +19,19 @@ from __future__ import annotations
 from collections.abc import Mapping as MappingType
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xlbilling._errors import MissingMapping, NoInvoiceItems
-from xlbilling._inputs.mapping import Mapping, load_mapping
-from xlbilling._inputs.prices import Price, load_prices
+from xlbilling._inputs.mapping import Mapping
+from xlbilling._inputs.prices import Price
 from xlbilling._reconcile.compare import column_of, compare, is_purchase
 from xlbilling._reconcile.result import CHECK_COLUMNS, NothingCompared, Reconciliation
 
 if TYPE_CHECKING:
-    from xlbilling._apis.atria import Atria
-    from xlbilling._apis.xarios import Xarios, XariosInvoice
+    from xlbilling._apis.atria import AtriaReads
+    from xlbilling._apis.xarios import XariosInvoice, XariosReads
     from xlbilling._values.period import Period
 
 
@@ -66,36 +65,36 @@ def _service_day(items: pd.DataFrame, column: str, fallback: pd.Timestamp | None
     return days if fallback is None or pd.isna(fallback) else days.fillna(pd.Timestamp(fallback).normalize())
 
 
-def reconcile(
-    atria: Atria,
-    xarios: Xarios,
+def reconcile_period(
+    atria: AtriaReads,
+    xarios: XariosReads,
     period: Period,
     *,
     invoice_id: str | None = None,
-    mapping: Mapping | str | Path | pd.DataFrame | None = None,
-    prices: MappingType[str, Price] | str | Path | None = None,
+    mapping: Mapping | None = None,
+    prices: MappingType[str, Price] | None = None,
 ) -> Reconciliation:
     """Reconcile the Atria billing period ``period`` with the Xarios invoice items for it.
 
     The items are chosen by their service dates (see the
     module docstring) from the invoices around the period, or from the one invoice ``invoice_id`` only;
-    that invoice's items for other periods are not compared (``outside_period`` counts them). ``mapping``
-    is a ``Mapping`` or a CSV/.xlsx path or a sheet as a DataFrame; ``prices`` a price list (or its path)
-    to value the differences at selling price, otherwise they are valued at Xarios cost.
+    that invoice's items for other periods are not compared (``outside_period`` counts them). ``prices``
+    (the prices in force, by SKU) value the differences at selling price, otherwise they are valued at Xarios
+    cost.
 
     Raises ``MissingMapping`` without a mapping, ``NoInvoiceItems`` when no Xarios invoice item (of
     ``invoice_id``, when given) falls in the period, and ``NothingCompared`` when nothing matched.
     """
     start, end = period.start or period.end, period.end
-    product_map = _as_mapping(mapping)
-    price_list = load_prices(prices) if isinstance(prices, str | Path) else prices
+    if mapping is None:
+        raise MissingMapping()
     outside = 0
     if invoice_id:
         chosen, items, outside = _items_of_invoice(xarios.invoice(invoice_id), start, end)
     else:
         chosen, items = _items_for_period(xarios, start, end)
     try:
-        result = compare(atria.invoice_lines(period), items, product_map, price_list, customers=atria.customers())
+        result = compare(atria.invoice_lines(period), items, mapping, prices, customers=atria.customers())
     except NothingCompared as error:
         which = ", ".join(invoice.header.invoice_id for invoice in chosen)
         raise NothingCompared(
@@ -104,12 +103,6 @@ def reconcile(
             replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end, outside_period=outside),
         ) from None
     return replace(result, invoice_checks=_checks(chosen), period_end=end, outside_period=outside)
-
-
-def _as_mapping(mapping: Mapping | str | Path | pd.DataFrame | None) -> Mapping:
-    if mapping is None:
-        raise MissingMapping()
-    return mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
 
 
 def _items_of_invoice(invoice: XariosInvoice, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame, int]:
@@ -122,7 +115,7 @@ def _items_of_invoice(invoice: XariosInvoice, start: date, end: date) -> tuple[l
     return [invoice], items, outside
 
 
-def _items_for_period(xarios: Xarios, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
+def _items_for_period(xarios: XariosReads, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
     """The invoices holding items for the period ``start`` to ``end``, and those items."""
     found = []
     for invoice_id in candidate_invoices(xarios.invoices(), start, end):

@@ -4,13 +4,14 @@ columns of each table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
 from xlbilling._errors import DataError
+from xlbilling._inputs.reviews import carry
 from xlbilling._values.money import cents
 
 CATEGORIES = ("under_billed", "over_billed", "charged_not_billed", "billed_not_charged", "matched")
@@ -61,6 +62,17 @@ class Reconciliation:
     invoice_checks: pd.DataFrame = field(default_factory=lambda: empty_frame(CHECK_COLUMNS))
     period_end: date | None = None
     charges: pd.DataFrame = field(default_factory=lambda: empty_frame(CHARGE_COLUMNS))
+    decided_before: pd.DataFrame | None = None
+    """With a review trail (``reviewed``): the rows decided before that this period's data no longer has."""
+
+    def reviewed(self, decisions: pd.DataFrame) -> Reconciliation:
+        """This result with each detail row's ``review`` and ``note`` carried from ``decisions`` (earlier
+        rows, by period, account code and SKU: see ``carry``), its ``period_end`` as the first column, and
+        the decided rows it no longer has as ``decided_before``."""
+        detail = self.detail.copy()
+        detail.insert(0, "period_end", self.period_end)
+        kept, closed = carry(detail, decisions)
+        return replace(self, detail=pd.DataFrame(kept), decided_before=closed)
 
     @property
     def counts(self) -> dict[str, int]:

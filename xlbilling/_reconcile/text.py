@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pandas as pd
 
 from xlbilling._errors import InputError
 from xlbilling._files import write_atomically
+from xlbilling._inputs.reviews import CHANGED, DISMISSED, FIXED
 from xlbilling._output.write import FORMATS, money_text, to_csv, to_json, to_table_text
 from xlbilling._reconcile.result import Reconciliation
 
@@ -49,7 +51,19 @@ def headline(result: Reconciliation) -> list[str]:
         lines.append(f"{result.not_supplied} Atria lines are for SKUs not in the product mapping (not from Xarios)")
     for invoice_id, check in zip(result.invoice_checks["invoice_id"], result.invoice_checks["check"], strict=True):
         lines.append(f"invoice {invoice_id} arithmetic: {check}")
+    if result.decided_before is not None:
+        lines.append(_reviews(result.detail, result.decided_before))
     return lines
+
+
+def _reviews(detail: pd.DataFrame, decided_before: pd.DataFrame) -> str:
+    """What the review trail carried: how many rows stay dismissed or fixed, reopened, or went away."""
+    counts = detail["review"].value_counts()
+    changed = int(detail["note"].str.startswith(CHANGED).sum())
+    return (
+        f"reviews: {counts.get(DISMISSED, 0)} dismissed, {counts.get(FIXED, 0)} fixed, {changed} changed since "
+        f"dismissed (open again); {len(decided_before)} decided before and not in this period's data"
+    )
 
 
 def _total(values: Iterable[Any]) -> str:

@@ -1,42 +1,41 @@
-"""The API clients and result cache shared by every Excel formula in one Python process.
+"""The session: both API clients with one result cache, and what a person typed turned into typed values.
 
-Clients are built on first use from the user's settings (environment, config file, keyring). Every
-data set goes through the cache, so a sheet of formulas sends one request per distinct data set.
+Clients are built on first use from the user's settings (environment, config file, keyring), or given.
+Every data set goes through the cache, so a sheet of formulas, a refresh, a command's steps and every user
+of one server send one request per distinct data set.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
-from xlbilling._apis.atria import Atria
-from xlbilling._apis.xarios import Xarios, XariosInvoice
+from xlbilling._errors import InputError
+from xlbilling._session.cached import CLOSED_TTL, OPEN_TTL, CachedAtria, CachedXarios, lifetime
 from xlbilling._session.results import ResultCache
-from xlbilling._values.dates import parse_period
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:
+    from xlbilling._apis.atria import Atria
+    from xlbilling._apis.xarios import Xarios
     from xlbilling._config.settings import Settings
-    from xlbilling._xlsx.tablecells import WorkbookLike
-
-OPEN_TTL = 60.0
-"""Seconds a result for the open (still changing) period, or a list of periods/customers, is reused."""
-CLOSED_TTL = 6 * 3600.0
-"""Seconds a result for a closed period (or a Xarios invoice) is reused."""
+    from xlbilling._inputs.mapping import Mapping
+    from xlbilling._inputs.prices import PriceList
+    from xlbilling._margin.run import Margin
+    from xlbilling._progress import Progress
+    from xlbilling._reconcile.result import Reconciliation
 
 T = TypeVar("T")
 
 
 class Session:
-    """Clients plus cache. ``atria``/``xarios`` may be given (tests, benchmarks); otherwise they are
-    built when first needed from ``settings`` (default: the user's settings)."""
+    """Atria and Xarios with one cache. ``atria``/``xarios`` may be given (``Atria.connect(url, token)``);
+    otherwise they are built when first needed from ``settings`` (default: the user's settings)."""
 
     def __init__(
         self,
@@ -46,79 +45,59 @@ class Session:
         settings: Settings | None = None,
     ) -> None:
         self._settings = settings
-        self._atria = atria
-        self._xarios = xarios
-        self._cached_atria: Atria | None = None
-        self._cached_xarios: Xarios | None = None
+        self._plain_atria = atria
+        self._plain_xarios = xarios
         self.cache = cache or ResultCache()
         self._guard = threading.Lock()
+        self._atria: CachedAtria | None = None
+        self._xarios: CachedXarios | None = None
         self._derived: dict[tuple[int, str], Any] = {}
 
-    def atria(self) -> Atria:
-        """The Atria client, answering through this session's cache (``ConfigError`` when no URL or token
-        is set): every door and core step using it asks Atria once per distinct data set."""
-        if self._cached_atria is None:
-            self._cached_atria = _Fetched(self)
-        return self._cached_atria
+    def atria(self) -> CachedAtria:
+        """Atria through this session's cache (``ConfigError`` when no URL or token is set); its ``client``
+        is the plain client."""
+        if self._atria is None:
+            self._atria = CachedAtria(self._atria_client(), self.cache)
+        return self._atria
 
-    def xarios(self) -> Xarios:
-        """The Xarios client, answering through this session's cache (``ConfigError`` when no URL or token
-        is set)."""
-        if self._cached_xarios is None:
-            self._cached_xarios = _FetchedXarios(self)
-        return self._cached_xarios
+    def xarios(self) -> CachedXarios:
+        """Xarios through this session's cache (``ConfigError`` when no URL or token is set); its ``client``
+        is the plain client (for the detail ZIP and the PDF, which are not cached)."""
+        if self._xarios is None:
+            self._xarios = CachedXarios(self._xarios_client(), self.cache)
+        return self._xarios
+
+    def _atria_client(self) -> Atria:
+        if self._plain_atria is None:
+            from xlbilling._config.clients import atria
+
+            self._plain_atria = atria(self._settings)
+        return self._plain_atria
+
+    def _xarios_client(self) -> Xarios:
+        if self._plain_xarios is None:
+            from xlbilling._config.clients import xarios
+
+            self._plain_xarios = xarios(self._settings)
+        return self._plain_xarios
 
     def sources(self) -> dict[str, str]:
         """Where each API's data comes from (its base URL), for the clients built so far."""
-        found = {}
-        for api, client in (("Atria", self._atria), ("Xarios", self._xarios)):
-            if client is not None:
-                found[api] = client.client.base_url
-        return found
+        built = (("Atria", self._plain_atria), ("Xarios", self._plain_xarios))
+        return {api: client.client.base_url for api, client in built if client is not None}
 
-    def client(self, api: str) -> Atria | Xarios:
-        """The client for ``api`` ("Atria" or "Xarios") that talks to the API itself, past the cache."""
-        if api == "Atria":
-            if self._atria is None:
-                from xlbilling._apis.from_settings import atria
+    # --- what a person typed, as typed values ----------------------------------------------------------
 
-                self._atria = atria(self._settings)
-            return self._atria
-        if self._xarios is None:
-            from xlbilling._apis.from_settings import xarios
-
-            self._xarios = xarios(self._settings)
-        return self._xarios
-
-    def fetch(self, api: str, call: str, *args: Hashable, ttl: float = OPEN_TTL, **options: Hashable) -> Any:
-        """``client.call(*args, **options)`` through the cache, e.g. ``fetch("Atria", "summary", end,
-        billable_only=False)``; ``ttl`` is how many seconds the result may be reused. Arguments are keyed as
-        the call binds them (defaults filled in), so ``summary(end)`` and ``summary(end, billable_only=False)``
-        are one data set. Results are kept per API address, so sessions sharing a cache (a workbook naming
-        another Atria) never see each other's data. The API's own method runs on the cached client, so what
-        it builds on (the periods list on the ``/parameters`` answer) comes from the cache too."""
-        shown = [_label(a) for a in args] + [f"{k}={_label(v)}" for k, v in options.items() if v is not None]
-        label = " ".join([api, call, *shown])
-        client = self.atria() if api == "Atria" else self.xarios()
-        method = getattr(Atria if api == "Atria" else Xarios, call)  # the API's own method, not the cached one
-        bound = _signature(method).bind(client, *args, **options)
-        bound.apply_defaults()
-        key = (api, client.client.base_url, call, tuple(bound.arguments.items())[1:])
-        return self.cache.get(api, label, key, lambda: method(client, *args, **options), ttl)
-
-    def periods(self) -> pd.DataFrame:
-        """Atria's billing periods (cached)."""
-        return self.atria().periods()
-
-    def period(self, value: Any) -> Period:
-        """The billing period containing the day ``value`` names, in any form a person gives one (a date,
-        ``YYYY-MM-DD``, an Excel serial, a date cell): 2026-10-15 means the period ending 2026-10-31, in
-        every door. ``InputError`` when it is not a date, ``UnknownPeriod`` when no period contains it."""
-        day = parse_period(value)
-        periods = self.periods()
-        found: dict[date, Period] = self.derived(periods, "period by day", lambda _: {})
+    def period(self, day: date) -> Period:
+        """The billing period containing ``day`` (a door has parsed what the person typed: see
+        ``parse_period``): 2026-10-15 means the period ending 2026-10-31, in every door. ``UnknownPeriod``
+        when no period contains it."""
+        if not isinstance(day, date):
+            raise InputError(f"{day!r} is not a date.", "Give a day such as 2026-10-31.")
+        atria = self.atria()
+        found: dict[date, Period] = self.derived(atria.periods(), "period by day", lambda _: {})
         if day not in found:
-            found[day] = self.atria().period(day)
+            found[day] = atria.period(day)
         return found[day]
 
     def latest_closed(self) -> Period:
@@ -128,12 +107,63 @@ class Session:
     def customer(self, value: str) -> str:
         """The customer code for ``value`` (a code, account code or exact name, any case); ``UnknownCustomer``
         when it names no customer or several."""
-        customers = self.atria().customers()
-        found: dict[str, str] = self.derived(customers, "code by name", lambda _: {})
+        atria = self.atria()
+        found: dict[str, str] = self.derived(atria.customers(), "code by name", lambda _: {})
         key = value.strip().lower()
         if key not in found:
-            found[key] = self.atria().customer_code(value)
+            found[key] = atria.customer_code(value)
         return found[key]
+
+    # --- results built on what was fetched -------------------------------------------------------------
+
+    def remember(self, label: str, key: tuple[Hashable, ...], ttl: float, build: Callable[[], T]) -> T:
+        """A result built from several data sets (a reconciliation, a margin), computed once per ``key`` and
+        both APIs' addresses and reused for ``ttl`` seconds, like a data set (``XLB_STATUS`` shows it as
+        ``label``). Concurrent askers of one key wait for one computation."""
+        sources = (self.atria().base_url, self.xarios().base_url)
+        return self.cache.get("Atria", label, ("result", sources, *key), build, ttl)
+
+    def reconcile(
+        self, period: Period, *, mapping: Mapping, prices: PriceList | None = None, invoice: str | None = None
+    ) -> Reconciliation:
+        """What Xarios charged against what Atria billed in ``period`` (``xlbilling.reconcile``), computed once
+        per period, mapping, price list and invoice."""
+        from xlbilling._reconcile.period import reconcile_period
+
+        in_force = prices.at(date.today()) if prices is not None else None
+        return self.remember(
+            f"Reconcile {period}" + (f" invoice {invoice}" if invoice else ""),
+            ("reconcile", period, invoice, mapping.key, prices),
+            lifetime(period),
+            lambda: reconcile_period(
+                self.atria(), self.xarios(), period, invoice_id=invoice, mapping=mapping, prices=in_force
+            ),
+        )
+
+    def margin(
+        self,
+        first: Period | None = None,
+        last: Period | None = None,
+        *,
+        mapping: Mapping,
+        prices: PriceList,
+        customers: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> Margin:
+        """The margin over the closed periods from ``first`` to ``last`` (``xlbilling.margin``), computed once
+        per range, mapping, price list and customers."""
+        from xlbilling._margin.run import margin_between
+
+        closed = first is not None and last is not None and first.is_closed and last.is_closed
+        return self.remember(
+            f"Margin {first} to {last}",
+            ("margin", first, last, mapping.key, prices, tuple(customers)),
+            CLOSED_TTL if closed else OPEN_TTL,
+            lambda: margin_between(
+                self.atria(), self.xarios(), first, last, mapping=mapping, prices=prices, customers=customers,
+                progress=progress,
+            ),
+        )  # fmt: skip
 
     def derived(self, frame: pd.DataFrame, name: str, build: Callable[[pd.DataFrame], T]) -> T:
         """``build(frame)``, computed once per fetched frame (a look-up table for formulas); it is
@@ -154,116 +184,6 @@ class Session:
         with self._guard:
             self._derived.clear()
         return self.cache.clear()
-
-
-@functools.cache
-def _signature(method: Callable[..., Any]) -> inspect.Signature:
-    """A client method's signature, read once: every formula's cache key binds its arguments to it."""
-    return inspect.signature(method)
-
-
-def lifetime(period: Period) -> float:
-    """How many seconds data of ``period`` may be reused: long once it is closed, short while it is open."""
-    return CLOSED_TTL if period.is_closed else OPEN_TTL
-
-
-class _Fetched(Atria):
-    """Atria answered through the session's cache: the lists, and every period's data sets (asked for by the
-    period's real end date, kept as long as that period may still change), so a sheet of formulas, a refresh
-    and the steps of one command send one request per distinct data set."""
-
-    def __init__(self, session: Session) -> None:
-        base = session.client("Atria")
-        super().__init__(base.client, base.shape)
-        self._session = session
-        self._guard = threading.Lock()
-        self._lists: dict[str, Any] = {}  # the cached /parameters answer, and the frames read from it
-
-    def parameters(self) -> Any:
-        return self._session.fetch("Atria", "parameters")
-
-    def periods(self) -> pd.DataFrame:
-        return self._read("periods", Atria.periods)
-
-    def customers(self) -> pd.DataFrame:
-        return self._read("customers", Atria.customers)
-
-    def _read(self, name: str, build: Callable[[Atria], pd.DataFrame]) -> pd.DataFrame:
-        """The list ``name`` read from the cached ``/parameters`` answer once per answer, so the same frame
-        comes back (look-up tables built on it are reused) until the answer is fetched again."""
-        payload = self.parameters()
-        with self._guard:
-            if self._lists.get("payload") is not payload:
-                self._lists = {"payload": payload}
-            found: pd.DataFrame | None = self._lists.get(name)
-        if found is None:
-            found = build(self)
-            with self._guard:
-                if self._lists.get("payload") is payload:
-                    found = self._lists.setdefault(name, found)
-        return found
-
-    def summary(self, period: Period, billable_only: bool = False, by_customer: bool = True) -> pd.DataFrame:
-        return self._of_period("summary", period, billable_only=billable_only, by_customer=by_customer)
-
-    def detail(
-        self,
-        period: Period,
-        customer: str | None = None,
-        service: str | None = None,
-        user: str | None = None,
-        billable_only: bool = False,
-    ) -> pd.DataFrame:
-        options = {"customer": customer, "service": service, "user": user, "billable_only": billable_only}
-        return self._of_period("detail", period, **options)
-
-    def invoice_lines(self, period: Period, customer: str | None = None) -> pd.DataFrame:
-        return self._of_period("invoice_lines", period, customer=customer)
-
-    def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
-        return self._of_period("analysis", period, customer=customer)
-
-    def _of_period(self, call: str, period: Period, **options: Hashable) -> pd.DataFrame:
-        frame: pd.DataFrame = self._session.fetch("Atria", call, period, ttl=lifetime(period), **options)
-        return frame
-
-
-class _FetchedXarios(Xarios):
-    """Xarios answered through the session's cache (an invoice, once issued, is kept as long as a closed
-    period's data)."""
-
-    def __init__(self, session: Session) -> None:
-        base = session.client("Xarios")
-        super().__init__(base.client, base.shape)
-        self._session = session
-
-    def invoices(self) -> pd.DataFrame:
-        frame: pd.DataFrame = self._session.fetch("Xarios", "invoices")
-        return frame
-
-    def invoice(self, invoice_id: str) -> XariosInvoice:
-        found: XariosInvoice = self._session.fetch("Xarios", "invoice", invoice_id, ttl=CLOSED_TTL)
-        return found
-
-
-def _label(value: Hashable) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)  # a Period shows its end date
-
-
-CONF_SHEET = "_xlbilling.conf"
-"""A workbook's own settings sheet: setting names in column A, values in column B (never tokens)."""
-
-
-def workbook_session(book: WorkbookLike) -> Session:
-    """The session for ``book``: the shared one, or one using the URLs its ``_xlbilling.conf`` sheet sets
-    (sharing the formulas' cache)."""
-    rows = [row for row in book.read_block(CONF_SHEET, "A1:B50") if row[0] not in (None, "")]
-    if not rows:
-        return current()
-    from xlbilling._config.settings import load_settings, settings_from_mapping
-
-    settings = settings_from_mapping({str(key): value for key, value in rows}, load_settings())
-    return Session(settings=settings, cache=current().cache)
 
 
 _current = Session()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from xlbilling._config.seller import Seller
 from xlbilling._einvoice.write import FORMATS
 from xlbilling._errors import InputError, NoClosedPeriod, UnknownPeriod
 from xlbilling._inputs.mapping import PRODUCT_COLUMNS, located
-from xlbilling._inputs.prices import with_tax_rate
+from xlbilling._inputs.prices import parse_tax_rate
 from xlbilling._inputs.register import Register, register_from_rows
 from xlbilling._session.session import Session
 from xlbilling._values.cells import flag
@@ -92,8 +93,8 @@ class Params:
     """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file."""
     allow_open: bool = False
     """Build invoices may write a period that is still open, as DRAFT invoices."""
-    tax_rate: str | None = None
-    """Build invoices' tax rate (``0.20``, ``20%``, ``0``) for SKUs whose price row has none."""
+    tax_rate: Decimal | None = None
+    """Build invoices' tax rate (typed ``0.20``, ``20%``, ``0``) for SKUs whose price row has none."""
     seller: tuple[tuple[str, str], ...] = ()
     """The seller's details filled on the Control sheet, as (``Seller`` field, text) pairs."""
     einvoice: str | None = None
@@ -220,14 +221,9 @@ def _param(key: str, value: Any) -> Any:
     return str(value).strip()
 
 
-def _tax_rate(value: Any) -> str:
+def _tax_rate(value: Any) -> Decimal:
     """A tax rate as typed (``0.20``, ``20%``, ``0``; a percent-formatted cell comes as ``0.2``)."""
-    text = str(int(value) if isinstance(value, float) and value.is_integer() else value).strip()
-    try:
-        with_tax_rate({}, text)
-    except InputError as error:
-        raise InputError(f"'{text}' is not a tax rate.", error.hint) from None
-    return text
+    return parse_tax_rate(str(int(value) if isinstance(value, float) and value.is_integer() else value).strip())
 
 
 def control_seller(params: Params, configured: Seller) -> Seller:

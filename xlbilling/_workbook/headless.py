@@ -11,13 +11,15 @@ symbolic link stays a link to the refreshed file.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from xlbilling._errors import InputError
 from xlbilling._files import atomic_path
-from xlbilling._session.session import Session, workbook_session
+from xlbilling._progress import Progress, Step
+from xlbilling._session.session import Session
+from xlbilling._workbook.conf import workbook_session
 from xlbilling._workbook.tables import Refreshed, refresh
 from xlbilling._xlsx.packagebook import PackageBook
 
@@ -29,7 +31,7 @@ def refresh_file(
     keys: Sequence[str] | None,
     session: Session | None = None,
     now: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Refreshed]:
     """Refresh the tables ``keys`` (``None``: all) in the workbook file at ``path``, keeping ``path.bak``.
     Data comes through ``session`` (default: the user's settings, with the URLs the workbook's
@@ -50,7 +52,7 @@ def refresh_file(
     book = PackageBook(target)
     written = refresh(book, keys, session or workbook_session(book), now, progress)
     if progress is not None:
-        progress(f"writing {path.name}")
+        progress(Step(f"writing {path.name}"))
     with atomic_path(path.with_name(path.name + ".bak")) as backup:
         shutil.copy2(target, backup)
     book.save(target)

@@ -18,12 +18,13 @@ import pandas as pd
 from xlbilling._apis import fields
 from xlbilling._apis.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling._errors import InputError
-from xlbilling._inputs.mapping import load_mapping
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import load_prices
 from xlbilling._inputs.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
 from xlbilling._margin.compute import DETAIL_COLUMNS as MARGIN_COLUMNS
 from xlbilling._margin.compute import TOTAL_MONEY, TOTALS
-from xlbilling._margin.run import for_sheet, margin_between
-from xlbilling._reconcile.period import reconcile
+from xlbilling._margin.run import for_sheet
+from xlbilling._progress import Progress, Step
 from xlbilling._reconcile.result import (
     CHECK_COLUMNS,
     DETAIL_COLUMNS,
@@ -128,20 +129,21 @@ def _changes(session: Session, params: Params, period: Period | None) -> Frames:
     return (largest_changes(session.atria().summary(_given(period), True, False), CHANGES_SHOWN),)
 
 
-def _mapping(params: Params) -> str | pd.DataFrame:
-    """The Control sheet's product mapping; ``InputError`` saying where to give one when none is set."""
+def _mapping(params: Params) -> Mapping:
+    """The Control sheet's product mapping, read; ``InputError`` saying where to give one when none is set."""
     if params.mapping is None:
         raise InputError(
             "No product mapping is set.",
             f"Fill the {MAPPING_SHEET} sheet (part_number, sku), or put the path of a mapping file (CSV or "
             f".xlsx) next to '{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
         )
-    return params.mapping
+    return load_mapping(params.mapping)
 
 
 def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
     chosen = _given(period)
-    result = reconcile(session.atria(), session.xarios(), chosen, mapping=_mapping(params), prices=params.prices)
+    prices = load_prices(params.prices) if params.prices is not None else None
+    result = session.reconcile(chosen, mapping=_mapping(params), prices=prices)
     detail = result.detail.copy()
     detail.insert(0, "period_end", pd.Timestamp(chosen.end))
     return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
@@ -153,10 +155,8 @@ def _margin(session: Session, params: Params, period: Period | None) -> Frames:
             "No price list is set: the margin needs each SKU's price.",
             f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the {CONTROL} sheet.",
         )
-    found = margin_between(
-        session.atria(), session.xarios(), *control_range(session, params),
-        mapping=load_mapping(_mapping(params)), prices=params.prices,
-    )  # fmt: skip
+    mapping, prices = _mapping(params), load_prices(params.prices)
+    found = session.margin(*control_range(session, params), mapping=mapping, prices=prices)
     return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
 
 
@@ -244,7 +244,7 @@ def refresh(
     keys: Sequence[str] | None,
     session: Session,
     now: datetime | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Refreshed]:
     """Fetch every chosen data set, check every table has room, then write each table with a stamp;
     returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
@@ -265,7 +265,7 @@ def refresh(
     loaded = []
     for target in targets:
         if progress is not None:
-            progress(f"fetching {target.title}")
+            progress(Step(f"fetching {target.title}"))
         frames = target.load(session, params, period if target.uses_period else None)
         loaded.append((target, _reviewed(book, target, frames) if target.reviewed else frames))
     plan = [

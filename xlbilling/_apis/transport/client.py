@@ -19,7 +19,6 @@ from typing import Any, NoReturn, TypeVar
 import httpx
 import orjson
 
-from xlbilling import __version__
 from xlbilling._apis.transport.checks import (
     check_base_url,
     connect_reason,
@@ -45,6 +44,7 @@ from xlbilling._errors import (
     RateLimitError,
     ServerError,
 )
+from xlbilling._version import __version__
 
 logger = logging.getLogger("xlbilling.http")
 _E = TypeVar("_E", bound=ApiError)
