@@ -26,13 +26,13 @@ def refresh(workbook: Path, only: str | None) -> None:
     never come from a workbook). Everything else in the file is kept; the previous file is kept as
     WORKBOOK.bak.
     """
-    from xlbilling._workbook.headless import refresh_file
+    from xlbilling._jobs import refresh
     from xlbilling._workbook.hints import for_control
     from xlbilling._workbook.tables import summary_line
 
     keys = only.split(",") if only else None
     try:
-        written = refresh_file(workbook, keys, progress=lambda step: stderr.print(f"{step}…"))
+        written = refresh(workbook, only=keys, progress=lambda step: stderr.print(f"{step}…"))
     except XlbillingError as error:  # the workbook's Control sheet asked: say what to change there
         raise for_control(error) from None
     click.echo(f"{workbook}: {summary_line(written)}")
