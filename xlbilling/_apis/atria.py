@@ -1,7 +1,7 @@
 """The Atria billing REST API: one method per call, each returning a typed DataFrame.
 
 Atria is the source of truth for *billed quantities* (it has no prices). Columns are documented in
-docs/pages/contract.md; field names on the wire are matched through ``xlbilling/_apis/fields.py`` and
+docs/contract.md and the README; field names on the wire are matched through ``xlbilling/_apis/fields.py`` and
 the config file's additions (``xlbilling._apis.spelling``); envelopes and pages are followed by ``xlbilling._apis.paging``.
 """
 
@@ -129,7 +129,7 @@ class Atria:
     def analysis(self, period: Period, customer: str | None = None) -> pd.DataFrame:
         """The most detailed rows: customer address and every user service, billable or not, with
         ``duration_percent`` (0-100: the share of the period the service was active). Columns in
-        docs/pages/contract.md."""
+        docs/contract.md."""
         params = self.query(customer=_optional(customer, "customer"))
         return self._frame("analysis", self.route("analysis", period), params)
 
