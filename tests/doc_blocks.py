@@ -21,6 +21,7 @@ ROOT = Path(__file__).parents[1]
 RUN = ("sh", "console", "python")
 EXCERPTS = {
     "text": "output, syntax or a file's lines shown, not a command",
+    "": "a fence with no language, shown as text",
     "toml": "a config file excerpt",
     "json": "an answer or a file's JSON shown",
     "powershell": "Windows set-up, run in PowerShell",
