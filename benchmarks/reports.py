@@ -40,7 +40,7 @@ PRICES = {
 
 
 def frames(customers: int, lines_each: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Invoice lines, analysis and summary frames shaped like Atria's (docs/contract.md)."""
+    """Invoice lines, analysis and summary frames shaped like Atria's (docs/pages/contract.md)."""
     rng = random.Random(customers)
     lines: list[dict[str, Any]] = []
     analysis: list[dict[str, Any]] = []

@@ -1,6 +1,6 @@
 """Invoice workbooks from plain inputs (no API): money, layout, hostile names, failures, reruns, crashes.
 
-The inputs are DataFrames with the columns of docs/contract.md, built here by hand so every expected
+The inputs are DataFrames with the columns of docs/pages/contract.md, built here by hand so every expected
 amount can be worked out on paper.
 """
 

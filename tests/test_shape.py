@@ -62,8 +62,8 @@ def test_the_file_extends_the_built_in_tables(tmp_path: Path) -> None:
     assert atria.sources["fields.summary.last_count"] == f"config file {path}, line 7"
 
 
-def test_every_endpoint_the_readme_names_exists() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+def test_every_endpoint_the_settings_page_names_exists() -> None:
+    readme = (Path(__file__).parents[1] / "docs" / "pages" / "settings.md").read_text(encoding="utf-8")
     for api, (endpoints, params, _, _) in APIS.items():
         for endpoint, table in endpoints.items():
             assert f"[{api}.fields.{endpoint}]" in readme

@@ -5,7 +5,7 @@ config file's ``[atria.fields.<endpoint>]`` tables (``xlbilling._apis.spelling``
 endpoint (``ATRIA_ENDPOINTS``, ``XARIOS_ENDPOINTS``). Matching ignores case; the first key is the one named
 in error messages; this module imports nothing heavy (``xlbilling config`` checks settings against it).
 Column names and types are xlbilling's stable API
-(see docs/contract.md and the README).
+(see docs/pages/contract.md and docs/pages/settings.md).
 """
 
 from __future__ import annotations

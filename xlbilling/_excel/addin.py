@@ -302,7 +302,7 @@ _PYOPENVBA_TERMINATOR = struct.pack("<HI", 0x0010, 0) + bytes(4)
 def _dir_terminator_as_specified() -> Iterator[None]:
     """While saving, end the dir stream as [MS-OVBA] 2.3.4.2 says: Terminator (Id 0x0010) and Reserved
     (u32 0), 6 bytes. pyopenvba writes the Terminator as a record with a Size, 4 bytes too many (reported
-    in docs/upstream.md)."""
+    in docs/pages/upstream.md)."""
     from pyopenvba import vba
 
     written = vba.serialize_dir_modules_section

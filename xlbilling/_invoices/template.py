@@ -134,7 +134,7 @@ def load_template(path: str | Path) -> Template:
     if problems:
         raise TemplateError(
             f"Template {path} cannot be used: " + "; ".join(problems) + ".",
-            "Fix the template in Excel (see the README's list of placeholders) and run again.",
+            "Fix the template in Excel (the placeholders are listed in docs/pages/invoice-template.md) and run again.",
         )
     template = Template(path, book.parts, book.parts["xl/workbook.xml"].decode())
     for sheet in book.sheets:

@@ -1,4 +1,4 @@
-"""Atria's billing API responses as the sandbox serves them (camelCase, see docs/contract.md)."""
+"""Atria's billing API responses as the sandbox serves them (camelCase, see docs/pages/contract.md)."""
 
 from __future__ import annotations
 

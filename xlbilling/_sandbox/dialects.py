@@ -3,7 +3,7 @@
 ``xlbilling sandbox --dialect NAME`` (or ``POST /_sandbox/dialect {"name": ..., "page_size": ...}`` while it
 runs; ``DELETE`` goes back to ``plain``) rewrites every API answer of the plain sandbox:
 
-- ``plain``: the sandbox's own spelling (docs/contract.md).
+- ``plain``: the sandbox's own spelling (docs/pages/contract.md).
 - ``renamed``: other key spellings (``RENAMES``, also in the detail ZIP's JSON and CSV), query parameter
   names (``PARAMS``), the Atria path prefix ``/api/v1/Billing`` and the Xarios version ``v2``; the plain
   paths and parameter names are refused (404, 400).

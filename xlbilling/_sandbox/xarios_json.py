@@ -1,4 +1,4 @@
-"""Xarios billing-data API responses as the sandbox serves them (see docs/contract.md).
+"""Xarios billing-data API responses as the sandbox serves them (see docs/pages/contract.md).
 
 Get All uses ``invoiceid`` / ``customerName`` and list-style dates, Get Invoice uses ``invoiceId`` /
 ``accountName`` / ``invoiceDate`` and 7-fractional-digit dates, as the vendor's own examples do.
