@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -143,3 +144,12 @@ def speak(other_sandbox: Sandbox) -> Iterator[Callable[..., Sandbox]]:
     yield switch
     httpx.delete(f"{other_sandbox.url}/_sandbox/dialect", headers=headers).raise_for_status()
     httpx.delete(f"{other_sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run: how many of the docs' examples ran, and why the others did not."""
+    if "tests.test_docs_examples" in sys.modules:  # the docs' examples were collected
+        from tests.test_docs_examples import not_run_summary
+
+        for line in not_run_summary():
+            terminalreporter.write_line(line)
