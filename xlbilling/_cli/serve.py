@@ -4,6 +4,7 @@ FastAPI and uvicorn are imported only when the server starts, so ``xlbilling --h
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,17 +55,24 @@ def serve(**options: object) -> None:
     json` prints), to the users of `xlbilling users add`. Every option may also be set under [serve] in the
     config file; the Atria and Xarios settings are those of every command. Runs until Ctrl+C."""
     from xlbilling._config.settings import load_settings
+    from xlbilling._sandbox.server import bind
     from xlbilling._serve.server import notes, open_server, run_server
     from xlbilling._serve.settings import serve_settings
 
-    settings = serve_settings(options, load_settings(use_keyring=False).config_file)
+    config = load_settings(use_keyring=False).config_file
+    settings = serve_settings(options, config)
+    sock = bind(settings.host, settings.port)
+    port = sock.getsockname()[1]
+    if port != settings.port:  # --port 0: the port the system chose
+        settings = serve_settings({**options, "port": port}, config)
     server = open_server(settings)
     for note in notes(server):
         stderr.print(note)
-    click.echo(f"xlbilling serve: {settings.public_url} (listening on {settings.host}:{settings.port})")
+    click.echo(f"xlbilling serve: {settings.public_url} (listening on {settings.host}:{port})")
     click.echo(f"manifest: {settings.public_url}/manifest.xml")
     click.echo("Press Ctrl+C to stop.")
-    run_server(server)
+    sys.stdout.flush()
+    run_server(server, sock)
 
 
 @main.group()

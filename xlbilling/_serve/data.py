@@ -138,7 +138,7 @@ def _endpoint(route: DataRoute) -> Callable[[Request], Response]:
             headers = {COLUMNS_HEADER: json.dumps(columns, ensure_ascii=True, separators=(",", ":"))}
             return Response(text.encode("utf-8"), media_type="application/json", headers=headers)
 
-        return respond(build)
+        return respond(build, server_of(request).session.sources)
 
     return endpoint
 

@@ -1,11 +1,14 @@
 """What a failed request answers: one line of JSON, ``{"error": "<the command line's one-line message>"}``,
-with an HTTP status saying whose problem it is; never a traceback (that goes to the server's log only)."""
+with an HTTP status saying whose problem it is; never a traceback (that goes to the server's log only), and
+never the address of Atria or Xarios (a message naming it says "the Atria URL" or "the Atria host" instead)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
@@ -64,9 +67,21 @@ def answer(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-def failed(error: XlbillingError) -> Response:
-    """The answer to xlbilling's own ``error``, in the command line's words."""
-    return answer(status_of(error), str(worded(error)))
+def failed(error: XlbillingError, sources: Mapping[str, str] | None = None) -> Response:
+    """The answer to xlbilling's own ``error``, in the command line's words, without the addresses of
+    ``sources`` (API name -> base URL)."""
+    return answer(status_of(error), hidden(str(worded(error)), sources or {}))
+
+
+def hidden(text: str, sources: Mapping[str, str]) -> str:
+    """``text`` with every URL on an API's host and the host itself replaced by words naming the API."""
+    for api, url in sources.items():
+        parts = urlsplit(url)
+        if not parts.hostname:
+            continue
+        text = re.sub(re.escape(f"{parts.scheme}://{parts.netloc}") + r"[^\s)]*", f"the {api} URL", text)
+        text = text.replace(parts.netloc, f"the {api} host").replace(parts.hostname, f"the {api} host")
+    return text
 
 
 def broken(error: BaseException) -> Response:
@@ -80,11 +95,11 @@ def sign_in_again() -> Response:
     return answer(401, SIGN_IN_AGAIN, {"WWW-Authenticate": "Bearer"})
 
 
-def respond(build: Callable[[], Response]) -> Response:
-    """``build()``'s answer, or the answer to the error it raised."""
+def respond(build: Callable[[], Response], sources: Callable[[], Mapping[str, str]] = dict) -> Response:
+    """``build()``'s answer, or the answer to the error it raised (without the addresses of ``sources()``)."""
     try:
         return build()
     except XlbillingError as error:
-        return failed(error)
+        return failed(error, sources())
     except Exception as error:
         return broken(error)

@@ -17,7 +17,7 @@ import secrets
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from xlbilling._errors import InputError, XlbillingError
-from xlbilling._serve.errors import INTERNAL, answer, respond
+from xlbilling._errors import InputError, OpenPeriodError, XlbillingError
+from xlbilling._serve.errors import INTERNAL, answer, hidden, respond
 from xlbilling._serve.query import command, read_query
 from xlbilling._serve.state import Server, server_of, user_of
 
@@ -69,6 +69,8 @@ class Jobs:
     """The server's invoice jobs, run one at a time in a background thread, each in ``out/<job id>``."""
 
     out: Path
+    sources: Callable[[], Mapping[str, str]] = dict
+    """The APIs' addresses, kept out of a failed job's message."""
     _jobs: dict[str, Job] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "xlbilling-job"))
@@ -96,7 +98,7 @@ class Jobs:
         except XlbillingError as error:
             from xlbilling._cli.hints import worded
 
-            job.state, job.error = "failed", str(worded(error))
+            job.state, job.error = "failed", hidden(str(worded(error)), self.sources())
             return
         except Exception:
             logger.exception("invoice job %s failed", job.id)
@@ -143,6 +145,8 @@ def _report(server: Server, user: str, pairs: list[tuple[str, str]]) -> Response
     prices = files.needed_prices()
     register = files.needed_register() if given["einvoice"] else None
     period = server.period(given["period"])
+    if not period.is_closed and not given["allow_open"]:
+        raise OpenPeriodError(period.end)  # said now, not as a failed job
     codes = [str(server.customer(name)) for name in given["customers"]] or None
     rate = parse_tax_rate(given["tax_rate"]) if given["tax_rate"] is not None else None
 
@@ -164,7 +168,7 @@ router = APIRouter()
 def start_report(request: Request) -> Response:
     """Start building the invoices in the background."""
     server, user = server_of(request), user_of(request)
-    return respond(lambda: _report(server, user, request.query_params.multi_items()))
+    return respond(lambda: _report(server, user, request.query_params.multi_items()), server.session.sources)
 
 
 @router.get("/api/jobs/{job_id}", include_in_schema=False)

@@ -4,6 +4,7 @@ logs one line per request as ``xlbilling.serve``, with any token blotted out."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +33,9 @@ def open_server(settings: ServeSettings, session: Session | None = None) -> Serv
 
     files = Files.load(settings)
     users = Users(settings.db)
-    return Server(settings, session or Session(), users, RateLimit(settings.rate_limit), files, Jobs(settings.out))
+    session = session or Session()
+    jobs = Jobs(settings.out, session.sources)
+    return Server(settings, session, users, RateLimit(settings.rate_limit), files, jobs)
 
 
 def served_here(settings: ServeSettings) -> Callable[[str], bool]:
@@ -80,11 +83,8 @@ def _uvicorn(server: Server) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def run_server(server: Server) -> None:
-    """Serve until Ctrl+C."""
-    from xlbilling._sandbox.server import bind
-
-    sock = bind(server.settings.host, server.settings.port)
+def run_server(server: Server, sock: socket.socket) -> None:
+    """Serve on ``sock`` until Ctrl+C."""
     _uvicorn(server).run(sockets=[sock])
 
 

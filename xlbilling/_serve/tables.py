@@ -185,7 +185,7 @@ router = APIRouter()
 def get_tables(request: Request) -> Response:
     """The tables, without reviews posted."""
     server, pairs = server_of(request), request.query_params.multi_items()
-    return respond(lambda: _json(tables(server, pairs)))
+    return respond(lambda: _json(tables(server, pairs)), server.session.sources)
 
 
 @router.post("/api/tables", include_in_schema=False)
@@ -203,7 +203,7 @@ async def post_tables(request: Request) -> Response:
     except ValueError:
         return answer(400, 'The body is not JSON: post {"reviews": [...]}.')
     server, pairs = server_of(request), request.query_params.multi_items()
-    return await run_in_threadpool(respond, lambda: _json(tables(server, pairs, posted)))
+    return await run_in_threadpool(respond, lambda: _json(tables(server, pairs, posted)), server.session.sources)
 
 
 def _json(document: dict[str, Any]) -> Response:
