@@ -185,6 +185,7 @@ def job_download(job_id: str, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if found.state != "done":
-        return answer(409, f"Invoice job {found.id} is {found.state}: nothing to download.")
+        said = "failed" if found.state == "failed" else "is still running"
+        return answer(409, f"Invoice job {found.id} {said}: nothing to download.")
     disposition = f'attachment; filename="{found.name}.zip"'
     return StreamingResponse(zipped(found), media_type="application/zip", headers={"Content-Disposition": disposition})
