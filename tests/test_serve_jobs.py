@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
-from typing import Any
 
-import httpx
 import openpyxl
 import pytest
 
-from tests.serve_support import serving, signed_in
+from tests.serve_support import finished, serving, signed_in
 from tests.test_report_build import cell_of, recalculate
 from xlbilling._sandbox import Sandbox
 from xlbilling._values.money import to_decimal
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
-
-
-def finished(http: httpx.Client, job: str) -> dict[str, Any]:
-    """The job's state once it is no longer running (polled; a run of a few invoices takes seconds)."""
-    deadline = time.monotonic() + 280
-    while time.monotonic() < deadline:
-        state = http.get(f"/api/jobs/{job}").json()
-        if state["state"] != "running":
-            return state
-        time.sleep(0.2)
-    raise AssertionError(f"job {job} still running: {state}")
 
 
 def test_a_job_builds_invoices_with_progress_and_its_zip_holds_them(sandbox: Sandbox, tmp_path: Path) -> None:

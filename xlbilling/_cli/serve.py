@@ -4,6 +4,7 @@ FastAPI and uvicorn are imported only when the server starts, so ``xlbilling --h
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,7 +73,11 @@ def serve(**options: object) -> None:
     click.echo(f"manifest: {settings.public_url}/manifest.xml")
     click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
-    run_server(server, sock)
+    logging.getLogger("xlbilling.serve").setLevel(logging.INFO)  # one access-log line per request, on stderr
+    try:
+        run_server(server, sock)
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl+C, then raises it again
+        stderr.print("stopped")
 
 
 @main.group()
