@@ -26,8 +26,8 @@ def open_server(settings: ServeSettings, session: Session | None = None) -> Serv
     """The server's parts: its users' database, its files read, one session (from the user's settings unless
     given) shared by every user."""
     from xlbilling import Session
-    from xlbilling._serve.jobs import Jobs
     from xlbilling._serve.ratelimit import RateLimit
+    from xlbilling._serve.runs import Jobs
     from xlbilling._serve.state import Files, Server
     from xlbilling._serve.users import Users
 
