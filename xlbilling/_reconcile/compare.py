@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from xlbilling._apis.xarios_charges import column_of, is_purchase
 from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping, code_key, part_key
 from xlbilling._inputs.prices import Price
@@ -61,9 +62,10 @@ def compare(
 
     ``billed``: Atria invoice lines (``customer_code, customer_name, customer_account_code, sku,
     quantity``). ``charged``: Xarios invoice items (``part_number, tenant_code_ext, tenant_name, quantity,
-    value``; ``is_purchase`` and ``product_name`` when present). ``customers``: every Atria customer
-    (``customer_code, customer_name, account_code``), so a charged customer with nothing billed is still
-    recognised; without it only customers in ``billed`` are known.
+    value``; ``is_purchase`` and ``product_name`` when present), or items already added up
+    (``InvoiceCharges.items``: ``items`` says how many each row stands for). ``customers``: every Atria
+    customer (``customer_code, customer_name, account_code``), so a charged customer with nothing billed is
+    still recognised; without it only customers in ``billed`` are known.
 
     Raises ``NothingCompared`` when no invoice item matched both an Atria customer and a mapped SKU.
     """
@@ -94,13 +96,19 @@ def compare(
     )
     if compared == 0:
         raise NothingCompared(
-            f"Nothing could be compared: none of the {len(items)} charged items matched both an Atria customer "
+            f"Nothing could be compared: none of the {_count(charged)} charged items matched both an Atria customer "
             f"and a mapped SKU ({len(unmapped_tenants)} unmapped tenants, {len(unmapped_products)} unmapped "
             "part numbers).",
             "Check the unmapped lists and the mapping, or choose the invoice.",
             result,
         )
     return result
+
+
+def _count(charged: pd.DataFrame) -> int:
+    """How many purchase items ``charged`` holds (rows added up say how many items each stands for)."""
+    purchases = charged[is_purchase(charged)]
+    return int(purchases["items"].sum()) if "items" in purchases else len(purchases)
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -117,11 +125,6 @@ def normalise_name(name: Any) -> str:
 def _text(series: pd.Series) -> pd.Series:
     """Text with missing values as ``""`` and surrounding spaces removed."""
     return series.astype("string").fillna("").str.strip().astype(object)
-
-
-def column_of(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The column ``name`` of ``frame``, or a column of ``None`` when it has none."""
-    return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
 
 
 def _billed_keys(billed: pd.DataFrame) -> pd.Series:
@@ -406,10 +409,3 @@ def _usual_costs(rows: pd.DataFrame) -> dict[str, Decimal]:
 def whole_quantity(value: Decimal) -> Decimal:
     """A quantity without a meaningless ``.0`` (``12.0`` -> ``12``); fractions are kept as they are."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-def is_purchase(items: pd.DataFrame) -> pd.Series:
-    """Which items are purchases (all of them when the frame does not say)."""
-    if "is_purchase" in items:
-        return items["is_purchase"].fillna(False).astype(bool)
-    return pd.Series(True, index=items.index)

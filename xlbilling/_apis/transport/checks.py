@@ -99,6 +99,25 @@ def is_certificate_error(error: BaseException) -> bool:
     return False
 
 
+#: How much of an error answer is read to find the server's message.
+ERROR_START_BYTES = 64 * 1024
+
+
+def error_start(response: httpx.Response) -> bytes:
+    """The start of an error answer (enough to find a message), never more than 64 KB."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_START_BYTES:
+                break
+    except httpx.HTTPError:
+        pass  # the status alone says enough
+    return b"".join(chunks)[:ERROR_START_BYTES]
+
+
 def server_message(body: bytes) -> str:
     """The human message in a JSON error body (``message``, ``detail``, ``title``...), or ``""``."""
     try:

@@ -22,6 +22,7 @@ import orjson
 from xlbilling._apis.transport.checks import (
     check_base_url,
     connect_reason,
+    error_start,
     human_size,
     is_certificate_error,
     looks_like_html,
@@ -51,8 +52,7 @@ _E = TypeVar("_E", bound=ApiError)
 
 #: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: How much of an error answer is read to find the server's message.
-_ERROR_BODY_BYTES = 64 * 1024
+_JSON = {"Accept": "application/json"}
 
 _TOKEN_HELP = {
     "Atria": (
@@ -149,12 +149,28 @@ class ApiClient:
     ) -> bytes:
         """GET ``path`` and return its JSON body unparsed, for a caller with its own parser (``parse_json``
         gives the messages for broken JSON); an HTML page or an empty answer raises ``BadResponse``."""
-        response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, "application/json")
+        return self.get_json_unless(call, path, None, params, not_found_hint=not_found_hint)[0] or b""
+
+    def get_json_unless(
+        self,
+        call: str,
+        path: str,
+        etag: str | None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        not_found_hint: str = "",
+    ) -> tuple[bytes | None, str | None]:
+        """``get_json_bytes`` unless the server still holds what it sent with the ``ETag`` ``etag``: ``(None,
+        etag)`` then (304), else the body and its ``ETag`` (``None`` if the server sends none; many do not)."""
+        asked = _JSON | ({"If-None-Match": etag} if etag else {})
+        response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, asked)
+        if response.status_code == 304:
+            return None, response.headers.get("etag") or etag
         if looks_like_html(response, body):
             self._html_page(call, response, "JSON")
         if not body.strip():
             self._fail(BadResponse, call, "the answer was empty, not JSON", self._later_hint())
-        return body
+        return body, response.headers.get("etag")
 
     def parse_json(self, call: str, body: bytes) -> Any:
         """The JSON in ``body`` parsed; ``BadResponse`` saying whether it was cut off or malformed."""
@@ -177,7 +193,7 @@ class ApiClient:
         not_found_hint: str = "",
     ) -> bytes:
         """GET ``path`` and return its body (a ZIP, a PDF); ``BadResponse`` past ``max_bytes`` bytes."""
-        response, body = self._get(call, path, params, max_bytes, not_found_hint, "*/*")
+        response, body = self._get(call, path, params, max_bytes, not_found_hint, {"Accept": "*/*"})
         if "html" in response.headers.get("content-type", "").lower():
             self._html_page(call, response, "a file")
         return body
@@ -201,16 +217,16 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         max_bytes: int,
         not_found_hint: str,
-        accept: str,
+        headers: dict[str, str],
     ) -> tuple[httpx.Response, bytes]:
-        """Send the GET, retrying what is worth retrying; return the response and its whole body."""
+        """Send the GET with ``headers``, retrying what is worth retrying; the response and its body (none: 304)."""
         self._check_cooldown(call)
         same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
         attempt = 0
         while True:
             try:
-                response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
+                response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, headers)
                 if self.observe is not None:
                     self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
                 return response, body
@@ -225,18 +241,16 @@ class ApiClient:
                 attempt += 1
 
     def _attempt(
-        self, call: str, path: str, query: dict[str, Any], max_bytes: int, not_found_hint: str, accept: str
+        self, call: str, path: str, query: dict[str, Any], max_bytes: int, not_found_hint: str, headers: dict[str, str]
     ) -> tuple[httpx.Response, bytes]:
         """One GET: the response and its body, or an ``ApiError`` (``_Retryable`` when worth retrying)."""
         started = time.perf_counter()
         try:
-            with self._client.stream("GET", path, params=query or None, headers={"Accept": accept}) as response:
-                logger.debug(
-                    "GET %s -> %d in %.3f s",
-                    response.url.path,
-                    response.status_code,
-                    time.perf_counter() - started,
-                )
+            with self._client.stream("GET", path, params=query or None, headers=headers) as response:
+                elapsed = time.perf_counter() - started
+                logger.debug("GET %s -> %d in %.3f s", response.url.path, response.status_code, elapsed)
+                if response.status_code == 304 and "If-None-Match" in headers:
+                    return response, b""
                 if not response.is_success:
                     self._status_error(call, response, not_found_hint)
                 return response, self._read(call, response, max_bytes)
@@ -265,26 +279,12 @@ class ApiClient:
             raise _Retryable(self._error(BadResponse, call, message, self._later_hint()))
         return b"".join(chunks)
 
-    def _error_body(self, response: httpx.Response) -> bytes:
-        """The start of an error answer (enough to find a message), never more than 64 KB."""
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= _ERROR_BODY_BYTES:
-                    break
-        except httpx.HTTPError:
-            pass  # the status alone says enough
-        return b"".join(chunks)[:_ERROR_BODY_BYTES]
-
     # --- turning failures into xlbilling errors ----------------------------------------------------
 
     def _status_error(self, call: str, response: httpx.Response, not_found_hint: str) -> NoReturn:
         """Raise the error for a non-2xx answer (``_Retryable`` for 429 and 502/503/504)."""
         status = response.status_code
-        body = self._error_body(response)
+        body = error_start(response)
         said = server_message(body)
         detail = f": {said}" if said else ""
         if status in (401, 403):
