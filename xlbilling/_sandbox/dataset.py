@@ -164,6 +164,7 @@ class Dataset:
         self.instances: list[Instance] = [i for c in self.customers for i in self._make_instances(c)]
         self._cache: dict[tuple[str, date], object] = {}
         self._lock = threading.RLock()
+        self.reissues: dict[date, list[bool]] = {}  # period end -> each reissue of its invoice (same total?)
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -188,6 +189,14 @@ class Dataset:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]  # type: ignore[return-value]
+
+    def reissue(self, period: Period, same_total: bool) -> None:
+        """Issue ``period``'s Xarios invoice again, changed (``xlbilling._sandbox.reissue``): what was built of
+        it is built anew."""
+        with self._lock:
+            self.reissues.setdefault(period.end, []).append(same_total)
+            for kind in ("invoice", "items", "zip", "pdf"):
+                self._cache.pop((kind, period.end), None)
 
     # --- per-period views -----------------------------------------------------------------------
 
