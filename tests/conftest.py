@@ -49,6 +49,14 @@ def every_workbook_written_opens_without_repair(request: pytest.FixtureRequest) 
     assert not found, f"workbooks Excel would repair: {found}"
 
 
+@pytest.fixture(autouse=True)
+def own_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test keeps closed periods on disk in an empty folder of its own, never the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XLBILLING_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     """The local sandbox with the default data set, seed 1, "today" fixed at 2026-11-21."""
