@@ -204,8 +204,9 @@ def test_an_entry_is_used_for_thirty_days_then_asked_for_again(tmp_path: Path) -
     assert store.read("https://atria.example", "lines") is None
     (old,) = tmp_path.rglob("*.json")
     os.utime(old, (now[0] - MAX_AGE - 1, now[0] - MAX_AGE - 1))
-    store.write("https://atria.example", "other", frame={"rows": 0, "columns": []})
-    assert not old.exists() and len(list(tmp_path.rglob("*.json"))) == 1  # the stale one forgotten on the way
+    store.write("https://another.example", "other", frame={"rows": 0, "columns": []})
+    assert not old.exists() and not old.parent.exists()  # forgotten on the way, also for an API no longer used
+    assert len(list(tmp_path.rglob("*.json"))) == 1
 
 
 def test_cache_says_where_and_clear_removes_only_xlbillings_files(own_cache_folder: Path) -> None:

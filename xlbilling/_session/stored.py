@@ -92,8 +92,8 @@ class Store:
             return None
 
     def write(self, source: str, key: str, **values: Any) -> None:
-        """Keep ``values`` (JSON values) for ``key``, and forget the API's entries older than ``MAX_AGE``; a
-        folder that cannot be written is only logged."""
+        """Keep ``values`` (JSON values) for ``key``, and forget every entry older than ``MAX_AGE`` (also those
+        of an API no longer used); a folder that cannot be written is only logged."""
         body = orjson.dumps(values)
         head = {"format": FORMAT, "key": key, "stored": self._clock(), "sha256": hashlib.sha256(body).hexdigest()}
         path = self._path(source, key)
@@ -102,10 +102,13 @@ class Store:
         except DataError as error:
             logger.debug("the cache could not be written: %s", error.message)
             return
-        for other in _entries(path.parent):
+        for folder in self._sources():
+            for other in _entries(folder):
+                with suppress(OSError):
+                    if self._clock() - other.stat().st_mtime > MAX_AGE:
+                        other.unlink()
             with suppress(OSError):
-                if self._clock() - other.stat().st_mtime > MAX_AGE:
-                    other.unlink()
+                folder.rmdir()  # only when nothing is left in it
 
     def usage(self) -> tuple[int, int]:
         """How many entries are kept, of every API, and how many bytes they take."""
