@@ -166,13 +166,14 @@ class Xarios(XariosReads):
         if body is None:
             return None, tag
         with _DECODING:
-            invoice = self._decoded(body, call)
+            invoice = self._decoded(body, call, self.tables.charged())
             del body  # the items are all the memory needs while they are added up
             return charges_of(invoice), tag
 
-    def _decoded(self, body: bytes, call: str) -> XariosInvoice:
-        """The invoice in the JSON ``body`` of Get Invoice."""
-        invoice = read_invoice(body, call, tables=self.tables)
+    def _decoded(self, body: bytes, call: str, tables: Tables | None = None) -> XariosInvoice:
+        """The invoice in the JSON ``body`` of Get Invoice, read with ``tables`` (default: the client's)."""
+        tables = tables or self.tables
+        invoice = read_invoice(body, call, tables=tables)
         if invoice is None:
             payload = self.client.parse_json(call, body)
             if not isinstance(payload, dict) or find_key(payload, ENVELOPE_KEYS) is None:
@@ -180,7 +181,7 @@ class Xarios(XariosReads):
             data = single(payload)
             if not isinstance(data, dict):
                 raise BadResponse(API, call, "expected the invoice as a JSON object.")
-            invoice = parse_invoice(data, call, self.tables)
+            invoice = parse_invoice(data, call, tables)
         return invoice
 
     def invoice_detail(self, invoice_id: str) -> InvoiceDetail:

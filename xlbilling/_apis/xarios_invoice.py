@@ -8,7 +8,7 @@ product tags and a few hundred amounts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,8 @@ from xlbilling._errors import BadResponse
 from xlbilling._values.money import round_to
 
 API = "Xarios"
+CHARGED_PAIRS = ("tenant_code_ext", "tenant_name")
+"""The ``stringValues`` an invoice's sums read (``Tables.charged``): the tenant's code and name."""
 
 ITEM_COLUMNS = (
     "item_id", "calculation_order", "operator", "operator_value", "product_tag", "product_name",
@@ -49,6 +51,11 @@ class Tables:
         strings = fields.pair_names(items, fields.XARIOS_STRING_VALUES)
         numbers = fields.pair_names(items, fields.XARIOS_NUMERIC_VALUES)
         return cls(shape.table("invoice"), items[: len(fields.XARIOS_ITEM)], strings, numbers)
+
+    def charged(self) -> Tables:
+        """These tables without the name/value pairs an invoice's sums do not read (users, resellers, counts):
+        the items frame they give lacks those columns, and is made a third faster."""
+        return replace(self, strings={column: self.strings[column] for column in CHARGED_PAIRS}, numbers={})
 
 
 BUILT_IN = Tables()
@@ -115,7 +122,7 @@ def _items_frame(
             name = tables.numbers[column][0]
             raise BadResponse(API, call, f"numericValues '{name}' has a bad value: {error}.") from None
     frame = frame.sort_values("calculation_order", kind="stable").reset_index(drop=True)
-    return frame.loc[:, list(ITEM_COLUMNS)]
+    return frame.loc[:, [column for column in ITEM_COLUMNS if column in frame]]
 
 
 def _each_distinct(column: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -143,16 +150,28 @@ def _unit_costs(values: pd.Series, quantities: pd.Series) -> list[Decimal | None
 def tag_columns(values: Any) -> tuple[list[str], list[bool]]:
     """Each item's tags (a list, or text with commas between them) joined by commas, and whether one of them
     is ``PurchaseResult``."""
+    found: dict[Any, tuple[str, bool]] = {}  # the same few lists of tags on 100,000 items: each read once
     joined: list[str] = []
     purchase: list[bool] = []
     for value in values:
-        if isinstance(value, str):
-            tags = [part.strip() for part in value.split(",") if part.strip()]
-        else:
-            tags = [str(tag) for tag in value or []]
-        joined.append(",".join(tags))
-        purchase.append(any(tag.lower() == "purchaseresult" for tag in tags))
+        key = tuple(value) if isinstance(value, list) else value  # the exact path gives lists
+        try:
+            read = found[key]
+        except KeyError:
+            read = found[key] = _tags(value)
+        except TypeError:  # tags that are not text (objects): read as they are
+            read = _tags(value)
+        joined.append(read[0])
+        purchase.append(read[1])
     return joined, purchase
+
+
+def _tags(value: Any) -> tuple[str, bool]:
+    if isinstance(value, str):
+        tags = [part.strip() for part in value.split(",") if part.strip()]
+    else:
+        tags = [str(tag) for tag in value or []]
+    return ",".join(tags), any(tag.lower() == "purchaseresult" for tag in tags)
 
 
 def _scalar(value: Any) -> Any:
