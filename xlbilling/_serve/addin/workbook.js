@@ -159,6 +159,7 @@ async function xlbWriteTables(tables) {
     });
     await context.sync();
     const firsts = new Set();
+    const added = new Map(); // sheets made in this refresh, once each
     for (const item of found) {
       const first = !firsts.has(item.entry.sheet);
       firsts.add(item.entry.sheet);
@@ -169,7 +170,10 @@ async function xlbWriteTables(tables) {
         );
       }
       if (item.table.isNullObject) {
-        if (item.sheet.isNullObject) item.sheet = book.worksheets.add(item.entry.sheet);
+        if (item.sheet.isNullObject) {
+          if (!added.has(item.entry.sheet)) added.set(item.entry.sheet, book.worksheets.add(item.entry.sheet));
+          item.sheet = added.get(item.entry.sheet);
+        }
         const at = xlbBounds(item.entry.anchor || "A3");
         item.plan = xlbPlanned(item.entry, at, item.entry.columns, item.entry.rows.map((row) => row.map(xlbWritten)));
         item.room = item.sheet.getRange(xlbAddress(item.plan.to));
