@@ -34,7 +34,9 @@ COMMANDS: dict[str, str] = {
     "refresh": "excel",
     "report": "report",
     "sandbox": "sandbox",
+    "serve": "serve",
     "summary": "data",
+    "users": "serve",
     "xarios": "xarios",
 }
 

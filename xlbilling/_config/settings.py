@@ -57,6 +57,8 @@ FILE_KEYS = {
     "retries": ("http", "retries"),
 }
 TOKENS = ("atria_token", "xarios_token")
+#: The keys of the ``[serve]`` table, read by ``xlbilling serve`` (``xlbilling._serve.settings``).
+SERVE_KEYS = ("public_url", "mapping", "prices", "register", "template", "out", "db", "rate_limit")
 #: What a workbook's ``_xlbilling.conf`` sheet may set.
 WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
 DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
@@ -197,6 +199,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"The config file {path} cannot be read ({error}).", "Check the file.") from None
     known = {*FILE_KEYS.values(), *SHAPE_KEYS, *(("seller", key) for key in SELLER_KEYS)}
     known |= {(api, table) for api in ("atria", "xarios") for table in SUB_TABLES}
+    known |= {("serve", key) for key in SERVE_KEYS}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)

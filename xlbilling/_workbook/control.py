@@ -19,7 +19,7 @@ import pandas as pd
 from xlbilling._config.seller import Seller
 from xlbilling._einvoice.write import FORMATS
 from xlbilling._errors import InputError, NoClosedPeriod, UnknownPeriod
-from xlbilling._inputs.mapping import PRODUCT_COLUMNS, located
+from xlbilling._inputs.mapping import PRODUCT_COLUMNS, Mapping, located
 from xlbilling._inputs.prices import parse_tax_rate
 from xlbilling._inputs.register import Register, register_from_rows
 from xlbilling._session.session import Session
@@ -89,8 +89,9 @@ class Params:
     service: str | None = None
     user: str | None = None
     prices: str | None = None
-    mapping: str | pd.DataFrame | None = None
-    """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file."""
+    mapping: str | pd.DataFrame | Mapping | None = None
+    """A mapping file's path, or the Mapping sheet's rows (header first) when Control names no file, or a
+    mapping a door loaded (the server's ``--mapping`` files)."""
     allow_open: bool = False
     """Build invoices may write a period that is still open, as DRAFT invoices."""
     tax_rate: Decimal | None = None

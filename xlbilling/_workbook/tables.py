@@ -66,6 +66,10 @@ class Beside:
     """The columns that tell one row from another: a user's value beside a row follows them (all of the
     table's columns when empty)."""
 
+    def line(self, rows: int) -> str:
+        """The title line above the table: ``Unmapped tenants: 3 rows``."""
+        return f"{self.title}: {rows} rows"
+
 
 @dataclass(frozen=True)
 class Target:
@@ -130,7 +134,10 @@ def _changes(session: Session, params: Params, period: Period | None) -> Frames:
 
 
 def _mapping(params: Params) -> Mapping:
-    """The Control sheet's product mapping, read; ``InputError`` saying where to give one when none is set."""
+    """The Control sheet's product mapping, read (or as a door loaded it); ``InputError`` saying where to give
+    one when none is set."""
+    if isinstance(params.mapping, Mapping):
+        return params.mapping
     if params.mapping is None:
         raise InputError(
             "No product mapping is set.",
@@ -274,27 +281,48 @@ def refresh(
         for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
         for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
-    when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    when = now or datetime.now(UTC)
     sources = session.sources()
     written = []
     for target, part, frame, planned in plan:
         ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
         if part.table != target.table:
-            column, row = split_cell(ref.split(":")[0])
-            book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows")
+            book.write(target.sheet, title_cell(ref), part.line(len(frame)))
             continue
-        api = "Xarios" if target.key == "xarios_invoices" else "Atria"
-        about = f" for the period ending {period}" if target.uses_period and period else ""
-        stamp = f"{target.title}: {len(frame)} rows{about}, from {sources.get(api, api)}, refreshed {when}"
-        book.write(target.sheet, STAMP_CELL, stamp)
+        api = source_api(target)
+        book.write(target.sheet, STAMP_CELL, stamp(target, len(frame), period, sources.get(api, api), when))
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
     return written
 
 
+def source_api(target: Target) -> str:
+    """The API a target's data comes from, as its stamp names it."""
+    return "Xarios" if target.key == "xarios_invoices" else "Atria"
+
+
+def stamp(target: Target, rows: int, period: Period | None, source: str, when: datetime) -> str:
+    """What cell ``A1`` of a target's sheet says: ``Summary: 120 rows for the period ending 2026-10-31, from
+    https://atria.example.com, refreshed 2026-12-05 09:31 UTC``."""
+    about = f" for the period ending {period}" if target.uses_period and period else ""
+    return f"{target.title}: {rows} rows{about}, from {source}, refreshed {when:%Y-%m-%d %H:%M} UTC"
+
+
+def title_cell(ref: str) -> str:
+    """Where a table beside the first one has its title line: the cell above the table's top-left cell."""
+    column, row = split_cell(ref.split(":")[0])
+    return f"{column}{max(row - 1, 1)}"
+
+
 def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:
-    """The frames with the first one's reviews and notes carried over from the sheet as it is, and the rows
-    that vanished (with a decision or a note) as the last frame (``xlbilling._inputs.reviews.carry``)."""
-    kept, closed = carry(frames[0], existing_table(book, target.sheet, target.table))
+    """The frames with the first one's reviews and notes carried over from the sheet as it is (see
+    ``with_reviews``)."""
+    return with_reviews(frames, existing_table(book, target.sheet, target.table))
+
+
+def with_reviews(frames: Frames, old: pd.DataFrame) -> Frames:
+    """``frames`` with the first one's reviews and notes carried over from ``old`` (its rows as they were), and
+    the rows that vanished (with a decision or a note) as the last frame (``xlbilling._inputs.reviews.carry``)."""
+    kept, closed = carry(frames[0], old)
     return (kept, *frames[1:], closed)
 
 
