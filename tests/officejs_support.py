@@ -20,6 +20,8 @@ from xlbilling._sandbox import Sandbox
 
 SANDBOX_DATA = Path(__file__).resolve().parents[1] / "xlbilling" / "_sandbox" / "data"
 MAPPING, PRICES = SANDBOX_DATA / "product-map.csv", SANDBOX_DATA / "prices.csv"
+REGISTER = SANDBOX_DATA / "customers.csv"
+"""The sandbox customers' register (their e-invoice details)."""
 ADDIN_TESTS = Path(__file__).resolve().parent / "addin"
 STARTED = re.compile(r"https?://127\.0\.0\.1:(\d+)")
 TOKEN = re.compile(r"xlb_[A-Za-z0-9_-]{43}")
@@ -41,6 +43,10 @@ class Served:
     def get(self, route: str) -> httpx.Response:
         """A GET as the add-in sends it, bearer token and all."""
         return httpx.get(f"{self.url}{route}", headers=self.auth(), timeout=60)
+
+    def post(self, route: str, body: object) -> httpx.Response:
+        """A POST of JSON as the add-in sends it."""
+        return httpx.post(f"{self.url}{route}", json=body, headers=self.auth(), timeout=120)
 
     def audited(self, path: str, query_part: str) -> int:
         """How many requests the server's audit trail holds for ``path`` with ``query_part`` in its query."""
@@ -80,7 +86,8 @@ def serve(sandbox: Sandbox, folder: Path) -> Iterator[Served]:
     assert token is not None, f"users add printed no token: {added.stdout}{added.stderr}"
     command = [
         sys.executable, "-m", "xlbilling", "serve", "--host", "127.0.0.1", "--port", "0", "--db", str(db),
-        "--mapping", str(MAPPING), "--prices", str(PRICES), "--out", str(out),
+        "--mapping", str(MAPPING), "--prices", str(PRICES), "--register", str(REGISTER), "--out", str(out),
+        "--rate-limit", "100000",  # the tests are one user asking fast; the server's own tests check the limit
     ]  # fmt: skip
     with log.open("w") as written:
         process = subprocess.Popen(command, env=env, stdout=written, stderr=subprocess.STDOUT, text=True)

@@ -44,9 +44,9 @@ function assertTable(table, rows) {
       const sent = rows[number][name];
       const shown = row[column];
       if (sent === null) assert.equal(shown, "");
-      else if (typeof sent === "string" && /^\d{4}-\d{2}-\d{2}$/.test(sent)) {
-        const [y, m, d] = sent.split("-").map(Number);
-        assert.equal(shown, (Date.UTC(y, m - 1, d) - Date.UTC(1899, 11, 30)) / 86400000, `${name}: ${sent}`);
+      else if (typeof sent === "string" && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$/.test(sent)) {
+        const moment = Date.parse(sent.length === 10 ? `${sent}T00:00:00Z` : `${sent}Z`);
+        assert.equal(shown, (moment - Date.UTC(1899, 11, 30)) / 86400000, `${name}: ${sent}`);
       } else if (typeof sent === "string" && /^-?\d+\.\d{2,}$/.test(sent)) assert.equal(shown, Number(sent), name);
       else assert.equal(shown, sent, name);
     });
