@@ -176,6 +176,25 @@ def test_refresh_all_writes_every_table_as_the_server_sends_it(pane: Pane) -> No
     assert not pane.page.evaluate("window.__xlb.tables().filter(t => t.sheet === 'Summary').length > 1")
 
 
+def test_text_stays_text_whatever_it_looks_like(pane: Pane) -> None:
+    # What the server sends is already safe (its formula-like text comes behind '); the pane adds Excel's text
+    # prefix to every text it writes, so account codes with leading zeros, TRUE or 1/2 stay what Atria said.
+    texts = ["00123", "TRUE", "1.50", "-5", "=1+2", "'=SUM(A1)", "@cmd", "O'Brien", "1/2"]
+    entry = {"key": "customers", "sheet": "Customers", "table": "Customers", "anchor": "A3", "stamp_cell": "A1",
+             "stamp": "=stamp", "identity": [], "columns": ["text", "day", "when", "number", "flag"],
+             "rows": [[text, "2026-10-31", "2026-10-31T08:30:00", 1.5, True] for text in texts]}  # fmt: skip
+    said = pane.page.evaluate("entry => XLB_WORKBOOK.writeTables([entry])", entry)
+    assert said == f"Refreshed Customers ({len(texts)} rows)."
+    header, *body = pane.table("Customers")["cells"]
+    shown = [(row[0]["kind"], row[0]["value"]) for row in body]
+    assert shown == [("text", "=SUM(A1)" if text == "'=SUM(A1)" else text) for text in texts]
+    assert {(row[1]["value"], row[1]["format"]) for row in body} == {(46326, "yyyy-mm-dd")}
+    assert {(row[2]["value"], row[2]["format"]) for row in body} == {(46326 + 8.5 / 24, "yyyy-mm-dd hh:mm")}
+    assert {(row[3]["kind"], row[3]["value"], row[4]["value"]) for row in body} == {("number", 1.5, True)}
+    stamp = pane.page.evaluate("window.__xlb.cell('Customers', 'A1')")
+    assert (stamp["kind"], stamp["value"]) == ("text", "=stamp")
+
+
 def test_a_refresh_keeps_a_users_own_columns_with_their_rows(pane: Pane) -> None:
     pane.sign_in()
     pane.signed_in()
