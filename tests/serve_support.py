@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -73,3 +74,15 @@ def xlbilling(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         check=False,
         env=env or dict(os.environ),
     )
+
+
+def finished(http: httpx.Client, job: str) -> dict[str, Any]:
+    """An invoice job's state once it is no longer running (polled; a run of a few invoices takes seconds)."""
+    deadline = time.monotonic() + 280
+    state: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        state = http.get(f"/api/jobs/{job}").json()
+        if state["state"] != "running":
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"job {job} still running: {state}")

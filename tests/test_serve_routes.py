@@ -32,6 +32,7 @@ SAME = [
     ("/api/periods", ["periods"]),
     ("/api/customers", ["customers"]),
     ("/api/summary?period=2026-10-31", ["summary", "--period", "2026-10-31"]),
+    ("/api/summary?period=", ["summary"]),  # the latest closed period
     ("/api/summary?period=46326&billable_only=1&by_customer=false",
      ["summary", "-p", "46326", "--billable-only", "--all-customers"]),
     ("/api/detail?period=2026-10-31&customer=CUST0001&billable_only=true",

@@ -4,6 +4,7 @@ FastAPI and uvicorn are imported only when the server starts, so ``xlbilling --h
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +37,8 @@ _DB = click.option(
 )
 @_DB
 @click.option("--mapping", "mappings", metavar="PATH", type=_FILE, multiple=True,
-              help="Product mapping for reconcile and margin (part_number,sku); repeat: a tenant mapping.")  # fmt: skip
+              help="Product mapping for reconcile and margin (part_number,sku); repeat it to add a tenant "
+              "mapping (tenant_code_ext,account_code).")  # fmt: skip
 @click.option("--prices", metavar="PATH", type=_FILE, help="Price list for reconcile, margin and invoices.")
 @click.option("--register", metavar="PATH", type=_FILE, help="Customer register for e-invoices.")
 @click.option("--template", metavar="PATH", type=_FILE, help="Invoice template (.xlsx). Default: the shipped one.")
@@ -50,10 +52,11 @@ _DB = click.option(
 @click.option("--ssl-certfile", type=_FILE, help="Serve https with this certificate chain (PEM), as uvicorn does.")
 @click.option("--ssl-keyfile", type=_FILE, help="The certificate's private key (PEM).")
 def serve(**options: object) -> None:
-    """Serve the Office add-in (manifest at /manifest.xml, files at /addin/) and the JSON API that mirrors the
-    command line (/api/summary?period=2026-10-31 answers what `xlbilling summary --period 2026-10-31 --format
-    json` prints), to the users of `xlbilling users add`. Every option may also be set under [serve] in the
-    config file; the Atria and Xarios settings are those of every command. Runs until Ctrl+C."""
+    """Serve the Office add-in and a JSON API mirroring the command line to the users of `xlbilling users add`.
+
+    The manifest is at /manifest.xml, the add-in's files at /addin/; /api/summary?period=2026-10-31 answers what
+    `xlbilling summary --period 2026-10-31 --format json` prints. Every option may also be set under [serve] in
+    the config file; the Atria and Xarios settings are those of every command. Runs until Ctrl+C."""
     from xlbilling._config.settings import load_settings
     from xlbilling._sandbox.server import bind
     from xlbilling._serve.server import notes, open_server, run_server
@@ -72,7 +75,11 @@ def serve(**options: object) -> None:
     click.echo(f"manifest: {settings.public_url}/manifest.xml")
     click.echo("Press Ctrl+C to stop.")
     sys.stdout.flush()
-    run_server(server, sock)
+    logging.getLogger("xlbilling.serve").setLevel(logging.INFO)  # one access-log line per request, on stderr
+    try:
+        run_server(server, sock)
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl+C, then raises it again
+        stderr.print("stopped")
 
 
 @main.group()

@@ -12,11 +12,9 @@ import re
 import secrets
 import socket
 import threading
-import time
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,9 +26,10 @@ from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from xlbilling._errors import ApiUnreachable, InputError
+from xlbilling._errors import InputError
 from xlbilling._sandbox import atria_json, xarios_json
 from xlbilling._sandbox.archive import detail_zip
+from xlbilling._sandbox.background import Background, start_in_thread
 from xlbilling._sandbox.dataset import Customer, Dataset, Period
 from xlbilling._sandbox.dialects import Dialect, DialectMiddleware, DialectSwitch
 from xlbilling._sandbox.discrepancies import discrepancies
@@ -244,7 +243,7 @@ class _CaseInsensitiveAtria:
         await self.app(scope, receive, send)
 
 
-class Sandbox:
+class Sandbox(Background):
     """A running sandbox server; use as a context manager or call ``stop()``."""
 
     def __init__(
@@ -257,25 +256,11 @@ class Sandbox:
         port: int,
         requests: list[str],
     ) -> None:
+        super().__init__(server, thread)
         self.dataset = dataset
         self.token = token
         self.requests = requests
         self.url = f"http://{host}:{port}"
-        self._server = server
-        self._thread = thread
-
-    def stop(self) -> None:
-        """Stop serving and wait (a few seconds at most) for the server thread to end."""
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"Sandbox(url={self.url!r})"
@@ -332,14 +317,5 @@ def start_sandbox(
     else:
         app = build_app(dataset, token, requests, dialect)
     server = make_server(app)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="xlbilling-sandbox", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise ApiUnreachable(
-                "Sandbox", "start", "the sandbox server did not start.", "Run it with --debug to see why."
-            )
-        time.sleep(0.01)
+    thread = start_in_thread(server, sock, "xlbilling-sandbox")
     return Sandbox(dataset, token, server, thread, host, sock.getsockname()[1], requests)

@@ -31,23 +31,24 @@ Answer = tuple[str, Any]
 """A route's JSON text, and the columns for ``X-Xlbilling-Columns``."""
 
 
-def framed(frame: pd.DataFrame) -> Answer:
-    """A frame as the command line's ``--format json`` prints it, and its columns."""
+def framed(server: Server, frame: pd.DataFrame) -> Answer:
+    """A frame as the command line's ``--format json`` prints it (written once per fetched frame: a cached data
+    set is answered without writing its JSON again), and its columns."""
     from xlbilling._output.write import to_json
 
-    return to_json(frame), [str(column) for column in frame.columns]
+    return server.session.derived(frame, "json", to_json), [str(column) for column in frame.columns]
 
 
 def _periods(server: Server) -> Answer:
-    return framed(server.session.atria().periods())
+    return framed(server, server.session.atria().periods())
 
 
 def _customers(server: Server) -> Answer:
-    return framed(server.session.atria().customers())
+    return framed(server, server.session.atria().customers())
 
 
 def _summary(server: Server, period: str | None, billable_only: bool, by_customer: bool) -> Answer:
-    return framed(server.session.atria().summary(server.period(period), billable_only, by_customer))
+    return framed(server, server.session.atria().summary(server.period(period), billable_only, by_customer))
 
 
 def _detail(
@@ -55,28 +56,28 @@ def _detail(
     billable_only: bool,
 ) -> Answer:  # fmt: skip
     chosen, code = server.period(period), server.customer(customer)
-    return framed(server.session.atria().detail(chosen, code, service, user, billable_only))
+    return framed(server, server.session.atria().detail(chosen, code, service, user, billable_only))
 
 
 def _invoice_lines(server: Server, period: str | None, customer: str | None) -> Answer:
     chosen, code = server.period(period), server.customer(customer)
-    return framed(server.session.atria().invoice_lines(chosen, code))
+    return framed(server, server.session.atria().invoice_lines(chosen, code))
 
 
 def _analysis(server: Server, period: str | None, customer: str | None) -> Answer:
     chosen, code = server.period(period), server.customer(customer)
-    return framed(server.session.atria().analysis(chosen, code))
+    return framed(server, server.session.atria().analysis(chosen, code))
 
 
 def _xarios_list(server: Server) -> Answer:
-    return framed(server.session.xarios().invoices())
+    return framed(server, server.session.xarios().invoices())
 
 
 def _xarios_show(server: Server, invoice_id: str) -> Answer:
     from xlbilling._output.write import money_text
 
     invoice = server.session.xarios().invoice(invoice_id)
-    items, columns = framed(invoice.items)
+    items, columns = framed(server, invoice.items)
     check = invoice.check
     totals = {"subtotal": money_text(check.subtotal), "tax": money_text(check.tax), "total": money_text(check.total)}
     document = {"items": json.loads(items), "check": {**totals, "ok": check.ok, "message": check.message}}
@@ -102,7 +103,7 @@ def _margin(server: Server, first: str | None, last: str | None, customers: tupl
     span = [None if day is None else session.period(parse_period(day)) for day in (first, last)]
     codes = [session.customer(name) for name in customers]
     found = margin(session, *span, mapping=files.needed_mapping(), prices=files.needed_prices(), customers=codes)
-    return framed(found.by(by))
+    return framed(server, found.by(by))
 
 
 @dataclass(frozen=True)

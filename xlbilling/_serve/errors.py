@@ -29,6 +29,7 @@ from xlbilling._errors import (
     UnknownSku,
     XlbillingError,
 )
+from xlbilling._serve.users import redacted
 
 logger = logging.getLogger("xlbilling.serve")
 
@@ -62,8 +63,8 @@ def status_of(error: XlbillingError) -> int:
 
 
 def answer(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """``{"error": message}`` with ``status``."""
-    body = json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
+    """``{"error": message}`` with ``status`` (a token someone typed into a query is blotted out of it)."""
+    body = json.dumps({"error": redacted(message)}, ensure_ascii=False).encode("utf-8")
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 

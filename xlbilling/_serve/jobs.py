@@ -4,136 +4,27 @@ the run's folder as a zip (workbooks, PDFs, e-invoices, ``manifest.json``, ``ind
 
 The query is read with ``xlbilling report``'s own options (``period``, ``customer``, ``proration``,
 ``tax_rate``, ``allow_open``, ``pdf``, ``einvoice``) and checked before the job starts, so a wrong period is a
-400 at once, not a failed job. Each job writes into its own folder under ``--out``, named by its random id
-(never by anything a user typed). Jobs run one at a time; a user sees only their own (403 for another's,
-404 for none).
+400 at once, not a failed job (``xlbilling._serve.runs`` runs them). A user sees only their own jobs (403 for
+another's, 404 for none).
 """
 
 from __future__ import annotations
 
-import logging
-import re
-import secrets
-import tempfile
-import threading
-import zipfile
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from xlbilling._errors import InputError, OpenPeriodError, XlbillingError
-from xlbilling._serve.errors import INTERNAL, answer, hidden, respond
+from xlbilling._errors import OpenPeriodError
+from xlbilling._serve.errors import answer, respond
 from xlbilling._serve.query import command, read_query
+from xlbilling._serve.runs import zipped
 from xlbilling._serve.state import Server, server_of, user_of
 
 if TYPE_CHECKING:
-    from xlbilling import Manifest, Progress, Step
+    from pathlib import Path
 
-logger = logging.getLogger("xlbilling.serve")
-
-JOB_ID = re.compile(r"[0-9a-f]{32}")
-UNFINISHED_PER_USER = 2
-SELLER_HINT = "Set name, address, vat_id, bank details... under [seller] in the server's config file."
-CHUNK = 64 * 1024
-
-
-@dataclass
-class Job:
-    """One invoice run: who asked, where it writes, and how far it is (``state``: running, done or failed)."""
-
-    id: str
-    owner: str
-    folder: Path
-    state: str = "running"
-    step: str = "Waiting for the jobs before it"
-    done: int | None = None
-    total: int | None = None
-    summary: str | None = None
-    error: str | None = None
-    name: str = "invoices"
-    """The folder's name in the zip (``invoices-2026-10-31``)."""
-
-    def as_json(self) -> dict[str, Any]:
-        """What ``GET /api/jobs/<id>`` answers."""
-        return {"job": self.id, "state": self.state, "step": self.step, "done": self.done, "total": self.total,
-                "summary": self.summary, "error": self.error}  # fmt: skip
-
-
-@dataclass
-class Jobs:
-    """The server's invoice jobs, run one at a time in a background thread, each in ``out/<job id>``."""
-
-    out: Path
-    sources: Callable[[], Mapping[str, str]] = dict
-    """The APIs' addresses, kept out of a failed job's message."""
-    _jobs: dict[str, Job] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "xlbilling-job"))
-
-    def start(self, owner: str, name: str, run: Callable[[Path, Progress], Manifest]) -> Job:
-        """Queue ``run(folder, progress)`` for ``owner``; ``InputError`` when they already have
-        ``UNFINISHED_PER_USER`` jobs waiting or running."""
-        with self._lock:
-            unfinished = sum(1 for job in self._jobs.values() if job.owner == owner and job.state == "running")
-            if unfinished >= UNFINISHED_PER_USER:
-                raise InputError(f"You have {unfinished} invoice jobs running.", "Wait for one to finish.")
-            job_id = secrets.token_hex(16)
-            job = self._jobs[job_id] = Job(job_id, owner, self.out / job_id, name=name)
-        self._pool.submit(self._run, job, run)
-        return job
-
-    def _run(self, job: Job, run: Callable[[Path, Progress], Manifest]) -> None:
-        def heard(step: Step) -> None:
-            job.step, job.done, job.total = step.what, step.done, step.total
-
-        try:
-            job.step = "Starting"
-            job.folder.mkdir(parents=True)
-            manifest = run(job.folder, heard)
-        except XlbillingError as error:
-            from xlbilling._cli.hints import worded
-
-            job.state, job.error = "failed", hidden(str(worded(error)), self.sources())
-            return
-        except Exception:
-            logger.exception("invoice job %s failed", job.id)
-            job.state, job.error = "failed", INTERNAL
-            return
-        from xlbilling._invoices.summary import run_summary
-
-        job.summary = str(run_summary(replace(manifest, out_dir=Path(job.name)), SELLER_HINT))
-        job.step, job.state = "Done", "done"
-
-    def find(self, job_id: str, user: str) -> Job | Response:
-        """The job ``job_id`` of ``user``, or the answer saying why not (404 none, 403 someone else's)."""
-        with self._lock:
-            job = self._jobs.get(job_id) if JOB_ID.fullmatch(job_id) else None
-        if job is None:
-            return answer(404, "No such invoice job on this server (its jobs are forgotten when it restarts).")
-        if job.owner != user:
-            return answer(403, "That invoice job is someone else's.")
-        return job
-
-    def close(self) -> None:
-        """Stop taking jobs and drop those waiting (the running one goes on to its end)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def zipped(job: Job) -> Iterator[bytes]:
-    """The job's folder as a zip, made in a temporary file and sent in chunks."""
-    with tempfile.TemporaryFile() as spool:
-        with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(job.folder.rglob("*")):
-                if path.is_file() and not path.is_symlink():
-                    archive.write(path, f"{job.name}/{path.relative_to(job.folder).as_posix()}")
-        spool.seek(0)
-        while chunk := spool.read(CHUNK):
-            yield chunk
+    from xlbilling import Manifest, Progress
 
 
 def _report(server: Server, user: str, pairs: list[tuple[str, str]]) -> Response:
@@ -185,6 +76,7 @@ def job_download(job_id: str, request: Request) -> Response:
     if isinstance(found, Response):
         return found
     if found.state != "done":
-        return answer(409, f"Invoice job {found.id} is {found.state}: nothing to download.")
+        said = "failed" if found.state == "failed" else "is still running"
+        return answer(409, f"Invoice job {found.id} {said}: nothing to download.")
     disposition = f'attachment; filename="{found.name}.zip"'
     return StreamingResponse(zipped(found), media_type="application/zip", headers={"Content-Disposition": disposition})

@@ -27,7 +27,7 @@ def problems(xml: str, public_url: str, served: Callable[[str], bool] | None = N
     """What is wrong with the manifest ``xml`` for a server reached at ``public_url`` (empty when nothing);
     ``served(path)`` says whether the server answers a path (``/addin/taskpane.html``)."""
     try:
-        root = ET.fromstring(xml)  # noqa: S314
+        root = parsed(xml)
     except ET.ParseError as error:
         return [f"not XML: {error}"]
     found: list[str] = []
@@ -46,13 +46,18 @@ def problems(xml: str, public_url: str, served: Callable[[str], bool] | None = N
     return found
 
 
+def parsed(xml: str) -> ET.Element:
+    """The manifest's root element (the manifest is xlbilling's own, rendered by ``manifest.render``)."""
+    return ET.fromstring(xml)  # noqa: S314
+
+
 def urls(root: ET.Element) -> list[str]:
-    """Every URL in the manifest: attribute values and texts holding ``://``."""
+    """Every URL in the manifest, once each: attribute values and texts holding ``://``."""
     found = []
     for element in root.iter():
         values = [*element.attrib.values(), element.text or ""]
         found += [value.strip() for value in values if "://" in value]
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _urls(root: ET.Element, public_url: str, served: Callable[[str], bool] | None) -> list[str]:

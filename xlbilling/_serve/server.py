@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
-from xlbilling._errors import ApiUnreachable
+from xlbilling._sandbox.background import Background, start_in_thread
 
 if TYPE_CHECKING:
     import uvicorn
@@ -26,8 +24,8 @@ def open_server(settings: ServeSettings, session: Session | None = None) -> Serv
     """The server's parts: its users' database, its files read, one session (from the user's settings unless
     given) shared by every user."""
     from xlbilling import Session
-    from xlbilling._serve.jobs import Jobs
     from xlbilling._serve.ratelimit import RateLimit
+    from xlbilling._serve.runs import Jobs
     from xlbilling._serve.state import Files, Server
     from xlbilling._serve.users import Users
 
@@ -88,28 +86,18 @@ def run_server(server: Server, sock: socket.socket) -> None:
     _uvicorn(server).run(sockets=[sock])
 
 
-class Running:
+class Running(Background):
     """A server running in a background thread; ``url`` is where it listens. Use as a context manager."""
 
     def __init__(self, server: Server, runner: uvicorn.Server, thread: threading.Thread, url: str) -> None:
+        super().__init__(runner, thread)
         self.server = server
         self.url = url
-        self._runner = runner
-        self._thread = thread
 
     def stop(self) -> None:
-        """Stop serving and wait (a few seconds at most) for the thread to end."""
-        self._runner.should_exit = True
-        self._thread.join(timeout=10)
+        """Stop serving, wait (a few seconds at most) for the thread to end, close the users' database."""
+        super().stop()
         self.server.users.close()
-
-    def __enter__(self) -> Running:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def start_server(settings: ServeSettings, session: Session | None = None) -> Running:
@@ -120,13 +108,6 @@ def start_server(settings: ServeSettings, session: Session | None = None) -> Run
     server = open_server(settings, session)
     sock = bind(settings.host, settings.port)
     runner = _uvicorn(server)
-    thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, name="xlbilling-serve", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not runner.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            runner.should_exit = True
-            raise ApiUnreachable("xlbilling serve", "start", "the server did not start.", "Run it with --debug.")
-        time.sleep(0.01)
+    thread = start_in_thread(runner, sock, "xlbilling-serve")
     scheme = "https" if settings.ssl_certfile else "http"
     return Running(server, runner, thread, f"{scheme}://{settings.host}:{sock.getsockname()[1]}")

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from xlbilling import Mapping, Period, PriceList, Register, Session
-    from xlbilling._serve.jobs import Jobs
     from xlbilling._serve.ratelimit import RateLimit
+    from xlbilling._serve.runs import Jobs
     from xlbilling._serve.settings import ServeSettings
     from xlbilling._serve.users import Users
 

@@ -100,12 +100,12 @@ def tables(server: Server, pairs: list[tuple[str, str]], reviews: Any = None) ->
     given = _query(pairs)
     targets = resolve(given["only"].split(",") if "only" in given else None)
     keys = [target.key for target in targets]
+    old = _reviews(reviews, [key for key in keys if key in REVIEWED])
     files = server.files
     if any(key in REVIEWED for key in keys):
         files.needed_mapping()
     if "margin" in keys:
         files.needed_prices()
-    old = _reviews(reviews, [key for key in keys if key in REVIEWED])
     params = Params(
         period=parse_period(given["period"]) if "period" in given else None,
         customer=server.customer(given.get("customer")),
