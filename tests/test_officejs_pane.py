@@ -106,9 +106,9 @@ def pane(browser: Any, xlbilling_server: Served) -> Iterator[Pane]:
 
 
 def _logged(message: Any) -> bool:
-    """Whether a console message is an error of the pane's (the browser's own line for an HTTP error status,
-    which the tests provoke and check, is not)."""
-    return bool(message.type == "error" and not message.text.startswith("Failed to load resource: the server"))
+    """Whether a console message is an error of the pane's (the browser's own line for a failed request or an
+    HTTP error status, which the tests provoke and check, is not)."""
+    return bool(message.type == "error" and not message.text.startswith("Failed to load resource: "))
 
 
 def _as_written(value: Any) -> Any:
@@ -159,6 +159,20 @@ def test_sign_in_fills_the_lists_and_is_kept_for_the_next_start(pane: Pane) -> N
     assert all(request.headers.get("authorization") == bearer for request in pane.api() if "/api/me" not in request.url)
 
 
+def test_a_server_that_cannot_be_reached_at_start_is_said_and_sign_in_offered(pane: Pane) -> None:
+    pane.page.evaluate("token => OfficeRuntime.storage.setItem('xlbilling.token', token)", pane.served.token)
+    pane.page.route("**/api/me", lambda route: route.abort())
+    pane.page.reload()
+    host = pane.served.url.split("//")[1]
+    assert pane.failed("cannot be reached") == (
+        f"The xlbilling server {host} cannot be reached: check your network, or ask your admin whether it runs."
+    )
+    expect(pane.page.locator("#signin")).to_be_visible()
+    pane.page.unroute("**/api/me")
+    pane.sign_in()
+    pane.signed_in()
+
+
 def test_refresh_all_writes_every_table_as_the_server_sends_it(pane: Pane) -> None:
     pane.sign_in()
     pane.signed_in()
@@ -185,7 +199,7 @@ def test_text_stays_text_whatever_it_looks_like(pane: Pane) -> None:
              "rows": [[text, "2026-10-31", "2026-10-31T08:30:00", 1.5, True] for text in texts]}  # fmt: skip
     said = pane.page.evaluate("entry => XLB_WORKBOOK.writeTables([entry])", entry)
     assert said == f"Refreshed Customers ({len(texts)} rows)."
-    header, *body = pane.table("Customers")["cells"]
+    body = pane.table("Customers")["cells"][1:]
     shown = [(row[0]["kind"], row[0]["value"]) for row in body]
     assert shown == [("text", "=SUM(A1)" if text == "'=SUM(A1)" else text) for text in texts]
     assert {(row[1]["value"], row[1]["format"]) for row in body} == {(46326, "yyyy-mm-dd")}

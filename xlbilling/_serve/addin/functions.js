@@ -16,8 +16,6 @@
 const XLB_TOKEN_KEY = "xlbilling.token";
 const XLB_STATE = (globalThis.XLB_STATE = globalThis.XLB_STATE || {
   token: null, // the personal token: typed into the pane, kept in OfficeRuntime.storage
-  user: null, // who the server says the token belongs to (the pane shows it)
-  base: null, // the server's address; null: the origin these files came from
   timeoutMs: 30000, // a server that does not answer in time gives #N/A (Excel desktop gives up at ~60 s)
   cacheMs: 10000, // how long an answer is reused: a recalculation storm makes one request
 });
@@ -44,7 +42,7 @@ async function xlbToken() {
 }
 
 function xlbUrl(path, params) {
-  const url = new URL(path, XLB_STATE.base || globalThis.location.href);
+  const url = new URL(path, globalThis.location.href); // the server these files came from
   for (const [name, value] of Object.entries(params || {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
   }
@@ -69,7 +67,7 @@ async function xlbRequest(path, params, options = {}) {
       cache: "no-store",
     });
   } catch (error) {
-    const server = new URL(XLB_STATE.base || globalThis.location.href).host;
+    const server = new URL(globalThis.location.href).host;
     throw xlbMissing(
       abort.signal.aborted
         ? `The xlbilling server ${server} did not answer within ${XLB_STATE.timeoutMs / 1000} s: try again later.`

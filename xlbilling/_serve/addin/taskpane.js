@@ -76,7 +76,6 @@ async function xlbSignIn(token) {
   xlbSay("Signing in…");
   const me = await XLB_CLIENT.request("/api/me", {}, { token });
   XLB_CLIENT.state.token = token;
-  XLB_CLIENT.state.user = me.body.user;
   XLB_CLIENT.forget();
   await OfficeRuntime.storage.setItem(XLB_CLIENT.tokenKey, token);
   $("who").textContent = `Signed in as ${me.body.user}`;
@@ -88,7 +87,6 @@ async function xlbSignIn(token) {
 
 async function xlbSignOut() {
   XLB_CLIENT.state.token = null;
-  XLB_CLIENT.state.user = null;
   XLB_CLIENT.forget();
   await OfficeRuntime.storage.removeItem(XLB_CLIENT.tokenKey);
   $("token").value = "";
@@ -226,9 +224,6 @@ function xlbWire() {
 Office.onReady(async () => {
   xlbWire();
   const kept = await OfficeRuntime.storage.getItem(XLB_CLIENT.tokenKey);
-  if (kept) {
-    await xlbAct(() => xlbSignIn(kept));
-  } else {
-    xlbShowSignIn();
-  }
+  if (kept) await xlbAct(() => xlbSignIn(kept));
+  if ($("work").hidden) xlbShowSignIn(); // no token kept, or the server could not be asked (its error shows)
 });
