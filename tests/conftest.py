@@ -15,6 +15,7 @@ import pytest
 from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
 from tests.excel_support import counting_session
+from tests.officejs_support import Served, serve
 from xlbilling._apis.atria import Atria
 from xlbilling._apis.transport.client import ApiClient
 from xlbilling._apis.xarios import Xarios
@@ -122,6 +123,12 @@ def einvoice_rules() -> Iterator[Validator]:
     folder = rules_folder()
     with PySaxonProcessor(license=False) as saxon:
         yield Validator(folder, saxon)
+
+
+@pytest.fixture(scope="session")
+def xlbilling_server(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The real ``xlbilling serve`` on a loopback port, backed by ``sandbox``, with one user (its token)."""
+    yield from serve(sandbox, tmp_path_factory.mktemp("serve"))
 
 
 @pytest.fixture(scope="session")
