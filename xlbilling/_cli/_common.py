@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pandas, rich and the clients are imported when a command ru
     import pandas as pd
     from rich.console import Console
 
+    from xlbilling._output import Reading
     from xlbilling._progress import Progress, Step
     from xlbilling._session.session import Session
     from xlbilling._values.period import Period
@@ -44,6 +45,15 @@ class _Stderr:
 
 
 stderr = _Stderr()
+
+
+def say(*lines: str) -> None:
+    """Say ``lines`` on stderr, each wrapped to the terminal's width (continuations indented)."""
+    from xlbilling._output.lines import terminal_width, wrapped
+
+    width = terminal_width()
+    for line in lines:
+        stderr.print(wrapped(line, width))
 
 
 def period_option(func: F) -> F:
@@ -116,7 +126,7 @@ def new_session() -> Session:
 
 def resolve_period(session: Session, period: str | None) -> Period:
     """The period containing the day the user named, or the latest closed period (said on stderr either
-    way when it is not the day typed)."""
+    way when it is not the day typed; a period still open is said to be)."""
     from xlbilling._values.dates import parse_period
 
     if period is None:
@@ -127,6 +137,8 @@ def resolve_period(session: Session, period: str | None) -> Period:
     found = session.period(day)
     if found.end != day:
         stderr.print(f"period: {found} (the period containing {day.isoformat()})")
+    if not found.is_closed:
+        say(f"period: {found} is still open: its numbers may change until it closes.")
     return found
 
 
@@ -173,8 +185,12 @@ def progress_lines(message: str) -> Iterator[Progress | None]:
         yield heard
 
 
-def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:
-    """Write ``df`` (only the ``--columns`` asked for, when given) and say where it went."""
+def show(
+    df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str, reading: Reading | None = None
+) -> None:
+    """Write ``df`` (only the ``--columns`` asked for, when given) and say where it went; on a narrow
+    terminal, the columns ``reading`` names first (those asked for, in order, when ``--columns`` chose them)."""
+    from xlbilling._output import Reading
     from xlbilling._output.write import emit
 
     chosen = click.get_current_context().meta.get(_COLUMNS)
@@ -185,6 +201,7 @@ def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_n
                 f"No column {', '.join(unknown)} in {title}.", f"Choose from: {', '.join(map(str, df.columns))}."
             )
         df = df.loc[:, chosen]
-    said = emit(df, fmt, output, title=title, table_name=table_name)
+        reading = Reading(first=tuple(chosen), drop_empty=False)
+    said = emit(df, fmt, output, title=title, table_name=table_name, reading=reading)
     if said:
         stderr.print(said)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from xlbilling._cli import main
-from xlbilling._cli._common import fetch, new_session, output_options, period_option, resolve_period, stderr
+from xlbilling._cli._common import fetch, new_session, output_options, period_option, resolve_period, say, stderr
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -57,6 +57,7 @@ def reconcile_command(
     from xlbilling._inputs.mapping import load_mapping
     from xlbilling._inputs.prices import load_prices
     from xlbilling._jobs import reconcile
+    from xlbilling._output.lines import terminal_width
     from xlbilling._reconcile.result import NothingCompared
     from xlbilling._reconcile.text import headline, render, unmapped_text
     from xlbilling._workbook.reviews import load_reviews
@@ -76,11 +77,10 @@ def reconcile_command(
             ),
         )
     except NothingCompared as error:
-        sys.stderr.write(unmapped_text(error.reconciliation))
+        sys.stderr.write(unmapped_text(error.reconciliation, terminal_width()))
         raise
-    for line in headline(result):
-        stderr.print(line)
-    text = render(result, fmt, output)
+    say(*headline(result))
+    text = render(result, fmt, output, terminal_width() if output is None else None)
     if text is None:
         stderr.print(f"wrote {output}")
     else:
