@@ -141,3 +141,13 @@ def test_an_invoice_with_no_item_for_the_period_says_so() -> None:
     result = run(*BASE, "--invoice", "INV-202610")
     assert result.exit_code == 0, result.stderr
     assert "Xarios invoice INV-202610: " in result.stderr and "outside the period" not in result.stderr
+
+
+def test_columns_chooses_the_columns_of_the_detail() -> None:
+    chosen = run(*BASE, "--format", "csv", "--columns", "account_code,sku,money_at_stake")
+    assert chosen.exit_code == 0 and chosen.stdout.splitlines()[0] == "account_code,sku,money_at_stake"
+    table = run(*BASE, "--columns", "sku,money_at_stake")
+    header = next(line for line in table.stdout.split("Differences")[1].splitlines() if line.startswith("┃"))
+    assert header.split() == ["┃", "sku", "┃", "money_at_stake", "┃"]
+    wrong = run(*BASE, "--columns", "sku,nope")
+    assert wrong.exit_code == 2 and "No column nope in the reconciliation's detail. Choose from: " in wrong.stderr

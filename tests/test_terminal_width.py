@@ -82,10 +82,16 @@ def vat_error(sandbox: Sandbox) -> Iterator[None]:
 WRONG: list[str] = []
 
 
-def invoke(command: list[str], width: int, monkeypatch: pytest.MonkeyPatch) -> Result:
-    """``command`` run on a terminal ``width`` columns wide; every line of a table or text fits it (CSV and
+@pytest.fixture(params=WIDTHS, ids=lambda width: f"{width} columns")
+def width(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A terminal of each of ``WIDTHS`` columns."""
+    monkeypatch.setenv("COLUMNS", str(request.param))
+    return int(request.param)
+
+
+def invoke(command: list[str], width: int) -> Result:
+    """``command`` run on the terminal ``width`` columns wide; every line of a table or text fits it (CSV and
     JSON are files, whatever the terminal)."""
-    monkeypatch.setenv("COLUMNS", str(width))
     command = [WRONG[0] if part == "VAT-ERROR" else part for part in command]
     result = CliRunner().invoke(main, command, catch_exceptions=False)
     assert result.exit_code in (0, 1, 2), result.output
@@ -106,27 +112,21 @@ def alike(rows: list[tuple[str, ...]]) -> list[tuple[int, int]]:
     return pairs
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("command", ONE_TABLE, ids=" ".join)
-def test_a_table_fits_and_rows_that_differ_look_different(
-    command: list[str], width: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    result = invoke(command, width, monkeypatch)
+def test_a_table_fits_and_rows_that_differ_look_different(command: list[str], width: int) -> None:
+    result = invoke(command, width)
     (shown,) = tables(result.stdout)
     assert len(shown.rows) == min(shown.count, TERMINAL_ROWS) > 0, "one line per row, nothing folded"
-    data = list(csv.reader(io.StringIO(invoke([*command, "--format", "csv"], width, monkeypatch).stdout)))[1:]
+    data = list(csv.reader(io.StringIO(invoke([*command, "--format", "csv"], width).stdout)))[1:]
     assert len(data) == shown.count
     for one, other in alike(shown.rows):
         assert data[one] == data[other], f"rows {one} and {other} look alike: {shown.rows[one]}"
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("command", RECONCILE, ids=" ".join)
-def test_the_reconciliation_tables_fit_and_tell_their_rows_apart(
-    command: list[str], width: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    result = invoke(command, width, monkeypatch)
-    document = json.loads(invoke([*command, "--format", "json"], width, monkeypatch).stdout)
+def test_the_reconciliation_tables_fit_and_tell_their_rows_apart(command: list[str], width: int) -> None:
+    result = invoke(command, width)
+    document = json.loads(invoke([*command, "--format", "json"], width).stdout)
     flagged = [row for row in document["detail"] if row["category"] != "matched"]
     counts = {"Money at stake per customer": len(document["summary"]), "Differences": len(flagged),
               "Unmapped tenants": len(document["unmapped_tenants"]),
@@ -138,22 +138,22 @@ def test_the_reconciliation_tables_fit_and_tell_their_rows_apart(
         assert alike(table.rows) == [], f"{title}: each row is another customer, SKU, tenant or product"
 
 
-@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("command", TEXT, ids=" ".join)
-def test_the_other_commands_fit(command: list[str], width: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    invoke(command, width, monkeypatch)
+def test_the_other_commands_fit(command: list[str], width: int) -> None:
+    invoke(command, width)
 
 
 def test_a_wide_summary_keeps_billable_and_names_before_codes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The issue's two sightings: each SKU seemed listed twice (billable left out), and codes stood where
     names had room."""
-    (summary,) = tables(invoke(["summary"], 100, monkeypatch).stdout)
-    (per_sku,) = tables(invoke(["summary", "--per-sku"], 100, monkeypatch).stdout)
-    (margin,) = tables(invoke(["margin", "--prices", PRICES, "--mapping", MAPPING], 100, monkeypatch).stdout)
-    header = invoke(["summary"], 100, monkeypatch).stdout.splitlines()[2]
+    monkeypatch.setenv("COLUMNS", "100")
+    (summary,) = tables(invoke(["summary"], 100).stdout)
+    (per_sku,) = tables(invoke(["summary", "--per-sku"], 100).stdout)
+    (margin,) = tables(invoke(["margin", "--prices", PRICES, "--mapping", MAPPING], 100).stdout)
+    header = invoke(["summary"], 100).stdout.splitlines()[2]
     assert "customer_name" in header and "billable" in header
     assert all(len(row) == len(summary.rows[0]) for row in summary.rows)
-    said = invoke(["summary", "--per-sku"], 100, monkeypatch).stdout
+    said = invoke(["summary", "--per-sku"], 100).stdout
     assert "empty: customer_code, customer_name, account_code" in said
     assert "billable" in said.splitlines()[2] and "grouping" in said.splitlines()[2]
     assert per_sku.count < summary.count

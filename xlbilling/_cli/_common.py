@@ -73,7 +73,7 @@ def output_options(func: F) -> F:
     @functools.wraps(func)
     def chosen(*args: Any, fmt: str | None, output: Path | None, columns: str | None, **options: Any) -> Any:
         if columns is not None:
-            click.get_current_context().meta[_COLUMNS] = [name.strip() for name in columns.split(",") if name.strip()]
+            click.get_current_context().meta[COLUMNS] = [name.strip() for name in columns.split(",") if name.strip()]
         return func(*args, fmt=output_format(fmt, output), output=output, **options)
 
     command = click.option(
@@ -91,8 +91,8 @@ def output_options(func: F) -> F:
     )(command)  # fmt: skip
 
 
-_COLUMNS = "xlbilling.columns"
-"""Where ``--columns`` is kept for ``show`` in the command's click context."""
+COLUMNS = "xlbilling.columns"
+"""Where ``--columns`` is kept for ``show`` (and a command writing its own tables) in the click context."""
 EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 """The output file extensions and the format each one means."""
 
@@ -193,7 +193,7 @@ def show(
     from xlbilling._output import Reading
     from xlbilling._output.write import emit
 
-    chosen = click.get_current_context().meta.get(_COLUMNS)
+    chosen = click.get_current_context().meta.get(COLUMNS)
     if chosen:
         unknown = [name for name in chosen if name not in df.columns]
         if unknown:

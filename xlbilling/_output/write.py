@@ -145,14 +145,14 @@ def to_table_text(
     width: int | None = None,
     reading: Reading | None = None,
     *,
-    caption: str | None = None,
+    note: str | None = None,
     more: str = MORE,
 ) -> str:
     """A boxed text table; with ``limit``, only that many rows and a line saying how many were left out.
 
     With ``width`` (a terminal's), the columns are chosen as ``reading`` says (``xlbilling._output.fit``),
     long text is cut, columns empty in every row are left out, and a line says which were left out and
-    ``more`` (how to see them); without it every column is shown in full. ``caption`` is said under it."""
+    ``more`` (how to see them); without it every column is shown in full. ``note`` is said under it."""
     frame = whole_floats(df)
     shown = frame if limit is None else frame.head(limit)
     cells = {
@@ -162,7 +162,7 @@ def to_table_text(
     right = {column: _is_right_aligned(frame[column]) for column in frame.columns}
     fitted = fit(cells, right, width, reading or Reading())
     heading = f"{title} ({counted(len(df), 'row')})"
-    table = Table(title=heading, caption=caption, show_lines=False)
+    table = Table(title=heading, show_lines=False)
     for column in fitted.columns:
         cap = fitted.caps.get(column)
         table.add_column(
@@ -175,10 +175,10 @@ def to_table_text(
     for index in range(len(shown)):
         table.add_row(*(fitted.text(column, cells[column][index]) for column in fitted.columns))
     buffer = io.StringIO()
-    needed = max(table_width(fitted.widths.values()), cell_len(heading), cell_len(caption or ""), 80)
+    needed = max(table_width(fitted.widths.values()), cell_len(heading), 80)
     console_width = needed if width is None else min(width, needed)
     Console(file=buffer, width=console_width, highlight=False, markup=False, emoji=False).print(table)
-    notes = []
+    notes = [note] if note else []
     if limit is not None and len(df) > limit:
         notes.append(f"... {len(df) - limit} more rows: use --format csv, json or xlsx with -o FILE for all.")
     if fitted.left_out or fitted.empty:

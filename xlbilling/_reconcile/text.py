@@ -4,7 +4,7 @@ Money shows with at least two decimals everywhere (``8641.50``), as in ``xlbilli
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ UNMAPPED = {
 """What a narrow terminal keeps of each table: the customer (its name when there is room) and SKU, then the
 money and what to do."""
 MORE = "-o FILE.xlsx or --format json for every column."
+CHOOSE = f"--columns to choose, or {MORE}"
 SIGNS = "money_at_stake: positive = leaked, negative = billed with no matching cost"
 LEAKED = "leaked (charged by Xarios, not billed)"
 NO_COST = "billed with no matching cost (more billed than charged)"
@@ -150,23 +151,24 @@ def unmapped_text(result: Reconciliation, width: int | None = None) -> str:
     return "".join(parts)
 
 
-def as_text(result: Reconciliation, width: int | None = None) -> str:
-    """Money at stake per customer, the flagged rows (matched ones left out), the unmapped lists, each table
-    fitted to ``width`` (a terminal's) when given."""
-    flagged = result.flagged.loc[:, [c for c in (*TERMINAL_COLUMNS, "review", "note") if c in result.detail]]
+def as_text(result: Reconciliation, width: int | None = None, columns: Sequence[str] = ()) -> str:
+    """Money at stake per customer, the flagged rows (matched ones left out; only ``columns`` when given), the
+    unmapped lists, each table fitted to ``width`` (a terminal's) when given."""
+    shown = columns or [c for c in (*TERMINAL_COLUMNS, "review", "note") if c in result.detail]
+    flagged = result.flagged.loc[:, list(shown)]
     title = f"Money at stake per customer, {valuation(result)}"
     text = to_table_text(per_customer(result), title, limit=None, width=width, reading=PER_CUSTOMER, more=MORE)
+    reading = Reading(first=tuple(columns), drop_empty=False) if columns else DIFFERENCES
     if len(flagged):
-        text += to_table_text(
-            flagged, "Differences", limit=None, width=width, reading=DIFFERENCES, caption=SIGNS, more=MORE
-        )
+        text += to_table_text(flagged, "Differences", limit=None, width=width, reading=reading, note=SIGNS, more=CHOOSE)
     else:
         text += "No differences.\n"
     return text + unmapped_text(result, width)
 
 
-def as_json(result: Reconciliation) -> str:
-    """One JSON document: period, counts, totals and every table; money as exact strings."""
+def as_json(result: Reconciliation, columns: Sequence[str] = ()) -> str:
+    """One JSON document: period, counts, totals and every table (the detail with only ``columns`` when
+    given); money as exact strings."""
     document = {
         "period_end": result.period_end.isoformat() if result.period_end else None,
         "compared": result.compared,
@@ -183,7 +185,7 @@ def as_json(result: Reconciliation) -> str:
             name: orjson.loads(to_json(frame))
             for name, frame in (
                 ("summary", result.summary),
-                ("detail", result.detail),
+                ("detail", result.detail.loc[:, list(columns)] if columns else result.detail),
                 ("unmapped_tenants", result.unmapped_tenants),
                 ("unmapped_products", result.unmapped_products),
                 ("invoice_checks", result.invoice_checks),
@@ -193,10 +195,19 @@ def as_json(result: Reconciliation) -> str:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-def render(result: Reconciliation, fmt: str, output: Path | None, width: int | None = None) -> str | None:
+def render(
+    result: Reconciliation, fmt: str, output: Path | None, width: int | None = None, columns: Sequence[str] = ()
+) -> str | None:
     """Write ``result`` as ``fmt`` (``table``, ``csv`` (the detail), ``json`` or ``xlsx``) to ``output``;
     return the text instead when there is no output file (its tables fitted to ``width``, a terminal's).
-    ``xlsx`` needs a file."""
+    ``columns`` chooses the detail's columns (the table's Differences, the CSV, the JSON's detail; an ``xlsx``
+    keeps them all). ``xlsx`` needs a file."""
+    unknown = [name for name in columns if name not in result.detail.columns]
+    if unknown:
+        raise InputError(
+            f"No column {', '.join(unknown)} in the reconciliation's detail.",
+            f"Choose from: {', '.join(map(str, result.detail.columns))}.",
+        )
     if fmt == "xlsx":
         if output is None:
             raise InputError("An Excel file cannot go to the terminal.", "Add -o FILE.xlsx.")
@@ -204,7 +215,11 @@ def render(result: Reconciliation, fmt: str, output: Path | None, width: int | N
 
         write_reconciliation(result, output)
         return None
-    renderers = {"table": lambda r: as_text(r, width), "csv": lambda r: to_csv(r.detail), "json": as_json}
+    renderers = {
+        "table": lambda r: as_text(r, width, columns),
+        "csv": lambda r: to_csv(r.detail.loc[:, list(columns)] if columns else r.detail),
+        "json": lambda r: as_json(r, columns),
+    }
     if fmt not in renderers:
         raise InputError(f"Unknown format '{fmt}'.", f"Use one of: {', '.join(FORMATS)}.")
     text = renderers[fmt](result)
