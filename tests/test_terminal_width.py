@@ -14,10 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
 from xlbilling._cli import main
 from xlbilling._output.write import TERMINAL_ROWS
 from xlbilling._sandbox import Sandbox
 from xlbilling._sandbox.vendor import vat_error_invoice
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 
@@ -49,6 +53,11 @@ TEXT = [["doctor"], ["config"], ["refresh", "--help"], ["summary", "--help"]]
 """Text, not tables (an error is one line, whatever its length: tests/test_messages.py reads them)."""
 
 
+def named(command: list[str]) -> str:
+    """A command as a test's name: files by their name alone."""
+    return " ".join(Path(part).name for part in command)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A table as the terminal shows it: its title, how many rows it says it has, its rows' lines."""
@@ -69,6 +78,18 @@ def tables(text: str) -> Iterator[Shown]:
         end = next(n for n in range(number, len(lines)) if lines[n].startswith("└"))
         body = lines[number + 3 : end]  # top border, header, header rule
         yield Shown(title, count, [tuple(cell.strip() for cell in row.strip("│").split("│")) for row in body])
+
+
+@pytest.fixture(scope="module")
+def one_session(sandbox: Sandbox) -> Session:
+    """One session for every command of this module: the tables are what is tested, not the fetching, so each
+    data set (the margin's twelve periods) is fetched once."""
+    return Session(Atria.connect(sandbox.url, sandbox.token), Xarios.connect(sandbox.url, sandbox.token))
+
+
+@pytest.fixture(autouse=True)
+def shared(one_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sessions, "Session", lambda: one_session)  # what the commands' new_session() makes
 
 
 @pytest.fixture(autouse=True)
@@ -112,7 +133,7 @@ def alike(rows: list[tuple[str, ...]]) -> list[tuple[int, int]]:
     return pairs
 
 
-@pytest.mark.parametrize("command", ONE_TABLE, ids=" ".join)
+@pytest.mark.parametrize("command", ONE_TABLE, ids=named)
 def test_a_table_fits_and_rows_that_differ_look_different(command: list[str], width: int) -> None:
     result = invoke(command, width)
     (shown,) = tables(result.stdout)
@@ -123,7 +144,7 @@ def test_a_table_fits_and_rows_that_differ_look_different(command: list[str], wi
         assert data[one] == data[other], f"rows {one} and {other} look alike: {shown.rows[one]}"
 
 
-@pytest.mark.parametrize("command", RECONCILE, ids=" ".join)
+@pytest.mark.parametrize("command", RECONCILE, ids=named)
 def test_the_reconciliation_tables_fit_and_tell_their_rows_apart(command: list[str], width: int) -> None:
     result = invoke(command, width)
     document = json.loads(invoke([*command, "--format", "json"], width).stdout)
@@ -138,7 +159,7 @@ def test_the_reconciliation_tables_fit_and_tell_their_rows_apart(command: list[s
         assert alike(table.rows) == [], f"{title}: each row is another customer, SKU, tenant or product"
 
 
-@pytest.mark.parametrize("command", TEXT, ids=" ".join)
+@pytest.mark.parametrize("command", TEXT, ids=named)
 def test_the_other_commands_fit(command: list[str], width: int) -> None:
     invoke(command, width)
 
