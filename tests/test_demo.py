@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
+from rich.cells import cell_len
 
 import xlbilling._demo
 from xlbilling._errors import DataError
@@ -26,7 +27,7 @@ def run_demo(folder: Path) -> subprocess.CompletedProcess[str]:
     """``xlbilling demo`` exactly as the README has a new user run it: no options, from ``folder``, so
     everything goes to the relative default folder ``xlbilling-demo``."""
     script = shutil.which("xlbilling", path=str(Path(sys.executable).parent)) or "xlbilling"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLBILLING_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLBILLING_")} | {"COLUMNS": "100"}
     return subprocess.run([script, "demo"], capture_output=True, text=True, env=env, timeout=600, cwd=folder)
 
 
@@ -46,8 +47,8 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
          "MarginClosed"]
     )  # fmt: skip
     said = done.stdout.splitlines()
-    failed = [line for line in said if line.startswith("  no e-invoice for ")]
-    assert failed and all("Entry(" not in line and "BT-" in line for line in failed), failed
+    assert max(cell_len(line) for line in [*said, *done.stderr.splitlines()]) <= 100, "it reads at 100 columns"
+    assert not (tmp_path / "xlbilling-demo" / "billing.xlsx.bak").exists(), "nothing the demo does not explain"
     at = said.index("  the 3 customers with the lowest margin:")
     lowest = CalamineWorkbook.from_path(str(tmp_path / "xlbilling-demo" / "margin.xlsx")).get_sheet_by_name("Summary")
     rows = lowest.to_python()
@@ -72,12 +73,17 @@ def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Pa
     shown = Path("xlbilling-demo", f"invoices-{period}")
     assert f"invoices: {len(workbooks) - 1} workbooks and PDFs in {shown}" in done.stdout
     assert len(workbooks) - 1 == len(manifest["invoices"]) > 0  # minus index.xlsx
+    without = {entry["account_code"] for entry in manifest["invoices"] if not entry.get("xml")}
+    lacking = [line for line in said if line.startswith("  ") and ": BT-" in line]  # accounts: what to fill
+    named = {account for line in lacking for account in line.split(":")[0].strip().split(", ")}
+    assert without and named == without and all("is missing (fill" in line for line in lacking), lacking
     assert all(
         (invoices / entry["file"]).with_suffix(".pdf").read_bytes()[:4] == b"%PDF" for entry in manifest["invoices"]
     )
     reconciliation = out / f"reconciliation-{period}.xlsx"
     assert f"reconciliation: {Path('xlbilling-demo', reconciliation.name)}" in done.stdout
-    assert "money at stake: " in done.stdout and "1 under billed" in done.stdout
+    assert "  leaked (charged by Xarios, not billed): " in done.stdout and " GBP at your price" in done.stdout
+    assert "1 under billed" in done.stdout
     assert "Detail" in load_workbook(reconciliation).sheetnames
 
 

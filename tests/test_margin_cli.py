@@ -110,4 +110,4 @@ def test_wrong_input_is_one_short_message(args: list[str], code: int, said: str)
 
 def test_a_missing_price_list_is_named(tmp_path: Path) -> None:
     result = run("margin", "--prices", str(tmp_path / "none.csv"), "--mapping", str(MAPPING))
-    assert result.exit_code == 1 and "none.csv does not exist" in result.stderr
+    assert result.exit_code == 2 and "none.csv does not exist" in result.stderr

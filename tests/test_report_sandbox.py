@@ -18,7 +18,7 @@ from tests.test_report_build import cell_of, recalculate
 from xlbilling._apis.atria import Atria
 from xlbilling._cli import main
 from xlbilling._config.seller import Seller
-from xlbilling._errors import TemplateError
+from xlbilling._errors import NotBillTo, TemplateError
 from xlbilling._inputs.prices import load_prices
 from xlbilling._invoices import Manifest, build_invoices
 from xlbilling._sandbox import Sandbox
@@ -251,15 +251,36 @@ def test_cli_takes_any_day_of_the_period_and_a_customer_by_name(tmp_path: Path) 
 
 
 @pytest.mark.usefixtures("sandbox_env")
-def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atria, tmp_path: Path) -> None:
+def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(
+    atria: Atria, sandbox: Sandbox, tmp_path: Path
+) -> None:
     nobody = run(
         "--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "a"), "--customer", "NOBODY"
     )
     assert nobody.exit_code == 2 and "Atria has no customer 'NOBODY'" in nobody.output
     assert "`xlbilling customers` lists codes and names" in nobody.output
     zurich = atria.customer_code("Zürich Café GmbH")
+    lines = atria.invoice_lines(Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", True), zurich)
+    payer_name, payer_account = lines.loc[0, "bill_to_name"], lines.loc[0, "bill_to_account_code"]
+    start = len(sandbox.requests)
     payer = run("--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "b"),
                 "--customer", "zürich café gmbh")  # fmt: skip
     assert payer.exit_code == 2
-    assert f"No invoice to make for {zurich}: not a Bill To customer" in payer.output
+    assert f"Zürich Café GmbH ({zurich}) has no invoice of its own: {payer_name} ({payer_account}) bills it" in (
+        payer.stderr
+    )
+    assert f"Pass --customer {payer_account}, the customer who pays" in payer.stderr
+    asked = {request.split("?")[0] for request in sandbox.requests[start:]}
+    assert asked == {"GET /api/Billing/parameters"}, "said from the customer list, before any period's data"
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_the_lines_name_who_pays_for_a_customer_asked_for(atria: Atria, period: Period, tmp_path: Path) -> None:
+    """Without the customer list's word (building from the lines alone), the period's lines name the payer."""
+    zurich = atria.customer_code("Zürich Café GmbH")
+    with pytest.raises(NotBillTo) as caught:
+        build_invoices(atria, period, out_dir=tmp_path, prices=load_prices(PRICES).at(period.end), customers=[zurich])
+    listed = atria.customers().set_index("customer_name")
+    payer = listed.loc["Zürich Café GmbH", "billed_by"]  # who the customer list says bills it
+    assert caught.value.payers == {zurich: ("Zürich Café GmbH", payer, listed.loc[payer, "account_code"])}
+    assert not tmp_path.joinpath("manifest.json").exists()

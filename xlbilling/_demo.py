@@ -82,6 +82,7 @@ def _billing_workbook(session: Session, out_dir: Path, say: Say) -> Path:
     book.save(workbook)
     for refreshed in refresh(workbook, only=[*ALL, "reconciliation", "margin"], session=session):
         say(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
+    workbook.with_name(workbook.name + ".bak").unlink()  # the refresh's copy of the blank template: nothing to keep
     return workbook
 
 
@@ -103,12 +104,14 @@ def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list
     lines = [
         f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})",
         f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
-        f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
+        f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs are not written; the accounts "
+        "and what to fill for them:",
     ]
-    for entry in manifest.failed:  # the line above names the register: each says what to fill in it
-        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(str(REGISTER), REGISTER.name)
-        lines.append(f"  no e-invoice for {entry.bill_to_name} ({entry.account_code}): {why}")
-    return lines
+    lacking: dict[str, list[str]] = {}  # what is missing (the register and account said apart) -> the accounts
+    for entry in manifest.failed:
+        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(f" of {REGISTER} for account {entry.account_code}", "")
+        lacking.setdefault(why, []).append(entry.account_code)
+    return lines + [f"  {', '.join(accounts)}: {why}" for why, accounts in lacking.items()]
 
 
 def _reconciliation(session: Session, period: Period, out_dir: Path, say: Say) -> list[str]:

@@ -86,7 +86,8 @@ def report(
     """One invoice workbook per Bill To customer of ``period`` in ``out_dir`` (default
     ``invoices/<period end>``), with ``manifest.json`` and ``index.xlsx``; returns the manifest.
 
-    ``customers``: only these Bill To customer codes. ``template``: an .xlsx invoice template (default: the
+    ``customers``: only these Bill To customer codes (``NotBillTo`` naming who pays, for one another customer
+    bills). ``template``: an .xlsx invoice template (default: the
     shipped one). ``proration``: "none" (quantities at period end) or "daily" (the sum of DurationPercent).
     ``tax_rate``: the rate of SKUs whose price row has none. ``allow_open``: invoice an open period as DRAFTs.
     ``pdf``: print each to PDF with LibreOffice. ``einvoice``: "ubl", "facturx" or "both", with the buyers
@@ -96,7 +97,11 @@ def report(
     """
     from xlbilling._config.settings import load_settings
     from xlbilling._invoices.build import build_invoices
+    from xlbilling._invoices.payers import check_billed_by
 
+    if customers is not None:  # one billed by a channel partner is named before the period's lines are fetched
+        customers = list(customers)
+        check_billed_by(session.atria().customers(), customers)
     if seller is None:
         seller = load_settings(use_keyring=False).seller  # the seller only: tokens come with the session
     return build_invoices(

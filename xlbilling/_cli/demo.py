@@ -22,7 +22,9 @@ from xlbilling._cli._common import stderr
 def demo(out_dir: Path) -> None:
     """Start the local sandbox, pull the latest closed period from both APIs and write the workbooks."""
     from xlbilling._demo import run_demo
+    from xlbilling._output.lines import terminal_width, wrapped
 
     result = run_demo(out_dir, say=stderr.print)
+    width = terminal_width()
     for line in result.lines:
-        click.echo(line)
+        click.echo(wrapped(line, width))

@@ -22,7 +22,6 @@ from xlbilling._errors import (
     MissingPriceError,
     MissingRegister,
     MissingTaxRateError,
-    NotBillTo,
     OpenPeriodError,
     XlbillingError,
 )
@@ -33,6 +32,7 @@ from xlbilling._invoices import pdf as pdf_export
 from xlbilling._invoices.logo import with_seller_logo
 from xlbilling._invoices.manifest import Entry, Manifest, printed_from, write_manifest
 from xlbilling._invoices.names import inside, invoice_stems
+from xlbilling._invoices.payers import not_billed_to
 from xlbilling._invoices.pricing import PRORATIONS, Invoices
 from xlbilling._invoices.render import render
 from xlbilling._invoices.template import Template, load_template
@@ -364,5 +364,5 @@ def _bill_to_codes(lines: pd.DataFrame, codes: list[str]) -> set[str]:
     payers = set(lines["bill_to_code"].astype("string").fillna(lines["customer_code"]))
     unknown = [code for code in codes if code not in payers]
     if unknown:
-        raise NotBillTo(unknown)
+        raise not_billed_to(lines, unknown)
     return set(codes)

@@ -8,15 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from xlbilling._errors import DataError
+from xlbilling._inputs.files import named_file
 from xlbilling._workbook.tables import TARGETS, existing_table
 
 
 def load_reviews(path: str | Path) -> pd.DataFrame:
-    """The decisions in a CSV, or in the Reconciliation table of a billing workbook (.xlsx/.xlsm); a
-    ``DataError`` naming the file when it is missing or holds no such table."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Reviews file {path} does not exist.", "Pass a CSV or a billing workbook with reviews.")
+    """The decisions in a CSV, or in the Reconciliation table of a billing workbook (.xlsx/.xlsm); an
+    ``InputError`` when the file is missing, a ``DataError`` naming it when it holds no such table."""
+    path = named_file(path, "Reviews file", "Pass a CSV or a billing workbook with reviews.")
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     from xlbilling._xlsx.book import OpenpyxlBook
