@@ -80,7 +80,7 @@ test("tables spill the server's JSON with a header row: dates as Excel dates, mo
   assertTable(await cell(runtime, "SUMMARY", PERIOD), await server(`/api/summary?period=${PERIOD}`));
   assertTable(
     await cell(runtime, "SUMMARY", PERIOD, true, false),
-    await server(`/api/summary?period=${PERIOD}&billable_only=true&by_customer=false`)
+    await server(`/api/summary?period=${PERIOD}&billable_only=true&per_sku=true`)
   );
   const customer = (await server("/api/customers"))[0].customer_code;
   assertTable(
@@ -185,7 +185,7 @@ test("a recalculation storm (120 cells at once) sends one request per distinct d
   assert.ok(shown.slice(0, 100).every((table) => Array.isArray(table) && table.length > 1));
   assert.ok(shown.slice(100).every((value) => typeof value === "number"), JSON.stringify(shown.slice(100)));
   const asked = runtime.requests.map((url) => new URL(url).pathname + new URL(url).search);
-  assert.deepEqual(asked.sort(), ["/api/customers", `/api/summary?period=${STORM_PERIOD}&billable_only=false&by_customer=true`]);
+  assert.deepEqual(asked.sort(), ["/api/customers", `/api/summary?period=${STORM_PERIOD}&billable_only=false`]);
   // Within the few seconds an answer is kept, the same cells ask nothing; after a refresh they ask again.
   await runtime.call("SUMMARY", STORM_PERIOD);
   assert.equal(runtime.requests.length, 2);

@@ -278,7 +278,8 @@ async function summary(period, billable_only, by_customer) {
     xlbListed("/api/summary", {
       period: xlbPeriod(period),
       billable_only: xlbFlag(billable_only, "billable_only", false),
-      by_customer: xlbFlag(by_customer, "by_customer", true),
+      // per customer is the default: left out, so these cells share one request with XLB.QUANTITY's
+      ...(xlbFlag(by_customer, "by_customer", true) === "false" ? { per_sku: "true" } : {}),
     })
   );
 }
@@ -339,7 +340,7 @@ async function xlbSummaryCell(period, customer, sku, column) {
   const day = xlbPeriod(period);
   const code = await xlbCustomerCode(customer);
   const given = xlbText(sku, "SKU", true);
-  const rows = (await xlbGet("/api/summary", { period: day, billable_only: "false", by_customer: "true" })).body;
+  const rows = (await xlbGet("/api/summary", { period: day, billable_only: "false" })).body;
   const ofSku = rows.filter((row) => String(row.sku ?? "").toLowerCase() === given.toLowerCase());
   if (!ofSku.length) {
     throw xlbMissing(`No customer has the SKU '${given}' in that period. =XLB.SUMMARY(period) lists the SKUs of a period.`);
