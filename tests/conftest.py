@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -46,6 +47,31 @@ def every_workbook_written_opens_without_repair(request: pytest.FixtureRequest) 
     }
     found = {name: listed[:5] for name, listed in found.items() if listed}
     assert not found, f"workbooks Excel would repair: {found}"
+
+
+class FakeTime:
+    """A clock that only sleeping moves, for clients that wait (``sleep=t.sleep, clock=t.clock``) without
+    waiting: ``sleeps`` lists every wait asked for. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """A fresh ``FakeTime``: its clients share a rate-limit gate with no other test's."""
+    return FakeTime()
 
 
 @pytest.fixture(scope="session")

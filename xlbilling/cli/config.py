@@ -32,6 +32,7 @@ def config(ctx: click.Context, path_only: bool) -> None:
     settings = load_settings()
     file = settings.config_file or config_path()
     click.echo(f"config file: {file}{'' if file.is_file() else ' (none yet)'}")
+    width = max(map(len, ENV_VARS))
     for name in ENV_VARS:
         value = getattr(settings, name)
         if value is None:
@@ -40,7 +41,7 @@ def config(ctx: click.Context, path_only: bool) -> None:
             shown = mask_token(value)
         else:
             shown = str(value)
-        click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
+        click.echo(f"{name:<{width}} {shown:<40} {settings.sources.get(name, 'not set')}")
     shapes = [line for api in ("atria", "xarios") for line in settings.shape(api).settings()]
     name_width, value_width = (max(len(line[part]) for line in shapes) for part in (0, 1))
     for name, value, source in shapes:
