@@ -16,18 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.reports import PERIOD, PRICES, frames
-from xlbilling.einvoice.check import check
-from xlbilling.einvoice.cii import to_cii
-from xlbilling.einvoice.document import document
-from xlbilling.einvoice.register import Buyer, Register
-from xlbilling.einvoice.ubl import to_ubl
-from xlbilling.invoices import default_template
-from xlbilling.invoices.model import Invoice
-from xlbilling.invoices.pricing import Invoices
-from xlbilling.invoices.render import render
-from xlbilling.invoices.template import load_template
-from xlbilling.sandbox.register import gln
-from xlbilling.seller import SAMPLE_SELLER
+from xlbilling._config.seller import SAMPLE_SELLER
+from xlbilling._einvoice.check import check
+from xlbilling._einvoice.cii import to_cii
+from xlbilling._einvoice.document import document
+from xlbilling._einvoice.ubl import to_ubl
+from xlbilling._inputs.register import Buyer, Register
+from xlbilling._invoice import Invoice
+from xlbilling._invoices import default_template
+from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.render import render
+from xlbilling._invoices.template import load_template
+from xlbilling._sandbox.register import gln
 
 
 def main() -> None:

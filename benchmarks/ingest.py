@@ -38,9 +38,9 @@ import httpx
 import orjson
 import pandas as pd
 
-from xlbilling import fields
-from xlbilling.frames import read_frame, to_frame
-from xlbilling.sandbox import start_sandbox
+from xlbilling._apis import fields
+from xlbilling._apis.frames import read_frame, to_frame
+from xlbilling._sandbox import start_sandbox
 
 PERIOD = "2026-10-31"
 TODAY = date(2026, 11, 21)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,22 +27,22 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from xlbilling.atria import Atria
-from xlbilling.errors import NoInvoiceItems
-from xlbilling.http import ApiClient
-from xlbilling.margin import Margin, choose_periods, margin
-from xlbilling.margin.compute import period_lines, totals
-from xlbilling.margin.run import WORKERS
-from xlbilling.money import cents
-from xlbilling.periods import Period
-from xlbilling.prices import Price, load_prices
-from xlbilling.reconcile.mapping import Mapping, load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import Reconciliation
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import NoInvoiceItems
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import Price, load_prices
+from xlbilling._margin import Margin, choose_periods, margin
+from xlbilling._margin.compute import period_lines, totals
+from xlbilling._margin.run import WORKERS
+from xlbilling._reconcile.period import reconcile_period
+from xlbilling._reconcile.result import Reconciliation
+from xlbilling._session.session import Session
+from xlbilling._values.money import cents
+from xlbilling._values.period import Period
 
-DATA = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data"
+DATA = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data"
 TOKEN = "benchmark-token"  # noqa: S105  (the local sandbox's, made up here)
 Inputs = list[tuple[pd.DataFrame, dict[str, Price], Reconciliation | None]]
 
@@ -82,7 +83,7 @@ def inputs(found: Session, periods: tuple[Period, ...], mapping: Mapping, prices
     atria, xarios, given = found.atria(), found.xarios(), []
     for period in periods:
         try:
-            reconciled: Reconciliation | None = reconcile(atria, xarios, period, mapping=mapping, prices=prices)
+            reconciled: Reconciliation | None = reconcile_period(atria, xarios, period, mapping=mapping, prices=prices)
         except NoInvoiceItems:
             reconciled = None
         given.append((atria.invoice_lines(period), prices, reconciled))
@@ -123,13 +124,14 @@ def main() -> None:
     args = parser.parse_args()
     server, url = start_server(args.customers)
     try:
-        mapping, prices = load_mapping(DATA / "product-map.csv"), load_prices(DATA / "prices.csv")
+        mapping, price_list = load_mapping(DATA / "product-map.csv"), load_prices(DATA / "prices.csv")
+        prices = price_list.at(date.today())
         runs: dict[int, float] = {}
         for workers in (1, WORKERS):
             kept = session(url)
             periods = choose_periods(kept.atria().period_list(), None, None).periods
             runs[workers], result = timed(lambda s=kept, p=periods, w=workers: margin(
-                s.atria(), s.xarios(), p, mapping=mapping, prices=DATA / "prices.csv", workers=w))  # fmt: skip
+                s.atria(), s.xarios(), p, mapping=mapping, prices=price_list, workers=w))  # fmt: skip
         assert isinstance(result, Margin)
         print(f"{len(periods)} periods x {args.customers} customers: {len(result.detail):,} margin lines")
         print(f"fetch + margin, one period at a time: {runs[1]:.1f} s   {WORKERS} at a time: {runs[WORKERS]:.1f} s   "

@@ -20,10 +20,10 @@ from datetime import date
 import httpx
 import pandas as pd
 
-from xlbilling.atria import Atria
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import start_sandbox
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._sandbox import start_sandbox
+from xlbilling._values.period import Period
 
 STYLES = ("odata", "next", "pages", "skip", "hasmore")
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)

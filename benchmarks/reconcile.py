@@ -1,4 +1,4 @@
-"""Benchmark: ``xlbilling.reconcile.compare.period_items`` + ``compare`` against a straightforward row-by-row loop.
+"""Benchmark: ``xlbilling._reconcile.compare.period_items`` + ``compare`` against a straightforward row-by-row loop.
 
 5,000 customers x 10 products (50,000 billed lines; an invoice of about 100,000 purchase items: October's,
 with seeded differences, unknown tenants and an unmapped product, and November's in advance, which the
@@ -20,13 +20,13 @@ from typing import Any
 
 import pandas as pd
 
-from xlbilling.money import cents, round_to, to_decimal
-from xlbilling.prices import Price
-from xlbilling.reconcile.compare import compare, normalise_name
-from xlbilling.reconcile.mapping import Mapping, code_key, part_key
-from xlbilling.reconcile.period import period_items
-from xlbilling.totals import InvoiceCheck
-from xlbilling.xarios import InvoiceHeader, XariosInvoice
+from xlbilling._apis.xarios import InvoiceHeader, XariosInvoice
+from xlbilling._apis.xarios_arithmetic import InvoiceCheck
+from xlbilling._inputs.mapping import Mapping, code_key, part_key
+from xlbilling._inputs.prices import Price
+from xlbilling._reconcile.compare import compare, normalise_name
+from xlbilling._reconcile.period import period_items
+from xlbilling._values.money import cents, round_to, to_decimal
 
 PRODUCTS = 10
 START, END = date(2026, 10, 1), date(2026, 10, 31)

@@ -24,16 +24,16 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from xlbilling.atria import Atria
-from xlbilling.http import ApiClient
-from xlbilling.resources import shipped
-from xlbilling.sandbox import start_sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
-from xlbilling.workbook.tables import ALL, TARGETS
-from xlbilling.xarios import Xarios
-from xlbilling.xlsx.packagebook import PackageBook
-from xlbilling.xlsx.tablecells import table_rows
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._config.shipped import shipped
+from xlbilling._sandbox import start_sandbox
+from xlbilling._session.session import Session
+from xlbilling._workbook.headless import refresh_file
+from xlbilling._workbook.tables import ALL, TARGETS
+from xlbilling._xlsx.packagebook import PackageBook
+from xlbilling._xlsx.tablecells import table_rows
 
 
 def users_workbook(folder: Path, megabytes: int) -> Path:
@@ -130,7 +130,7 @@ def main() -> None:
 
 
 def _params() -> object:
-    from xlbilling.workbook.control import Params
+    from xlbilling._workbook.control import Params
 
     return Params()
 

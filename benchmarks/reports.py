@@ -24,12 +24,12 @@ from typing import Any
 import openpyxl
 import pandas as pd
 
-from xlbilling.invoices import default_template, write_invoices
-from xlbilling.invoices.model import Invoice
-from xlbilling.invoices.pricing import Invoices
-from xlbilling.invoices.template import load_template
-from xlbilling.periods import Period
-from xlbilling.prices import Price
+from xlbilling._inputs.prices import Price
+from xlbilling._invoice import Invoice
+from xlbilling._invoices import default_template, write_invoices
+from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.template import load_template
+from xlbilling._values.period import Period
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 SKUS = [f"SKU-{n:03d}" for n in range(40)]
@@ -40,7 +40,7 @@ PRICES = {
 
 
 def frames(customers: int, lines_each: int = 25) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Invoice lines, analysis and summary frames shaped like Atria's (docs/contract.md)."""
+    """Invoice lines, analysis and summary frames shaped like Atria's (docs/pages/contract.md)."""
     rng = random.Random(customers)
     lines: list[dict[str, Any]] = []
     analysis: list[dict[str, Any]] = []

@@ -17,13 +17,13 @@ from datetime import date
 from typing import Any
 
 from tests.excel_support import counting_session
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.cache import ResultCache
-from xlbilling.excel import udfs
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import start_sandbox
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._excel import udfs
+from xlbilling._sandbox import start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.results import ResultCache
+from xlbilling._values.period import Period
 
 CUSTOMERS, SKUS = 50, 10
 NAIVE_SAMPLE = 100

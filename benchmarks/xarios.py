@@ -32,15 +32,15 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from xlbilling import fields
-from xlbilling.errors import BadResponse
-from xlbilling.frames import convert, find_key, object_list, to_frame
-from xlbilling.money import round_to
-from xlbilling.sandbox import xarios_json
-from xlbilling.sandbox.dataset import Dataset
-from xlbilling.sandbox.vendor import invoices
-from xlbilling.totals import check_invoice
-from xlbilling.xarios import API, ITEM_COLUMNS, InvoiceHeader, XariosInvoice, parse_invoice, read_invoice
+from xlbilling._apis import fields
+from xlbilling._apis.frames import convert, find_key, object_list, to_frame
+from xlbilling._apis.xarios import API, ITEM_COLUMNS, InvoiceHeader, XariosInvoice, parse_invoice, read_invoice
+from xlbilling._apis.xarios_arithmetic import check_invoice
+from xlbilling._errors import BadResponse
+from xlbilling._sandbox import xarios_json
+from xlbilling._sandbox.dataset import Dataset
+from xlbilling._sandbox.vendor import invoices
+from xlbilling._values.money import round_to
 
 TODAY = date(2026, 11, 21)
 CALL = "invoice benchmark"

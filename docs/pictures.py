@@ -14,10 +14,11 @@ from pathlib import Path
 
 import openpyxl
 
-from xlbilling.demo import run_demo
-from xlbilling.invoices.pdf import find_soffice, run_libreoffice
+from xlbilling._demo import run_demo
+from xlbilling._invoices.pdf import find_soffice, run_libreoffice
 
-DOCS = Path(__file__).parent
+PICTURES = Path(__file__).parent / "pages"
+"""Where the pictures go: the docs site's pages folder, which the README's pictures also point into."""
 TODAY = date(2026, 11, 21)
 
 
@@ -30,7 +31,7 @@ def main() -> None:
         reconciliation = folder / "demo" / f"reconciliation-{result.period}.xlsx"
         dashboard = _only_sheet(result.workbook, "Dashboard", folder / "dashboard.xlsx")
         for source, name in ((invoice, "invoice"), (reconciliation, "reconciliation"), (dashboard, "dashboard")):
-            print(_first_page(source, folder, DOCS / f"{name}.png"))
+            print(_first_page(source, folder, PICTURES / f"{name}.png"))
 
 
 def _only_sheet(path: Path, sheet: str, target: Path) -> Path:

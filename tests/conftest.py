@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -17,13 +18,14 @@ from hypothesis import settings as hypothesis_settings
 from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
 from tests.excel_support import counting_session
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from tests.officejs_support import Served, serve
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
 
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
@@ -168,6 +170,12 @@ def einvoice_rules() -> Iterator[Validator]:
 
 
 @pytest.fixture(scope="session")
+def xlbilling_server(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The real ``xlbilling serve`` on a loopback port, backed by ``sandbox``, with one user (its token)."""
+    yield from serve(sandbox, tmp_path_factory.mktemp("serve"))
+
+
+@pytest.fixture(scope="session")
 def other_sandbox() -> Iterator[Sandbox]:
     """A second sandbox like ``sandbox``, whose dialect tests switch (so the shared one never changes)."""
     with start_sandbox(seed=1, today=TODAY) as running:
@@ -187,3 +195,12 @@ def speak(other_sandbox: Sandbox) -> Iterator[Callable[..., Sandbox]]:
     yield switch
     httpx.delete(f"{other_sandbox.url}/_sandbox/dialect", headers=headers).raise_for_status()
     httpx.delete(f"{other_sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run: how many of the docs' examples ran, and why the others did not."""
+    if "tests.test_docs_examples" in sys.modules:  # the docs' examples were collected
+        from tests.test_docs_examples import not_run_summary
+
+        for line in not_run_summary():
+            terminalreporter.write_line(line)

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 
-from xlbilling.atria import Atria
-from xlbilling.cache import ResultCache
-from xlbilling.http import ApiClient
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._session.results import ResultCache
+from xlbilling._session.session import Session
 
 
 class CountingTransport(httpx.BaseTransport):

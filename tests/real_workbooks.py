@@ -31,7 +31,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from python_calamine import CalamineWorkbook
 
-from xlbilling.invoices.pdf import run_libreoffice
+from xlbilling._invoices.pdf import run_libreoffice
 
 REAL = Path(__file__).parent / "data" / "real"
 CORPUS: list[Path] = sorted(path for path in REAL.iterdir() if path.suffix in {".xlsx", ".xlsm"})

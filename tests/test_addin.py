@@ -20,12 +20,12 @@ from oletools.olevba import VBA_Parser, decompress_stream
 from pyopenvba import ExcelFile, check_file
 
 from tests.excel_clean import assert_excel_clean
-from xlbilling.cli import main
-from xlbilling.errors import ConfigError, InputError
-from xlbilling.excel import udfs
-from xlbilling.excel.addin import build_addin, decorated_udfs, install_addin, startup_folder, udf_module_source
-from xlbilling.excel.failures import NUMBER
-from xlbilling.excel.hints import ERROR_CODES
+from xlbilling._cli import main
+from xlbilling._errors import ConfigError, InputError
+from xlbilling._excel import udfs
+from xlbilling._excel.addin import build_addin, decorated_udfs, install_addin, startup_folder, udf_module_source
+from xlbilling._excel.failures import NUMBER
+from xlbilling._excel.hints import ERROR_CODES
 
 MACROS = Path(__file__).parents[1] / "macros"
 RIBBON_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
@@ -117,7 +117,7 @@ def test_the_udf_module_declares_every_formula_with_its_arguments(modules: dict[
             for parameter in excel_arguments(function)
         ]
         assert (declared[name].split(", ") if declared[name] else []) == expected
-        assert f'XLPy.CallUDF("xlbilling.excel.udfs", "{name}"' in modules["xlwings_udfs"]
+        assert f'XLPy.CallUDF("xlbilling._excel.udfs", "{name}"' in modules["xlwings_udfs"]
 
 
 def test_only_the_number_formulas_turn_a_failure_into_an_excel_error(modules: dict[str, str]) -> None:
@@ -159,7 +159,7 @@ def test_the_conf_sheet_tells_xlwings_where_the_formulas_are(addin: Path) -> Non
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert 'name="_xlbilling.conf"' in workbook
     values = dict(re.findall(r'<c r="A\d+"[^>]*><is><t>([^<]*)</t></is></c><c r="B\d+"[^>]*>(.*?)</c>', sheet))
-    assert values["UDF Modules"] == "<is><t>xlbilling.excel.udfs</t></is>"
+    assert values["UDF Modules"] == "<is><t>xlbilling._excel.udfs</t></is>"
     assert values["Interpreter_Win"] == r"<is><t>C:\Python311\python.exe</t></is>"
     assert values["Use UDF Server"] == "<v>1</v>"
 

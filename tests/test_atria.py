@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 
 from tests.rewire import RewritingTransport, rename_keys
-from xlbilling.atria import Atria, billable_counts, largest_changes
-from xlbilling.cli.hints import worded
-from xlbilling.errors import BadResponse, DataError, InputError, NotFoundError
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
+from xlbilling._apis.atria import Atria, billable_counts, largest_changes
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._cli.hints import worded
+from xlbilling._errors import BadResponse, DataError, InputError, NotFoundError
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.dates import parse_period
+from xlbilling._values.period import Period
 
 
 def test_periods_are_months_oldest_first_with_the_open_one_last(atria: Atria) -> None:
@@ -113,7 +114,7 @@ def test_analysis_has_addresses_and_duration_percent(atria: Atria, period: Perio
 
 @pytest.mark.parametrize("form", ["2026-10-31", 46326, "46326", pd.Timestamp("2026-10-31 13:00")])
 def test_every_period_form_reaches_the_same_data(atria: Atria, form: object) -> None:
-    chosen = Session(atria).period(form)
+    chosen = Session(atria).period(parse_period(form))  # as every door reads what a person typed
     assert len(atria.invoice_lines(chosen)) == len(atria.invoice_lines(atria.period(date(2026, 10, 31))))
 
 
@@ -172,7 +173,7 @@ def test_unknown_extra_fields_are_ignored(sandbox: Sandbox, atria: Atria, period
 
 @pytest.mark.parametrize("day", ["2026-10-01", "2026-10-15", 46326, date(2026, 10, 31)])
 def test_any_day_names_the_period_containing_it(atria: Atria, day: object) -> None:
-    found = Session(atria).period(day)
+    found = Session(atria).period(parse_period(day))
     assert (found.start, found.end, found.is_closed) == (date(2026, 10, 1), date(2026, 10, 31), True)
 
 

@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 from openpyxl.chart import BarChart
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlbilling.workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS
-from xlbilling.workbook.shipped import build_template
-from xlbilling.workbook.tables import CHANGES_SHOWN, TARGETS
-from xlbilling.xlsx.book import BAR_CHART_BASE_CM, BAR_CM
+from xlbilling._workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS
+from xlbilling._workbook.shipped import build_template
+from xlbilling._workbook.tables import CHANGES_SHOWN, TARGETS
+from xlbilling._xlsx.book import BAR_CHART_BASE_CM, BAR_CM
 
 SHIPPED = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 TABLE_SHEETS = [target.sheet for target in TARGETS.values()] + [MAPPING_SHEET]

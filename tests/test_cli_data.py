@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from xlbilling.cli import main
-from xlbilling.sandbox import Sandbox
-from xlbilling.sandbox.vendor import vat_error_invoice
+from xlbilling._cli import main
+from xlbilling._sandbox import Sandbox
+from xlbilling._sandbox.vendor import vat_error_invoice
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 

@@ -7,8 +7,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from xlbilling.dates import parse_period, parse_timestamps, to_excel_serial
-from xlbilling.errors import InputError
+from xlbilling._errors import InputError
+from xlbilling._values.dates import parse_period, parse_timestamps, to_excel_serial
 
 OCT_31 = date(2026, 10, 31)
 

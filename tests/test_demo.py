@@ -15,10 +15,10 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-import xlbilling.demo
+import xlbilling._demo
 from tests.conftest import TODAY
-from xlbilling.errors import DataError
-from xlbilling.sandbox import Sandbox
+from xlbilling._errors import DataError
+from xlbilling._sandbox import Sandbox
 
 TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis", "XariosInvoices", "Changes"]
 
@@ -89,15 +89,15 @@ def no_soffice() -> str:
 
 def test_demo_asks_once_for_each_data_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Sandbox] = []
-    real = xlbilling.demo.start_sandbox
+    real = xlbilling._demo.start_sandbox
 
     def keep(**options: Any) -> Sandbox:
         started.append(real(**options))
         return started[0]
 
-    monkeypatch.setattr(xlbilling.demo, "start_sandbox", keep)
-    monkeypatch.setattr(xlbilling.demo, "find_soffice", no_soffice)  # PDFs ask the APIs nothing more
-    result = xlbilling.demo.run_demo(tmp_path / "out", today=TODAY, progress=lambda line: None)
+    monkeypatch.setattr(xlbilling._demo, "start_sandbox", keep)
+    monkeypatch.setattr(xlbilling._demo, "find_soffice", no_soffice)  # PDFs ask the APIs nothing more
+    result = xlbilling._demo.run_demo(tmp_path / "out", today=TODAY, say=lambda line: None)
     asked = Counter(started[0].requests)
     assert asked and all(count == 1 for count in asked.values()), asked
     end = result.period.end.isoformat()

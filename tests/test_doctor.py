@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from xlbilling import session as sessions
-from xlbilling.cli import main
-from xlbilling.excel import udfs
-from xlbilling.sandbox import Sandbox
-from xlbilling.sandbox.dialects import CSV_RENAMES, RENAMES
-from xlbilling.session import Session
-from xlbilling.settings import load_settings
+from xlbilling._cli import main
+from xlbilling._config.settings import load_settings
+from xlbilling._excel import udfs
+from xlbilling._sandbox import Sandbox
+from xlbilling._sandbox.dialects import CSV_RENAMES, RENAMES
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
 
-DATA = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data"
+DATA = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data"
 PERIOD = "2026-10-31"
 #: What a user types: every data command, ``report`` and ``reconcile`` (outputs compared between sandboxes).
 COMMANDS = [

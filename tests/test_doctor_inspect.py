@@ -3,8 +3,8 @@ likely key of a missing column (only one whose values fit the column's type)."""
 
 from __future__ import annotations
 
-from xlbilling import fields
-from xlbilling.doctor.inspect import inspect
+from xlbilling._apis import fields
+from xlbilling._doctor.inspect import inspect
 
 
 def test_values_that_do_not_parse_are_named_with_their_column_and_key() -> None:

@@ -14,7 +14,7 @@ import pytest
 import trustme
 from click.testing import CliRunner
 
-from xlbilling.cli import main
+from xlbilling._cli import main
 
 
 @pytest.fixture(scope="module")

@@ -16,22 +16,22 @@ import pytest
 
 from tests.conftest import TODAY
 from tests.einvoice_rules import Validator
-from xlbilling.atria import Atria
-from xlbilling.einvoice.check import check
-from xlbilling.einvoice.cii import to_cii
-from xlbilling.einvoice.document import document
-from xlbilling.einvoice.register import Buyer, Register, load_register
-from xlbilling.einvoice.ubl import to_ubl
-from xlbilling.errors import DataError, EInvoiceError
-from xlbilling.invoices.model import Group, Invoice, TaxLine
-from xlbilling.invoices.pricing import Invoices
-from xlbilling.periods import Period
-from xlbilling.prices import load_prices
-from xlbilling.sandbox import Dataset
-from xlbilling.sandbox.register import SHIPPED, register_csv
-from xlbilling.seller import SAMPLE_SELLER
+from xlbilling._apis.atria import Atria
+from xlbilling._config.seller import SAMPLE_SELLER
+from xlbilling._einvoice.check import check
+from xlbilling._einvoice.cii import to_cii
+from xlbilling._einvoice.document import document
+from xlbilling._einvoice.ubl import to_ubl
+from xlbilling._errors import DataError, EInvoiceError
+from xlbilling._inputs.prices import load_prices
+from xlbilling._inputs.register import Buyer, Register, load_register
+from xlbilling._invoice import Group, Invoice, TaxLine
+from xlbilling._invoices.pricing import Invoices
+from xlbilling._sandbox import Dataset
+from xlbilling._sandbox.register import SHIPPED, register_csv
+from xlbilling._values.period import Period
 
-PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 SELLER = replace(SAMPLE_SELLER, sample=False, company_id="01234567", iban="GB33BUKB20201555555555", bic="BUKBGB22")
 BUYER = Buyer("X", legal_name="Buyer Ltd", vat_id="GB999999973", electronic_address="1234567890128",
               electronic_address_scheme="0088", buyer_reference="REF-1", email="ap@buyer.example",
@@ -49,12 +49,12 @@ def invoice(sandbox: object) -> Invoice:
 
 
 def _invoices(sandbox: object, period: Period) -> Invoices:
-    from xlbilling.http import ApiClient
+    from xlbilling._apis.transport.client import ApiClient
 
     client = ApiClient("Atria", sandbox.url, sandbox.token)  # type: ignore[attr-defined]
     atria = Atria(client)
     return Invoices(period, atria.invoice_lines(period), atria.analysis(period),
-                    atria.summary(period, billable_only=True), load_prices(PRICES))  # fmt: skip
+                    atria.summary(period, billable_only=True), load_prices(PRICES).at(period.end))  # fmt: skip
 
 
 def register(buyer: Buyer) -> Register:
@@ -175,7 +175,7 @@ def test_the_register_reads_csv_and_says_which_row_is_wrong(tmp_path: Path) -> N
 
 
 def test_the_shipped_register_is_the_sandboxs_own() -> None:
-    """``customers.csv`` is what ``python -m xlbilling.sandbox.register`` writes for the default data set."""
+    """``customers.csv`` is what ``python -m xlbilling._sandbox.register`` writes for the default data set."""
     assert SHIPPED.read_text(encoding="utf-8") == register_csv(Dataset(seed=1, today=TODAY))
 
 

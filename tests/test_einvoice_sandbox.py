@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from lxml import etree
 
 from tests.einvoice_rules import Validator
-from xlbilling.cli import main
-from xlbilling.einvoice.cii import to_cii
-from xlbilling.einvoice.document import document
-from xlbilling.einvoice.register import load_register
-from xlbilling.sandbox.register import SHIPPED
+from xlbilling._cli import main
+from xlbilling._einvoice.cii import to_cii
+from xlbilling._einvoice.document import document
+from xlbilling._inputs.register import load_register
+from xlbilling._sandbox.register import SHIPPED
 
 PRICES = SHIPPED.with_name("prices.csv")
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
@@ -102,7 +102,7 @@ def test_missing_buyer_data_fails_only_that_e_invoice_and_the_run_exits_1(run: t
             f"failed: {entry['bill_to_name']} ({entry['bill_to_code']}): E-invoice not written (the workbook was): BT-"
             in output
         )
-    assert "invoices failed; fix them and run the same command again." in output
+    assert "invoices failed (see manifest.json); fix them and run again." in output
     assert re.search(r"Wrote 21 invoices, 21 PDFs \(\d+ Factur-X\) and \d+ UBL e-invoices", output)
 
 
@@ -114,7 +114,7 @@ def test_the_facturx_pdf_is_pdfa3_with_en16931_xmp_and_carries_our_xml(
 
     from tests.conftest import CLOSED
     from tests.test_einvoice_rules import _invoices
-    from xlbilling.settings import load_settings
+    from xlbilling._config.settings import load_settings
 
     out, manifest, _, _ = run
     entry = next(e for e in manifest["invoices"] if e["facturx"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xlbilling.errors import InputError
+from xlbilling._errors import InputError
 
 
 def test_error_messages_read_as_sentences() -> None:

@@ -14,10 +14,10 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
 from tests import xlwings_double as double
-from xlbilling.errors import DataError, InputError
-from xlbilling.excel.live import XlwingsBook
-from xlbilling.xlsx.book import OpenpyxlBook
-from xlbilling.xlsx.tablecells import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT
+from xlbilling._errors import DataError, InputError
+from xlbilling._excel.live import XlwingsBook
+from xlbilling._xlsx.book import OpenpyxlBook
+from xlbilling._xlsx.tablecells import DATE_FORMAT, DATETIME_FORMAT, MONEY_FORMAT
 
 
 def frame(rows: int = 2) -> pd.DataFrame:
@@ -203,5 +203,5 @@ def test_the_xlwings_double_offers_only_what_xlwings_has() -> None:
 def test_xlwings_book_uses_only_xlwings_typed_api() -> None:
     from mypy import api
 
-    out, err, status = api.run(["--no-error-summary", "xlbilling/xlsx/book.py"])
+    out, err, status = api.run(["--no-error-summary", "xlbilling/_xlsx/book.py"])
     assert status == 0, out + err

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from xlbilling.cache import OUTAGE_PAUSE, ResultCache
-from xlbilling.errors import ApiUnreachable, NotFoundError
+from xlbilling._errors import ApiUnreachable, NotFoundError
+from xlbilling._session.results import OUTAGE_PAUSE, ResultCache
 
 
 class Clock:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.excel_clean import assert_excel_clean, problems
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._xlsx.book import OpenpyxlBook
 
 pytestmark = pytest.mark.broken_files  # the broken copies are the point
 

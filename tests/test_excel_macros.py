@@ -16,21 +16,21 @@ import pytest
 
 from tests import xlwings_double as double
 from tests.conftest import TODAY
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.errors import InputError
-from xlbilling.excel import macros
-from xlbilling.excel.live import XlwingsBook
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.reconcile.mapping import load_mapping
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.control import read_params
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._errors import InputError
+from xlbilling._excel import macros
+from xlbilling._excel.live import XlwingsBook
+from xlbilling._inputs.mapping import load_mapping
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.conf import CONF_SHEET, workbook_session
+from xlbilling._workbook.control import read_params
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
-PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 @pytest.fixture
@@ -108,7 +108,8 @@ def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook:
     manifest = json.loads((folder / "manifest.json").read_text())
     files = [entry["file"] for entry in manifest["invoices"] if entry["status"] == "ok"]
     assert files and all((folder / name).is_file() for name in files)
-    assert message.startswith(f"{len(files)} invoices for the period ending {period} written to {folder}")
+    assert message.startswith(f"Wrote {len(files)} invoices to {folder} (list: {folder / 'manifest.json'}, index.xlsx)")
+    assert f"for the period ending {period}." in message
 
 
 OPEN_PERIOD = date(2026, 11, 30)
@@ -142,13 +143,14 @@ def test_build_invoices_writes_the_open_period_as_drafts_when_allowed(
     invoices = json.loads((folder / "manifest.json").read_text())["invoices"]
     assert invoices and {entry["status"] for entry in invoices} == {"draft"}
     assert all((folder / entry["file"]).is_file() for entry in invoices)
-    drafts = f"{len(invoices)} DRAFT invoices (the period is still open)"
-    samples = (
-        "; they are SAMPLES (seller details not set), not to send: fill the Seller rows on the Control sheet, or "
-        f"set name, address, vat_id and bank details under [seller] in {config} (`xlbilling config` shows them), "
-        "and build again"
+    count = len(invoices)
+    assert message == (
+        f"Wrote {count} invoices to {folder} (list: {folder / 'manifest.json'}, index.xlsx) for the period ending "
+        f"2026-11-30. {count} invoices are DRAFTS: the period is still open; do not send them. {count} invoices are "
+        "SAMPLES (seller details not set): they show an example seller; do not send them. Fill the Seller rows on "
+        f"the Control sheet, or set name, address, vat_id and bank details under [seller] in {config} (`xlbilling "
+        "config` shows them), and build again."
     )
-    assert message == f"{drafts} for the period ending 2026-11-30 written to {folder}{samples}."
 
 
 def test_build_invoices_takes_the_seller_from_the_control_sheet(
@@ -193,7 +195,7 @@ def test_the_output_folder_needs_a_saved_workbook() -> None:
 
 
 def test_clear_cache_says_how_much_it_forgot(formulas: Session) -> None:
-    formulas.periods()
+    formulas.atria().periods()
     formulas.atria().customers()
     formulas.atria().summary(formulas.latest_closed())
     # the /parameters answer (periods and customers both come from it), and one summary
@@ -208,11 +210,11 @@ def test_settings_show_where_data_comes_from_without_tokens(sandbox: Sandbox, sa
 
 def test_a_workbooks_conf_sheet_sets_the_urls_but_never_a_token(sandbox: Sandbox, sandbox_env: None) -> None:
     book = OpenpyxlBook.new()
-    book.write(sessions.CONF_SHEET, "A1", "Atria URL")
-    book.write(sessions.CONF_SHEET, "B1", "http://127.0.0.1:9")
-    book.write(sessions.CONF_SHEET, "A2", "Atria token")
-    book.write(sessions.CONF_SHEET, "B2", "from-a-workbook-" + "y" * 20)
-    client = sessions.workbook_session(book).atria().client
+    book.write(CONF_SHEET, "A1", "Atria URL")
+    book.write(CONF_SHEET, "B1", "http://127.0.0.1:9")
+    book.write(CONF_SHEET, "A2", "Atria token")
+    book.write(CONF_SHEET, "B2", "from-a-workbook-" + "y" * 20)
+    client = workbook_session(book).atria().client.client
     assert client.base_url == "http://127.0.0.1:9"
     assert client._token == sandbox.token
 
@@ -272,8 +274,8 @@ def test_a_workbook_naming_another_atria_never_reads_the_formulas_cached_lists(
     theirs = Atria(ApiClient("Atria", other_atria.url, other_atria.token, retries=0))
     customers = theirs.customers()
     pick = customers[~customers["customer_name"].isin(ours["customer_name"])].iloc[0]
-    workbook.write(sessions.CONF_SHEET, "A1", "Atria URL")
-    workbook.write(sessions.CONF_SHEET, "B1", other_atria.url)
+    workbook.write(CONF_SHEET, "A1", "Atria URL")
+    workbook.write(CONF_SHEET, "B1", other_atria.url)
     workbook.write("Control", "B4", pick["customer_name"])
     message = macros.refresh_action(["detail"])(workbook)
     expected = theirs.detail(period, pick["customer_code"])
@@ -297,7 +299,7 @@ def untaxed_prices(tmp_path: Path) -> Path:
 
 
 def invoices_of(message: str) -> list[dict[str, object]]:
-    folder = Path(message.split(" written to ")[1].split(";")[0].rstrip("."))
+    folder = Path(message.split(" to ", 1)[1].split(" (list: ")[0])
     return json.loads((folder / "manifest.json").read_text())["invoices"]
 
 
@@ -325,14 +327,19 @@ def test_build_invoices_gives_the_control_tax_rate_to_skus_without_one(
     message = macros.build_invoices_action(workbook)
     invoices = invoices_of(message)
     assert invoices and {entry["status"] for entry in invoices} == {"ok"}
-    assert message.startswith(f"{len(invoices)} invoices for the period") and "tax rate" not in message
+    assert message.startswith(f"Wrote {len(invoices)} invoices to ") and "tax rate" not in message
     for entry in invoices:
         subtotal, tax = Decimal(str(entry["subtotal"])), Decimal(str(entry["tax"]))
         assert subtotal > 0 and tax == (subtotal * rate).quantize(Decimal("0.01"))
 
 
-@pytest.mark.parametrize(("typed", "kept"), [(0.2, "0.2"), ("20%", "20%"), (0.0, "0"), (None, None), ("  ", None)])
-def test_the_control_tax_rate_is_read_below_the_other_rows(workbook: OpenpyxlBook, typed: object, kept: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [(0.2, Decimal("0.2")), ("20%", Decimal("0.2")), (0.0, Decimal(0)), (None, None), ("  ", None)],
+)
+def test_the_control_tax_rate_is_read_below_the_other_rows(
+    workbook: OpenpyxlBook, typed: object, kept: Decimal | None
+) -> None:
     assert workbook.read("Control", "A11") == "Tax rate" and workbook.read("Control", "A10") == "Allow open period"
     workbook.write("Control", "B11", typed)
     assert read_params(workbook).tax_rate == kept
@@ -348,7 +355,7 @@ def test_build_invoices_writes_ubl_e_invoices_with_the_register_sheet(
     formulas: Session, workbook: OpenpyxlBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, period: Period
 ) -> None:
     """ "E-invoice" on Control asks for e-invoices; the Customer register sheet (the sandbox's) gives the buyers."""
-    from xlbilling.workbook.control import write_param
+    from xlbilling._workbook.control import write_param
 
     monkeypatch.setenv("XLBILLING_CONFIG", str(tmp_path / "config.toml"))
     workbook.write("Control", "B8", str(PRICES))
@@ -363,11 +370,11 @@ def test_build_invoices_writes_ubl_e_invoices_with_the_register_sheet(
     assert written and all((folder / entry["xml"]).is_file() for entry in written)
     failed = [entry for entry in entries if entry["status"] == "failed"]
     assert all("of the Customer register sheet for account" in entry["error"] for entry in failed)
-    assert f", {len(written)} with their e-invoice" in message
+    assert f" and {len(written)} UBL e-invoices to {folder}" in message
 
 
 def test_the_e_invoice_choice_must_be_one_of_the_formats(workbook: OpenpyxlBook) -> None:
-    from xlbilling.workbook.control import param_cell, write_param
+    from xlbilling._workbook.control import param_cell, write_param
 
     write_param(workbook, "einvoice", "pdf")
     with pytest.raises(InputError, match=rf"Control!{param_cell(workbook, 'einvoice')} \(E-invoice\): 'pdf' is not"):

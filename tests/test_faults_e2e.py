@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from tests.conftest import FakeTime
-from xlbilling.atria import Atria
-from xlbilling.errors import ApiTimeout, AuthError, BadResponse, RateLimitError, ServerError
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import ApiTimeout, AuthError, BadResponse, RateLimitError, ServerError
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.period import Period
 
 
 def client(sandbox: Sandbox, **options: Any) -> Atria:

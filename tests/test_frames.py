@@ -18,13 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.rewire import RewritingTransport
-from xlbilling import fields
-from xlbilling.atria import Atria
-from xlbilling.errors import BadResponse
-from xlbilling.frames import Field, Kind, convert, find_key, read_frame, to_frame
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
+from xlbilling._apis import fields
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.frames import Field, Kind, convert, find_key, read_frame, to_frame
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._errors import BadResponse
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.period import Period
 
 FIELDS = (
     Field("customer_code", ("customerCode", "code"), required=True),

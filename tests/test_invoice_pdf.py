@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 from tests.test_report_build import SELLER, invoices
-from xlbilling.invoices import default_template, write_invoices
-from xlbilling.invoices.pdf import find_soffice
-from xlbilling.invoices.template import load_template
+from xlbilling._invoices import default_template, write_invoices
+from xlbilling._invoices.pdf import find_soffice
+from xlbilling._invoices.template import load_template
 
 
 def pages(pdf: Path) -> list[str]:

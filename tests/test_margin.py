@@ -15,30 +15,37 @@ import pytest
 
 from tests.conftest import FakeTime
 from tests.test_reconcile_sandbox import MAPPING, PRICES, seeded
-from xlbilling.atria import Atria
-from xlbilling.errors import DataError, EmptyRange
-from xlbilling.http import ApiClient
-from xlbilling.margin import DETAIL_COLUMNS, Margin, choose_periods, margin
-from xlbilling.money import cents, to_decimal
-from xlbilling.periods import Period
-from xlbilling.reconcile.mapping import load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.sandbox import Sandbox
-from xlbilling.xarios import Xarios
+from xlbilling import reconcile
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import DataError, EmptyRange
+from xlbilling._inputs.mapping import load_mapping
+from xlbilling._inputs.prices import PriceList, load_prices
+from xlbilling._margin import DETAIL_COLUMNS, Margin, choose_periods, margin
+from xlbilling._progress import Step
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.money import cents, to_decimal
+from xlbilling._values.period import Period
 
 LAST_THREE = (date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31))
 
 
 def run(atria: Atria, xarios: Xarios, ends: tuple[date, ...] = (), prices: Any = PRICES, **options: Any) -> Margin:
     periods = [atria.period(end) for end in ends] or list(choose_periods(atria.period_list(), None, None).periods)
-    return margin(atria, xarios, periods, mapping=load_mapping(MAPPING), prices=prices, **options)
+    price_list = prices if isinstance(prices, PriceList) else load_prices(prices)
+    return margin(atria, xarios, periods, mapping=load_mapping(MAPPING), prices=price_list, **options)
 
 
 def test_each_periods_leak_is_the_reconciliations(sandbox: Sandbox, atria: Atria, xarios: Xarios) -> None:
     ends = sorted({date.fromisoformat(d["period_end"]) for d in seeded(sandbox)})
     found = run(atria, xarios, tuple(ends)).by("period")
     for end in ends:
-        leaked = reconcile(atria, xarios, atria.period(end), mapping=MAPPING, prices=PRICES).leaked
+        period = atria.period(end)
+        leaked = reconcile(
+            Session(atria, xarios), period, mapping=load_mapping(MAPPING), prices=load_prices(PRICES)
+        ).leaked
         (row,) = found[found["period_end"] == end].itertuples()
         assert row.leak == leaked and leaked > 0, end
 
@@ -192,10 +199,10 @@ def test_a_customer_who_left_keeps_the_periods_they_were_billed(atria: Atria, xa
 
 
 def test_progress_hears_of_every_period_once(atria: Atria, xarios: Xarios) -> None:
-    heard: list[tuple[date, int, int]] = []
-    run(atria, xarios, LAST_THREE, progress=lambda p, n, total: heard.append((p.end, n, total)))
-    assert sorted(end for end, _, _ in heard) == list(LAST_THREE)
-    assert sorted(n for _, n, _ in heard) == [1, 2, 3] and {t for _, _, t in heard} == {3}
+    heard: list[Step] = []
+    run(atria, xarios, LAST_THREE, progress=heard.append)
+    assert sorted(step.what for step in heard) == [f"period {end.isoformat()}" for end in LAST_THREE]
+    assert sorted(step.done or 0 for step in heard) == [1, 2, 3] and {step.total for step in heard} == {3}
 
 
 def test_rate_limited_fetches_are_waited_for_not_lost(sandbox: Sandbox, faults: Any, fake_time: FakeTime) -> None:

@@ -18,10 +18,10 @@ from python_calamine import CalamineWorkbook
 
 from tests.test_margin import LAST_THREE, _by_hand, _prices
 from tests.test_reconcile_sandbox import MAPPING, PRICES
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.xarios import Xarios
-from xlbilling.xlsx.layout import CURRENCY, PERCENT
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._cli import main
+from xlbilling._xlsx.layout import CURRENCY, PERCENT
 
 BASE = ["margin", "--prices", str(PRICES), "--mapping", str(MAPPING)]
 THREE = ["--from", "2026-08-01", "--to", "2026-10-31"]

@@ -18,15 +18,15 @@ from tests import xlwings_double as double
 from tests.excel_support import counting_session
 from tests.test_margin import LAST_THREE, _by_hand, _prices
 from tests.test_reconcile_sandbox import MAPPING, PRICES
-from xlbilling.atria import Atria
-from xlbilling.excel import macros, udfs
-from xlbilling.margin import TOTALS
-from xlbilling.margin.compute import TOTAL_MONEY
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
-from xlbilling.xarios import Xarios
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._excel import macros, udfs
+from xlbilling._margin import TOTALS
+from xlbilling._margin.compute import TOTAL_MONEY
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._workbook.headless import refresh_file
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 CUSTOMER_HEADER = [*TOTALS["customer"], *TOTAL_MONEY]

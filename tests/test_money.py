@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from xlbilling.money import cents, round_to, to_decimal
+from xlbilling._values.money import cents, round_to, to_decimal
 
 
 @pytest.mark.parametrize(

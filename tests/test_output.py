@@ -1,4 +1,4 @@
-"""``xlbilling.output`` and the reconcile text: money with two decimals, whole quantities without ".0", and
+"""``xlbilling._output.write`` and the reconcile text: money with two decimals, whole quantities without ".0", and
 tables that fit the terminal."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from rich.cells import cell_len
 
-from xlbilling.output import emit, to_csv, to_json, to_table_text
-from xlbilling.reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, Reconciliation, empty_frame
-from xlbilling.reconcile.text import as_json, as_text, headline
+from xlbilling._output.write import emit, to_csv, to_json, to_table_text
+from xlbilling._reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, Reconciliation, empty_frame
+from xlbilling._reconcile.text import as_json, as_text, headline
 
 
 def priced() -> pd.DataFrame:

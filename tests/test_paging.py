@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import BadResponse
-from xlbilling.http import ApiClient
-from xlbilling.pages import PROGRESS
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.shape import ApiShape
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.paging import PROGRESS
+from xlbilling._apis.spelling import ApiShape
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._cli import main
+from xlbilling._errors import BadResponse
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.period import Period
 
 STYLES = ("odata", "next", "pages", "skip", "hasmore")
 ROWS = {"summary": 264, "detail": 1294, "analysis": 1294, "invoice": 25}  # the plain answers' rows
@@ -122,7 +122,7 @@ def test_page_size_and_parameter_names_come_from_the_settings(speak: Callable[..
 def test_progress_is_reported_page_by_page(speak: Callable[..., Sandbox], period: Period) -> None:
     sandbox = speak("odata", page_size=100)
     seen: list[str] = []
-    token = PROGRESS.set(seen.append)
+    token = PROGRESS.set(lambda step: seen.append(str(step)))
     try:
         clients(sandbox)[0].summary(period)
     finally:
@@ -157,11 +157,11 @@ def test_a_repeating_page_is_one_line_from_the_command_line(
 def test_the_fast_decoder_reads_every_page(
     speak: Callable[..., Sandbox], plain: dict[str, pd.DataFrame], period: Period, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xlbilling.atria
+    import xlbilling._apis.atria
 
     def slow_path(*args: object) -> None:
         raise AssertionError("a page went the exact path")
 
     sandbox = speak("odata", page_size=300)
-    monkeypatch.setattr(xlbilling.atria, "to_frame", slow_path)
+    monkeypatch.setattr(xlbilling._apis.atria, "to_frame", slow_path)
     pd.testing.assert_frame_equal(clients(sandbox)[0].detail(period), plain["detail"])

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from xlbilling.errors import DataError
-from xlbilling.invoices.pdf import convert
+from xlbilling._errors import DataError
+from xlbilling._invoices.pdf import convert
 
 FAKE = """#!{python}
 import json, sys, time
@@ -48,7 +48,7 @@ def test_relative_folders_chunks_and_a_profile_per_process(tmp_path: Path, monke
     names = [f"Customer {number} - C{number}.xlsx" for number in range(5)]
     books = workbooks(Path("invoices", "2026-11-30"), names)  # relative, as `report --pdf` gives by default
     seen: list[tuple[int, int]] = []
-    made = convert(soffice, books, workers=2, chunk=2, progress=lambda done, total: seen.append((done, total)))
+    made = convert(soffice, books, workers=2, chunk=2, progress=lambda step: seen.append((step.done, step.total)))
     assert list(made) == books
     for book in books:
         pdf = made[book]

@@ -9,11 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlbilling.cli.hints import worded
-from xlbilling.errors import DataError, InputError
-from xlbilling.prices import Price, load_price_history, load_prices, with_tax_rate
+from xlbilling._cli.hints import worded
+from xlbilling._errors import DataError, InputError
+from xlbilling._inputs.prices import Price, load_prices, parse_tax_rate, with_tax_rate
 
-SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
+
+DAY = date(2026, 11, 30)
+"""The day the prices are read as of (these lists have no valid_from: any day gives the same)."""
 
 
 def write(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
@@ -28,7 +31,7 @@ def test_csv_prices_are_exact_decimals_keyed_by_sku(tmp_path: Path) -> None:
         "\ufeffSKU, Unit_Price ,Currency,description,tax_rate\nM365-BP,22.10,gbp,Business Premium,0.20\n"
         "EXO-P1, 4 ,GBP,,20%\n\n",
     )
-    prices = load_prices(path)
+    prices = load_prices(path).at(DAY)
     assert prices == {
         "M365-BP": Price("M365-BP", Decimal("22.10"), "GBP", "Business Premium", Decimal("0.20")),
         "EXO-P1": Price("EXO-P1", Decimal("4"), "GBP", None, Decimal("0.2")),
@@ -36,7 +39,7 @@ def test_csv_prices_are_exact_decimals_keyed_by_sku(tmp_path: Path) -> None:
 
 
 def test_optional_columns_may_be_left_out(tmp_path: Path) -> None:
-    prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,0.1,EUR\n"))
+    prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,0.1,EUR\n")).at(DAY)
     assert prices["A"].unit_price == Decimal("0.1")
     assert prices["A"].tax_rate is None and prices["A"].description is None
 
@@ -51,14 +54,14 @@ def test_xlsx_price_list_reads_numbers_exactly(tmp_path: Path) -> None:
     sheet.append(["EXO-P1", 4, "GBP", None, None])
     path = tmp_path / "prices.xlsx"
     book.save(path)
-    prices = load_prices(path)
+    prices = load_prices(path).at(DAY)
     assert prices["M365-BB"].unit_price == Decimal("6.1")
     assert prices["M365-BB"].tax_rate == Decimal("0.2")
     assert prices["EXO-P1"].unit_price == Decimal("4")
 
 
 def test_sandbox_sample_prices_every_sku_in_gbp() -> None:
-    prices = load_prices(SANDBOX_PRICES)
+    prices = load_prices(SANDBOX_PRICES).at(DAY)
     assert prices, "the sample price list is empty"
     assert {price.currency for price in prices.values()} == {"GBP"}
     assert all(price.tax_rate == Decimal("0.20") for price in prices.values())
@@ -95,19 +98,18 @@ def test_missing_and_unreadable_files_say_what_to_do(tmp_path: Path) -> None:
 
 
 def test_a_tax_rate_given_on_the_command_line_fills_only_rows_without_one(tmp_path: Path) -> None:
-    prices = load_prices(write(tmp_path, "sku,unit_price,currency,tax_rate\nA,1,GBP,0.05\nB,2,GBP,\n"))
+    prices = load_prices(write(tmp_path, "sku,unit_price,currency,tax_rate\nA,1,GBP,0.05\nB,2,GBP,\n")).at(DAY)
     assert prices["B"].tax_rate is None
     assert with_tax_rate(prices, None) == prices
-    filled = with_tax_rate(prices, "20%")
+    filled = with_tax_rate(prices, parse_tax_rate("20%"))
     assert (filled["A"].tax_rate, filled["B"].tax_rate) == (Decimal("0.05"), Decimal("0.2"))
-    assert with_tax_rate(prices, "0")["B"].tax_rate == Decimal(0)  # exempt
+    assert with_tax_rate(prices, parse_tax_rate("0"))["B"].tax_rate == Decimal(0)  # exempt
 
 
 @pytest.mark.parametrize("rate", ["abc", "1.5", "-0.1", ""])
-def test_a_bad_tax_rate_option_says_how_to_write_one(tmp_path: Path, rate: str) -> None:
-    prices = load_prices(write(tmp_path, "sku,unit_price,currency\nA,1,GBP\n"))
+def test_a_bad_tax_rate_option_says_how_to_write_one(rate: str) -> None:
     with pytest.raises(InputError, match=f"'{rate}' is not a tax rate") as caught:
-        with_tax_rate(prices, rate)
+        parse_tax_rate(rate)
     assert "0.20 or 20%" in str(caught.value)
     assert str(worded(caught.value)).startswith(f"--tax-rate {rate} is not a tax rate. Write a fraction")
 
@@ -118,7 +120,7 @@ def test_a_decimal_comma_is_named_never_read_as_a_thousands_separator(tmp_path: 
     assert "row 2, column unit_price: '3,50' has a decimal comma. Write it with a decimal point: 3.50." in str(
         caught.value
     )
-    thousands = load_prices(write(tmp_path, 'sku,unit_price,currency\nSRV,"1,250.00",GBP\n'))
+    thousands = load_prices(write(tmp_path, 'sku,unit_price,currency\nSRV,"1,250.00",GBP\n')).at(DAY)
     assert thousands["SRV"].unit_price == Decimal("1250.00")
 
 
@@ -128,7 +130,7 @@ def test_valid_from_keeps_each_price_from_its_day(tmp_path: Path) -> None:
         "sku,unit_price,currency,valid_from\nA,10.00,GBP,\nA,11.00,GBP,2026-07-01\nA,12.50,GBP,2026-10-01\n"
         "B,3.00,GBP,2026-09-01\n",
     )
-    history = load_price_history(path)
+    history = load_prices(path)
     assert history.dated
     assert {sku: p.unit_price for sku, p in history.at(date(2026, 6, 30)).items()} == {"A": Decimal("10.00")}
     assert history.at(date(2026, 7, 1))["A"].unit_price == Decimal("11.00")
@@ -136,8 +138,8 @@ def test_valid_from_keeps_each_price_from_its_day(tmp_path: Path) -> None:
         "A": Decimal("12.50"),
         "B": Decimal("3.00"),
     }
-    assert load_prices(path, on=date(2026, 8, 15))["A"].unit_price == Decimal("11.00")
-    assert not load_price_history(SANDBOX_PRICES).dated
+    assert load_prices(path).at(date(2026, 8, 15))["A"].unit_price == Decimal("11.00")
+    assert not load_prices(SANDBOX_PRICES).dated
 
 
 def test_a_bad_valid_from_or_a_repeated_day_is_named(tmp_path: Path) -> None:

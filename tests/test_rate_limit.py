@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from tests.test_margin_cli import BASE as MARGIN
 from tests.test_margin_cli import THREE
 from tests.test_reconcile_cli import BASE as RECONCILE
-from xlbilling.cli import main
-from xlbilling.sandbox import Sandbox
+from xlbilling._cli import main
+from xlbilling._sandbox import Sandbox
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 

@@ -10,11 +10,11 @@ import openpyxl
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlbilling.reconcile.book import write_reconciliation
-from xlbilling.reconcile.compare import compare
-from xlbilling.reconcile.mapping import Mapping
-from xlbilling.reconcile.result import Reconciliation
-from xlbilling.xlsx.layout import CURRENCY
+from xlbilling._inputs.mapping import Mapping
+from xlbilling._reconcile.book import write_reconciliation
+from xlbilling._reconcile.compare import compare
+from xlbilling._reconcile.result import Reconciliation
+from xlbilling._xlsx.layout import CURRENCY
 
 MAP = Mapping({"XDM00003": "M365-BP", "XDM00004": "EXO-P1"})
 

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-import xlbilling.sandbox
-from xlbilling.cli import main
-from xlbilling.money import cents
+import xlbilling._sandbox
+from xlbilling._cli import main
+from xlbilling._values.money import cents
 
-DATA = Path(xlbilling.sandbox.__file__).parent / "data"
+DATA = Path(xlbilling._sandbox.__file__).parent / "data"
 BASE = ["reconcile", "--period", "2026-10-31", "--mapping", str(DATA / "product-map.csv"), "--prices",
         str(DATA / "prices.csv")]  # fmt: skip
 

@@ -11,16 +11,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xlbilling.errors import DataError, NothingCompared
-from xlbilling.money import cents
-from xlbilling.periods import Period
-from xlbilling.prices import Price
-from xlbilling.reconcile.compare import compare
-from xlbilling.reconcile.mapping import Mapping
-from xlbilling.reconcile.period import candidate_invoices, period_items, reconcile
-from xlbilling.reconcile.text import headline
-from xlbilling.totals import InvoiceCheck
-from xlbilling.xarios import InvoiceHeader, XariosInvoice
+from xlbilling._apis.xarios import InvoiceHeader, XariosInvoice
+from xlbilling._apis.xarios_arithmetic import InvoiceCheck
+from xlbilling._errors import DataError
+from xlbilling._inputs.mapping import Mapping
+from xlbilling._inputs.prices import Price
+from xlbilling._reconcile.compare import compare
+from xlbilling._reconcile.period import candidate_invoices, period_items
+from xlbilling._reconcile.period import reconcile_period as reconcile
+from xlbilling._reconcile.result import NothingCompared
+from xlbilling._reconcile.text import headline
+from xlbilling._values.money import cents
+from xlbilling._values.period import Period
 
 MAP = Mapping({"XDM00003": "M365-BP", "XDM00004": "EXO-P1", "XSE00030": "DNS-FLT", "XDB00010": "BKP-365"})
 PRICES = {

@@ -8,18 +8,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-import xlbilling.sandbox
-from xlbilling.errors import DataError
-from xlbilling.prices import load_prices
-from xlbilling.reconcile.mapping import load_mapping
-from xlbilling.sandbox.catalogue import VENDOR_ONLY
+import xlbilling._sandbox
+from xlbilling._errors import DataError
+from xlbilling._inputs.mapping import load_mapping
+from xlbilling._inputs.prices import load_prices
+from xlbilling._sandbox.catalogue import VENDOR_ONLY
 
-DATA = Path(xlbilling.sandbox.__file__).parent / "data"
+DATA = Path(xlbilling._sandbox.__file__).parent / "data"
 
 
 def test_the_sandbox_mapping_covers_every_priced_sku_but_one_vendor_product() -> None:
     mapping = load_mapping(DATA / "product-map.csv")
-    assert mapping.skus == set(load_prices(DATA / "prices.csv"))
+    assert mapping.skus == {price.sku for price in load_prices(DATA / "prices.csv").rows}
     assert VENDOR_ONLY.part_number not in mapping.products and mapping.tenants == {}
 
 

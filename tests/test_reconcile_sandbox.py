@@ -12,20 +12,21 @@ import httpx
 import pandas as pd
 import pytest
 
-import xlbilling.sandbox
-from xlbilling.atria import Atria
-from xlbilling.errors import DataError, NothingCompared
-from xlbilling.money import cents, to_decimal
-from xlbilling.prices import load_prices
-from xlbilling.reconcile.mapping import Mapping, load_mapping
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import CATEGORIES
-from xlbilling.sandbox import Sandbox
-from xlbilling.sandbox.vendor import vat_error_invoice
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+import xlbilling._sandbox
+from xlbilling import reconcile
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._errors import DataError
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import load_prices
+from xlbilling._reconcile.result import CATEGORIES, NothingCompared
+from xlbilling._sandbox import Sandbox
+from xlbilling._sandbox.vendor import vat_error_invoice
+from xlbilling._session.session import Session
+from xlbilling._values.dates import parse_period
+from xlbilling._values.money import cents, to_decimal
 
-DATA = Path(xlbilling.sandbox.__file__).parent / "data"
+DATA = Path(xlbilling._sandbox.__file__).parent / "data"
 MAPPING = DATA / "product-map.csv"
 PRICES = DATA / "prices.csv"
 
@@ -65,7 +66,12 @@ def test_every_seeded_difference_is_found_and_nothing_else(sandbox: Sandbox, atr
     assert periods, "the sandbox seeds differences"
     for end in periods:
         in_period = [d for d in seeds if d["period_end"] == end]
-        result = reconcile(atria, xarios, atria.period(date.fromisoformat(end)), mapping=MAPPING, prices=PRICES)
+        result = reconcile(
+            Session(atria, xarios),
+            atria.period(date.fromisoformat(end)),
+            mapping=load_mapping(MAPPING),
+            prices=load_prices(PRICES),
+        )
         assert found_rows(result.flagged) == expected_rows(in_period, priced=True), end
         products = {(r.part_number, r.tenant_codes, r.vendor_quantity) for r in result.unmapped_products.itertuples()}
         assert products == {
@@ -89,7 +95,7 @@ def test_the_latest_period_holds_one_of_each_kind_valued_at_cost_without_a_price
     sandbox: Sandbox, atria: Atria, xarios: Xarios, period: Any
 ) -> None:
     seeds = [d for d in seeded(sandbox) if d["period_end"] == period.end.isoformat()]
-    result = reconcile(atria, xarios, period, mapping=load_mapping(MAPPING))
+    result = reconcile(Session(atria, xarios), period, mapping=load_mapping(MAPPING))
     assert found_rows(result.flagged) == expected_rows(seeds, priced=False)
     assert set(result.flagged["price_basis"]) == {"cost"}
     assert {k for k, n in result.counts.items() if n and k != "matched"} == set(CATEGORIES) - {"matched"}
@@ -101,7 +107,9 @@ def test_a_period_with_nothing_seeded_is_all_matched(sandbox: Sandbox, atria: At
     seeded_periods = {d["period_end"] for d in seeded(sandbox)}
     quiet = next(p for p in reversed(atria.periods()["period_end"].dt.date.tolist()[:-1])
                  if p.isoformat() not in seeded_periods)  # fmt: skip
-    result = reconcile(atria, xarios, atria.period(quiet), mapping=MAPPING, prices=load_prices(PRICES))
+    result = reconcile(
+        Session(atria, xarios), atria.period(quiet), mapping=load_mapping(MAPPING), prices=load_prices(PRICES)
+    )
     assert result.compared > 0 and result.flagged.empty
     assert result.unmapped_products.empty and result.unmapped_tenants.empty
     assert result.summary.empty and result.leaked == 0
@@ -111,19 +119,27 @@ def test_an_explicit_invoice_gives_its_items_for_the_period(sandbox: Sandbox, at
     invoices = xarios.invoices()
     previous = invoices.iloc[-2]
     end = atria.period(previous["period_end"].date())
-    by_date = reconcile(atria, xarios, end, mapping=MAPPING, prices=PRICES)
-    explicit = reconcile(atria, xarios, end, invoice_id=previous["invoice_id"], mapping=MAPPING, prices=PRICES)
+    by_date = reconcile(Session(atria, xarios), end, mapping=load_mapping(MAPPING), prices=load_prices(PRICES))
+    explicit = reconcile(
+        Session(atria, xarios),
+        end,
+        invoice=previous["invoice_id"],
+        mapping=load_mapping(MAPPING),
+        prices=load_prices(PRICES),
+    )
     pd.testing.assert_frame_equal(by_date.detail, explicit.detail)
     assert explicit.invoice_checks["invoice_id"].tolist() == [previous["invoice_id"]]
     latest = invoices.iloc[-1]["invoice_id"]
     with pytest.raises(DataError, match=f"Xarios invoice {latest} has no purchase item for service in the period"):
-        reconcile(atria, xarios, end, invoice_id=latest, mapping=MAPPING, prices=PRICES)
+        reconcile(
+            Session(atria, xarios), end, invoice=latest, mapping=load_mapping(MAPPING), prices=load_prices(PRICES)
+        )
 
 
 def test_any_day_of_the_period_means_the_whole_period(atria: Atria, xarios: Xarios, period: Any) -> None:
-    whole = reconcile(atria, xarios, period, mapping=MAPPING, prices=PRICES)
-    middle_day = Session(atria).period(period.end.replace(day=15).isoformat())  # as every door resolves it
-    middle = reconcile(atria, xarios, middle_day, mapping=MAPPING, prices=PRICES)
+    whole = reconcile(Session(atria, xarios), period, mapping=load_mapping(MAPPING), prices=load_prices(PRICES))
+    middle_day = Session(atria).period(parse_period(period.end.replace(day=15).isoformat()))  # as every door does
+    middle = reconcile(Session(atria, xarios), middle_day, mapping=load_mapping(MAPPING), prices=load_prices(PRICES))
     assert middle.period_end == whole.period_end == period.end and not whole.flagged.empty
     pd.testing.assert_frame_equal(middle.detail, whole.detail)
     pd.testing.assert_frame_equal(middle.invoice_checks, whole.invoice_checks)
@@ -135,7 +151,7 @@ def test_an_invoice_whose_arithmetic_is_off_is_reported_alongside(
     wrong = vat_error_invoice(sandbox.dataset)
     invoices = xarios.invoices()
     end = invoices.loc[invoices["invoice_id"] == wrong, "period_end"].iloc[0].date()
-    result = reconcile(atria, xarios, atria.period(end), mapping=MAPPING)
+    result = reconcile(Session(atria, xarios), atria.period(end), mapping=load_mapping(MAPPING))
     (check,) = result.invoice_checks["check"]
     assert check.startswith("differs") and "1 cent more" in check
 
@@ -144,7 +160,7 @@ def test_nothing_compared_names_the_period_and_keeps_the_unmapped_lists(
     atria: Atria, xarios: Xarios, period: Any
 ) -> None:
     with pytest.raises(NothingCompared, match=f"Period ending {period.end.isoformat()}, invoice INV-") as raised:
-        reconcile(atria, xarios, period, mapping=Mapping({"NOTHING": "M365-BP"}))
+        reconcile(Session(atria, xarios), period, mapping=Mapping({"NOTHING": "M365-BP"}))
     partial = raised.value.reconciliation
     assert len(partial.unmapped_products) == len(load_mapping(MAPPING).products) + 1  # every part, plus XDM00099
     assert raised.value.exit_code == 1
@@ -153,4 +169,4 @@ def test_nothing_compared_names_the_period_and_keeps_the_unmapped_lists(
 def test_an_open_period_has_no_invoice_yet(atria: Atria, xarios: Xarios) -> None:
     open_period = atria.periods()["period_end"].iloc[-1].date()
     with pytest.raises(DataError, match="No Xarios invoice covers the period ending"):
-        reconcile(atria, xarios, atria.period(open_period), mapping=MAPPING)
+        reconcile(Session(atria, xarios), atria.period(open_period), mapping=load_mapping(MAPPING))

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.test_doctor import env_for, run
-from xlbilling.sandbox import Sandbox, start_sandbox
+from xlbilling._sandbox import Sandbox, start_sandbox
 
 PERSONAL_KEYS = ("customerName", "billedBy", "billToCustomerName", "userName", "actionedBy", "addressLine1",
                  "addressLine2", "city", "postalCode", "accountName")  # fmt: skip

@@ -19,20 +19,20 @@ from openpyxl.workbook.defined_name import DefinedName
 from tests.excel_support import counting_session
 from tests.real_workbooks import cells_outside, parts, with_control_sheet
 from tests.test_report_build import build
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import ApiUnreachable, DataError, InputError
-from xlbilling.periods import Period
-from xlbilling.reconcile.period import reconcile
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
-from xlbilling.workbook.tables import refresh
-from xlbilling.xarios import Xarios
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling import load_mapping, reconcile
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._cli import main
+from xlbilling._errors import ApiUnreachable, DataError, InputError
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.headless import refresh_file
+from xlbilling._workbook.tables import refresh
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
-MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "product-map.csv"
 
 
 @pytest.fixture
@@ -278,7 +278,7 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
 ) -> None:
     path = tmp_path / "billing.xlsx"
     wb = openpyxl.load_workbook(TEMPLATE)
-    expected = reconcile(atria, xarios, period, mapping=MAPPING)
+    expected = reconcile(Session(atria, xarios), period, mapping=load_mapping(MAPPING))
     note = f"A{len(expected.detail) + 10}"
     wb["Control"]["B3"] = period.end  # no mapping file: the template's Mapping sheet is used
     wb["Reconciliation"][note] = "my note under the detail"

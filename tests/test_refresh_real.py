@@ -28,9 +28,9 @@ from tests.real_workbooks import (
     sheet_parts,
     with_control_sheet,
 )
-from xlbilling.errors import InputError
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
+from xlbilling._errors import InputError
+from xlbilling._session.session import Session
+from xlbilling._workbook.headless import refresh_file
 
 KEYS = ["periods", "customers", "summary"]
 IN_LIBREOFFICE = ("poi_simple-monthly-budget.xlsx", "poi_64473.xlsx", "poi_ExcelWithAttachments.xlsm",

@@ -1,6 +1,6 @@
 """Invoice workbooks from plain inputs (no API): money, layout, hostile names, failures, reruns, crashes.
 
-The inputs are DataFrames with the columns of docs/contract.md, built here by hand so every expected
+The inputs are DataFrames with the columns of docs/pages/contract.md, built here by hand so every expected
 amount can be worked out on paper.
 """
 
@@ -29,16 +29,16 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.formula import ArrayFormula
 from python_calamine import CalamineWorkbook
 
-from xlbilling.errors import DataError, TemplateError
-from xlbilling.invoices import Manifest, default_template, write_invoices
-from xlbilling.invoices import build as build_module
-from xlbilling.invoices.model import Invoice
-from xlbilling.invoices.pricing import Invoices
-from xlbilling.invoices.template import load_template
-from xlbilling.money import to_decimal
-from xlbilling.periods import Period
-from xlbilling.prices import Price
-from xlbilling.seller import Seller
+from xlbilling._config.seller import Seller
+from xlbilling._errors import DataError, TemplateError
+from xlbilling._inputs.prices import Price
+from xlbilling._invoice import Invoice
+from xlbilling._invoices import Manifest, default_template, write_invoices
+from xlbilling._invoices import build as build_module
+from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.template import load_template
+from xlbilling._values.money import to_decimal
+from xlbilling._values.period import Period
 
 PERIOD = Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", is_closed=True)
 PRICES = {

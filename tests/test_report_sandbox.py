@@ -15,29 +15,31 @@ from click.testing import CliRunner, Result
 from python_calamine import CalamineWorkbook
 
 from tests.test_report_build import cell_of, recalculate
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import TemplateError
-from xlbilling.invoices import Manifest, build_invoices
-from xlbilling.money import to_decimal
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.seller import Seller
+from xlbilling._apis.atria import Atria
+from xlbilling._cli import main
+from xlbilling._config.seller import Seller
+from xlbilling._errors import TemplateError
+from xlbilling._inputs.prices import load_prices
+from xlbilling._invoices import Manifest, build_invoices
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.money import to_decimal
+from xlbilling._values.period import Period
 
-PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 @pytest.fixture(scope="module")
 def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Atria]:
     """Every invoice of the latest closed period, built once for the module."""
     from tests.conftest import CLOSED  # the fixture `period` is function-scoped
-    from xlbilling.http import ApiClient
+    from xlbilling._apis.transport.client import ApiClient
 
     client = ApiClient("Atria", sandbox.url, sandbox.token, retries=1, backoff=0.01)
     atria = Atria(client)
     out = tmp_path_factory.mktemp("invoices")
     seller = Seller(name="Test Seller Ltd")  # configured: not SAMPLES (tests/test_seller.py covers those)
-    return build_invoices(atria, CLOSED, out_dir=out, prices=PRICES, workers=2, seller=seller), atria
+    prices = load_prices(PRICES).at(CLOSED.end)
+    return build_invoices(atria, CLOSED, out_dir=out, prices=prices, workers=2, seller=seller), atria
 
 
 def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
@@ -108,7 +110,7 @@ def test_a_bad_template_stops_the_run_before_anything_is_written(atria: Atria, p
     book.save(template)
     out = tmp_path / "out"
     with pytest.raises(TemplateError, match=r"Sheet!A1 has an unknown placeholder \{\{ invoice.numbr \}\}"):
-        build_invoices(atria, period, out_dir=out, prices=PRICES, template=template)
+        build_invoices(atria, period, out_dir=out, prices=load_prices(PRICES).at(period.end), template=template)
     assert not out.exists()
 
 
@@ -172,7 +174,7 @@ def test_cli_pdf_writes_a_pdf_per_invoice_into_the_default_relative_folder(
 @pytest.mark.usefixtures("sandbox_env")
 def test_cli_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("xlbilling.invoices.pdf._KNOWN_PLACES", ())
+    monkeypatch.setattr("xlbilling._invoices.pdf._KNOWN_PLACES", ())
     result = run("--period", "2026-10-31", "--prices", str(PRICES), "--out", str(tmp_path / "out"), "--pdf")
     assert result.exit_code == 1
     assert "PDF output needs LibreOffice" in result.output and "libreoffice.org" in result.output

@@ -15,17 +15,17 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.excel import udfs
-from xlbilling.http import ApiClient
-from xlbilling.resources import shipped
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import Xarios
+from xlbilling._cli import main
+from xlbilling._config.shipped import shipped
+from xlbilling._excel import udfs
+from xlbilling._sandbox import Sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
 
-DATA = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data"
+DATA = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data"
 PARAMETERS = "GET /api/Billing/parameters"
 
 

@@ -18,13 +18,13 @@ import pytest
 from tests import xlwings_double as double
 from tests.excel_support import counting_session
 from tests.test_reconcile_sandbox import MAPPING
-from xlbilling.errors import DataError
-from xlbilling.excel import macros
-from xlbilling.periods import Period
-from xlbilling.reviews import CHANGED, CLOSED_COLUMNS, carry
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.headless import refresh_file
+from xlbilling._errors import DataError
+from xlbilling._excel import macros
+from xlbilling._inputs.reviews import CHANGED, CLOSED_COLUMNS, carry
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.headless import refresh_file
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 OCT = date(2026, 10, 31)
@@ -152,7 +152,7 @@ def test_reconcile_applies_last_months_decisions(tmp_path: Path, sandbox_env: No
     from click.testing import CliRunner
 
     from tests.test_reconcile_sandbox import PRICES
-    from xlbilling.cli import main
+    from xlbilling._cli import main
 
     base = ["reconcile", "--period", "2026-10-31", "--mapping", str(MAPPING), "--prices", str(PRICES), "-f", "csv"]
     first = CliRunner().invoke(main, base, catch_exceptions=False)

@@ -7,8 +7,8 @@ import zipfile
 
 import pytest
 
-from xlbilling.errors import DataError
-from xlbilling.safezip import ZipLimits, read_members
+from xlbilling._apis.safezip import ZipLimits, read_members
+from xlbilling._errors import DataError
 
 
 def make_zip(members: dict[str, bytes]) -> bytes:

@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from xlbilling.sandbox import Dataset, Sandbox, start_sandbox
-from xlbilling.sandbox.catalogue import reference_files
+from xlbilling._sandbox import Dataset, Sandbox, start_sandbox
+from xlbilling._sandbox.catalogue import reference_files
 
 TODAY = date(2026, 11, 21)
 LATEST = "2026-10-31"
@@ -358,7 +358,7 @@ def test_price_items_carry_tenant_reseller_and_user(api: httpx.Client) -> None:
 
 
 def product_map() -> dict[str, str]:
-    text = resources.files("xlbilling.sandbox").joinpath("data/product-map.csv").read_text("utf-8")
+    text = resources.files("xlbilling._sandbox").joinpath("data/product-map.csv").read_text("utf-8")
     return {row["part_number"]: row["sku"] for row in csv.DictReader(io.StringIO(text))}
 
 
@@ -495,7 +495,7 @@ def test_same_seed_gives_byte_identical_responses_and_another_seed_does_not() ->
 
 
 def test_reference_files_agree_with_the_catalogue() -> None:
-    data = resources.files("xlbilling.sandbox").joinpath("data")
+    data = resources.files("xlbilling._sandbox").joinpath("data")
     for name, text in reference_files().items():
         assert data.joinpath(name).read_text("utf-8") == text
     assert "XDM00099" not in product_map()  # the seeded unmapped product

@@ -13,16 +13,16 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tests.test_report_build import CUSTOMERS, PERIOD, PRICES, cell_of, frames, invoices
-from xlbilling.cli import main
-from xlbilling.errors import ConfigError, TemplateError
-from xlbilling.invoices import Manifest, default_template, write_invoices
-from xlbilling.invoices.model import SAMPLE_DRAFT_TITLE, SAMPLE_TITLE
-from xlbilling.invoices.pricing import Invoices
-from xlbilling.invoices.template import load_template
-from xlbilling.periods import Period
-from xlbilling.resources import shipped
-from xlbilling.seller import SAMPLE_SELLER, Seller
-from xlbilling.settings import load_settings
+from xlbilling._cli import main
+from xlbilling._config.seller import SAMPLE_SELLER, Seller
+from xlbilling._config.settings import load_settings
+from xlbilling._config.shipped import shipped
+from xlbilling._errors import ConfigError, TemplateError
+from xlbilling._invoice import SAMPLE_DRAFT_TITLE, SAMPLE_TITLE
+from xlbilling._invoices import Manifest, default_template, write_invoices
+from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.template import load_template
+from xlbilling._values.period import Period
 
 SELLER = Seller(
     name="Kestrel IT Partners Ltd",
@@ -173,7 +173,7 @@ def test_xlbilling_config_lists_the_seller(tmp_path: Path, monkeypatch: pytest.M
     assert "[seller]\n" in shown
 
 
-SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "prices.csv"
+SANDBOX_PRICES = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "prices.csv"
 
 
 @pytest.mark.usefixtures("sandbox_env")

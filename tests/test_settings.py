@@ -13,9 +13,8 @@ from click.testing import CliRunner
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from xlbilling.cli import main
-from xlbilling.errors import AuthError, ConfigError
-from xlbilling.settings import (
+from xlbilling._cli import main
+from xlbilling._config.settings import (
     ENV_VARS,
     Settings,
     config_path,
@@ -23,6 +22,7 @@ from xlbilling.settings import (
     mask_token,
     settings_from_mapping,
 )
+from xlbilling._errors import AuthError, ConfigError
 
 ENV_TOKEN = "eyJhbGciOiJIUzI1NiJ9.ZW52aXJvbm1lbnQ.Qx7Tz0Vb1Kq9"
 FILE_TOKEN = "eyJhbGciOiJIUzI1NiJ9.ZmlsZQ.Wm3Pf8Rc2Yu4"

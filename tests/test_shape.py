@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from xlbilling import fields
-from xlbilling.atria import Atria
-from xlbilling.cli import main
-from xlbilling.errors import ConfigError
-from xlbilling.http import ApiClient
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.settings import load_settings
-from xlbilling.shape import APIS, ApiShape
+from xlbilling._apis import fields
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.spelling import APIS, ApiShape
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._cli import main
+from xlbilling._config.settings import load_settings
+from xlbilling._errors import ConfigError
+from xlbilling._sandbox import Sandbox
+from xlbilling._values.period import Period
 
 CONFIG = """\
 [atria]
@@ -62,8 +62,8 @@ def test_the_file_extends_the_built_in_tables(tmp_path: Path) -> None:
     assert atria.sources["fields.summary.last_count"] == f"config file {path}, line 7"
 
 
-def test_every_endpoint_the_readme_names_exists() -> None:
-    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+def test_every_endpoint_the_settings_page_names_exists() -> None:
+    readme = (Path(__file__).parents[1] / "docs" / "pages" / "settings.md").read_text(encoding="utf-8")
     for api, (endpoints, params, _, _) in APIS.items():
         for endpoint, table in endpoints.items():
             assert f"[{api}.fields.{endpoint}]" in readme
@@ -133,7 +133,7 @@ def test_renamed_keys_paths_and_parameters_are_read_from_the_sandbox(speak: obje
 
 
 def test_the_command_line_offers_every_dialect_the_sandbox_speaks() -> None:
-    from xlbilling.cli.sandbox import DIALECTS
-    from xlbilling.sandbox.dialects import NAMES
+    from xlbilling._cli.sandbox import DIALECTS
+    from xlbilling._sandbox.dialects import NAMES
 
     assert DIALECTS == NAMES

@@ -20,9 +20,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import xlbilling.cli
-from xlbilling.cli import COMMANDS, main
-from xlbilling.sandbox import Sandbox
+import xlbilling._cli
+from xlbilling._cli import COMMANDS, main
+from xlbilling._sandbox import Sandbox
 
 #: Never imported by ``--help``, ``--version``, ``config`` or any command's ``--help``.
 HEAVY = ("pandas", "numpy", "fastapi", "uvicorn", "fpdf", "openpyxl", "msgspec", "xlwings", "httpx", "rich", "PIL")
@@ -33,7 +33,7 @@ SERVER_AND_FILES = ("fastapi", "uvicorn", "fpdf", "openpyxl", "xlwings")
 # packages imported, as the last line of stdout.
 _RUN = """
 import json, sys
-from xlbilling.cli import main
+from xlbilling._cli import main
 try:
     main(sys.argv[1:], prog_name="xlbilling")
     code = 0
@@ -84,9 +84,9 @@ def _all_commands(group: click.Group, ctx: click.Context, path: tuple[str, ...] 
 
 
 def _load_every_module() -> None:
-    for info in pkgutil.iter_modules(xlbilling.cli.__path__):
+    for info in pkgutil.iter_modules(xlbilling._cli.__path__):
         if not info.name.startswith("_"):
-            importlib.import_module(f"xlbilling.cli.{info.name}")
+            importlib.import_module(f"xlbilling._cli.{info.name}")
 
 
 def test_the_list_of_commands_is_complete_and_names_their_modules() -> None:
@@ -94,7 +94,7 @@ def test_the_list_of_commands_is_complete_and_names_their_modules() -> None:
     assert set(main.commands) == set(COMMANDS)
     for name, command in main.commands.items():
         assert command.callback is not None
-        assert command.callback.__module__ == f"xlbilling.cli.{COMMANDS[name]}", name
+        assert command.callback.__module__ == f"xlbilling._cli.{COMMANDS[name]}", name
 
 
 def test_help_lists_every_command_with_its_one_line_help() -> None:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from xlbilling.totals import check_invoice
+from xlbilling._apis.xarios_arithmetic import check_invoice
 
 D = Decimal
 

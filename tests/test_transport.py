@@ -20,7 +20,10 @@ import httpx
 import pytest
 
 from tests.conftest import FakeTime
-from xlbilling.errors import (
+from xlbilling._apis.transport.checks import retry_after_seconds
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._config.settings import load_settings
+from xlbilling._errors import (
     ApiError,
     ApiTimeout,
     ApiUnreachable,
@@ -31,9 +34,6 @@ from xlbilling.errors import (
     RateLimitError,
     ServerError,
 )
-from xlbilling.http import ApiClient
-from xlbilling.settings import load_settings
-from xlbilling.wire import retry_after_seconds
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.SIGNATURE-7f3a"
 Reply = Callable[[httpx.Request], httpx.Response]
@@ -571,7 +571,7 @@ def test_tls_is_verified_and_a_ca_bundle_makes_a_private_ca_trusted(tmp_path: Pa
 
 @pytest.fixture
 def faults(sandbox: Any) -> Iterator[Callable[..., None]]:
-    """Arm one sandbox fault (see xlbilling.sandbox.faults); every fault is reset after the test."""
+    """Arm one sandbox fault (see xlbilling._sandbox.faults); every fault is reset after the test."""
     control = httpx.Client(base_url=sandbox.url, headers={"Authorization": f"Bearer {sandbox.token}"})
 
     def arm(**fault: Any) -> None:

@@ -15,12 +15,12 @@ import pytest
 
 from tests import xlwings_double as double
 from tests.excel_support import counting_session
-from xlbilling import session as sessions
-from xlbilling.excel import failures, udfs
-from xlbilling.excel.addin import decorated_udfs, udf_module_source
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
+from xlbilling._excel import failures, udfs
+from xlbilling._excel.addin import decorated_udfs, udf_module_source
+from xlbilling._sandbox import Sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
 
 NA, VALUE = 2042, 2015  # what CVErr takes for #N/A and #VALUE!
 NUMBER_FORMULAS = ["XLB_CHANGE", "XLB_QUANTITY", "XLB_XARIOS_TOTAL"]

@@ -15,19 +15,19 @@ import pytest
 
 from tests.conftest import TODAY
 from tests.excel_support import CountingTransport, counting_session
-from xlbilling import dates
-from xlbilling import session as sessions
-from xlbilling.atria import Atria
-from xlbilling.cache import ResultCache
-from xlbilling.excel import udfs
-from xlbilling.periods import Period
-from xlbilling.reconcile.period import reconcile
-from xlbilling.reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
-from xlbilling.sandbox import Sandbox, start_sandbox
-from xlbilling.session import Session
-from xlbilling.xarios import Xarios
+from xlbilling import load_mapping, reconcile
+from xlbilling._apis.atria import Atria
+from xlbilling._apis.xarios import Xarios
+from xlbilling._excel import udfs
+from xlbilling._reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS
+from xlbilling._sandbox import Sandbox, start_sandbox
+from xlbilling._session import session as sessions
+from xlbilling._session.results import ResultCache
+from xlbilling._session.session import Session
+from xlbilling._values import dates
+from xlbilling._values.period import Period
 
-MAPPING = Path(__file__).parents[1] / "xlbilling" / "sandbox" / "data" / "product-map.csv"
+MAPPING = Path(__file__).parents[1] / "xlbilling" / "_sandbox" / "data" / "product-map.csv"
 
 
 @pytest.fixture
@@ -227,7 +227,7 @@ def test_reconcile_spills_one_row_per_customer_and_sku(formulas: Session, period
 def test_reconcile_shows_unmapped_entities_and_invoice_checks_too(
     formulas: Session, atria: Atria, xarios: Xarios, period: Period
 ) -> None:
-    expected = reconcile(atria, xarios, period, mapping=MAPPING)
+    expected = reconcile(Session(atria, xarios), period, mapping=load_mapping(MAPPING))
     parts = [("unmapped tenants", expected.unmapped_tenants), ("Unmapped Products", expected.unmapped_products),
              ("checks", expected.invoice_checks), (None, expected.detail)]  # fmt: skip
     for what, part in parts:

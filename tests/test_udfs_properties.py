@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlbilling.excel import failures, udfs
-from xlbilling.excel.hints import ERROR_CODES
-from xlbilling.session import Session
+from xlbilling._excel import failures, udfs
+from xlbilling._excel.hints import ERROR_CODES
+from xlbilling._session.session import Session
 
 EXCEL_EPOCH = date(1899, 12, 30)
 XL_ERRORS = (-2146826281, -2146826246, -2146826259, -2146826288)  # #DIV/0!, #N/A, #NAME?, #NULL! as xlwings passes them
@@ -37,13 +37,13 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 @pytest.fixture
 def period_ends(formulas: Session) -> set[date]:
-    return {stamp.date() for stamp in formulas.periods()["period_end"]}
+    return {stamp.date() for stamp in formulas.atria().periods()["period_end"]}
 
 
 @pytest.fixture
 def period_spans(formulas: Session) -> list[tuple[date, date]]:
     """Each period's first and last day."""
-    periods = formulas.periods()
+    periods = formulas.atria().periods()
     return [
         (start.date(), end.date()) for start, end in zip(periods["period_start"], periods["period_end"], strict=True)
     ]

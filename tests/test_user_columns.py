@@ -14,15 +14,15 @@ from openpyxl.worksheet.table import TableColumn, TableFormula, TableStyleInfo
 from tests.excel_support import CountingTransport, counting_session
 from tests.real_workbooks import calamine_values, libreoffice_values
 from tests.test_excel_macros import live_book
-from xlbilling.errors import InputError
-from xlbilling.excel import macros
-from xlbilling.periods import Period
-from xlbilling.sandbox import Sandbox
-from xlbilling.session import Session
-from xlbilling.workbook.control import PARAMETERS
-from xlbilling.workbook.headless import refresh_file
-from xlbilling.workbook.tables import refresh
-from xlbilling.xlsx.book import OpenpyxlBook
+from xlbilling._errors import InputError
+from xlbilling._excel import macros
+from xlbilling._sandbox import Sandbox
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.control import PARAMETERS
+from xlbilling._workbook.headless import refresh_file
+from xlbilling._workbook.tables import refresh
+from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 DOUBLED = "Summary[[#This Row],[this_count]]*2"

@@ -9,11 +9,11 @@ import httpx
 import pandas as pd
 import pytest
 
-from xlbilling.cli.hints import worded
-from xlbilling.errors import BadResponse, InputError, NotFoundError
-from xlbilling.excel.hints import for_formula
-from xlbilling.sandbox import Sandbox
-from xlbilling.xarios import ITEM_COLUMNS, Xarios
+from xlbilling._apis.xarios import ITEM_COLUMNS, Xarios
+from xlbilling._cli.hints import worded
+from xlbilling._errors import BadResponse, InputError, NotFoundError
+from xlbilling._excel.hints import for_formula
+from xlbilling._sandbox import Sandbox
 
 
 def test_invoice_list_one_per_closed_period(xarios: Xarios) -> None:

@@ -19,13 +19,13 @@ import orjson
 import pandas as pd
 import pytest
 
-import xlbilling.xarios
+import xlbilling._apis.xarios
 from tests.rewire import RewritingTransport
-from xlbilling.errors import BadResponse
-from xlbilling.http import ApiClient
-from xlbilling.safezip import read_members
-from xlbilling.sandbox import Sandbox
-from xlbilling.xarios import MAX_ZIP_BYTES, Xarios, XariosInvoice, parse_invoice, read_invoice
+from xlbilling._apis.safezip import read_members
+from xlbilling._apis.transport.client import ApiClient
+from xlbilling._apis.xarios import MAX_ZIP_BYTES, Xarios, XariosInvoice, parse_invoice, read_invoice
+from xlbilling._errors import BadResponse
+from xlbilling._sandbox import Sandbox
 
 Items = list[dict[str, Any]]
 ROUTE = "/api/v1.0/billingdata/"
@@ -115,8 +115,8 @@ def test_key_spellings_are_resolved_once_per_key_set_not_per_item(
         calls.append(names)
         return find_key(keys, names)
 
-    find_key = xlbilling.xarios.find_key
-    monkeypatch.setattr(xlbilling.xarios, "find_key", counted)
+    find_key = xlbilling._apis.xarios.find_key
+    monkeypatch.setattr(xlbilling._apis.xarios, "find_key", counted)
     parse_invoice(data, "invoice")
     assert len(calls) < 50
 

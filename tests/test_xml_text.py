@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from tests.test_report_build import Customer, build, entry_of, invoices
-from xlbilling.cells import clean_text
-from xlbilling.xlsx.book import OpenpyxlBook
-from xlbilling.xlsx.packagebook import PackageBook
+from xlbilling._values.cells import clean_text
+from xlbilling._xlsx.book import OpenpyxlBook
+from xlbilling._xlsx.packagebook import PackageBook
 
 FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1f\ud800\udbff\udc00\udfff\ufffe\uffff"
 HOSTILE = f"Acme{FORBIDDEN} Ltd \U0001f600 €"

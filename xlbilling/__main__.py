@@ -1,5 +1,5 @@
 """``python -m xlbilling`` runs the same command line as ``xlbilling``."""
 
-from xlbilling.cli import main
+from xlbilling._cli import main
 
 main()

@@ -1,0 +1,28 @@
+"""Decisions made before about reconciliation rows, read back: a CSV, or a billing workbook's Reconciliation
+table (``review`` and ``note`` by period, account code and SKU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from xlbilling._errors import DataError
+from xlbilling._workbook.tables import TARGETS, existing_table
+
+
+def load_reviews(path: str | Path) -> pd.DataFrame:
+    """The decisions in a CSV, or in the Reconciliation table of a billing workbook (.xlsx/.xlsm); a
+    ``DataError`` naming the file when it is missing or holds no such table."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Reviews file {path} does not exist.", "Pass a CSV or a billing workbook with reviews.")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    from xlbilling._xlsx.book import OpenpyxlBook
+
+    target = TARGETS["reconciliation"]
+    found = existing_table(OpenpyxlBook.open(path), target.sheet, target.table)
+    if found.empty:
+        raise DataError(f"{path.name} has no {target.table} table with reviews.", "Pass a refreshed billing workbook.")
+    return found

@@ -1,0 +1,343 @@
+"""Refresh a billing workbook's tables: the same code behind the ribbon buttons and ``xlbilling refresh``.
+
+Parameters come from the Control sheet (``xlbilling._workbook.control``). Each data set is written
+as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
+from where and how many rows. Some sheets get further tables beside the first (the Reconciliation sheet
+lists unmapped tenants, unmapped products and each Xarios invoice's own check), each titled above it.
+Every table is checked for room before anything is written. Nothing else in the workbook is touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from xlbilling._apis import fields
+from xlbilling._apis.atria import CHANGE_COLUMNS, largest_changes
+from xlbilling._errors import InputError
+from xlbilling._inputs.mapping import Mapping, load_mapping
+from xlbilling._inputs.prices import load_prices
+from xlbilling._inputs.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
+from xlbilling._margin.compute import DETAIL_COLUMNS as MARGIN_COLUMNS
+from xlbilling._margin.compute import TOTAL_MONEY, TOTALS
+from xlbilling._margin.run import for_sheet
+from xlbilling._progress import Progress, Step
+from xlbilling._reconcile.result import (
+    CHECK_COLUMNS,
+    DETAIL_COLUMNS,
+    UNMAPPED_PRODUCT_COLUMNS,
+    UNMAPPED_TENANT_COLUMNS,
+)
+from xlbilling._session.session import Session
+from xlbilling._values.period import Period
+from xlbilling._workbook.control import (
+    CONTROL,
+    MAPPING_SHEET,
+    PARAMETERS,
+    Params,
+    control_customer,
+    control_period,
+    control_range,
+    read_params,
+)
+from xlbilling._workbook.usercols import check_columns, existing_shape, with_user_columns
+from xlbilling._xlsx.coords import column_letter, split_cell
+from xlbilling._xlsx.tablecells import WorkbookLike
+
+TABLE_ANCHOR = "A3"
+STAMP_CELL = "A1"
+CHANGES_SHOWN = 10
+"""How many of the largest changes the Dashboard's Changes table (and its chart) shows."""
+Frames = tuple[pd.DataFrame, ...]
+Load = Callable[[Session, Params, Period | None], Frames]
+
+
+@dataclass(frozen=True)
+class Beside:
+    """A further table on a target's sheet, to the right of the one before it."""
+
+    title: str
+    table: str
+    columns: tuple[str, ...]
+    identity: tuple[str, ...] = ()
+    """The columns that tell one row from another: a user's value beside a row follows them (all of the
+    table's columns when empty)."""
+
+    def line(self, rows: int) -> str:
+        """The title line above the table: ``Unmapped tenants: 3 rows``."""
+        return f"{self.title}: {rows} rows"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One refreshable sheet: its table, any tables beside it, and how their data is fetched
+    (``load`` returns one frame per table, the first table's first)."""
+
+    key: str
+    title: str
+    sheet: str
+    table: str
+    columns: tuple[str, ...]
+    load: Load
+    """Fetches the frames; given the Control sheet's period when ``uses_period``, else ``None``."""
+    uses_period: bool = True
+    beside: tuple[Beside, ...] = ()
+    uses_customer: bool = False
+    identity: tuple[str, ...] = ()
+    """The columns that tell one of the first table's rows from another (see ``Beside.identity``)."""
+    reviewed: bool = False
+    """Whether the first table carries the user's ``review`` and ``note`` per row (``xlbilling._inputs.reviews``),
+    kept across refreshes, with the rows that vanished in a "Closed differences" table at the end."""
+
+    def parts(self) -> tuple[Beside, ...]:
+        """Every table of the sheet, the first first."""
+        if not self.reviewed:
+            return (Beside(self.title, self.table, self.columns, self.identity), *self.beside)
+        closed = Beside("Closed differences", f"{self.table}Closed", CLOSED_COLUMNS)
+        first = Beside(self.title, self.table, (*self.columns, REVIEW, NOTE), self.identity)
+        return (first, *self.beside, closed)
+
+    def layout(self) -> list[tuple[Beside, str]]:
+        """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
+        two columns right of the one before (one empty column between), so none can grow into another."""
+        placed = []
+        column = 1
+        for part in self.parts():
+            placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
+            column += len(part.columns) + 1
+        return placed
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What one refresh wrote."""
+
+    key: str
+    sheet: str
+    table: str
+    rows: int
+    ref: str
+
+
+def _given(period: Period | None) -> Period:
+    """The period of a target that uses one: ``refresh`` always resolves it for such a target first."""
+    if period is None:
+        raise InputError("No billing period was chosen.", f"Pick one on the {CONTROL} sheet.")
+    return period
+
+
+def _changes(session: Session, params: Params, period: Period | None) -> Frames:
+    return (largest_changes(session.atria().summary(_given(period), True, False), CHANGES_SHOWN),)
+
+
+def _mapping(params: Params) -> Mapping:
+    """The Control sheet's product mapping, read (or as a door loaded it); ``InputError`` saying where to give
+    one when none is set."""
+    if isinstance(params.mapping, Mapping):
+        return params.mapping
+    if params.mapping is None:
+        raise InputError(
+            "No product mapping is set.",
+            f"Fill the {MAPPING_SHEET} sheet (part_number, sku), or put the path of a mapping file (CSV or "
+            f".xlsx) next to '{PARAMETERS['mapping']}' on the {CONTROL} sheet.",
+        )
+    return load_mapping(params.mapping)
+
+
+def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
+    chosen = _given(period)
+    prices = load_prices(params.prices) if params.prices is not None else None
+    result = session.reconcile(chosen, mapping=_mapping(params), prices=prices)
+    detail = result.detail.copy()
+    detail.insert(0, "period_end", pd.Timestamp(chosen.end))
+    return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
+
+
+def _margin(session: Session, params: Params, period: Period | None) -> Frames:
+    if params.prices is None:
+        raise InputError(
+            "No price list is set: the margin needs each SKU's price.",
+            f"Put the path of your price list (CSV or .xlsx) next to '{PARAMETERS['prices']}' on the {CONTROL} sheet.",
+        )
+    mapping, prices = _mapping(params), load_prices(params.prices)
+    found = session.margin(*control_range(session, params), mapping=mapping, prices=prices)
+    return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
+
+
+def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
+    return tuple(field.column for table in tables for field in table)
+
+
+TARGETS: dict[str, Target] = {
+    target.key: target
+    for target in (
+        Target("periods", "Periods", "Periods", "Periods", _columns(fields.ATRIA_PERIOD),
+               lambda s, p, d: (s.atria().periods(),), False, identity=("period_end",)),
+        Target("customers", "Customers", "Customers", "Customers", _columns(fields.ATRIA_CUSTOMER),
+               lambda s, p, d: (s.atria().customers(),), False, identity=("customer_code",)),
+        Target("summary", "Summary", "Summary", "Summary", _columns(fields.ATRIA_SUMMARY),
+               lambda s, p, d: (s.atria().summary(_given(d), p.billable_only, True),),
+               identity=("customer_code", "sku", "billable", "grouping")),
+        Target("detail", "Detail", "Detail", "Detail", _columns(fields.ATRIA_DETAIL),
+               lambda s, p, d: (s.atria().detail(_given(d), p.customer, p.service, p.user, p.billable_only),),
+               uses_customer=True),
+        Target("invoice_lines", "Invoice lines", "Invoice lines", "InvoiceLines",
+               _columns(fields.ATRIA_INVOICE_RECORD, fields.ATRIA_INVOICE_LINE),
+               lambda s, p, d: (s.atria().invoice_lines(_given(d), p.customer),), uses_customer=True,
+               identity=("customer_code", "bill_to_code", "sku", "service_code")),
+        Target("analysis", "Analysis", "Analysis", "Analysis", _columns(fields.ATRIA_ANALYSIS),
+               lambda s, p, d: (s.atria().analysis(_given(d), p.customer),), uses_customer=True),
+        Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
+               _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False,
+               identity=("invoice_id",)),
+        Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes,
+               identity=("sku", "grouping")),
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, beside=(
+                   Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY), ("period_end",)),
+                   Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY), TOTALS["customer"]),
+                   Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY), TOTALS["product"]),
+               )),
+        Target("reconciliation", "Reconciliation", "Reconciliation", "Reconciliation",
+               ("period_end", *DETAIL_COLUMNS), _reconciliation, reviewed=True, beside=(
+                   Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS, ("tenant_code_ext",)),
+                   Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS, ("part_number",)),
+                   Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS, ("invoice_id",)),
+               ), identity=("period_end", "account_code", "sku", "part_number")),
+    )
+}  # fmt: skip
+
+ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
+"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
+their own buttons, as they need a product mapping)."""
+
+
+def resolve(keys: Sequence[str] | None) -> list[Target]:
+    """The targets named by ``keys`` (``None``: all); ``InputError`` listing the valid names otherwise."""
+    chosen = list(ALL) if not keys else [k.strip().lower().replace("-", "_") for k in keys if k.strip()]
+    unknown = [k for k in chosen if k not in TARGETS]
+    if unknown:
+        raise InputError(f"Unknown table name: {', '.join(unknown)}.", f"Choose from: {', '.join(TARGETS)}.")
+    return [TARGETS[key] for key in chosen]
+
+
+def _check_ours(book: WorkbookLike, targets: list[Target]) -> None:
+    """``InputError`` for a workbook that is not a billing workbook (no Control sheet and none of
+    xlbilling's tables), or a sheet named like one of xlbilling's that does not hold its table (it is the
+    user's own): checked before anything is fetched."""
+    names = book.sheet_names()
+    ours = {part.table.lower() for t in TARGETS.values() for part in t.parts()}
+    found = {table.lower() for sheet in names for table in book.table_names(sheet)}
+    file = book.file_path()
+    where = file.name if file is not None else "This workbook"
+    if CONTROL not in names and not ours & found:
+        raise InputError(
+            f"{where} is not a billing workbook: it has no {CONTROL} sheet and none of xlbilling's tables.",
+            "Refresh a copy of templates/billing.xlsx (the demo writes one), or add a Control sheet.",
+        )
+    for target in targets:
+        if target.sheet in names and target.table.lower() not in map(str.lower, book.table_names(target.sheet)):
+            raise InputError(
+                f"The sheet '{target.sheet}' has no {target.table} table: it is not xlbilling's, so nothing was "
+                "written to it.",
+                f"Rename your sheet '{target.sheet}' and xlbilling adds its own, or add the {target.table} table.",
+            )
+
+
+def refresh(
+    book: WorkbookLike,
+    keys: Sequence[str] | None,
+    session: Session,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> list[Refreshed]:
+    """Fetch every chosen data set, check every table has room, then write each table with a stamp;
+    returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
+    fetched.
+
+    All data is fetched and every table's room checked before anything is written, so a failing API call
+    or a user's cell in the way leaves the workbook as it was.
+    """
+    targets = resolve(keys)
+    _check_ours(book, targets)
+    for target in targets:
+        for part, _ in target.layout():
+            check_columns(book, target.sheet, part.table, part.columns)
+    params = read_params(book)
+    if any(t.uses_customer for t in targets):
+        params = control_customer(book, session, params)
+    period = control_period(book, session, params) if any(t.uses_period for t in targets) else None
+    loaded = []
+    for target in targets:
+        if progress is not None:
+            progress(Step(f"fetching {target.title}"))
+        frames = target.load(session, params, period if target.uses_period else None)
+        loaded.append((target, _reviewed(book, target, frames) if target.reviewed else frames))
+    plan = [
+        (target, part, frame, book.check_table(target.sheet, part.table, frame, anchor))
+        for target, frames in loaded
+        for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
+        for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
+    ]
+    when = now or datetime.now(UTC)
+    sources = session.sources()
+    written = []
+    for target, part, frame, planned in plan:
+        ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
+        if part.table != target.table:
+            book.write(target.sheet, title_cell(ref), part.line(len(frame)))
+            continue
+        api = source_api(target)
+        book.write(target.sheet, STAMP_CELL, stamp(target, len(frame), period, sources.get(api, api), when))
+        written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
+    return written
+
+
+def source_api(target: Target) -> str:
+    """The API a target's data comes from, as its stamp names it."""
+    return "Xarios" if target.key == "xarios_invoices" else "Atria"
+
+
+def stamp(target: Target, rows: int, period: Period | None, source: str, when: datetime) -> str:
+    """What cell ``A1`` of a target's sheet says: ``Summary: 120 rows for the period ending 2026-10-31, from
+    https://atria.example.com, refreshed 2026-12-05 09:31 UTC``."""
+    about = f" for the period ending {period}" if target.uses_period and period else ""
+    return f"{target.title}: {rows} rows{about}, from {source}, refreshed {when:%Y-%m-%d %H:%M} UTC"
+
+
+def title_cell(ref: str) -> str:
+    """Where a table beside the first one has its title line: the cell above the table's top-left cell."""
+    column, row = split_cell(ref.split(":")[0])
+    return f"{column}{max(row - 1, 1)}"
+
+
+def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:
+    """The frames with the first one's reviews and notes carried over from the sheet as it is (see
+    ``with_reviews``)."""
+    return with_reviews(frames, existing_table(book, target.sheet, target.table))
+
+
+def with_reviews(frames: Frames, old: pd.DataFrame) -> Frames:
+    """``frames`` with the first one's reviews and notes carried over from ``old`` (its rows as they were), and
+    the rows that vanished (with a decision or a note) as the last frame (``xlbilling._inputs.reviews.carry``)."""
+    kept, closed = carry(frames[0], old)
+    return (kept, *frames[1:], closed)
+
+
+def existing_table(book: WorkbookLike, sheet: str, table: str) -> pd.DataFrame:
+    """The rows of the table ``table`` on ``sheet`` as they are now, headed by its header row (empty when
+    there is no such table)."""
+    shape = existing_shape(book, sheet, table)
+    if shape is None:
+        return pd.DataFrame()
+    body = book.read_block(sheet, shape.body) if shape.body else []
+    rows = [row for row in body if any(cell not in (None, "") for cell in row)]
+    return pd.DataFrame(rows, columns=shape.headers)
+
+
+def summary_line(written: Sequence[Refreshed]) -> str:
+    """One line for a message box or a terminal: ``Refreshed Summary (120 rows), Detail (3,400 rows).``"""
+    parts = [f"{item.table} ({item.rows:,} rows)" for item in written]
+    return "Refreshed " + ", ".join(parts) + "."

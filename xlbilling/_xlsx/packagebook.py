@@ -1,0 +1,398 @@
+"""A closed workbook file refreshed part by part: xlbilling's tables, their stamp cells and the entries they
+need in shared parts are written, and every other byte of the file stays as it was.
+
+``PackageBook`` is the file side of ``xlbilling._xlsx.tablecells.WorkbookLike``: it reads cells where it is asked
+to, collects what the refresh writes, and on ``save`` rebuilds only the rows of the sheets that hold
+xlbilling's tables, their table parts, appended cell formats and, for a sheet or table that is new, the part,
+relationship and content type it needs. The workbook is set to recalculate when it is next opened, so
+formulas elsewhere that read the tables show the new figures.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime
+from functools import partial
+from itertools import chain
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import pandas as pd
+from openpyxl.utils.cell import get_column_letter
+
+from xlbilling._errors import DataError
+from xlbilling._files import atomic_path
+from xlbilling._values.dates import to_excel_serial
+from xlbilling._xlsx.coords import taller
+from xlbilling._xlsx.kept import kept_styles, totals_row
+from xlbilling._xlsx.package import (
+    DOC_RELS_NS,
+    MAIN_NS,
+    TABLE_CONTENT,
+    TABLE_TYPE,
+    WORKSHEET_CONTENT,
+    WORKSHEET_TYPE,
+    Package,
+    elements,
+)
+from xlbilling._xlsx.sheetparts import fitted, fitted_chart, laid_out, with_table_parts
+from xlbilling._xlsx.sheetxml import Block, Box, SheetXml, cell_xml
+from xlbilling._xlsx.styles import Styles
+from xlbilling._xlsx.tablecells import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    TableShape,
+    cell_value,
+    check_table_name,
+    column_format,
+    table_headers,
+    table_ref,
+    table_rows,
+)
+from xlbilling._xlsx.tablepart import TABLE_ID, TABLE_REF, new_table, resized, shape_of
+
+_CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b([^>]*?)/?>")
+_FULL_CALC = re.compile(rb'\s+fullCalcOnLoad="[^"]*"')
+_WORKBOOK_AFTER = re.compile(rb"</(?:\w+:)?(?:sheets|functionGroups|externalReferences|definedNames)>")
+_SHEETS_END = re.compile(rb"</(?:\w+:)?sheets>")
+_SHEET_ID = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bsheetId="(\d+)"')
+_ROOT_PREFIX = re.compile(rb"<(?:(\w+):)?workbook\b")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_EMPTY_SHEET = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}"><sheetData/></worksheet>'
+).encode()
+
+
+class PackageBook:
+    """A workbook file read cell by cell and refreshed part by part (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.package = Package(path)
+        self._xml: dict[str, SheetXml] = {}
+        self._strings: list[str] | None = None
+        self._blocks: dict[str, list[Block]] = {}
+        self._tables: dict[str, dict[str, tuple[str, list[str], bool]]] = {}  # sheet -> table -> ref, headers, totals
+        self._styles: Styles | None = None
+        self._widths: dict[str, dict[str, float]] = {}  # sheet -> column letter -> fitted width
+
+    # --- reading ----------------------------------------------------------------------------------------
+
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheet names in tab order."""
+        return self.package.sheet_names()
+
+    def file_path(self) -> Path | None:
+        """The workbook's file."""
+        return self.path
+
+    def table_names(self, sheet: str) -> list[str]:
+        """The tables on ``sheet`` (none when it does not exist or is not a worksheet)."""
+        part = self.package.sheets.get(sheet)
+        return list(self.package.tables(part)) if part else []
+
+    def table_shape(self, sheet: str, name: str) -> TableShape | None:
+        """The table ``name`` on ``sheet`` as it is in the file: range, headers, calculated columns, totals row."""
+        part = self.package.sheets.get(sheet)
+        tables = {other.lower(): p for other, p in self.package.tables(part).items()} if part else {}
+        table = tables.get(name.lower())
+        return shape_of(self.package.parts[table]) if table else None
+
+    def read(self, sheet: str, cell: str) -> Any:
+        """The value of one cell (``None`` when the sheet or cell is empty); a formula gives its saved result,
+        or an ``UnsavedFormula`` when it has none."""
+        return self.read_block(sheet, cell)[0][0] if sheet in self.package.sheets else None
+
+    def read_block(self, sheet: str, ref: str) -> list[list[Any]]:
+        """The values of a rectangle of cells, row by row (empty when the sheet does not exist)."""
+        if sheet not in self.package.sheets:
+            return []
+        box = Box.of(ref)
+        found = self._sheet(sheet).values(box)
+        columns = range(box.left, box.right + 1)
+        return [[found.get((row, column)) for column in columns] for row in range(box.top, box.bottom + 1)]
+
+    def read_sheet(self, sheet: str) -> list[list[Any]]:
+        """Every row of ``sheet`` from ``A1`` to its last filled cell (empty when the sheet does not exist)."""
+        if sheet not in self.package.sheets:
+            return []
+        used = self._sheet(sheet).used()
+        return self.read_block(sheet, used.ref) if used else []
+
+    # --- planning what to write ------------------------------------------------------------------------
+
+    def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """The range ``write_table`` would give the table; ``DataError`` when it would overlap another table,
+        a merged range or a filled cell it did not cover before, or when its name is another sheet's table."""
+        check_table_name(name)
+        table_headers(df)
+        elsewhere = [
+            s for s in self.package.sheets if s != sheet and name.lower() in map(str.lower, self.table_names(s))
+        ]
+        if elsewhere:
+            raise DataError(
+                f"The table {name} is on the sheet '{elsewhere[0]}', not on '{sheet}'.",
+                f"Move it back to '{sheet}' or rename it, then refresh again.",
+            )
+        if sheet not in self.package.sheets:
+            return table_ref(anchor, df)
+        tables = self._table_refs(sheet)
+        old = next((ref for other, ref in tables.items() if other.lower() == name.lower()), None)
+        ref = table_ref(old.split(":")[0] if old else anchor, df)
+        shape = self.table_shape(sheet, name) if old else None
+        ref = taller(ref, 1) if shape is not None and shape.totals else ref  # room for its totals row
+        box, before = Box.of(ref), Box.of(old) if old else None
+        for other, other_ref in tables.items():
+            if other.lower() != name.lower() and box.meets(Box.of(other_ref)):
+                raise DataError(
+                    f"The table {name} would overlap the table {other} on '{sheet}'.",
+                    "Move one of the tables so there is room, then refresh again.",
+                )
+        xml = self._sheet(sheet)
+        merged = [m for m in xml.merged() if box.meets(m) and not (before and _inside(m, before))]
+        if merged:
+            raise DataError(
+                f"The table {name} would cover the merged cells {merged[0].ref} on '{sheet}'.",
+                "Unmerge or move them, then refresh again.",
+            )
+        taken = sorted(cell for cell, value in xml.values(box, unless=before).items() if value != "")
+        if taken:
+            row, column = taken[0]
+            raise DataError(
+                f"The table {name} would overwrite {get_column_letter(column)}{row} on '{sheet}'.",
+                "Move or clear the cells below and to the right of the table, then refresh again.",
+            )
+        return ref
+
+    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
+        """Plan ``df`` as the Excel table ``name`` on ``sheet`` (written by ``save``) and return its range."""
+        ref = self.check_table(sheet, name, df, anchor)
+        headers = table_headers(df)
+        old = next((r for other, r in self._table_refs(sheet).items() if other.lower() == name.lower()), None)
+        box = Box.of(ref)
+        shape = self.table_shape(sheet, name) if old else None
+        xml = self._sheet(sheet) if old else None
+        before = kept_styles(xml, shape) if xml is not None else {}
+        totals = totals_row(xml, shape, headers) if xml is not None else []
+        styles = [
+            self._style(column_format(df[column])) or before.get(header.lower())
+            for column, header in zip(df.columns, headers, strict=True)
+        ]
+        blank: list[list[object]] = [[None] * len(headers)] if df.empty else []  # a table keeps one body row
+
+        def rows() -> Iterator[list[object]]:
+            return chain([list(headers)], table_rows(df), blank, [totals] if totals else [])
+
+        letters = [get_column_letter(box.left + offset) for offset in range(len(headers))]
+        prefix = self._prefix(sheet)
+
+        def render(number: int, values: list[object]) -> str:
+            styled = number > box.top
+            return "".join(
+                cell_xml(prefix, f"{letter}{number}", _number(value), style if styled else None)
+                for letter, value, style in zip(letters, values, styles, strict=True)
+            )
+
+        clears = [Box.of(old)] if old else []
+        self._widths.setdefault(sheet, {}).update(zip(letters, fitted(df, headers), strict=True))
+        block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
+        self._blocks.setdefault(sheet, []).append(block)
+        self._tables.setdefault(sheet, {})[name] = (ref, headers, totals != [])
+        return ref
+
+    def write(self, sheet: str, cell: str, value: Any) -> None:
+        """Plan one value in one cell (text stays text)."""
+        box, prefix = Box.of(cell), self._prefix(sheet)
+        plain = cell_value(value)
+        style = (
+            self._style(DATETIME_FORMAT if isinstance(plain, datetime) else DATE_FORMAT)
+            if isinstance(plain, date)
+            else None
+        )
+
+        def render(number: int, values: list[object]) -> str:
+            return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", _number(values[0]), style)
+
+        self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, 1, 1, lambda: iter([[plain]]), render))
+
+    # --- writing -------------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the refreshed workbook to ``path`` (default: where it was read from) through a temporary file
+        renamed into place, with the file's mode when it replaces one."""
+        target = Path(path) if path is not None else self.path
+        for sheet, blocks in self._blocks.items():
+            part = self.package.sheets.get(sheet) or self._new_sheet(sheet)
+            xml = self._sheet(sheet)
+            tables = self._tables.get(sheet, {}).items()
+            added = [rel for name, planned in tables if (rel := self._table_part(part, name, *planned))]
+            tail = partial(with_table_parts, added, xml.prefix)
+            header = min((Box.of(ref).top for ref, _, _ in self._tables.get(sheet, {}).values()), default=None)
+            head = partial(laid_out, self._widths.get(sheet, {}), xml.prefix, header)
+            self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
+            self._fit_charts(sheet, part)
+        if self._styles is not None:
+            self.package.parts[self._styles_part()] = self._styles.data
+        self._recalculate_on_open()
+        with atomic_path(target) as temp:
+            self.package.save(temp)
+            if target.exists():
+                shutil.copymode(target, temp)
+        return target
+
+    def _fit_charts(self, sheet: str, part: str) -> None:
+        """Let the charts on ``sheet`` that read its tables' columns read exactly their rows now."""
+        boxes = [Box.of(ref) for ref, _, _ in self._tables.get(sheet, {}).values()]
+        drawing = self.package.related(part, "/drawing")
+        if not boxes or drawing is None:
+            return
+        spans = [(box.top, box.left, box.bottom, box.right) for box in boxes]
+        for rel in self.package.relationships(drawing):
+            if rel.type.endswith("/chart") and rel.target in self.package.parts:
+                data = self.package.parts[rel.target]
+                fitted = fitted_chart(data, sheet, spans)
+                if fitted != data:
+                    self.package.parts[rel.target] = fitted
+
+    def _table_part(self, part: str, name: str, ref: str, headers: list[str], totals: bool) -> str | None:
+        """Write the table part of ``name`` (resized, keeping its columns' settings and its filter off the
+        totals row, or new); for a new one, the id of the relationship the sheet's table list must name."""
+        existing = {other.lower(): p for other, p in self.package.tables(part).items()}
+        if name.lower() in existing:
+            table = existing[name.lower()]
+            body = taller(ref, -1) if totals else None
+            self.package.parts[table] = resized(self.package.parts[table], ref, headers, body)
+            return None
+        taken = [int(i) for p in self.package.parts if "/tables/" in p for i in TABLE_ID.findall(self.package.parts[p])]
+        table = self.package.free_name(self._folder + "/tables/table{}.xml")
+        self.package.add_part(table, new_table(1 + max([0, *taken]), name, ref, headers), TABLE_CONTENT)
+        return self.package.add_relationship(part, TABLE_TYPE, table)
+
+    def _new_sheet(self, sheet: str) -> str:
+        part = self.package.free_name(self._folder + "/worksheets/sheet{}.xml")
+        self.package.add_part(part, _EMPTY_SHEET, WORKSHEET_CONTENT)
+        rel = self.package.add_relationship(self.package.workbook, WORKSHEET_TYPE, part)
+        data = self.package.parts[self.package.workbook]
+        prefix = _prefix_of(_ROOT_PREFIX, data)
+        number = 1 + max([0, *(int(n) for n in _SHEET_ID.findall(data))])
+        entry = f'<{prefix}sheet xmlns:r="{DOC_RELS_NS}" name={quoteattr(sheet)} sheetId="{number}" r:id="{rel}"/>'
+        end = _SHEETS_END.search(data)
+        if end is None:
+            raise DataError(f"{self.package.name} lists no sheets.", "Open and save the workbook in Excel.")
+        self.package.parts[self.package.workbook] = data[: end.start()] + entry.encode() + data[end.start() :]
+        self.package.sheets[sheet] = part
+        return part
+
+    def _recalculate_on_open(self) -> None:
+        """Ask Excel and LibreOffice to recalculate every formula when the workbook is next opened."""
+        data = self.package.parts[self.package.workbook]
+        found = _CALC_PR.search(data)
+        if found is not None:
+            element = found.group(0)
+            if b'fullCalcOnLoad="1"' in element:
+                return
+            name_end = element.index(b"calcPr") + len(b"calcPr")
+            element = element[:name_end] + b' fullCalcOnLoad="1"' + _FULL_CALC.sub(b"", element[name_end:])
+            self.package.parts[self.package.workbook] = data[: found.start()] + element + data[found.end() :]
+            return
+        after = list(_WORKBOOK_AFTER.finditer(data))
+        if after:
+            prefix = _prefix_of(_ROOT_PREFIX, data)
+            at = after[-1].end()
+            self.package.parts[self.package.workbook] = (
+                data[:at] + f'<{prefix}calcPr fullCalcOnLoad="1"/>'.encode() + data[at:]
+            )
+
+    # --- parts ----------------------------------------------------------------------------------------------
+
+    def _sheet(self, sheet: str) -> SheetXml:
+        part = self.package.sheets.get(sheet)
+        if part is None:
+            part = f"new:{sheet}"
+            if part not in self._xml:
+                self._xml[part] = SheetXml(_EMPTY_SHEET, self._string)
+            return self._xml[part]
+        if part not in self._xml:
+            self._xml[part] = SheetXml(self.package.parts[part], self._string)
+        return self._xml[part]
+
+    @property
+    def _folder(self) -> str:
+        """The workbook part's folder (``xl`` nearly always), where new parts go beside the others."""
+        return posixpath.dirname(self.package.workbook) or "xl"
+
+    def _prefix(self, sheet: str) -> str:
+        return self._sheet(sheet).prefix if sheet in self.package.sheets else ""
+
+    def _table_refs(self, sheet: str) -> dict[str, str]:
+        part = self.package.sheets.get(sheet)
+        if part is None:
+            return {}
+        refs = {}
+        for name, table in self.package.tables(part).items():
+            found = TABLE_REF.search(self.package.parts[table])
+            if found is not None:
+                refs[name] = found.group(2).decode()
+        return refs
+
+    def _string(self, index: int) -> str:
+        if self._strings is None:
+            part = self.package.related(self.package.workbook, "/sharedStrings")
+            self._strings = _shared_strings(self.package.parts[part]) if part else []
+        return self._strings[index] if 0 <= index < len(self._strings) else ""
+
+    def _styles_part(self) -> str:
+        part = self.package.related(self.package.workbook, "/styles")
+        if part is None:
+            raise DataError(f"{self.package.name} has no styles part.", "Open and save the workbook in Excel.")
+        return part
+
+    def _style(self, code: str | None) -> int | None:
+        if code is None:
+            return None
+        if self._styles is None:
+            self._styles = Styles(self.package.parts[self._styles_part()])
+        return self._styles.format_index(code)
+
+
+def _number(value: object) -> object:
+    """A cell value as the number Excel stores: dates as serials, Decimal kept exact."""
+    if isinstance(value, datetime):
+        return (value - _EXCEL_EPOCH).total_seconds() / 86400
+    if isinstance(value, date):
+        return to_excel_serial(value)
+    return value
+
+
+def _inside(inner: Box, outer: Box) -> bool:
+    return (
+        outer.top <= inner.top
+        and inner.bottom <= outer.bottom
+        and outer.left <= inner.left
+        and inner.right <= outer.right
+    )
+
+
+def _prefix_of(pattern: re.Pattern[bytes], data: bytes) -> str:
+    found = pattern.search(data)
+    return (found.group(1).decode() + ":") if found and found.group(1) else ""
+
+
+def _shared_strings(data: bytes) -> list[str]:
+    """Each shared string's text (rich runs joined, phonetic guides left out)."""
+    strings = []
+    for item in elements(data, "si"):
+        strings.append(
+            "".join(
+                t.text or ""
+                for run in item
+                if not run.tag.endswith("rPh")
+                for t in run.iter()
+                if t.tag.rpartition("}")[2] == "t"
+            )
+        )
+    return strings

@@ -1,0 +1,102 @@
+"""What a refreshed sheet's XML gets besides its cells: its tables' columns fitted to their content, the header
+row frozen, and the list of its table parts, each written into the raw XML without touching anything else."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pandas as pd
+from openpyxl.utils import column_index_from_string
+
+from xlbilling._xlsx.columns import with_columns, with_frozen_rows
+from xlbilling._xlsx.package import DOC_RELS_NS, insert_before_end
+from xlbilling._xlsx.tablecells import DATE_FORMAT, DATETIME_FORMAT, column_format
+
+_TABLE_PARTS = re.compile(rb"<(?:(\w+):)?tableParts\b([^>]*?)(/?)>")
+_EXT_LIST = re.compile(rb"<(?:\w+:)?extLst\b")
+
+
+WIDEST = 50
+"""The widest a fitted table column gets, in characters; longer text wraps past the cell edge."""
+_SAMPLE_ROWS = 2000
+"""How many rows a column's width is measured on (the longest of them, or of its header)."""
+
+
+def fitted(df: pd.DataFrame, headers: list[str]) -> list[float]:
+    """Each column's width: its longest header or value among the first rows, plus room, between 8 and
+    ``WIDEST`` characters (dates as they show, ``yyyy-mm-dd``; money with two decimals)."""
+    sample = df.head(_SAMPLE_ROWS)
+    widths = []
+    for header, column in zip(headers, sample.columns, strict=True):
+        shown_as = column_format(df[column])
+        if shown_as in (DATE_FORMAT, DATETIME_FORMAT):
+            longest = max(len(header), len(shown_as))
+        else:
+            values = sample[column].dropna()
+            shown = values.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else str(v))
+            longest = max([len(header), *shown.map(len)])
+        widths.append(float(min(max(longest + 2, 8), WIDEST)))
+    return widths
+
+
+def laid_out(widths: dict[str, float], prefix: str, header_row: int | None, data: bytes) -> bytes:
+    """The XML before a sheet's cells with its tables' columns fitted and the rows down to the header row
+    frozen (unless the sheet's owner froze or split it already)."""
+    text = with_columns(data.decode("utf-8"), widths, prefix=prefix)
+    if header_row:
+        text = with_frozen_rows(text, header_row)
+    return text.encode("utf-8")
+
+
+def with_table_parts(rels: list[str], prefix: str, data: bytes) -> bytes:
+    """The end of a sheet's XML, ``data``, listing the table parts ``rels`` too."""
+    for rel in rels:
+        data = _with_table_part(data, rel, prefix)
+    return data
+
+
+def _with_table_part(data: bytes, rel: str, prefix: str) -> bytes:
+    """The sheet XML ``data`` listing one more table part (``rel``), where the schema puts the list."""
+    entry = f'<{prefix}tablePart xmlns:r="{DOC_RELS_NS}" r:id="{rel}"/>'.encode()
+    found = _TABLE_PARTS.search(data)
+    if found is not None:
+        if found.group(3):
+            tag = f'<{prefix}tableParts count="1">'.encode()
+            return data[: found.start()] + tag + entry + f"</{prefix}tableParts>".encode() + data[found.end() :]
+        close = data.find(f"</{prefix}tableParts>".encode(), found.end())
+        count = data.count(b"tablePart ", found.end(), close) + data.count(b"tablePart>", found.end(), close) + 1
+        head = re.sub(rb'\s+count="\d*"', b"", data[found.start() : found.end() - 1]) + f' count="{count}">'.encode()
+        return data[: found.start()] + head + data[found.end() : close] + entry + data[close:]
+    block = f'<{prefix}tableParts count="1">'.encode() + entry + f"</{prefix}tableParts>".encode()
+    ext = _EXT_LIST.search(data)
+    if ext is not None:
+        return data[: ext.start()] + block + data[ext.start() :]
+    return insert_before_end(data, "worksheet", block.decode())
+
+
+_CHART_RANGE = re.compile(rb"(<(?:\w+:)?f>(?:'?([^'!<]+)'?!))\$([A-Z]{1,3})\$(\d+):\$\3\$(\d+)(</(?:\w+:)?f>)")
+
+
+def fitted_chart(data: bytes, sheet: str, tables: list[tuple[int, int, int, int]]) -> bytes:
+    """A chart's XML, ``data``, whose series read a column of one of ``sheet``'s tables (``tables``: top, left,
+    bottom, right of each, the header row first) reading exactly the table's body rows, so the chart shows no
+    empty band when the table holds fewer rows than the chart was drawn for. Other ranges are kept."""
+
+    def fit(match: re.Match[bytes]) -> bytes:
+        on, column, first = (
+            match.group(2).decode(),
+            column_index_from_string(match.group(3).decode()),
+            int(match.group(4)),
+        )
+        for top, left, bottom, right in tables:
+            if on == sheet and left <= column <= right and first == top + 1:
+                last = max(bottom, top + 1)
+                return (
+                    match.group(1)
+                    + f"${match.group(3).decode()}${first}:${match.group(3).decode()}${last}".encode()
+                    + match.group(6)
+                )
+        return match.group(0)
+
+    return _CHART_RANGE.sub(fit, data)
