@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -11,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
@@ -26,6 +29,13 @@ from xlbilling._values.period import Period
 
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
+
+# Property tests try the same examples on every run, with no time limit per example (a busy machine is not a
+# failure) and no example database: a run never depends on an earlier one. `--hypothesis-profile=explore`
+# draws fresh examples, to look for new failures on purpose.
+hypothesis_settings.register_profile("xlbilling", derandomize=True, deadline=None, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, database=None, print_blob=True)
+hypothesis_settings.load_profile("xlbilling")
 
 
 WORKBOOKS = ("*.xlsx", "*.xlsm", "*.xlam")
@@ -48,6 +58,40 @@ def every_workbook_written_opens_without_repair(request: pytest.FixtureRequest) 
     }
     found = {name: listed[:5] for name, listed in found.items() if listed}
     assert not found, f"workbooks Excel would repair: {found}"
+
+
+class FakeTime:
+    """A clock that only sleeping moves, for clients that wait (``sleep=t.sleep, clock=t.clock``) without
+    waiting: ``sleeps`` lists every wait asked for. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """A fresh ``FakeTime``: its clients share a rate-limit gate with no other test's."""
+    return FakeTime()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test: bound but not listening, so no other
+    program can start listening on it meanwhile (as it could on a port found free and let go)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 from rich.cells import cell_len
 
 import xlbilling._demo
+from tests.conftest import TODAY
 from xlbilling._errors import DataError
 from xlbilling._sandbox import Sandbox
 
@@ -24,11 +25,12 @@ TABLES = ["Periods", "Customers", "Summary", "Detail", "InvoiceLines", "Analysis
 
 
 def run_demo(folder: Path) -> subprocess.CompletedProcess[str]:
-    """``xlbilling demo`` exactly as the README has a new user run it: no options, from ``folder``, so
-    everything goes to the relative default folder ``xlbilling-demo``."""
+    """``xlbilling demo`` as the README has a new user run it, from ``folder``, so everything goes to the
+    relative default folder ``xlbilling-demo``; only the day the sandbox takes for today is pinned."""
     script = shutil.which("xlbilling", path=str(Path(sys.executable).parent)) or "xlbilling"
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLBILLING_")} | {"COLUMNS": "100"}
-    return subprocess.run([script, "demo"], capture_output=True, text=True, env=env, timeout=600, cwd=folder)
+    command = [script, "demo", "--today", TODAY.isoformat()]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, cwd=folder)
 
 
 def test_demo_writes_a_billing_workbook_with_one_table_per_data_set(tmp_path: Path) -> None:
@@ -101,7 +103,7 @@ def test_demo_asks_once_for_each_data_set(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(xlbilling._demo, "start_sandbox", keep)
     monkeypatch.setattr(xlbilling._demo, "find_soffice", no_soffice)  # PDFs ask the APIs nothing more
-    result = xlbilling._demo.run_demo(tmp_path / "out", say=lambda line: None)
+    result = xlbilling._demo.run_demo(tmp_path / "out", today=TODAY, say=lambda line: None)
     asked = Counter(started[0].requests)
     assert asked and all(count == 1 for count in asked.values()), asked
     end = result.period.end.isoformat()

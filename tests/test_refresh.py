@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -222,11 +221,8 @@ def test_what_openpyxl_would_lose_is_kept_byte_for_byte(
     assert path.with_name("fancy.xlsx.bak").read_bytes() == original
 
 
-def test_an_outage_leaves_the_file_untouched(tmp_path: Path, sandbox: Sandbox) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    down, _ = counting_session(f"http://127.0.0.1:{port}", sandbox.token)
+def test_an_outage_leaves_the_file_untouched(tmp_path: Path, sandbox: Sandbox, closed_port: int) -> None:
+    down, _ = counting_session(f"http://127.0.0.1:{closed_port}", sandbox.token)
     path = tmp_path / "billing.xlsx"
     shutil.copyfile(TEMPLATE, path)
     with pytest.raises(ApiUnreachable):

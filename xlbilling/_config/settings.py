@@ -1,9 +1,9 @@
 """Where xlbilling's settings come from, and the API clients built from them.
 
 First found wins: environment variables (``XLBILLING_ATRIA_URL``...), then the TOML config file
-(``[atria] url/token``, ``[xarios] url/token``, ``[http] ca_bundle/timeout/retries``), then the OS keyring
-(tokens only: service ``xlbilling``, users ``atria_token`` / ``xarios_token``), then defaults. A workbook's
-``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
+(``[atria] url/token``, ``[xarios] url/token``, ``[http] ca_bundle/timeout/retries/rate_limit_wait``), then
+the OS keyring (tokens only: service ``xlbilling``, users ``atria_token`` / ``xarios_token``), then defaults.
+A workbook's ``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
 ``xlbilling config`` shows every value and where it came from, with tokens masked.
 
 How each API words its answers (``[atria.fields.<endpoint>]``, ``[atria.params]``, the path prefix, the
@@ -45,6 +45,7 @@ ENV_VARS = {
     "ca_bundle": "XLBILLING_CA_BUNDLE",
     "timeout": "XLBILLING_TIMEOUT",
     "retries": "XLBILLING_RETRIES",
+    "rate_limit_wait": "XLBILLING_RATE_LIMIT_WAIT",
 }
 #: Setting name -> (table, key) in the config file.
 FILE_KEYS = {
@@ -55,19 +56,20 @@ FILE_KEYS = {
     "ca_bundle": ("http", "ca_bundle"),
     "timeout": ("http", "timeout"),
     "retries": ("http", "retries"),
+    "rate_limit_wait": ("http", "rate_limit_wait"),
 }
 TOKENS = ("atria_token", "xarios_token")
 #: The keys of the ``[serve]`` table, read by ``xlbilling serve`` (``xlbilling._serve.settings``).
 SERVE_KEYS = ("public_url", "mapping", "prices", "register", "template", "out", "db", "rate_limit")
 #: What a workbook's ``_xlbilling.conf`` sheet may set.
 WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
-DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
+DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3, "rate_limit_wait": 60.0}
 CONFIG_ENV = "XLBILLING_CONFIG"
 _APIS = {"atria": "Atria", "xarios": "Xarios"}
 
 
 def _seconds(value: Any, where: str) -> float:
-    """A timeout in seconds: a number above 0."""
+    """A number of seconds above 0 (a timeout, the rate-limit wait)."""
     try:
         seconds = float(str(value).strip()) if not isinstance(value, bool) else math.nan
     except ValueError:
@@ -96,6 +98,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "ca_bundle": text_setting,
     "timeout": _seconds,
     "retries": _count,
+    "rate_limit_wait": _seconds,
 }
 
 
@@ -117,6 +120,8 @@ class Settings:
     ca_bundle: str | None = None
     timeout: float = DEFAULTS["timeout"]
     retries: int = DEFAULTS["retries"]
+    #: Seconds a request waits in all while the API answers 429 ("too many requests") before giving up.
+    rate_limit_wait: float = DEFAULTS["rate_limit_wait"]
     sources: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     seller: Seller = field(default_factory=Seller)
@@ -156,6 +161,7 @@ class Settings:
             )
         options.setdefault("timeout", self.timeout)
         options.setdefault("retries", self.retries)
+        options.setdefault("rate_limit_wait", self.rate_limit_wait)
         options.setdefault("ca_bundle", self.ca_bundle)
         options.setdefault(
             "token_help",

@@ -60,15 +60,16 @@ def query(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: query_value(value) for key, value in (params or {}).items() if value is not None}
 
 
-def retry_after_seconds(value: str | None, cap: float) -> float | None:
-    """The wait a ``Retry-After`` header asks for (seconds or HTTP date), at most ``cap``; None if absent."""
+def retry_after_seconds(value: str | None, cap: float, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds, or an HTTP date counted from ``now``, by default
+    the present), at most ``cap``; None if absent."""
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            seconds = (parsedate_to_datetime(value) - (now or datetime.now(UTC))).total_seconds()
         except (TypeError, ValueError, IndexError):
             return None
     if not math.isfinite(seconds):
@@ -97,6 +98,25 @@ def is_certificate_error(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+#: How much of an error answer is read to find the server's message.
+ERROR_START_BYTES = 64 * 1024
+
+
+def error_start(response: httpx.Response) -> bytes:
+    """The start of an error answer (enough to find a message), never more than 64 KB."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_START_BYTES:
+                break
+    except httpx.HTTPError:
+        pass  # the status alone says enough
+    return b"".join(chunks)[:ERROR_START_BYTES]
 
 
 def server_message(body: bytes) -> str:

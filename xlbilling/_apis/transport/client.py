@@ -1,4 +1,4 @@
-"""The only module that talks HTTP: one ``ApiClient`` per API, with auth, timeouts, retries and fail-fast.
+"""The only module that talks HTTP: one ``ApiClient`` per API, with auth, timeouts, retries, rate limits and fail-fast.
 
 Every failure leaves this module as an ``xlbilling._errors`` class whose message says what went wrong and
 what to do. TLS verification is always on. The token is sent only in the ``Authorization`` header and
@@ -22,6 +22,7 @@ import orjson
 from xlbilling._apis.transport.checks import (
     check_base_url,
     connect_reason,
+    error_start,
     human_size,
     is_certificate_error,
     looks_like_html,
@@ -33,6 +34,7 @@ from xlbilling._apis.transport.checks import (
     tls_context,
     token_problem,
 )
+from xlbilling._apis.transport.ratelimit import Patience, gate_for
 from xlbilling._errors import (
     ApiError,
     ApiTimeout,
@@ -51,8 +53,6 @@ _E = TypeVar("_E", bound=ApiError)
 
 #: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-#: How much of an error answer is read to find the server's message.
-_ERROR_BODY_BYTES = 64 * 1024
 
 _TOKEN_HELP = {
     "Atria": (
@@ -67,7 +67,7 @@ _TOKEN_HELP = {
 
 
 class _Retryable(Exception):
-    """Internal: an attempt failed in a way worth trying again; ``error`` is raised once retries run out."""
+    """Internal: an attempt failed in a way worth retrying (``wait``: a 429's Retry-After); ``error`` is final."""
 
     def __init__(self, error: ApiError, wait: float | None = None) -> None:
         super().__init__(str(error))
@@ -78,10 +78,12 @@ class _Retryable(Exception):
 class ApiClient:
     """A connection to one API (``api`` is "Atria" or "Xarios") at ``base_url`` with a bearer ``token``.
 
-    ``call`` names the call in messages (``"summary"``, ``"invoice 123"``). Connection errors, timeouts,
-    429 and 502/503/504 are retried ``retries`` times with exponential backoff and jitter (429 waits for
-    ``Retry-After``, at most ``max_wait`` seconds). Once the host proved unreachable, calls fail at once
-    with ``ApiUnreachable`` for ``cooldown`` seconds, so a sheet of formulas does not wait on every cell.
+    ``call`` names the call in messages (``"summary"``, ``"invoice 123"``). Connection errors, timeouts and
+    502/503/504 are retried ``retries`` times with exponential backoff and jitter. A 429 pauses every request
+    to this API at this host, in every thread and client (``transport.ratelimit``), for its ``Retry-After``
+    (at most ``max_wait`` seconds; the backoff without one); a request gives up once it has waited
+    ``rate_limit_wait`` seconds in all. Once the host proved unreachable, calls fail at once with
+    ``ApiUnreachable`` for ``cooldown`` seconds, so a sheet of formulas does not wait on every cell.
     ``sleep``, ``clock`` and ``jitter`` can be replaced in tests.
     """
 
@@ -95,6 +97,7 @@ class ApiClient:
         connect_timeout: float = 5.0,
         retries: int = 3,
         backoff: float = 0.5,
+        rate_limit_wait: float = 60.0,
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         token_help: str = "",
@@ -116,6 +119,7 @@ class ApiClient:
         self._timeout = timeout
         self._cooldown = cooldown
         self._max_wait = max_wait
+        self._rate_limit_wait = rate_limit_wait
         self._max_json_bytes = max_json_bytes
         self._sleep = sleep
         self._clock = clock
@@ -123,6 +127,7 @@ class ApiClient:
         self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
+        self._gate = gate_for(api, f"{self._url.scheme}://{self._url.netloc.decode('ascii')}", clock)
         self.observe: Callable[[str, dict[str, Any], int, str, bytes], None] | None = None  # doctor: each answer
         headers = {"User-Agent": f"xlbilling/{__version__}"}
         if token is not None:
@@ -208,18 +213,26 @@ class ApiClient:
         same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
         attempt = 0
+        patience = Patience(self._gate, self._rate_limit_wait, self._sleep)
         while True:
+            patience.wait()
             try:
                 response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
                 if self.observe is not None:
                     self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
                 return response, body
             except _Retryable as retry:
+                if isinstance(retry.error, RateLimitError):
+                    pause = retry.wait or self._backoff_delay(patience.refusals)
+                    logger.debug("GET %s: HTTP 429, every %s request waits %.2f s", path, self.api, pause)
+                    if patience.refused(pause):
+                        continue
+                    raise retry.error from None
                 if attempt >= self._retries:
                     if isinstance(retry.error, ApiUnreachable):
                         self._mark_down(retry.error)
                     raise retry.error from None
-                delay = retry.wait if retry.wait is not None else self._backoff_delay(attempt)
+                delay = self._backoff_delay(attempt)
                 logger.debug("GET %s: retry %d in %.2f s (%s)", path, attempt + 1, delay, retry.error.message)
                 self._sleep(delay)
                 attempt += 1
@@ -265,26 +278,12 @@ class ApiClient:
             raise _Retryable(self._error(BadResponse, call, message, self._later_hint()))
         return b"".join(chunks)
 
-    def _error_body(self, response: httpx.Response) -> bytes:
-        """The start of an error answer (enough to find a message), never more than 64 KB."""
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size >= _ERROR_BODY_BYTES:
-                    break
-        except httpx.HTTPError:
-            pass  # the status alone says enough
-        return b"".join(chunks)[:_ERROR_BODY_BYTES]
-
     # --- turning failures into xlbilling errors ----------------------------------------------------
 
     def _status_error(self, call: str, response: httpx.Response, not_found_hint: str) -> NoReturn:
         """Raise the error for a non-2xx answer (``_Retryable`` for 429 and 502/503/504)."""
         status = response.status_code
-        body = self._error_body(response)
+        body = error_start(response)
         said = server_message(body)
         detail = f": {said}" if said else ""
         if status in (401, 403):
@@ -309,8 +308,9 @@ class ApiClient:
             error = self._error(
                 RateLimitError,
                 call,
-                f"the API kept answering 'too many requests' (HTTP 429) after {self._retries + 1} attempts",
-                "Wait a minute and try again, with fewer calls at once (e.g. fewer formulas recalculating).",
+                f"the API kept answering 'too many requests' (HTTP 429) for {self._rate_limit_wait:g} s",
+                "Wait a minute and try again, with fewer calls at once (e.g. fewer formulas recalculating), "
+                "or let xlbilling wait longer (XLBILLING_RATE_LIMIT_WAIT).",
             )
             raise _Retryable(error, wait)
         if status in RETRY_STATUSES:
