@@ -33,6 +33,11 @@ WORKSHEET_ORDER = (
     "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
     "webPublishItems", "tableParts", "extLst",
 )  # fmt: skip
+WORKBOOK_ORDER = (
+    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets", "functionGroups",
+    "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+    "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst",
+)  # fmt: skip
 CELL_ORDER = ("f", "v", "is", "extLst")
 ROW_ORDER = ("c", "extLst")
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
@@ -125,8 +130,9 @@ def _workbook_part(trees: dict[str, ElementTree.Element]) -> str | None:
 
 
 def _sheets_and_names(book: Book, trees: dict[str, ElementTree.Element], workbook: str) -> list[str]:
-    found = []
     tree = trees[workbook]
+    main = [_local(child.tag) for child in tree if child.tag.startswith(M)]  # extensions of other namespaces aside
+    found = _in_order(main, WORKBOOK_ORDER, f"{workbook} (workbook)")
     rels = _rels(book, trees, workbook)
     seen: set[str] = set()
     for sheet in tree.iter(f"{M}sheet"):
