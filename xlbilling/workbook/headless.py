@@ -18,7 +18,7 @@ from pathlib import Path
 from xlbilling.errors import InputError
 from xlbilling.files import atomic_path
 from xlbilling.session import Session, workbook_session
-from xlbilling.workbook.tables import Refreshed, refresh
+from xlbilling.workbook.tables import Refreshed, refresh, resolve
 from xlbilling.xlsx.packagebook import PackageBook
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -37,7 +37,8 @@ def refresh_file(
 
     Raises ``InputError`` for a missing file, another format or a workbook that is not a billing workbook,
     ``DataError`` for a file that cannot be read or written, and the API's errors; the file is left
-    untouched in every case, and nothing is fetched before the file is known to be refreshable.
+    untouched in every case, and nothing is fetched before the file is known to be refreshable (every
+    refusal of the file's shape comes before the first request).
     """
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -48,6 +49,7 @@ def refresh_file(
         raise InputError(f"There is no workbook at {path}.", "Check the path, or copy templates/billing.xlsx.")
     target = path.resolve()  # through a symbolic link: the link stays, its file is refreshed
     book = PackageBook(target)
+    book.check_writable(target.sheet for target in resolve(keys))
     written = refresh(book, keys, session or workbook_session(book), now, progress)
     if progress is not None:
         progress(f"writing {path.name}")
