@@ -163,6 +163,14 @@ def test_a_strict_workbook_gets_strict_sheets_tables_and_relationships(tmp_path:
     assert calamine_values(path, "Summary")[2][:3] == ["customer_code", "customer_name", "account_code"]
 
 
+def test_a_workbook_counting_dates_from_1904_gets_its_dates_in_that_system(tmp_path: Path, session: Session) -> None:
+    path = refreshed(tmp_path, session, "xlsxwriter_date_1904_02.xlsx")  # saved by Excel with date1904="1"
+    cells = parts(path)[sheet_parts(path)["Periods"]]
+    assert re.search(rb'<c r="A4" s="\d+"><v>44500(\.0)?</v></c>', cells), "2025-11-01 is 44500 days after 1904-01-01"
+    assert calamine_values(path, "Periods")[3] == FIRST_PERIOD
+    assert libreoffice_values(path, "Periods")[3] == FIRST_PERIOD
+
+
 def test_new_part_names_differ_from_every_other_without_regard_to_case(tmp_path: Path, session: Session) -> None:
     # Sheet1.xml to Sheet5.xml, the relationships of Sheet1.xml spelled sheet1.xml.rels (written so by Excel)
     path = refreshed(tmp_path, session, "poi_123233_charts.xlsx", ("periods", "summary"))

@@ -11,6 +11,7 @@ formulas elsewhere that read the tables show the new figures.
 from __future__ import annotations
 
 import posixpath
+import re
 import shutil
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -55,6 +56,9 @@ from xlbilling.xlsx.tablepart import TABLE_ID, TABLE_REF, new_table, resized, sh
 from xlbilling.xlsx.workbookpart import recalculating, sheets_end, with_sheet
 
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+_DAYS_1900_TO_1904 = 1462
+"""How many days a date's serial is smaller in the 1904 date system (Excel for Mac's old default)."""
+_DATE_1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*?\bdate1904="(?:1|true)"')
 
 
 class PackageBook:
@@ -69,6 +73,8 @@ class PackageBook:
         self._tables: dict[str, dict[str, tuple[str, list[str], bool]]] = {}  # sheet -> table -> ref, headers, totals
         self._styles: Styles | None = None
         self._widths: dict[str, dict[str, float]] = {}  # sheet -> column letter -> fitted width
+        # a workbook counting dates from 1904 gets the dates it is given in its own system
+        self.date1904 = _DATE_1904.search(self.package.parts[self.package.workbook]) is not None
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -195,7 +201,7 @@ class PackageBook:
         def render(number: int, values: list[object]) -> str:
             styled = number > box.top
             return "".join(
-                cell_xml(prefix, f"{letter}{number}", _number(value), style if styled else None)
+                cell_xml(prefix, f"{letter}{number}", _number(value, self.date1904), style if styled else None)
                 for letter, value, style in zip(letters, values, styles, strict=True)
             )
 
@@ -217,7 +223,8 @@ class PackageBook:
         )
 
         def render(number: int, values: list[object]) -> str:
-            return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", _number(values[0]), style)
+            value = _number(values[0], self.date1904)
+            return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", value, style)
 
         self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, 1, 1, lambda: iter([[plain]]), render))
 
@@ -353,12 +360,14 @@ class PackageBook:
         return self._stylesheet().format_index(code) if code is not None else None
 
 
-def _number(value: object) -> object:
-    """A cell value as the number Excel stores: dates as serials, Decimal kept exact."""
+def _number(value: object, date1904: bool) -> object:
+    """A cell value as the number Excel stores: dates as serials (counted from 1904 in a workbook that uses the
+    1904 date system), Decimal kept exact."""
+    shift = _DAYS_1900_TO_1904 if date1904 else 0
     if isinstance(value, datetime):
-        return (value - _EXCEL_EPOCH).total_seconds() / 86400
+        return (value - _EXCEL_EPOCH).total_seconds() / 86400 - shift
     if isinstance(value, date):
-        return to_excel_serial(value)
+        return to_excel_serial(value) - shift
     return value
 
 
