@@ -111,7 +111,7 @@ def _resolve(folder: str, target: str) -> str:
 
 def _rels(book: Book, trees: dict[str, ElementTree.Element], part: str) -> dict[str, str]:
     folder, name = posixpath.split(part)
-    tree = trees.get(f"{folder}/_rels/{name}.rels")
+    tree = trees.get(posixpath.join(folder, "_rels", f"{name}.rels"))
     if tree is None:
         return {}
     return {

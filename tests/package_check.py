@@ -90,7 +90,7 @@ def checked(parts: dict[str, bytes], trees: dict[str, ElementTree.Element]) -> C
     cell_formats = sizes.get("cellXfs", 1)  # no list: the one default format
     for part in _related_all(parts, trees, workbook, "/worksheet"):
         found += [
-            f"{part}: the cell {cell.get('r')} uses cell format {cell.get('s')} of {cell_formats}"
+            f"{part}: the cell {cell.get('r')} uses cell format {cell.get('s')}, which the styles part does not have"
             for cell in trees[part].iter()
             if _local(cell.tag) == "c" and _number(cell.get("s")) >= cell_formats
         ]
@@ -233,7 +233,7 @@ def _styles(part: str, root: ElementTree.Element) -> tuple[dict[str, int], list[
             for attribute, target in pointers.items():
                 given = xf.get(attribute)
                 if _number(given) >= sizes.get(target, 0):
-                    problem = f"{part}: {group} entry {index} uses {attribute} {given} of {sizes.get(target, 0)}"
+                    problem = f"{part}: {group} entry {index} uses {attribute} {given}, which {target} does not have"
                     (found if target in sizes else unlisted).append(problem)
             number = _number(xf.get("numFmtId"))
             if number > LAST_BUILT_IN_FORMAT and number not in formats:
