@@ -214,7 +214,7 @@ def _worksheet(book: Book, trees: dict[str, ElementTree.Element], sheet: str, pa
             ref = ref or match[0]
             found += _in_order([_local(c.tag) for c in cell], CELL_ORDER, f"{sheet}!{ref}")
             value = cell.findtext(f"{M}v")
-            if cell.get("t") == "s" and value is not None and not int(value) < len(book.strings):
+            if cell.get("t") == "s" and value and not int(value) < len(book.strings):
                 found.append(f"{sheet}!{ref} uses shared string {value} of {len(book.strings)}")
             formula = cell.find(f"{M}f")
             if formula is not None and formula.text:

@@ -144,6 +144,34 @@ def test_a_workbook_without_a_styles_part_gets_one(tmp_path: Path, session: Sess
         assert libreoffice_values(path, "Periods")[3] == FIRST_PERIOD
 
 
+STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+STYLES_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+
+
+def test_a_workbook_naming_a_styles_part_it_lacks_gets_it_there(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, session: Session
+) -> None:
+    # exceljs's test-issue-771.xlsx has this shape (a styles relationship and content type, no part); made by hand
+    rel = f'<Relationship Id="rId99" Type="{STYLES_TYPE}" Target="styles.xml"/>'.encode()
+    listed = f'<Override PartName="/xl/styles.xml" ContentType="{STYLES_CONTENT}"/>'.encode()
+    source = edited(
+        REAL / "poi_56278.xlsx",
+        tmp_path_factory.mktemp("by-hand") / "named.xlsx",
+        {
+            "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(b"</Relationships>", rel + b"</Relationships>"),
+            "[Content_Types].xml": lambda xml: xml.replace(b"</Types>", listed + b"</Types>"),
+        },
+        {},
+    )
+    path = with_control_sheet(source, tmp_path / "named.xlsx")
+    refresh_file(path, ["periods"], session)
+    after = parts(path)
+    assert styles_part(after) == "xl/styles.xml" and package_problems(path) == []
+    assert after["xl/_rels/workbook.xml.rels"].count(STYLES_TYPE.encode()) == 1, "no second styles relationship"
+    assert after["[Content_Types].xml"].count(b'PartName="/xl/styles.xml"') == 1
+    assert calamine_values(path, "Periods")[3] == FIRST_PERIOD  # a reader takes the first styles relationship
+
+
 def test_a_strict_workbook_gets_strict_sheets_tables_and_relationships(tmp_path: Path, session: Session) -> None:
     path = refreshed(tmp_path, session, "poi_SimpleStrict.xlsx", ("periods", "summary"))  # saved by Excel, Strict
     after = parts(path)

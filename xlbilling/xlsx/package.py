@@ -235,8 +235,12 @@ class Package:
         return dict(self._tables[sheet_part])
 
     def add_part(self, name: str, data: bytes, content_type: str) -> None:
-        """A new part, listed in ``[Content_Types].xml``."""
+        """A new part, listed in ``[Content_Types].xml`` (unless an ``Override`` there names it already)."""
         self.parts[name] = data
+        if any(
+            (o.get("PartName") or "").lower() == f"/{name}".lower() for o in elements(self.parts[TYPES], "Override")
+        ):
+            return
         override = f'Override PartName="/{name}" ContentType="{content_type}"/>'
         self.parts[TYPES] = insert_before_end(self.parts[TYPES], "Types", lambda prefix: f"<{prefix}{override}")
 

@@ -348,13 +348,19 @@ class PackageBook:
         return self._styles
 
     def _save_styles(self, data: bytes) -> None:
-        part = self.package.related(self.package.workbook, "/styles")
+        """Write the styles: into the styles part, or a new one; a workbook naming a styles part the file lacks
+        gets it there, so that readers, which take the first styles relationship, find it."""
+        book = self.package.workbook
+        part = self.package.related(book, "/styles")
         if part is not None:
             self.package.parts[part] = data
             return
-        part = self.package.free_name(self._folder + "/styles{}.xml", first=self._folder + "/styles.xml")
+        named = (r.target for r in self.package.relationships(book) if r.type.endswith("/styles"))
+        part = next((name for name in named if not name.startswith(("../", "/"))), None)
+        if part is None:
+            part = self.package.free_name(self._folder + "/styles{}.xml", first=self._folder + "/styles.xml")
+            self.package.add_relationship(book, self.package.conformance.type("styles"), part)
         self.package.add_part(part, data, STYLES_CONTENT)
-        self.package.add_relationship(self.package.workbook, self.package.conformance.type("styles"), part)
 
     def _style(self, code: str | None) -> int | None:
         return self._stylesheet().format_index(code) if code is not None else None
