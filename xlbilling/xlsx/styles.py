@@ -45,27 +45,34 @@ class Styles:
         self.data = data or f'{XML_DECLARATION}<styleSheet xmlns="{main}"/>'.encode()
         self.changed = False
         self._made: dict[str, int] = {}
-        self._parsed: tuple[bytes, ElementTree.Element] | None = None
-        self._tree()  # a part that cannot be read or counted is refused now, before anything is fetched
+        root = self._read()  # a part that cannot be read or counted is refused now, before anything is fetched
+        self._sizes = {name: _size(root, name) for name in _LISTS}
+        formats = _list(root, "numFmts")
+        listed = list(formats) if formats is not None else []
+        self._codes = {
+            str(entry.get("formatCode")): number
+            for entry in reversed(listed)  # the first of two with one code wins
+            if _local(entry.tag) == "numFmt" and (number := _id(entry)) is not None
+        }
+        every = formats.iter() if formats is not None else iter(())
+        self._last_id = max([_FIRST_CUSTOM_ID - 1, *(_id(e) or 0 for e in every if _local(e.tag) == "numFmt")])
 
     def format_index(self, code: str) -> int:
         """The index of a cell format showing numbers as ``code`` (e.g. ``yyyy-mm-dd``), appended on first use."""
         if code not in self._made:
             for name in ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
-                if self._size(name) == 0:
+                if self._sizes[name] == 0:
                     self._extend(name, _DEFAULTS[name], 2 if name == "fills" else 1)
             number = self._number_format(code)
             entry = f'<{{p}}xf numFmtId="{number}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-            self._made[code] = self._size("cellXfs")
+            self._made[code] = self._sizes["cellXfs"]
             self._extend("cellXfs", entry, 1)
             self.changed = True
         return self._made[code]
 
-    def _tree(self) -> ElementTree.Element:
-        """The style sheet parsed (again only when it changed), every list's entries countable as Excel counts
-        them: ``DataError`` for a part that cannot be read, or whose lists cannot be counted that way."""
-        if self._parsed is not None and self._parsed[0] is self.data:
-            return self._parsed[1]
+    def _read(self) -> ElementTree.Element:
+        """The style sheet parsed once, every list's entries countable as Excel counts them: ``DataError`` for a
+        part that cannot be read, or whose lists cannot be counted that way."""
         try:
             root = ElementTree.fromstring(self.data)  # noqa: S314 - expat loads no DTD; bombs are refused
         except ElementTree.ParseError:
@@ -83,47 +90,28 @@ class Styles:
                         f"{self.file}: the styles part lists {name} in alternative versions of different lengths.",
                         _HINT,
                     )
-        self._parsed = (self.data, root)
         return root
-
-    def _size(self, name: str) -> int:
-        """How many entries the list ``name`` holds as Excel counts them (0 when there is no list)."""
-        found = _list(self._tree(), name)
-        if found is None:
-            return 0
-        item = _LISTS[name]
-        size = 0
-        for child in found:
-            if child.tag == _MC:
-                size += next((sum(1 for e in branch if _local(e.tag) == item) for branch in child), 0)
-            elif _local(child.tag) == item:
-                size += 1
-        return size
 
     def _number_format(self, code: str) -> int:
         """The id of a number format showing ``code``: the style sheet's own if it lists one (outside alternative
         versions), else a new one numbered after every id the sheet uses."""
-        formats = _list(self._tree(), "numFmts")
-        if formats is None:
-            formats = ElementTree.Element("numFmts")
-        for entry in formats:
-            if _local(entry.tag) == "numFmt" and entry.get("formatCode") == code and _id(entry) is not None:
-                return int(entry.get("numFmtId", ""))
-        taken = [_id(entry) or 0 for entry in formats.iter() if _local(entry.tag) == "numFmt"]
-        number = max([_FIRST_CUSTOM_ID - 1, *taken]) + 1
-        written = escape(code, {'"': "&quot;"})
-        self._extend("numFmts", f'<{{p}}numFmt numFmtId="{number}" formatCode="{written}"/>', 1)
-        return number
+        if code not in self._codes:
+            self._last_id += 1
+            written = escape(code, {'"': "&quot;"})
+            self._extend("numFmts", f'<{{p}}numFmt numFmtId="{self._last_id}" formatCode="{written}"/>', 1)
+            self._codes[code] = self._last_id
+        return self._codes[code]
 
     def _extend(self, name: str, entries: str, added: int) -> None:
         """Append ``entries`` (XML with ``{p}`` for the list's namespace prefix), ``added`` entries, to the list
         ``name``, making the list where the schema puts it when there is none, and set its count."""
-        count = self._size(name) + added
+        self._sizes[name] += added
+        count = self._sizes[name]
         data = self.data
         start = _opening(name).search(data)
         if start is None:
             root = _ROOT.search(data)
-            assert root is not None  # checked by _tree
+            assert root is not None  # checked by _read
             p = prefix_of(root.group(1))
             block = f'<{p}{name} count="{count}">{entries.format(p=p)}</{p}{name}>'.encode()
             if root.group(2):  # <styleSheet .../>: open it
@@ -162,6 +150,22 @@ class Styles:
 def _opening(name: str) -> re.Pattern[bytes]:
     """The opening (or empty) tag of the style sheet's list ``name``, in any namespace prefix."""
     return re.compile(rf"<({PREFIX}{name})\b([^>]*?)(/?)>".encode())
+
+
+def _size(root: ElementTree.Element, name: str) -> int:
+    """How many entries the list ``name`` of the style sheet ``root`` holds as Excel counts them: an
+    ``mc:AlternateContent`` counts what one of its branches holds (they hold as many); 0 when there is no list."""
+    found = _list(root, name)
+    if found is None:
+        return 0
+    item = _LISTS[name]
+    size = 0
+    for child in found:
+        if child.tag == _MC:
+            size += next((sum(1 for e in branch if _local(e.tag) == item) for branch in child), 0)
+        elif _local(child.tag) == item:
+            size += 1
+    return size
 
 
 def _list(root: ElementTree.Element, name: str) -> ElementTree.Element | None:
