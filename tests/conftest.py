@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import olefile  # noqa: F401 - imported before any test runs, see the note below
 import pytest
 
 from tests.einvoice_rules import Validator, rules_folder
@@ -22,6 +23,10 @@ from xlbilling.sandbox import Sandbox, start_sandbox
 from xlbilling.session import Session
 from xlbilling.xarios import Xarios
 
+# olefile (Pillow loads it to identify a picture, oletools to read VBA) walks its own globals while it is imported
+# (`list(vars().items())`). A socket an earlier test left open, found by the garbage collector during that walk,
+# raises a ResourceWarning that pytest records in those globals, and the import fails at random ("dictionary
+# changed size during iteration") in whichever test first opens a picture. Imported here, before any socket.
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
 
