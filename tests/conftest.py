@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import olefile  # noqa: F401 - imported before any test runs, see the note below
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -27,6 +28,10 @@ from xlbilling._session import session as sessions
 from xlbilling._session.session import Session
 from xlbilling._values.period import Period
 
+# olefile (Pillow loads it to identify a picture, oletools to read VBA) walks its own globals while it is imported
+# (`list(vars().items())`). A socket an earlier test left open, found by the garbage collector during that walk,
+# raises a ResourceWarning that pytest records in those globals, and the import fails at random ("dictionary
+# changed size during iteration") in whichever test first opens a picture. Imported here, before any socket.
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
 

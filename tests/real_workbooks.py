@@ -37,8 +37,21 @@ REAL = Path(__file__).parent / "data" / "real"
 CORPUS: list[Path] = sorted(path for path in REAL.iterdir() if path.suffix in {".xlsx", ".xlsm"})
 """The real workbooks, by file name."""
 
-OPENPYXL_CANNOT_LOAD: frozenset[str] = frozenset({"calamine_pivots.xlsx", "sheetjs_wtf_path.xlsx"})
+OPENPYXL_CANNOT_LOAD: frozenset[str] = frozenset(
+    {
+        "calamine_pivots.xlsx",
+        "sheetjs_wtf_path.xlsx",
+        "poi_style-alternate-content.xlsx",
+        "sheetjs_xlsx-stream-d-date-cell.xlsx",
+    }
+)
 """Corpus files that ``openpyxl.load_workbook`` raises on (Excel, LibreOffice and calamine read them)."""
+OPENPYXL_SEES_NO_SHEETS: frozenset[str] = frozenset({"poi_SimpleStrict.xlsx"})
+"""Corpus files in which openpyxl finds no sheet: it does not read Strict-conformance packages."""
+OPENPYXL_CANNOT_READ = OPENPYXL_CANNOT_LOAD | OPENPYXL_SEES_NO_SHEETS
+CALAMINE_MISCOUNTS_STYLES: frozenset[str] = frozenset({"poi_style-alternate-content.xlsx"})
+"""Corpus files whose cell formats calamine misnumbers: it counts both branches of an ``mc:AlternateContent`` in
+the styles part, where Excel and LibreOffice take one (so calamine reads a date cell as a number)."""
 
 CONTROL = "Control"
 CONTENT_TYPES = "[Content_Types].xml"
@@ -125,6 +138,14 @@ def sheet_parts(source: Path | Mapping[str, bytes]) -> dict[str, str]:
         if rid in targets:
             found[element.attrib["name"]] = _member(members, targets[rid])
     return found
+
+
+def styles_part(source: Path | Mapping[str, bytes]) -> str | None:
+    """The member name of the workbook's styles part, or ``None`` when it has none."""
+    members = parts(source) if isinstance(source, Path) else source
+    book = workbook_part(members)
+    found = (r.target for r in _relationships(members, rels_part(book), book) if r.type.endswith("/styles"))
+    return next((_member(members, target) for target in found if target.lower() in map(str.lower, members)), None)
 
 
 def owned_parts(source: Path | Mapping[str, bytes], sheets: Iterable[str]) -> set[str]:

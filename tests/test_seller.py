@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from tests.test_report_build import CUSTOMERS, PERIOD, PRICES, cell_of, frames, invoices
+from tests.test_report_build import CUSTOMERS, PERIOD, PRICES, Customer, cell_of, frames, invoices
 from xlbilling._cli import main
 from xlbilling._config.seller import SAMPLE_SELLER, Seller
 from xlbilling._config.settings import load_settings
@@ -122,6 +122,26 @@ def test_an_open_period_without_a_seller_is_both_draft_and_sample(tmp_path: Path
     (entry, *_) = manifest.entries
     assert (entry.status, entry.sample, entry.file) == ("draft", True, "Acme Ltd - ACME001 (DRAFT, SAMPLE).xlsx")
     assert openpyxl.load_workbook(tmp_path / str(entry.file))["Invoice"]["A6"].value == SAMPLE_DRAFT_TITLE
+
+
+LONG_NAME = "Ünïcødé Kunde GmbH " + "x" * 101  # 120 characters
+
+
+@pytest.mark.parametrize(("is_closed", "marks"), [(True, "(SAMPLE)"), (False, "(DRAFT, SAMPLE)")])
+def test_a_long_name_is_shortened_before_the_account_code_and_the_marks(
+    tmp_path: Path, is_closed: bool, marks: str
+) -> None:
+    period = Period(PERIOD.start, PERIOD.end, PERIOD.name, is_closed=is_closed)
+    long_ones = [
+        Customer("L1", LONG_NAME, "FORG001", "L1", {"M365-BP": 1}),
+        Customer("L2", LONG_NAME, "FORG001", "L2", {"AV-EP": 2}),
+    ]
+    manifest = build(tmp_path, None, Invoices(period, *frames(long_ones), PRICES))
+    names = [str(entry.file) for entry in manifest.entries]
+    assert len(LONG_NAME) == 120 and all(len(name) <= 80 for name in names), names
+    assert names[0].endswith(f" - FORG001 {marks}.xlsx") and names[1].endswith(f" - FORG001 (2) {marks}.xlsx")
+    assert all(name.startswith("Ünïcødé Kunde GmbH xxx") for name in names)
+    assert [path.name for path in sorted(tmp_path.glob("*FORG001*.xlsx"))] == sorted(names)
 
 
 def test_an_unknown_seller_placeholder_is_refused_naming_it(tmp_path: Path) -> None:

@@ -161,10 +161,8 @@ def write_invoices(
     earlier = printed_from(folder)  # which earlier PDF was printed from which workbook
     for listing in (manifest.path, manifest.index_path):
         remove(listing)
-    stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
-    marks = ", ".join(["DRAFT"] * invoices.period.draft + ["SAMPLE"] * chosen.sample)
-    if marks:
-        stems = [f"{stem} ({marks})" for stem in stems]
+    marks = ["DRAFT"] * invoices.period.draft + ["SAMPLE"] * chosen.sample
+    stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)], marks)
     paths = [inside(folder, stem + ".xlsx") for stem in stems]
     facturx = einvoice is not None and einvoice.facturx
     if facturx:

@@ -20,7 +20,7 @@ from xlbilling._files import atomic_path
 from xlbilling._progress import Progress, Step
 from xlbilling._session.session import Session
 from xlbilling._workbook.conf import workbook_session
-from xlbilling._workbook.tables import Refreshed, refresh
+from xlbilling._workbook.tables import Refreshed, refresh, resolve
 from xlbilling._xlsx.packagebook import PackageBook
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -39,7 +39,8 @@ def refresh_file(
 
     Raises ``InputError`` for a missing file, another format or a workbook that is not a billing workbook,
     ``DataError`` for a file that cannot be read or written, and the API's errors; the file is left
-    untouched in every case, and nothing is fetched before the file is known to be refreshable.
+    untouched in every case, and nothing is fetched before the file is known to be refreshable (every
+    refusal of the file's shape comes before the first request).
     """
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
@@ -50,6 +51,7 @@ def refresh_file(
         raise InputError(f"There is no workbook at {path}.", "Check the path, or copy templates/billing.xlsx.")
     target = path.resolve()  # through a symbolic link: the link stays, its file is refreshed
     book = PackageBook(target)
+    book.check_writable(target.sheet for target in resolve(keys))
     written = refresh(book, keys, session or workbook_session(book), now, progress)
     if progress is not None:
         progress(Step(f"writing {path.name}"))
