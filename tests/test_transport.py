@@ -34,6 +34,7 @@ from xlbilling._errors import (
     RateLimitError,
     ServerError,
 )
+from xlbilling._sandbox import Sandbox
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.SIGNATURE-7f3a"
 Reply = Callable[[httpx.Request], httpx.Response]
@@ -678,3 +679,18 @@ def test_a_token_shorter_than_8_characters_is_refused(token: str) -> None:
         ApiClient("Atria", "https://atria.test", token)
     assert f"it is {len(token)} characters long, and a token has at least 8" in str(caught.value)
     assert token not in str(caught.value).replace("characters", "")
+
+
+def test_a_client_nobody_closed_lets_go_of_its_connection_when_dropped(sandbox: Sandbox) -> None:
+    """A script (or a test) that never closes its client leaves no socket to a later garbage collection, where
+    its ResourceWarning can land in the middle of someone else's import."""
+    import gc
+    import warnings
+
+    client = ApiClient("Atria", sandbox.url, sandbox.token)
+    assert client.get_json("parameters", "/api/billing/parameters")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del client
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -12,6 +12,7 @@ import logging
 import math
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar
@@ -140,6 +141,8 @@ class ApiClient:
             transport=transport,
             follow_redirects=True,
         )
+        # a client nobody closed lets go of its connections when it is dropped, not at some later collection
+        weakref.finalize(self, self._client.close)
 
     # --- public calls ------------------------------------------------------------------------------
 
