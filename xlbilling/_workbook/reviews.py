@@ -1,5 +1,5 @@
-"""Decisions made before about reconciliation rows, read back: a CSV, or a billing workbook's Reconciliation
-table (``review`` and ``note`` by period, account code and SKU)."""
+"""Decisions made before about reconciliation rows, read back: a CSV, a billing workbook's Reconciliation
+table or a reconciliation workbook's Detail table (``review`` and ``note`` by period, account code and SKU)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ import pandas as pd
 from xlbilling._errors import DataError
 from xlbilling._workbook.tables import TARGETS, existing_table
 
+DETAIL_TABLE = ("Detail", "ReconciliationDetail")
+"""The sheet and table of a reconciliation workbook that hold its rows with their reviews."""
+
 
 def load_reviews(path: str | Path) -> pd.DataFrame:
-    """The decisions in a CSV, or in the Reconciliation table of a billing workbook (.xlsx/.xlsm); a
+    """The decisions in a CSV, in the Reconciliation table of a billing workbook (.xlsx/.xlsm) or in the Detail
+    table of a reconciliation workbook (``xlbilling reconcile -o FILE.xlsx``, ``xlbilling close``); a
     ``DataError`` naming the file when it is missing or holds no such table."""
     path = Path(path)
     if not path.is_file():
@@ -22,7 +26,10 @@ def load_reviews(path: str | Path) -> pd.DataFrame:
     from xlbilling._xlsx.book import OpenpyxlBook
 
     target = TARGETS["reconciliation"]
-    found = existing_table(OpenpyxlBook.open(path), target.sheet, target.table)
+    book = OpenpyxlBook.open(path)
+    found = existing_table(book, target.sheet, target.table)
+    if found.empty:
+        found = existing_table(book, *DETAIL_TABLE)
     if found.empty:
         raise DataError(f"{path.name} has no {target.table} table with reviews.", "Pass a refreshed billing workbook.")
     return found

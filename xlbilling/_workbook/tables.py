@@ -42,6 +42,7 @@ from xlbilling._workbook.control import (
     control_period,
     control_range,
     read_params,
+    write_param,
 )
 from xlbilling._workbook.usercols import check_columns, existing_shape, with_user_columns
 from xlbilling._xlsx.coords import column_letter, split_cell
@@ -245,10 +246,14 @@ def refresh(
     session: Session,
     now: datetime | None = None,
     progress: Progress | None = None,
+    *,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Fetch every chosen data set, check every table has room, then write each table with a stamp;
     returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
-    fetched.
+    fetched. ``period`` (written on the Control sheet) replaces the Control sheet's period; ``stamped`` is
+    what the stamps say after "refreshed" (default: ``now``, or the time now, as ``2026-11-01 06:00 UTC``).
 
     All data is fetched and every table's room checked before anything is written, so a failing API call
     or a user's cell in the way leaves the workbook as it was.
@@ -261,7 +266,10 @@ def refresh(
     params = read_params(book)
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)
-    period = control_period(book, session, params) if any(t.uses_period for t in targets) else None
+    if period is not None:
+        write_param(book, "period", period.end)
+    elif any(t.uses_period for t in targets):
+        period = control_period(book, session, params)
     loaded = []
     for target in targets:
         if progress is not None:
@@ -274,7 +282,7 @@ def refresh(
         for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
         for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
-    when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    when = stamped or (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sources = session.sources()
     written = []
     for target, part, frame, planned in plan:
