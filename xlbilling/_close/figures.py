@@ -181,7 +181,7 @@ def needs(manifest: Manifest, result: Reconciliation | None, problems: list[str]
             Need(
                 "money",
                 counted(figures["open"], "difference"),
-                f"{figures['leaked']} leaked and {figures['over_billed']} over-billed ({figures['valued']}).",
+                f"{figures['leaked']} leaked and {figures['over_billed']} over-billed, valued {figures['valued']}.",
                 f"Review them in {RECONCILIATION_FILE} (Detail: review fixed or dismissed, and a note); "
                 "the next close keeps your decisions.",
             )

@@ -125,6 +125,8 @@ def _period(session: Session, day: Any) -> Period:
 def _earlier(out: Path, period: Period) -> Path | None:
     """The folder of the latest close of an earlier period in ``out`` (its report says what was decided)."""
     mine = folder_name(period)
+    if not out.is_dir():
+        return None
     found = sorted(
         p
         for p in out.iterdir()

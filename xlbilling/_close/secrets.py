@@ -13,6 +13,8 @@ SERVER_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "xml", "xmls",
 MASK = "***"
 _SHORTEST = 4
 """Shorter parts are not masked: they cannot be a secret worth the name, and masking them would garble text."""
+_TOKEN = 8
+"""A part of a path this long (or holding a digit) is taken for a token."""
 
 
 def shown(url: str) -> str:
@@ -32,19 +34,27 @@ def shown(url: str) -> str:
 
 
 def _pieces(url: str) -> set[str]:
-    """The parts of ``url`` that may be secret, as written and decoded."""
+    """The parts of ``url`` that may be secret, as written and decoded: the password and query values always
+    (when not tiny), the path's parts (the whole URL but the scheme for other schemes) when they look like a
+    token, so that a plain word such as ``/close`` in a webhook's path is not masked out of every message."""
     try:
         parts = urlsplit(url.strip())
         password = parts.password
     except ValueError:
         return {url}
     found = {url.strip(), password or ""}
+    found.update(value for _, value in parse_qsl(parts.query, keep_blank_values=True))
     if parts.scheme.lower() in SERVER_SCHEMES:
-        found.update(parts.path.split("/"))
-        found.update(value for _, value in parse_qsl(parts.query, keep_blank_values=True))
+        paths = parts.path.split("/")
     else:
-        found.update(re.split(r"[/?&=:@,;]", url.strip().split("://", 1)[-1]))
+        paths = re.split(r"[/?&=:@,;#]", url.strip().split("://", 1)[-1])
+    found.update(piece for piece in paths if _token_like(piece))
     return {text for piece in found for text in (piece, unquote(piece)) if len(text) >= _SHORTEST}
+
+
+def _token_like(piece: str) -> bool:
+    """Whether a part of a URL's path may be a token: long, or holding a digit."""
+    return len(piece) >= _TOKEN or (len(piece) >= _SHORTEST and any(ch.isdigit() for ch in piece))
 
 
 class Secrets:

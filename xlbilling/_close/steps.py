@@ -126,7 +126,8 @@ def reconciliation(work: Work) -> Outcome:
         remove(path)  # an earlier run's workbook would show differences that no longer stand
         return Outcome("reconciliation", "needs a person", f"{error.message} {error.hint}".strip())
     _reproducible(write_reconciliation(result, path), work.period)
-    note = f"{result.compared} customer/SKU pairs compared; reviews carried from {len(work.decisions)} earlier file(s)"
+    carried = ", ".join(str(path) for path in work.decisions) or "no earlier close"
+    note = f"{result.compared} customer/SKU pairs compared; reviews carried from {carried}"
     return Outcome("reconciliation", note=note + unread, files=[RECONCILIATION], result=result)
 
 
