@@ -10,6 +10,7 @@ import json
 import os
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -103,3 +104,18 @@ def test_secrets_in_urls_are_never_shown() -> None:
     assert told == (
         "failed: mailto://bob@smtp.example.com:587/…; slack://…; token ***; *** refused by smtp.example.com"
     )
+
+
+def test_a_close_that_could_not_run_tells_every_target_why(
+    tmp_path: Path, faults: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XLBILLING_RETRIES", "0")
+    faults(status=503, count=-1, paths="/api/v1.0/")  # Xarios down
+    with webhook() as (received, port):
+        ran = CliRunner().invoke(main, [*close_args(tmp_path / "close"), "--notify", f"json://127.0.0.1:{port}/close"])
+    assert ran.exit_code == 3
+    (call,) = received
+    assert call["json"]["title"].startswith("xlbilling close could not run: Xarios ")
+    said = next(line for line in ran.stderr.splitlines() if line.startswith("error: "))
+    assert call["json"]["title"] == said.replace("error: ", "xlbilling close could not run: ")
+    assert not call["json"].get("attachments"), "no report: nothing was written"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +16,7 @@ from xlbilling._errors import InputError, MissingMapping, XlbillingError
 
 if TYPE_CHECKING:
     from xlbilling._close.steps import Inputs
+    from xlbilling._config.close import CloseSettings
     from xlbilling._config.settings import Settings
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -44,7 +46,9 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option("--reviews", type=_FILE, help="Decisions on differences kept in a file of your own (CSV or workbook).")
 @click.option("--tax-rate", metavar="RATE", help="Tax rate of SKUs whose price row has none (0.20 or 20%).")
 @click.option("--pdf/--no-pdf", default=None, help="Print invoices to PDF. Default: when LibreOffice is installed.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes writing invoices.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Processes writing invoices. Default: [close] workers, else 1."
+)
 @click.option(
     "--notify",
     "urls",
@@ -54,22 +58,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be fetched, written and notified; write nothing.")
 @click.pass_context
-def close_command(
-    ctx: click.Context,
-    period: str | None,
-    out: Path | None,
-    prices: Path | None,
-    mappings: tuple[Path, ...],
-    workbook: Path | None,
-    einvoice: str | None,
-    register: Path | None,
-    reviews: Path | None,
-    tax_rate: str | None,
-    pdf: bool | None,
-    workers: int,
-    urls: tuple[str, ...],
-    dry_run: bool,
-) -> None:
+def close_command(ctx: click.Context, period: str | None, urls: tuple[str, ...], dry_run: bool, **typed: Any) -> None:
     """Close a billing period in one run, for a person or a scheduler.
 
     Writes OUT/<period>/: the refreshed billing workbook, the invoices (PDFs, e-invoices), the reconciliation
@@ -83,23 +72,7 @@ def close_command(
     everyone = (*settings.close.notify, *urls)
     secrets = Secrets(everyone)
     try:
-        _run(
-            settings,
-            period,
-            out,
-            prices,
-            mappings,
-            workbook,
-            einvoice,
-            register,
-            reviews,
-            tax_rate,
-            pdf,
-            workers,
-            everyone,
-            dry_run,
-            secrets.mask,
-        )
+        _run(settings, period, _merged(settings.close, typed), everyone, dry_run, secrets.mask)
     except XlbillingError as error:
         if ctx.obj and ctx.obj.get("debug"):
             raise
@@ -115,44 +88,25 @@ def close_command(
         sys.exit(exit_code(error))
 
 
+def _merged(given: CloseSettings, typed: dict[str, Any]) -> CloseSettings:
+    """The ``[close]`` settings with what was typed on the command line over them."""
+    typed = dict(typed)
+    typed["mapping"] = typed.pop("mappings") or None
+    return replace(given, **{key: value for key, value in typed.items() if value is not None})
+
+
 def _run(
-    settings: Settings,
-    period: str | None,
-    out: Path | None,
-    prices: Path | None,
-    mappings: tuple[Path, ...],
-    workbook: Path | None,
-    einvoice: str | None,
-    register: Path | None,
-    reviews: Path | None,
-    tax_rate: str | None,
-    pdf: bool | None,
-    workers: int,
-    urls: tuple[str, ...],
-    dry_run: bool,
+    settings: Settings, period: str | None, given: CloseSettings, urls: tuple[str, ...], dry_run: bool,
     mask: Callable[[str], str],
-) -> None:
+) -> None:  # fmt: skip
     from xlbilling._close.run import Request, close
     from xlbilling._session.session import Session
     from xlbilling._values.dates import parse_period
 
-    given = settings.close
-    inputs = _inputs(
-        settings,
-        prices or given.prices,
-        mappings or given.mapping,
-        workbook or given.workbook,
-        einvoice or given.einvoice,
-        register or given.register,
-        reviews or given.reviews,
-        tax_rate or given.tax_rate,
-        given.pdf if pdf is None else pdf,
-        workers,
-    )
+    inputs = _inputs(settings, given)
     command = mask(" ".join(["xlbilling", *sys.argv[1:]]))
-    request = Request(
-        out or given.out or Path("close"), parse_period(period) if period else None, inputs, urls, command
-    )
+    day = parse_period(period) if period else None
+    request = Request(given.out or Path("close"), day, inputs, urls, command)
     session = Session(settings=settings)
     if dry_run:
         from xlbilling._close.dryrun import dry_run as said
@@ -164,25 +118,12 @@ def _run(
     for need in result.report["needs"]:
         stderr.print(mask(f"needs a person: {need['who']}: {need['what']}".replace(": : ", ": ")), markup=False)
     stderr.print(f"report: {result.folder / 'report.html'}", markup=False)
-    click.echo(
-        mask(result.report["headline"])
-        + (f" Unchanged since {result.report['unchanged_since']}." if result.report.get("unchanged_since") else "")
-    )
+    since = result.report.get("unchanged_since")
+    click.echo(mask(result.report["headline"]) + (f" Unchanged since {since}." if since else ""))
     sys.exit(result.exit_code)
 
 
-def _inputs(
-    settings: Settings,
-    prices: Path | None,
-    mappings: tuple[Path, ...],
-    workbook: Path | None,
-    einvoice: str | None,
-    register: Path | None,
-    reviews: Path | None,
-    tax_rate: str | None,
-    pdf: bool | None,
-    workers: int,
-) -> Inputs:
+def _inputs(settings: Settings, given: CloseSettings) -> Inputs:
     """Every input loaded and checked before anything is fetched or locked."""
     from xlbilling._cli.report import PRICES_HINT
     from xlbilling._close.steps import Inputs
@@ -193,34 +134,29 @@ def _inputs(
     from xlbilling._inputs.register import load_register
     from xlbilling._invoices.pdf import find_soffice
 
-    if prices is None:
+    if given.prices is None:
         raise InputError(
             "A close needs a price list: Atria has no prices.",
             "Set prices under [close] or pass " + PRICES_HINT[0].lower() + PRICES_HINT[1:],
         )
-    if not mappings:
+    if not given.mapping:
         raise MissingMapping()
-    if einvoice and register is None:
+    if given.einvoice and given.register is None:
         raise InputError(
             "E-invoices need a customer register.", "Set register under [close] or pass --customer-register."
         )
-    source = workbook or shipped("templates", "billing.xlsx")
+    source = given.workbook or shipped("templates", "billing.xlsx")
     if not source.is_file():
         raise InputError(f"There is no billing workbook at {source}.", "Check [close] workbook or --workbook.")
+    pdf = given.pdf
     if pdf is None:
         try:
             pdf = bool(find_soffice())
         except DataError:
             pdf = False
     return Inputs(
-        prices=load_prices(prices),
-        mapping=load_mapping(*mappings),
-        workbook=source,
-        seller=settings.seller,
-        register=load_register(register) if register else None,
-        einvoice=einvoice,
-        pdf=pdf,
-        tax_rate=parse_tax_rate(tax_rate) if tax_rate else None,
-        reviews=reviews,
-        workers=workers,
-    )
+        prices=load_prices(given.prices), mapping=load_mapping(*given.mapping), workbook=source,
+        seller=settings.seller, register=load_register(given.register) if given.register else None,
+        einvoice=given.einvoice, pdf=pdf, tax_rate=parse_tax_rate(given.tax_rate) if given.tax_rate else None,
+        reviews=given.reviews, workers=given.workers,
+    )  # fmt: skip

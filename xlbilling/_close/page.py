@@ -5,12 +5,15 @@ style inside, no script, nothing fetched."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from xlbilling._close.figures import SHOWN
 from xlbilling._close.report import grouped
+
+MONEY = re.compile(r"-?\d+\.\d\d")
 
 STYLE = """
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1f2328;max-width:940px;
@@ -33,7 +36,8 @@ vertical-align:3px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 td,th{padding:3px 6px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}
 th{color:#59636e;font-weight:600}
-td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+table+table{margin-top:10px}
 ol,ul{margin:4px 0 4px 20px;padding:0}
 .more{color:#59636e;font-size:12px}
 .quiet{color:#59636e}
@@ -125,7 +129,7 @@ def _pct(fraction: str | None) -> str:
 
 
 def _table(headers: tuple[str, ...], rows: Sequence[tuple[Any, ...]], numeric: tuple[int, ...] = ()) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th{' class=n' if i in numeric else ''}>{escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
         "<tr>"
         + "".join(
@@ -163,11 +167,12 @@ def _changes(report: dict[str, Any]) -> str:
         if not totals and not customers:
             parts.append('<p class="quiet">No total and no customer changed.</p>')
         if totals:
-            parts.append(
-                _table(("Total", "Before", "After"), [(t["what"], t["before"], t["after"]) for t in totals], (1, 2))
-            )
+            sums = [(t["what"], _shown(t["before"]), _shown(t["after"])) for t in totals]
+            parts.append(_table(("Total", "Before", "After"), sums, (1, 2)))
         if customers:
-            rows = [(c["name"], c["account_code"], c["what"], c["before"], c["after"]) for c in customers]
+            rows = [
+                (c["name"], c["account_code"], c["what"], _shown(c["before"]), _shown(c["after"])) for c in customers
+            ]
             parts.append(_table(("Customer", "Account", "Figure", "Before", "After"), rows, (3, 4)))
     diffs = found["differences"]
     counts = ", ".join(f"{len(diffs[k])} {k}" for k in ("new", "changed", "gone"))
@@ -187,6 +192,11 @@ def _changes(report: dict[str, Any]) -> str:
         ]
         parts.append(_table(("Customer", "Product", "Difference", "Xarios", "Atria", "At stake"), lines, (3, 4, 5)))
     return "".join(parts)
+
+
+def _shown(value: Any) -> Any:
+    """Money text with thousands separators; anything else (a count, an invoice number) as it is."""
+    return grouped(value) if isinstance(value, str) and MONEY.fullmatch(value) else value
 
 
 def _next(report: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ workbook = "billing.xlsx"         # the billing workbook to copy (default: the s
 reviews = "decisions.csv"         # decisions kept apart from the close's own reconciliation workbook
 pdf = true                        # default: when LibreOffice is installed
 tax_rate = "20%"
+workers = 2                       # processes writing invoices and printing PDFs
 
 [notify]
 urls = ["mailto://user:password@smtp.example.com?to=billing@example.com"]
@@ -27,7 +28,7 @@ from typing import Any
 
 from xlbilling._errors import ConfigError
 
-CLOSE_KEYS = ("out", "prices", "mapping", "register", "einvoice", "workbook", "reviews", "pdf", "tax_rate")
+CLOSE_KEYS = ("out", "prices", "mapping", "register", "einvoice", "workbook", "reviews", "pdf", "tax_rate", "workers")
 NOTIFY_KEYS = ("urls",)
 _PATHS = ("out", "prices", "register", "workbook", "reviews")
 EINVOICES = ("ubl", "facturx", "both")
@@ -47,6 +48,7 @@ class CloseSettings:
     reviews: Path | None = None
     pdf: bool | None = None
     tax_rate: str | None = None
+    workers: int = 1
     notify: tuple[str, ...] = ()
 
 
@@ -74,6 +76,12 @@ def read_close(data: Mapping[str, Any], path: Path) -> CloseSettings:
         if not isinstance(close["pdf"], bool):
             raise ConfigError(f"pdf under [close] in {path} must be true or false, not {close['pdf']!r}.")
         found["pdf"] = close["pdf"]
+    if "workers" in close:
+        if not isinstance(close["workers"], int) or isinstance(close["workers"], bool) or close["workers"] < 1:
+            raise ConfigError(
+                f"workers under [close] in {path} must be a whole number from 1, not {close['workers']!r}."
+            )
+        found["workers"] = close["workers"]
     if "tax_rate" in close:
         found["tax_rate"] = str(close["tax_rate"]).strip()
     urls = notify.get("urls", [])
