@@ -101,6 +101,7 @@ def close(request: Request, session: Session, say: Say) -> Result:
                 earlier = before or (report.read(earlier_folder / report.REPORT_JSON) if earlier_folder else None)
                 written = report.build(period, folder.final, ran_at, session.sources(), done, earlier)
             written["notifications"] = _to_notify(request.notify, before if not data.changed else None)
+            written["exit_code"] = _exit_code(written)
             _write(staging, written)
             plan = folder.plan()
             checkpoint("commit", say)
@@ -183,9 +184,14 @@ def _notify(urls: tuple[str, ...], written: dict[str, Any], final: Path, secrets
     ]
     for entry in written["notifications"]:
         say(f"notification to {entry['to']}: {entry['status']}" + (f" ({entry['error']})" if entry["error"] else ""))
-    failed = any(entry["status"] == notify.FAILED for entry in written["notifications"])
-    written["exit_code"] = max(1 if written["needs"] else 0, 1 if failed else 0)
+    written["exit_code"] = _exit_code(written)
     _write(final, written)
+
+
+def _exit_code(written: dict[str, Any]) -> int:
+    """1 when something needs a person or a notification failed, else 0."""
+    failed = any(entry["status"] == notify.FAILED for entry in written["notifications"])
+    return 1 if written["needs"] or failed else 0
 
 
 def body(written: dict[str, Any]) -> str:
