@@ -8,6 +8,7 @@ import base64
 import email
 import json
 import os
+import shutil
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.close_support import close_args, closed_port, smtp_server, webhook
+from tests.close_support import MAPPING, PRICES, close_args, closed_port, smtp_server, webhook
 from xlbilling._cli import main
 from xlbilling._close.secrets import Secrets, shown
 
@@ -119,3 +120,24 @@ def test_a_close_that_could_not_run_tells_every_target_why(
     said = next(line for line in ran.stderr.splitlines() if line.startswith("error: "))
     assert call["json"]["title"] == said.replace("error: ", "xlbilling close could not run: ")
     assert not call["json"].get("attachments"), "no report: nothing was written"
+
+
+def test_a_scheduled_close_takes_everything_from_the_config_file(tmp_path: Path) -> None:
+    config = Path(os.environ["XLBILLING_CONFIG"])
+    for source in (PRICES, MAPPING):
+        shutil.copyfile(source, config.parent / source.name)
+    with webhook() as (received, port):
+        config.write_text(
+            f'[close]\nout = "{tmp_path / "scheduled"}"\nprices = "prices.csv"\nmapping = ["product-map.csv"]\n'
+            f'pdf = false\n\n[notify]\nurls = ["json://127.0.0.1:{port}/close"]\n',
+            encoding="utf-8",
+        )
+        ran = CliRunner().invoke(main, ["close"])
+    assert ran.exit_code == 1, ran.output
+    report = json.loads((tmp_path / "scheduled" / "2026-10" / "report.json").read_text(encoding="utf-8"))
+    assert [call["json"]["title"] for call in received] == [report["headline"]]
+    assert not list((tmp_path / "scheduled" / "2026-10" / "invoices").glob("*.pdf"))
+    config.write_text('[close]\npdf = "yes"\n', encoding="utf-8")
+    wrong = CliRunner().invoke(main, ["close"])
+    assert wrong.exit_code == 2
+    assert wrong.stderr == f"error: pdf under [close] in {config} must be true or false, not 'yes'.\n"
