@@ -61,6 +61,22 @@ def start_close(env: dict[str, str], cwd: Path, args: list[str], pause: str | No
     return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@contextmanager
+def paused(env: dict[str, str], cwd: Path, args: list[str], pause: str) -> Iterator[subprocess.Popen[str]]:
+    """A close in its own process, paused at ``pause``; killed when the block ends, whatever happened in it."""
+    process = start_close(env, cwd, args, pause)
+    try:
+        wait_paused(process)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
 def wait_paused(process: subprocess.Popen[str]) -> list[str]:
     """The stderr lines of ``process`` up to the one saying it paused (it then waits to be killed); an error
     when it ended first."""

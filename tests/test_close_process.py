@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.close_support import close_args, env_for, files, run_close, stable, start_close, wait_paused, webhook
+from tests.close_support import close_args, env_for, files, paused, run_close, stable, webhook
 from xlbilling._sandbox import Sandbox
 
 FOLDER = "close/2026-10"
@@ -53,10 +53,9 @@ def test_a_close_killed_at_any_step_is_completed_by_the_next_and_equals_a_clean_
     sandbox: Sandbox, tmp_path: Path, clean: Path, hook: int, checkpoint: str
 ) -> None:
     env = env_for(sandbox, tmp_path / "config.toml")
-    killed = start_close(env, tmp_path, args(hook), pause=checkpoint)
-    wait_paused(killed)
-    killed.kill()  # SIGKILL: no clean-up of any kind
-    assert killed.wait() == -signal.SIGKILL
+    with paused(env, tmp_path, args(hook), checkpoint) as killed:
+        killed.kill()  # SIGKILL: no clean-up of any kind
+        assert killed.wait() == -signal.SIGKILL
     again = run_close(env, tmp_path, args(hook))
     assert again.returncode == 1, again.stderr
     if checkpoint == "commit 1":
@@ -73,15 +72,14 @@ def test_a_second_close_exits_2_naming_the_first_and_a_killed_ones_lock_is_taken
     sandbox: Sandbox, tmp_path: Path, hook: int
 ) -> None:
     env = env_for(sandbox, tmp_path / "config.toml")
-    first = start_close(env, tmp_path, args(hook), pause="invoices")
-    wait_paused(first)
-    second = run_close(env, tmp_path, args(hook))
-    assert second.returncode == 2
-    assert second.stderr.startswith(f"error: Another close is writing to close: process {first.pid} on ")
-    assert "xlbilling close --out close" in second.stderr and "Wait for it to finish" in second.stderr
-    assert not (tmp_path / FOLDER).exists()
-    os.kill(first.pid, signal.SIGKILL)
-    first.wait()
+    with paused(env, tmp_path, args(hook), "invoices") as first:
+        second = run_close(env, tmp_path, args(hook))
+        assert second.returncode == 2
+        assert second.stderr.startswith(f"error: Another close is writing to close: process {first.pid} on ")
+        assert "xlbilling close --out close" in second.stderr and "Wait for it to finish" in second.stderr
+        assert not (tmp_path / FOLDER).exists()
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
     third = run_close(env, tmp_path, args(hook))
     assert third.returncode == 1, third.stderr
     assert f"took over the lock left by process {first.pid} on " in third.stderr
