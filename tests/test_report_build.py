@@ -700,6 +700,39 @@ def test_a_pdf_stays_only_beside_the_workbook_it_was_printed_from(tmp_path: Path
     assert entry_of(changed, "C2")["status"] == "ok"
 
 
+COUNTING_SOFFICE = """#!{python}
+import os
+import sys
+from pathlib import Path
+args = sys.argv[1:]
+out = Path(args[args.index("--outdir") + 1])
+with open({calls!r}, "a") as calls:
+    calls.write(" ".join(Path(name).name for name in args[args.index("--outdir") + 2:]) + "\\n")
+for name in args[args.index("--outdir") + 2:]:
+    (out / Path(name).with_suffix(".pdf").name).write_bytes(b"%PDF-1.4 printed by process " + str(os.getpid()).encode())
+"""
+
+
+def test_a_rerun_with_pdfs_prints_only_what_changed_and_keeps_the_other_prints_byte_for_byte(tmp_path: Path) -> None:
+    calls = tmp_path / "calls.txt"
+    soffice = tmp_path / "soffice"
+    soffice.write_text(COUNTING_SOFFICE.format(python=sys.executable, calls=str(calls)))
+    soffice.chmod(0o755)
+    out, parsed = tmp_path / "out", load_template(default_template())
+    write_invoices(invoices(), parsed, out_dir=out, soffice=str(soffice))
+    printed = {path.name: path.read_bytes() for path in out.glob("*.pdf")}
+    assert len(printed) == 2 and len(calls.read_text().splitlines()) == 1
+    again = write_invoices(invoices(), parsed, out_dir=out, soffice=str(soffice))  # same figures, --pdf again
+    assert {path.name: path.read_bytes() for path in out.glob("*.pdf")} == printed
+    assert len(calls.read_text().splitlines()) == 1, "LibreOffice was not run again"
+    assert sorted(str(entry_of(again, code)["pdf"]) for code in ("C1", "C2")) == sorted(printed)
+    cheaper = {**PRICES, "TRAIN": Price("TRAIN", Decimal("8.99"), "GBP", "Training", Decimal("0.05"))}  # C2's only
+    changed = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice))
+    partner, acme = str(entry_of(changed, "C2")["pdf"]), str(entry_of(changed, "C1")["pdf"])
+    assert calls.read_text().splitlines()[1] == partner.replace(".pdf", ".xlsx"), "only the changed invoice printed"
+    assert (out / partner).read_bytes() != printed[partner] and (out / acme).read_bytes() == printed[acme]
+
+
 def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp_path: Path) -> None:
     parsed = load_template(default_template())
     manifest = write_invoices(invoices(), parsed, out_dir=tmp_path, soffice=str(tmp_path / "no-soffice"))

@@ -118,6 +118,8 @@ def refresh(
     only: Sequence[str] | None = None,
     session: Session | None = None,
     progress: Progress | None = None,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Refresh the tables of the billing workbook file ``workbook`` (closed, no Excel needed) as its Control
     sheet says: every table but Reconciliation and Margin, or those named in ``only`` (``periods``,
@@ -125,7 +127,9 @@ def refresh(
     ``reconciliation``, ``margin``). Everything else in the file is kept, byte for byte; the previous file
     is kept as ``WORKBOOK.bak``. Data comes through ``session`` (default: the user's settings, with the URLs
     the workbook's ``_xlbilling.conf`` sheet sets). Nothing is fetched before the file is known to be
-    refreshable; on any error the file is left as it was."""
+    refreshable; on any error the file is left as it was. ``period``: refresh for this period, written on the
+    Control sheet first (default: the period the Control sheet names). ``stamped``: what each table's stamp
+    says after "refreshed" (default: the time now), so that the same data gives the same bytes."""
     from xlbilling._workbook.headless import refresh_file
 
-    return refresh_file(workbook, only, session, progress=progress)
+    return refresh_file(workbook, only, session, progress=progress, period=period, stamped=stamped)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from xlbilling._apis.spelling import FILE_KEYS as SHAPE_KEYS
 from xlbilling._apis.spelling import SUB_TABLES, ApiShape, read_shapes
+from xlbilling._config.close import CLOSE_KEYS, NOTIFY_KEYS, CloseSettings, read_close
 from xlbilling._config.seller import SAMPLE_SELLER as SAMPLE_SELLER  # re-exported: the sample belongs with the settings
 from xlbilling._config.seller import SELLER_KEYS, Seller, load_seller, seller_value, text_setting
 from xlbilling._errors import ConfigError
@@ -129,6 +130,8 @@ class Settings:
     seller_sources: Mapping[str, str] = field(default_factory=dict)
     #: ``"atria"`` / ``"xarios"`` -> how that API words its answers (the built-in tables when not configured).
     shapes: Mapping[str, ApiShape] = field(default_factory=dict)
+    #: The month-end close's ``[close]`` and ``[notify]`` settings (``xlbilling._config.close``).
+    close: CloseSettings = field(default_factory=CloseSettings)
 
     def shape(self, name: str) -> ApiShape:
         """How the API ``name`` ("atria" or "xarios") words its answers, as the config file says."""
@@ -206,6 +209,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     known = {*FILE_KEYS.values(), *SHAPE_KEYS, *(("seller", key) for key in SELLER_KEYS)}
     known |= {(api, table) for api in ("atria", "xarios") for table in SUB_TABLES}
     known |= {("serve", key) for key in SERVE_KEYS}
+    known |= {("close", key) for key in CLOSE_KEYS} | {("notify", key) for key in NOTIFY_KEYS}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)
@@ -213,7 +217,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         for key in values:
             if (table, key) not in known:
                 logger.warning("config file %s: unknown setting %s under [%s]; ignored", path, key, table)
-    found: dict[str, Any] = {"shapes": read_shapes(data, text, path)}
+    found: dict[str, Any] = {"shapes": read_shapes(data, text, path), "close": read_close(data, path)}
     for name, (table, key) in FILE_KEYS.items():
         section = data.get(table)
         if isinstance(section, dict) and key in section:
@@ -290,6 +294,7 @@ def load_settings(
         seller=seller,
         seller_sources=seller_sources,
         shapes=from_file.get("shapes", {}),
+        close=from_file.get("close", CloseSettings()),
     )
 
 

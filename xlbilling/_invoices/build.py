@@ -171,7 +171,7 @@ def write_invoices(
     made = _make_all(invoices, template, chosen, einvoice, jobs, workers, progress)
     manifest.entries = [entry for entry, _ in made]
     if soffice:
-        printed = [entry for entry in manifest.entries if entry.file]
+        printed = [entry for entry in manifest.entries if entry.file and not entry.pdf]  # not those kept (``_make``)
         _print_pdfs(soffice, folder, printed, workers, progress, pdfa=facturx)
     if facturx:
         _embed_all(folder, made, progress)
@@ -198,7 +198,7 @@ def _print_pdfs(
     soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None, *, pdfa: bool = False
 ) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
-    the reason (a PDF from an earlier run is still there only when it was printed from the same workbook)."""
+    the reason. (A PDF an earlier run printed from the same workbook bytes is kept, not printed again.)"""
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
@@ -209,8 +209,6 @@ def _print_pdfs(
             entry.pdf = made.name
             continue
         entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {made}"
-        if entry.pdf:
-            entry.error += f" Its PDF from an earlier run, printed from this same workbook, was kept: {entry.pdf}."
 
 
 def _make_all(

@@ -19,6 +19,7 @@ from xlbilling._errors import InputError
 from xlbilling._files import atomic_path
 from xlbilling._progress import Progress, Step
 from xlbilling._session.session import Session
+from xlbilling._values.period import Period
 from xlbilling._workbook.conf import workbook_session
 from xlbilling._workbook.tables import Refreshed, refresh, resolve
 from xlbilling._xlsx.packagebook import PackageBook
@@ -32,10 +33,13 @@ def refresh_file(
     session: Session | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Refresh the tables ``keys`` (``None``: all) in the workbook file at ``path``, keeping ``path.bak``.
     Data comes through ``session`` (default: the user's settings, with the URLs the workbook's
     ``_xlbilling.conf`` sheet sets); ``progress`` hears of each step (a table fetched, the file written).
+    ``period`` and ``stamped``: see ``xlbilling.refresh``.
 
     Raises ``InputError`` for a missing file, another format or a workbook that is not a billing workbook,
     ``DataError`` for a file that cannot be read or written, and the API's errors; the file is left
@@ -52,7 +56,7 @@ def refresh_file(
     target = path.resolve()  # through a symbolic link: the link stays, its file is refreshed
     book = PackageBook(target)
     book.check_writable(target.sheet for target in resolve(keys))
-    written = refresh(book, keys, session or workbook_session(book), now, progress)
+    written = refresh(book, keys, session or workbook_session(book), now, progress, period=period, stamped=stamped)
     if progress is not None:
         progress(Step(f"writing {path.name}"))
     with atomic_path(path.with_name(path.name + ".bak")) as backup:

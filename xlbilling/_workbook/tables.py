@@ -42,6 +42,7 @@ from xlbilling._workbook.control import (
     control_period,
     control_range,
     read_params,
+    write_param,
 )
 from xlbilling._workbook.usercols import check_columns, existing_shape, with_user_columns
 from xlbilling._xlsx.coords import column_letter, split_cell
@@ -252,10 +253,14 @@ def refresh(
     session: Session,
     now: datetime | None = None,
     progress: Progress | None = None,
+    *,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Fetch every chosen data set, check every table has room, then write each table with a stamp;
     returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
-    fetched.
+    fetched. ``period`` (written on the Control sheet) replaces the Control sheet's period; ``stamped`` is
+    what the stamps say after "refreshed" (default: ``now``, or the time now, as ``2026-11-01 06:00 UTC``).
 
     All data is fetched and every table's room checked before anything is written, so a failing API call
     or a user's cell in the way leaves the workbook as it was.
@@ -268,7 +273,10 @@ def refresh(
     params = read_params(book)
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)
-    period = control_period(book, session, params) if any(t.uses_period for t in targets) else None
+    if period is not None:
+        write_param(book, "period", period.end)
+    elif any(t.uses_period for t in targets):
+        period = control_period(book, session, params)
     loaded = []
     for target in targets:
         if progress is not None:
@@ -281,7 +289,7 @@ def refresh(
         for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
         for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
-    when = now or datetime.now(UTC)
+    when: datetime | str = stamped or now or datetime.now(UTC)
     sources = session.sources()
     written = []
     for target, part, frame, planned in plan:
@@ -300,11 +308,12 @@ def source_api(target: Target) -> str:
     return "Xarios" if target.key == "xarios_invoices" else "Atria"
 
 
-def stamp(target: Target, rows: int, period: Period | None, source: str, when: datetime) -> str:
+def stamp(target: Target, rows: int, period: Period | None, source: str, when: datetime | str) -> str:
     """What cell ``A1`` of a target's sheet says: ``Summary: 120 rows for the period ending 2026-10-31, from
-    https://atria.example.com, refreshed 2026-12-05 09:31 UTC``."""
+    https://atria.example.com, refreshed 2026-12-05 09:31 UTC`` (``when`` given as words is said as it is)."""
     about = f" for the period ending {period}" if target.uses_period and period else ""
-    return f"{target.title}: {rows} rows{about}, from {source}, refreshed {when:%Y-%m-%d %H:%M} UTC"
+    shown = when if isinstance(when, str) else f"{when:%Y-%m-%d %H:%M} UTC"
+    return f"{target.title}: {rows} rows{about}, from {source}, refreshed {shown}"
 
 
 def title_cell(ref: str) -> str:

@@ -23,6 +23,19 @@ MIN_TOKEN_LENGTH = 8
 a placeholder (and would be hard to keep out of messages)."""
 
 
+TOKEN_HELP = {
+    "Atria": (
+        "Create a new External API token in Atria, signed in as a user with the "
+        '"Service Provider Developer" permission (disabling that user disables its tokens).'
+    ),
+    "Xarios": (
+        "Get a new OAuth token from login.xarios.cloud (tokens expire; the user needs the "
+        '"REST API Administrator" and "Billing Administrator" roles).'
+    ),
+}
+"""What to do about a rejected token, per API (where each API's tokens are made)."""
+
+
 def token_problem(token: str) -> str | None:
     """Say why ``token`` cannot be sent in an HTTP header (e.g. a pasted line break), or None if it can."""
     if not token:

@@ -21,6 +21,7 @@ import httpx
 import orjson
 
 from xlbilling._apis.transport.checks import (
+    TOKEN_HELP,
     check_base_url,
     connect_reason,
     error_start,
@@ -54,17 +55,6 @@ _E = TypeVar("_E", bound=ApiError)
 
 #: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-
-_TOKEN_HELP = {
-    "Atria": (
-        "Create a new External API token in Atria, signed in as a user with the "
-        '"Service Provider Developer" permission (disabling that user disables its tokens).'
-    ),
-    "Xarios": (
-        "Get a new OAuth token from login.xarios.cloud (tokens expire; the user needs the "
-        '"REST API Administrator" and "Billing Administrator" roles).'
-    ),
-}
 
 
 class _Retryable(Exception):
@@ -125,7 +115,7 @@ class ApiClient:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
+        self._token_help = " ".join(s for s in (TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
         self._gate = gate_for(api, f"{self._url.scheme}://{self._url.netloc.decode('ascii')}", clock)
