@@ -110,8 +110,8 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
         f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
         f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
     ]
-    for entry in manifest.failed:  # the line above names the register: each says what to fill in it
-        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(str(REGISTER), REGISTER.name)
+    for entry in manifest.einvoices_failed:  # the line above names the register: each says what to fill in it
+        why = str(entry.einvoice_error).removeprefix(NOT_WRITTEN).replace(str(REGISTER), REGISTER.name)
         lines.append(f"  no e-invoice for {entry.bill_to_name} ({entry.account_code}): {why}")
     return lines
 

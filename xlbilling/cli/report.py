@@ -89,7 +89,7 @@ def report_command(
     earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files.
     The seller's details come from [seller] in the config file; without them invoices are SAMPLES.
     --einvoice writes e-invoices with the buyers of --customer-register; one that lacks a mandatory business
-    term is listed with the term and where to fill it, and the command exits 1."""
+    term is listed with the term and where to fill it (its invoice is still written), and the command exits 1."""
     from xlbilling.invoices import build_invoices
     from xlbilling.settings import load_settings
 
@@ -107,7 +107,7 @@ def report_command(
             progress=progress, seller=settings.seller, einvoice=einvoice, register=register,
         )  # fmt: skip
     _summary(manifest, settings.config_file)
-    if manifest.failed:
+    if manifest.failed or manifest.einvoices_failed:
         sys.exit(1)
 
 
@@ -138,6 +138,8 @@ def sample_warning(count: int, config_file: Path | None) -> str:
 def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
     for entry in manifest.failed:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
+    for entry in manifest.einvoices_failed:
+        click.echo(f"no e-invoice: {entry.bill_to_name} ({entry.bill_to_code}): {entry.einvoice_error}", err=True)
     written = sum(1 for entry in manifest.entries if entry.file)
     pdfs = sum(1 for entry in manifest.entries if entry.pdf)
     facturx = sum(1 for entry in manifest.entries if entry.facturx)
@@ -157,3 +159,9 @@ def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
         failed = len(manifest.failed)
         them = "it" if failed == 1 else "them"
         click.echo(f"{counted(failed, 'invoice')} failed; fix {them} and run the same command again.", err=True)
+    if manifest.einvoices_failed:
+        missing = counted(len(manifest.einvoices_failed), "e-invoice")
+        click.echo(
+            f"{missing} not written (their invoices were): fill what each lacks and run the same command again.",
+            err=True,
+        )

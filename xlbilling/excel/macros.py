@@ -120,9 +120,11 @@ def build_invoices_action(book: WorkbookLike) -> str:
     made = len(manifest.entries) - len(manifest.failed)
     kind = "invoices" if period.is_closed else "DRAFT invoices (the period is still open)"
     failed = f"; {len(manifest.failed)} could not be made (see {manifest.path.name})" if manifest.failed else ""
-    einvoices = sum(1 for entry in manifest.entries if entry.xml or entry.facturx)
+    einvoices = sum(1 for entry in manifest.entries if entry.einvoice == "ok")
     if params.einvoice:
-        failed = f", {einvoices} with their e-invoice{failed}"
+        missing = len(manifest.einvoices_failed)
+        lacking = f" ({missing} not: see the Problem column of {manifest.index_path.name})" if missing else ""
+        failed = f", {einvoices} with their e-invoice{lacking}{failed}"
     sample = ""
     if any(entry.sample for entry in manifest.entries):
         sample = (

@@ -33,7 +33,7 @@ from xlbilling.cells import is_formula_like
 from xlbilling.errors import DataError, InputError
 from xlbilling.files import atomic_path
 from xlbilling.xlsx.coords import bounds, taller
-from xlbilling.xlsx.look import Sheet
+from xlbilling.xlsx.look import Sheet, chart_text
 from xlbilling.xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -281,6 +281,7 @@ class OpenpyxlBook:
         chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
         chart.y_axis.majorUnit = 1
         chart.y_axis.majorGridlines = ChartLines()
+        chart_text(chart)
         ws.add_chart(chart, anchor)
 
     def sheet(self, title: str) -> Sheet:

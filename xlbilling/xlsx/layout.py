@@ -16,7 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xlbilling.xlsx.coords import bounds, column_letter
-from xlbilling.xlsx.look import Sheet
+from xlbilling.xlsx.look import Sheet, chart_text
 
 # Excel's "Currency" format with no symbol (the price list, not the workbook, knows the currency):
 # thousands separated, two decimals, negative amounts red and in brackets.
@@ -106,8 +106,8 @@ def labelled_bars(
     sheet: Sheet, ref: str, first_column: int, last_column: int, rows: int, number_format: str = FRACTION
 ) -> None:
     """A bar per row of the table at ``ref`` (labels in its first column, amounts in its last), from
-    ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each labelled
-    with its amount in ``number_format``."""
+    ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each bar starting
+    at zero and labelled with its amount in ``number_format``."""
     ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
     chart = BarChart()
@@ -119,10 +119,16 @@ def labelled_bars(
     chart.x_axis.delete = False
     chart.y_axis.delete = True  # each bar carries its amount
     chart.y_axis.majorGridlines = None
+    cells = ws.iter_rows(min_row=min_row + 1, max_row=max_row, min_col=max_col, max_col=max_col, values_only=True)
+    amounts = [float(value) for (value,) in cells if isinstance(value, int | float | Decimal)]
+    chart.y_axis.scaling.min = min([0.0, *amounts])  # bars from zero: a bar twice as long is twice as much
+    if amounts and max(amounts) < 0:
+        chart.y_axis.scaling.max = 0.0
     chart.gapWidth = 60
     chart.dataLabels = DataLabelList(showVal=True, numFmt=number_format)
     for flag in ("showLegendKey", "showCatName", "showSerName", "showPercent", "showBubbleSize"):
         setattr(chart.dataLabels, flag, False)
+    chart_text(chart)
     _place(sheet, chart, first_column, last_column, min_row, rows)
 
 
@@ -155,6 +161,7 @@ def series_chart(
     chart.legend.position = "b"
     if columns:
         chart.gapWidth = 60
+    chart_text(chart)
     first_column, last_column, row, rows = place
     _place(sheet, chart, first_column, last_column, row, rows)
 
