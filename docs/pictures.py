@@ -25,7 +25,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         result = run_demo(folder / "demo", today=TODAY, progress=lambda line: None)
-        invoices = folder / "demo" / f"invoices-{result.period}"
+        invoices = folder / "demo" / "invoices" / str(result.period)
         invoice = sorted(invoices.glob("Northwind Channel*.xlsx"))[0]
         reconciliation = folder / "demo" / f"reconciliation-{result.period}.xlsx"
         dashboard = _only_sheet(result.workbook, "Dashboard", folder / "dashboard.xlsx")

@@ -18,7 +18,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
-from tests.real_workbooks import cells_outside, parts, with_control_sheet
+from tests.real_workbooks import cells_outside, parts, sheet_parts, with_control_sheet
 from tests.test_report_build import build
 from xlbilling.atria import Atria
 from xlbilling.cli import main
@@ -84,7 +84,7 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb["Control"]["B3"].value.date() == period.end
     assert wb["My sheet"]["B1"].value == "=SUM(Summary!H4:H10)"
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
-    assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5", "B10"]
+    assert [str(dv.sqref) for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B4", "B5", "B10", "B12"]
     assert wb["Detail"]["A1"].value.startswith("Not refreshed yet"), "tables not asked for are left alone"
     charts_after = charts(users_workbook)
     mine = [chart for chart in charts_before if b"My trend" in chart]
@@ -216,9 +216,12 @@ def test_what_openpyxl_would_lose_is_kept_byte_for_byte(
     with zipfile.ZipFile(path) as archive:
         after = {name: archive.read(name) for name in archive.namelist()}
     assert after[part] == before[part]
-    periods = "xl/worksheets/sheet2.xml"  # the Periods sheet, and its table
+    sheets = sheet_parts(path)  # the Periods sheet and its table; the Fetched sheet and its table
+    tables = {
+        name for name in after if name.startswith("xl/tables/") and re.search(rb'name="(Periods|Fetched)"', after[name])
+    }
     changed = {name for name in before if after[name] != before[name]}
-    assert changed <= {periods, "xl/tables/table1.xml", "xl/styles.xml", "xl/workbook.xml"}, changed
+    assert changed <= {sheets["Periods"], sheets["Fetched"], *tables, "xl/styles.xml", "xl/workbook.xml"}, changed
     assert path.with_name("fancy.xlsx.bak").read_bytes() == original
 
 
@@ -394,10 +397,11 @@ def test_on_xlbillings_own_sheet_only_the_table_and_the_stamp_change(
 
 def _control_b3(path: Path, cell: str) -> Path:
     """The template with ``cell`` (raw XML) as the Control sheet's B3, written without re-saving anything else."""
+    control = sheet_parts(TEMPLATE)["Control"]
     with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(path, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
+            if item.filename == control:
                 data = re.sub(rb'<c r="B3"[^>]*?(?:/>|>.*?</c>)', cell.encode(), data, count=1, flags=re.S)
             target.writestr(item, data)
     return path

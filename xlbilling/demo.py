@@ -1,8 +1,9 @@
 """``xlbilling demo``: the whole job against the built-in sandbox, with no account and no network.
 
-Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes a
-billing workbook with one Excel table per data set, invoices, the reconciliation and the margin over the last
-twelve closed periods, then says what it wrote (and the three customers with the lowest margin).
+Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes
+invoices (where the workbook's Build invoices button writes them), a billing workbook with one Excel table
+per data set and an Overview of them all, the reconciliation and the margin over the last twelve closed
+periods, then says what it wrote (and the three customers with the lowest margin).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from xlbilling.reconcile.text import headline
 from xlbilling.resources import shipped
 from xlbilling.sandbox import start_sandbox
 from xlbilling.session import Session
+from xlbilling.workbook.built import FOLDER as BUILT_FOLDER
+from xlbilling.workbook.built import period_folder
 from xlbilling.workbook.control import write_param
 from xlbilling.workbook.headless import refresh_file
 from xlbilling.workbook.tables import ALL
@@ -64,10 +67,11 @@ def run_demo(out_dir: Path, *, today: date | None = None, progress: Progress = p
         atria, xarios = session.atria(), session.xarios()  # every step shares one fetch per data set
         period = session.latest_closed()
         progress(f"latest closed period: {period}")
+        invoices = _invoices(atria, period, out_dir, progress)  # first: the billing workbook lists them
         workbook = _billing_workbook(session, out_dir, progress)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
-        result.lines += _invoices(atria, period, out_dir, progress)
+        result.lines += invoices
         result.lines += _reconciliation(atria, xarios, period, out_dir, progress)
         result.lines += _margin(atria, xarios, out_dir, progress)
     return result
@@ -98,7 +102,7 @@ def _invoices(atria: Atria, period: Period, out_dir: Path, progress: Progress) -
         progress(f"invoices without PDFs: {missing}")
     einvoice = "both" if pdf else "ubl"  # Factur-X is printed by LibreOffice too
     progress("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
-    folder = out_dir / f"invoices-{period}"
+    folder = period_folder(out_dir / BUILT_FOLDER, period)  # where the workbook's Build invoices button writes
     manifest = build_invoices(
         atria, period, out_dir=folder, prices=SANDBOX_DATA / "prices.csv", pdf=pdf, einvoice=einvoice, register=REGISTER
     )

@@ -20,6 +20,7 @@ from xlbilling import session as sessions
 from xlbilling.errors import InputError, XlbillingError
 from xlbilling.excel.live import XlwingsBook
 from xlbilling.session import workbook_session
+from xlbilling.workbook.built import period_folder
 from xlbilling.workbook.control import PARAMETERS, control_period, control_seller, read_params
 from xlbilling.workbook.hints import for_control
 from xlbilling.workbook.tables import ALL, refresh, summary_line
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("xlbilling.excel")
 
 TITLE = "xlbilling"
-OUTPUT_FOLDER = "invoices"
 Action = Callable[[WorkbookLike], str]
 
 
@@ -78,11 +78,12 @@ def refresh_action(keys: Sequence[str]) -> Action:
 
 
 def output_folder(book: WorkbookLike) -> Path:
-    """Where invoices for ``book`` go: an ``invoices`` folder next to the workbook."""
-    path = book.file_path()
-    if path is None:
+    """Where invoices for ``book`` go: the Control sheet's "Invoices folder", by default an ``invoices`` folder
+    next to the workbook."""
+    folder = read_params(book).invoices
+    if folder is None:
         raise InputError("This workbook has not been saved yet.", "Save it first: invoices go next to it.")
-    return path.parent / OUTPUT_FOLDER
+    return Path(folder)
 
 
 def build_invoices_action(book: WorkbookLike) -> str:
@@ -104,7 +105,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
         )
     session = workbook_session(book)
     period = control_period(book, session, params)
-    folder = output_folder(book) / period.end.isoformat()
+    folder = period_folder(output_folder(book), period)
     settings = load_settings(use_keyring=False)  # for the seller only
     manifest = build_invoices(
         session.atria(),
@@ -132,6 +133,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
             f"set name, address, vat_id and bank details under [seller] in {settings.config_file} (`xlbilling "
             "config` shows them), and build again"
         )
+    refresh(book, ["built_invoices"], session)  # the Built invoices sheet and the Overview's invoice figures
     return f"{made} {kind} for the period ending {period.end.isoformat()} written to {folder}{failed}{sample}."
 
 

@@ -2,16 +2,19 @@
 
 Parameters come from the Control sheet (``xlbilling.workbook.control``). Each data set is written
 as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
-from where and how many rows. Some sheets get further tables beside the first (the Reconciliation sheet
-lists unmapped tenants, unmapped products and each Xarios invoice's own check), each titled above it.
-Every table is checked for room before anything is written. Nothing else in the workbook is touched.
+from where and how many rows, and so does its row of the Fetched sheet's table
+(``xlbilling.workbook.fetched``), which the Overview's figures read. Some sheets get further tables beside the
+first (the Reconciliation sheet lists unmapped tenants, unmapped products and each Xarios invoice's own check),
+each titled above it. The Reconciliation lists its differences first. Every table is checked for room before
+anything is written. Nothing else in the workbook is touched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -32,6 +35,7 @@ from xlbilling.reconcile.result import (
 )
 from xlbilling.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
 from xlbilling.session import Session
+from xlbilling.workbook import built
 from xlbilling.workbook.control import (
     CONTROL,
     MAPPING_SHEET,
@@ -42,6 +46,9 @@ from xlbilling.workbook.control import (
     control_range,
     read_params,
 )
+from xlbilling.workbook.fetched import SHEET as FETCHED_SHEET
+from xlbilling.workbook.fetched import TABLE as FETCHED
+from xlbilling.workbook.fetched import Fetched, fetched_table
 from xlbilling.workbook.usercols import check_columns, existing_shape, with_user_columns
 from xlbilling.xlsx.coords import column_letter, split_cell
 from xlbilling.xlsx.tablecells import WorkbookLike
@@ -86,6 +93,8 @@ class Target:
     reviewed: bool = False
     """Whether the first table carries the user's ``review`` and ``note`` per row (``xlbilling.reviews``),
     kept across refreshes, with the rows that vanished in a "Closed differences" table at the end."""
+    apis: tuple[str, ...] = ("Atria",)
+    """The APIs its data comes from (none: files, such as the invoices' manifest)."""
 
     def parts(self) -> tuple[Beside, ...]:
         """Every table of the sheet, the first first."""
@@ -142,7 +151,8 @@ def _mapping(params: Params) -> str | pd.DataFrame:
 def _reconciliation(session: Session, params: Params, period: Period | None) -> Frames:
     chosen = _given(period)
     result = reconcile(session.atria(), session.xarios(), chosen, mapping=_mapping(params), prices=params.prices)
-    detail = result.detail.copy()
+    matched = result.detail[result.detail["category"] == "matched"]
+    detail = pd.concat([result.flagged, matched]).reset_index(drop=True)  # differences first, largest on top
     detail.insert(0, "period_end", pd.Timestamp(chosen.end))
     return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
 
@@ -158,6 +168,13 @@ def _margin(session: Session, params: Params, period: Period | None) -> Frames:
         mapping=load_mapping(_mapping(params)), prices=params.prices,
     )  # fmt: skip
     return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
+
+
+def _folder(params: Params) -> Path | None:
+    return Path(params.invoices) if params.invoices else None
+
+
+API_PAIR = ("Atria", "Xarios")
 
 
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
@@ -185,10 +202,14 @@ TARGETS: dict[str, Target] = {
                lambda s, p, d: (s.atria().analysis(_given(d), p.customer),), uses_customer=True),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
                _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False,
-               identity=("invoice_id",)),
+               identity=("invoice_id",), apis=("Xarios",)),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes,
                identity=("sku", "grouping")),
-        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, beside=(
+        Target("built_invoices", "Built invoices", built.SHEET, built.TABLE, built.COLUMNS,
+               lambda s, p, d: (built.built_rows(_folder(p), _given(d)),), identity=("invoice_number", "account_code"),
+               apis=()),
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, apis=API_PAIR,
+               beside=(
                    Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY), ("period_end",)),
                    Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY), TOTALS["customer"]),
                    Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY), TOTALS["product"]),
@@ -198,13 +219,23 @@ TARGETS: dict[str, Target] = {
                    Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS, ("tenant_code_ext",)),
                    Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS, ("part_number",)),
                    Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS, ("invoice_id",)),
-               ), identity=("period_end", "account_code", "sku", "part_number")),
+               ), identity=("period_end", "account_code", "sku", "part_number"), apis=API_PAIR),
     )
 }  # fmt: skip
 
-ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
+ALL = (
+    "periods",
+    "customers",
+    "summary",
+    "detail",
+    "invoice_lines",
+    "analysis",
+    "xarios_invoices",
+    "changes",
+    "built_invoices",
+)
 """What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
-their own buttons, as they need a product mapping)."""
+their own buttons, as they need a product mapping; the built invoices are read from the invoices folder)."""
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
@@ -274,8 +305,15 @@ def refresh(
         for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
         for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
-    when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    moment = now or datetime.now(UTC)
+    when = moment.strftime("%Y-%m-%d %H:%M UTC")
     sources = session.sources()
+    fetched = [
+        Fetched(target.title, *_period_of(target, frames, period), len(frames[0]),
+                _source(target, params, period, sources), moment)
+        for target, frames in loaded
+    ]  # fmt: skip
+    overview = _overview_plan(book, fetched)
     written = []
     for target, part, frame, planned in plan:
         ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
@@ -283,12 +321,44 @@ def refresh(
             column, row = split_cell(ref.split(":")[0])
             book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows")
             continue
-        api = "Xarios" if target.key == "xarios_invoices" else "Atria"
         about = f" for the period ending {period}" if target.uses_period and period else ""
-        stamp = f"{target.title}: {len(frame)} rows{about}, from {sources.get(api, api)}, refreshed {when}"
+        source = _source(target, params, period, sources)
+        stamp = f"{target.title}: {len(frame)} rows{about}, from {source}, refreshed {when}"
         book.write(target.sheet, STAMP_CELL, stamp)
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
+    if overview is not None:
+        book.write_table(FETCHED_SHEET, FETCHED, *overview)
     return written
+
+
+def _overview_plan(book: WorkbookLike, fetched: list[Fetched]) -> tuple[pd.DataFrame, str] | None:
+    """The Fetched table's rows after this refresh and where they go (room checked); ``None`` for a workbook
+    without that table (one made from an earlier template)."""
+    if FETCHED.lower() not in map(str.lower, book.table_names(FETCHED_SHEET)):
+        return None
+    order = [target.title for target in TARGETS.values()]
+    rows = fetched_table(existing_table(book, FETCHED_SHEET, FETCHED), fetched, order)
+    shape = existing_shape(book, FETCHED_SHEET, FETCHED)
+    anchor = shape.ref.split(":")[0] if shape is not None else TABLE_ANCHOR
+    return rows, book.check_table(FETCHED_SHEET, FETCHED, rows, anchor).split(":")[0]
+
+
+def _period_of(target: Target, frames: Frames, period: Period | None) -> tuple[date | None, bool | None]:
+    """The period a refreshed data set is for, and whether it is closed: the Control sheet's, or the margin's
+    last (its range holds closed periods only); none for a list such as Periods."""
+    if target.uses_period and period is not None:
+        return period.end, period.is_closed
+    if target.key == "margin" and len(frames[1]):
+        return pd.Timestamp(frames[1]["period_end"].max()).date(), True
+    return None, None
+
+
+def _source(target: Target, params: Params, period: Period | None, sources: dict[str, str]) -> str:
+    """Where a data set comes from: its APIs' addresses (once when they share one), or the manifest file."""
+    if not target.apis:
+        folder = _folder(params)
+        return str(built.period_folder(folder, period) / "manifest.json") if folder and period else "no folder"
+    return " and ".join(dict.fromkeys(sources.get(api, api) for api in target.apis))
 
 
 def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:

@@ -288,6 +288,15 @@ class OpenpyxlBook:
         """The sheet ``title`` (made when it does not exist yet), to lay out."""
         return Sheet(self._sheet(title))
 
+    def show_first(self, title: str) -> None:
+        """Make the sheet ``title`` the first tab and the one the workbook opens on."""
+        ws = self._sheet(title)
+        self._drop_placeholder_sheet()
+        self.workbook.move_sheet(ws, offset=-self.workbook.index(ws))
+        for sheet in self.workbook.worksheets:
+            sheet.sheet_view.tabSelected = sheet is ws
+        self.workbook.active = 0
+
     def define_name(self, name: str, ref: str) -> None:
         """Name the cells ``ref`` (``Invoice!$F$8``) in the whole workbook."""
         self.workbook.defined_names[name] = DefinedName(name, attr_text=ref)

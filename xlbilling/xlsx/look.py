@@ -17,6 +17,8 @@ from openpyxl.drawing.image import Image
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -78,9 +80,11 @@ class Look:
     def apply(self, cell: Any) -> None:
         """Give an openpyxl ``cell`` this look."""
         if self.font or self.size or self.bold or self.italic or self.colour:
+            kept = cell.font  # what the look does not name stays: a bold look keeps the font's name and size
             cell.font = Font(
-                name=self.font, size=self.size, bold=self.bold or None, italic=self.italic or None, color=self.colour
-            )
+                name=self.font or kept.name, size=self.size or kept.sz, bold=self.bold or kept.b or None,
+                italic=self.italic or kept.i or None, color=self.colour or kept.color, underline=kept.u,
+            )  # fmt: skip
         if self.fill:
             cell.fill = PatternFill("solid", fgColor=self.fill)
         if self.align or self.vertical or self.wrap or self.indent:
@@ -122,6 +126,20 @@ class Sheet:
         self.ws[cell].value = value
         if look is not None:
             look.apply(self.ws[cell])
+
+    def array(self, cell: str, formula: str, look: Look | None = None) -> None:
+        """Put an array formula (``=SMALL(IF(...),1)``, entered with Ctrl+Shift+Enter in Excel 2016) in ``cell``."""
+        self.put(cell, ArrayFormula(cell, formula), look)
+
+    def link(self, cell: str, text: str, sheet: str, target: str = "A1") -> None:
+        """Put ``text`` in ``cell`` as a link to ``target`` on ``sheet`` in the same workbook."""
+        self.ws[cell].value = text
+        self.ws[cell].hyperlink = Hyperlink(ref=cell, location=f"'{sheet}'!{target}", display=text)
+        self.ws[cell].font = Font(color="0563C1", underline="single")
+
+    def hide_column(self, column: str) -> None:
+        """Hide ``column`` on screen and on paper (a helper column of formulas)."""
+        self.ws.column_dimensions[column].hidden = True
 
     def style(self, cells: str, look: Look) -> None:
         """Give ``look`` to ``cells`` (``A1`` or ``A1:C4``)."""
@@ -169,12 +187,14 @@ class Sheet:
     def print_fitted(
         self, columns: str, *, title_rows: str | None = None, title_columns: str | None = None, footer: str = "&F",
         text: float = 11, area: str | None = None, pages_tall: int = 0, centred: bool = False,
+        width: float | None = None,
     ) -> None:  # fmt: skip
-        """Print the columns ``columns`` (``A:H``; ``area`` when only some rows) as their width allows (see
-        ``paper``): one page wide, portrait or landscape, when the ``text`` point text stays readable; otherwise
-        landscape at a readable scale over several pages across, ``title_columns`` repeated at the left of each
-        (with ``pages_tall`` then ignored)."""
-        landscape, scale = paper(self.width(columns), text)
+        """Print the columns ``columns`` (``A:H``; ``area`` when only some rows or several ranges) as their width
+        (``width`` characters when given, for columns a refresh fits later) allows (see ``paper``): one page
+        wide, portrait or landscape, when the ``text`` point text stays readable; otherwise landscape at a
+        readable scale over several pages across, ``title_columns`` repeated at the left of each (with
+        ``pages_tall`` then ignored)."""
+        landscape, scale = paper(width or self.width(columns), text)
         first, _, last = columns.partition(":")
         self.print_setup(
             area=area or f"{first}1:{last or first}{LAST_ROW}", title_rows=title_rows,

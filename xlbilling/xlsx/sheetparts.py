@@ -17,8 +17,9 @@ _TABLE_PARTS = re.compile(rb"<(?:(\w+):)?tableParts\b([^>]*?)(/?)>")
 _EXT_LIST = re.compile(rb"<(?:\w+:)?extLst\b")
 
 
-WIDEST = 50
-"""The widest a fitted table column gets, in characters; longer text wraps past the cell edge."""
+WIDEST = 100
+"""The widest a fitted table column gets, in characters: wide enough for a service's description with its
+user's address, so such text shows whole on screen and on paper (longer text runs past the cell edge)."""
 _SAMPLE_ROWS = 2000
 """How many rows a column's width is measured on (the longest of them, or of its header)."""
 
