@@ -5,6 +5,7 @@ prints with text of 7 pt or more and nothing cut off; and a live refresh keeps t
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,10 +26,12 @@ from xlbilling.reconcile.mapping import load_mapping
 from xlbilling.reconcile.period import reconcile
 from xlbilling.session import Session
 from xlbilling.workbook.fetched import COLUMNS, SHEET, TABLE
+from xlbilling.workbook.headless import refresh_file
 from xlbilling.workbook.tables import existing_table, refresh
 from xlbilling.xarios import Xarios
 
 PRICES, MAPPING = (source for source, _ in SAMPLES)
+TEMPLATE = Path(__file__).parents[1] / "templates" / "billing.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +138,24 @@ def test_the_overview_prints_on_one_page_and_the_index_on_one_or_two(demo: DemoR
     assert len(printed.sheets["Overview"]) == 1
     index = print_workbook(demo.workbook.parent / "invoices" / CLOSED.end.isoformat() / "index.xlsx", tmp_path)
     assert 1 <= len(index.pages) <= 2 and all(page.smallest and page.smallest >= 7 for page in index.pages)
+
+
+def test_a_figure_whose_table_is_not_filled_says_which_button_fills_it(formulas: Session, tmp_path: Path) -> None:
+    """Refresh all without Build invoices, Reconcile or Margin: those figures say "not yet" and the button,
+    never a misleading 0."""
+    path = tmp_path / "billing.xlsx"
+    shutil.copyfile(TEMPLATE, path)
+    refresh_file(path, ["periods", "summary", "built_invoices"], formulas)
+    rows = libreoffice_values(path, "Overview")
+    shown = {str(row[0]): row for row in rows if row and row[0]}
+    assert shown["Billing period ending"][1:4] == [CLOSED.end, "closed", "its figures are final"]
+    assert shown["Net"][1] == "not yet" and shown["Net"][3] == "None built yet: press Build invoices"
+    assert shown["Leaked: revenue not billed"][1] == "not yet"
+    assert shown["Leaked: revenue not billed"][3] == "Not reconciled yet: press Reconcile"
+    assert shown["Revenue"][1] == "not yet" and shown["Revenue"][3] == "Not added up yet: press Margin"
+    assert "Not reconciled yet: press Reconcile" in [row[0] for row in rows]  # in place of the differences
+    figures = rows[: next(n for n, row in enumerate(rows) if row[0] == "What was fetched")]
+    assert not [row for row in figures if 0 in row[:4]], "no figure shows 0"
 
 
 def test_a_live_refresh_writes_the_fetched_rows_and_keeps_the_others(formulas: Session, period: Any) -> None:

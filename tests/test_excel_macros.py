@@ -109,6 +109,13 @@ def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook:
     files = [entry["file"] for entry in manifest["invoices"] if entry["status"] == "ok"]
     assert files and all((folder / name).is_file() for name in files)
     assert message.startswith(f"{len(files)} invoices for the period ending {period} written to {folder}")
+    listed = pd.DataFrame(workbook.read_sheet("Built invoices")[3:], columns=workbook.read_sheet("Built invoices")[2])
+    assert sorted(listed["invoice_number"]) == sorted(e["invoice_number"] for e in manifest["invoices"])
+    totals = {e["invoice_number"]: float(e["total"]) for e in manifest["invoices"]}
+    assert all(totals[number] == gross for number, gross in zip(listed["invoice_number"], listed["gross"], strict=True))
+    fetched = pd.DataFrame(workbook.read_sheet("Fetched")[3:], columns=workbook.read_sheet("Fetched")[2])
+    (row,) = fetched[fetched["data"] == "Built invoices"].itertuples()
+    assert row.period_end.date() == period.end and row.source == str(folder / "manifest.json"), "for the Overview"
 
 
 OPEN_PERIOD = date(2026, 11, 30)

@@ -233,7 +233,9 @@ def _flagged(sheet: Sheet, top: int) -> None:
     rows = f"ROW({r}[category])-MIN(ROW({r}[category]))+1"
     for n in range(1, FLAGGED_SHOWN + 1):
         row, at = top + n, f"${h}{top + n}"
-        sheet.array(f"{h}{row}", f'=IFERROR(SMALL(IF({r}[category]<>"matched",IF({r}[category]<>"",{rows})),{n}),"")')
+        sheet.array(
+            f"{h}{row}", f'=IFERROR(SMALL(IF({r}[category]<>"matched",IF({r}[category]<>"",{rows},""),""),{n}),"")'
+        )
         name = f'IF(INDEX({r}[customer_name],{at})="",INDEX({r}[account_code],{at}),INDEX({r}[customer_name],{at}))'
         sheet.put(f"A{row}", f'=IF({at}="","",{name})', Look(wrap=True, vertical="top"))
         sheet.row_height(row, 30)  # two lines: a long customer name, or what differs, wraps
