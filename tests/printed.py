@@ -1,6 +1,7 @@
 """Print a workbook as LibreOffice does and read the pages back, as a reader holding them would check them:
 the smallest text on each page, the sheet each page shows (named in its footer, beside "Page n of m"), and
-whether every value of the printed cells shows in full (not cut off by the next cell, not ``###``).
+whether every value of the printed cells shows in full (not cut off by the next cell or the edge of the
+printed area, not ``###``).
 
 ``print_problems(path, folder)`` lists what a reader would find wrong; an empty list means every sheet
 printed with text of at least ``SMALLEST`` points and nothing cut off.
@@ -40,6 +41,8 @@ class Page:
     text: str
     smallest: float | None
     sheet: str | None = None
+    cut: list[str] = field(default_factory=list)
+    """Words drawn past the edge of the area LibreOffice clips the page's cells to (shown cut off)."""
 
 
 @dataclass
@@ -62,8 +65,10 @@ def print_workbook(path: Path, folder: Path) -> Printed:
     from pypdf import PdfReader
 
     reader = PdfReader(pdf)
+    words = _words(pdf)
     pages = [
-        Page(n, texts[n - 1] if n <= len(texts) else "", _smallest(page)) for n, page in enumerate(reader.pages, 1)
+        Page(n, texts[n - 1] if n <= len(texts) else "", _smallest(page), cut=_cut(page, words.get(n, [])))
+        for n, page in enumerate(reader.pages, 1)
     ]
     names = sorted(load_workbook(path, read_only=True).sheetnames, key=len, reverse=True)
     printed = Printed(pdf, pages)
@@ -79,7 +84,11 @@ def print_problems(path: Path, folder: Path, smallest: float = SMALLEST) -> list
     """What is wrong with ``path`` on paper: a page with text under ``smallest`` points, a page whose footer
     does not say "Page n of m" and the sheet, a sheet that prints no page, a number shown as ``###``, or one
     of a printed column's longest texts not shown whole. Empty: it prints well."""
-    printed = print_workbook(path, folder)
+    return problems_of(path, print_workbook(path, folder), smallest)
+
+
+def problems_of(path: Path, printed: Printed, smallest: float = SMALLEST) -> list[str]:
+    """What is wrong with the workbook at ``path`` as ``printed`` (see ``print_problems``)."""
     problems = []
     for page in printed.pages:
         if page.smallest is not None and page.smallest < smallest:
@@ -88,6 +97,8 @@ def print_problems(path: Path, folder: Path, smallest: float = SMALLEST) -> list
             problems.append(f"page {page.number}: no footer naming the page and the sheet")
         if "###" in page.text:
             problems.append(f"page {page.number} ({page.sheet}): a number too wide for its column (###)")
+        if page.cut:
+            problems.append(f"page {page.number} ({page.sheet}): cut off at the edge: {' '.join(page.cut[:5])}")
     book = load_workbook(path)
     for ws in book.worksheets:
         if ws.sheet_state != "visible":
@@ -138,6 +149,41 @@ def _printed_ranges(ws: Worksheet) -> list[tuple[int, int, int, int]]:
             (left or 1, top or 1, min(right or ws.max_column, ws.max_column), min(bottom or ws.max_row, ws.max_row))
         )
     return ranges
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+_CLIP = re.compile(rb"(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+re\s+W\*?\s+n")
+Word = tuple[float, float, float, float, str]
+
+
+def _words(pdf: Path) -> dict[int, list[Word]]:
+    """Each page's words with their boxes (x from the left, y from the top, in points), as pdftotext reads them."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages: dict[int, list[Word]] = {}
+    for number, chunk in enumerate(bbox.split("<page ")[1:], start=1):
+        height = float(re.search(r'height="([\d.]+)"', chunk).group(1))  # type: ignore[union-attr]
+        pages[number] = [
+            (float(x0), height - float(y1), float(x1), height - float(y0), text)
+            for x0, y0, x1, y1, text in _WORD.findall(chunk)
+        ]  # fmt: skip
+    return pages
+
+
+def _cut(page: Any, words: list[Word]) -> list[str]:
+    """The words that run past the right edge of the innermost clipping rectangle they start in: LibreOffice
+    draws a cell's whole text and clips it to the printed area, so such a word is cut off on paper."""
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    width = float(page.mediabox.width)
+    rects = [(x, y, x + w, y + h) for x, y, w, h in ((float(v) for v in m.groups()) for m in _CLIP.finditer(data))]
+    rects = [rect for rect in rects if rect[2] - rect[0] < width - 1]  # not the whole page
+    cut = []
+    for left, bottom, right, top, text in words:
+        middle = (bottom + top) / 2
+        inside = [r for r in rects if r[0] <= left + 0.5 <= r[2] and r[1] <= middle <= r[3]]
+        if inside and right > min(inside, key=lambda r: (r[2] - r[0]) * (r[3] - r[1]))[2] + 1:
+            cut.append(text)
+    return cut
 
 
 def _smallest(page: Any) -> float | None:

@@ -434,6 +434,7 @@ def libreoffice_convert(path: Path, out_dir: Path, to: str) -> Path | None:
     produced = out_dir / (path.stem + "." + to.split(":", 1)[0])
     if produced == path.absolute():
         raise ValueError(f"converting {path.name} into {out_dir} would overwrite it")
+    produced.unlink(missing_ok=True)  # an earlier conversion's file never passes for this one's
     with _profile_lock:  # one LibreOffice at a time may use a profile
         command = [
             soffice(),

@@ -40,11 +40,11 @@ def _chart(book: object) -> BarChart:
 
 @pytest.mark.parametrize("sheet", TABLE_SHEETS)
 def test_table_sheets_repeat_their_stamp_and_header_on_every_printed_page(book: object, sheet: str) -> None:
-    """The stamp (what, for which period, from where, when) and the header row atop every page; a footer naming
+    """What it holds and for which period (A2) and the header row atop every page; a footer naming
     the workbook, the page and the sheet; one page wide, or at a readable scale over pages across with the
     columns that say whose row it is repeated at the left (how it reads on paper: tests/test_billing_overview.py)."""
     ws: Worksheet = book[sheet]  # type: ignore[index]
-    assert ws.print_title_rows == "$1:$3"
+    assert ws.print_title_rows == "$2:$3"
     assert ws.oddFooter.left.text == "&F" and ws.oddFooter.right.text == "Page &P of &N  ·  &A"
     assert ws.page_setup.paperSize in (9, "9")
     if ws.page_setup.scale:  # over several pages across

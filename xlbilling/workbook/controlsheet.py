@@ -106,13 +106,17 @@ def buttons() -> list[tuple[str, str, str]]:
 
 
 def _buttons(book: OpenpyxlBook, top: int) -> int:
-    """The Billing tab's buttons from row ``top``: the group and name, and what the button does; the last row."""
+    """The Billing tab's buttons from row ``top``, under their group's name: each name and what the button does;
+    the last row."""
     control = book.sheet(CONTROL)
     control.put(f"A{top}", "The Billing tab's buttons", Look(bold=True, size=12, colour=NAVY))
-    row = top
+    row, seen = top, ""
     for group, name, does in buttons():
+        if group != seen:  # the ribbon's group, then its buttons
+            row, seen = row + 1, group
+            control.put(f"A{row}", group, Look(bold=True, colour=NAVY))
         row += 1
-        book.write(CONTROL, f"A{row}", f"{group}: {name}")
+        book.write(CONTROL, f"A{row}", name)
         book.write(CONTROL, f"B{row}", does)
         control.merge(f"B{row}:C{row}")
         control.style(f"B{row}", Look(wrap=True, vertical="top"))

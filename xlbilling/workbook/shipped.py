@@ -86,9 +86,10 @@ def build_template(path: str | Path) -> Path:
     return book.save(path)
 
 
-TITLE_ROWS = f"1:{TABLE_ANCHOR[1:]}"
-"""The rows printed atop every page of a table sheet: the stamp (what, for which period, from where, when) and
-the table's header row."""
+TITLE_ROWS = f"2:{TABLE_ANCHOR[1:]}"
+"""The rows printed atop every page of a table sheet: what it holds and for which period (``A2``) and the
+table's header row. The stamp in ``A1`` (with where from and when, longer than a page) is not printed: the
+Fetched sheet prints it."""
 FROZEN = f"A{int(TABLE_ANCHOR[1:]) + 1}"
 """Where a table sheet's panes are frozen: below the header row, so it stays in view."""
 CHART_ANCHOR = "G3"
@@ -117,9 +118,11 @@ def _layout(book: OpenpyxlBook) -> None:
         sheet.freeze(FROZEN)
         if target.sheet in PRINTED:
             columns, titles, width = PRINTED[target.sheet]
-            sheet.print_fitted(columns, title_rows=TITLE_ROWS, title_columns=titles, width=width)
+            left, right = columns.split(":")
+            area = f"{left}2:{right}{LAST_ROW}"
+            sheet.print_fitted(columns, area=area, title_rows=TITLE_ROWS, title_columns=titles, width=width)
     margin = book.sheet(TARGETS["margin"].sheet)
-    areas = ",".join(f"{first}1:{last}{LAST_ROW}" for first, last in MARGIN_TOTALS)
+    areas = ",".join(f"{first}2:{last}{LAST_ROW}" for first, last in MARGIN_TOTALS)
     margin.print_fitted("Z:AH", area=areas, title_rows=TITLE_ROWS, width=166)
     changes = TARGETS["changes"]
     first = int(TABLE_ANCHOR[1:]) + 1
@@ -128,7 +131,8 @@ def _layout(book: OpenpyxlBook) -> None:
         changes.sheet, CHART_ANCHOR, "Largest changes since the prior period (billable)",
         labels=f"$A${first}:$A${last}", values=f"$E${first}:$E${last}", series="difference", rows=CHANGES_SHOWN,
     )  # fmt: skip
-    book.sheet(changes.sheet).print_setup(title_rows=TITLE_ROWS, landscape=True, pages_tall=1)
+    book.sheet(changes.sheet).print_setup(area=f"A2:Q{first + CHANGES_SHOWN}", title_rows=TITLE_ROWS, landscape=True,
+                                          pages_tall=1)  # fmt: skip
 
 
 MAPPING_TABLE = "ProductMap"
@@ -155,7 +159,7 @@ def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, no
     last = column_letter(len(widths))
     layout.merge(f"A1:{last}1")
     layout.style("A1", Look(bold=True, wrap=True, vertical="top"))
-    layout.row_height(1, 15 * wrapped_lines(note, sum(widths.values())))
+    layout.row_height(1, 15 * wrapped_lines(note, sum(widths.values()) * 0.85))  # bold runs wider
     layout.freeze(FROZEN)
     layout.print_fitted(f"A:{last}", title_rows=TITLE_ROWS, title_columns="A:A")
 
@@ -178,8 +182,10 @@ def _formulas(book: OpenpyxlBook) -> None:
         book.write(FORMULAS_SHEET, f"B{row}", what)
     sheet = book.sheet(FORMULAS_SHEET)
     sheet.style("A4:B4", BOLD)
-    sheet.style(f"B5:B{4 + len(EXAMPLES)}", Look(wrap=True, vertical="top"))
-    sheet.widths({"A": 58, "B": 50})
+    for row, (example, what) in enumerate(EXAMPLES, start=5):
+        sheet.style(f"A{row}:B{row}", Look(wrap=True, vertical="top"))
+        sheet.row_height(row, 15 * max(wrapped_lines(example, 60), wrapped_lines(what, 48)))
+    sheet.widths({"A": 60, "B": 48})
     sheet.print_fitted("A:B", title_rows="4:4")
 
 

@@ -2,8 +2,8 @@
 
 Parameters come from the Control sheet (``xlbilling.workbook.control``). Each data set is written
 as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
-from where and how many rows, and so does its row of the Fetched sheet's table
-(``xlbilling.workbook.fetched``), which the Overview's figures read. Some sheets get further tables beside the
+from where and how many rows (``A2``, printed atop each page, what and for which period), and so does its
+row of the Fetched sheet's table (``xlbilling.workbook.fetched``), which the Overview's figures read. Some sheets get further tables beside the
 first (the Reconciliation sheet lists unmapped tenants, unmapped products and each Xarios invoice's own check),
 each titled above it. The Reconciliation lists its differences first. Every table is checked for room before
 anything is written. Nothing else in the workbook is touched.
@@ -55,6 +55,9 @@ from xlbilling.xlsx.tablecells import WorkbookLike
 
 TABLE_ANCHOR = "A3"
 STAMP_CELL = "A1"
+PRINTED_STAMP = "A2"
+"""What a table sheet holds and for which period, short enough to print atop every page (the stamp in A1, with
+where from and when, is on screen and the Fetched sheet prints it)."""
 CHANGES_SHOWN = 10
 """How many of the largest changes the Dashboard's Changes table (and its chart) shows."""
 Frames = tuple[pd.DataFrame, ...]
@@ -314,17 +317,19 @@ def refresh(
         for target, frames in loaded
     ]  # fmt: skip
     overview = _overview_plan(book, fetched)
+    abouts = {target.key: _about(target, frames, period) for target, frames in loaded}
     written = []
     for target, part, frame, planned in plan:
         ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
+        about = abouts[target.key]
         if part.table != target.table:
             column, row = split_cell(ref.split(":")[0])
-            book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows")
+            book.write(target.sheet, f"{column}{max(row - 1, 1)}", f"{part.title}: {len(frame)} rows{about}")
             continue
-        about = f" for the period ending {period}" if target.uses_period and period else ""
         source = _source(target, params, period, sources)
         stamp = f"{target.title}: {len(frame)} rows{about}, from {source}, refreshed {when}"
         book.write(target.sheet, STAMP_CELL, stamp)
+        book.write(target.sheet, PRINTED_STAMP, f"{target.title}{about}")
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
     if overview is not None:
         book.write_table(FETCHED_SHEET, FETCHED, *overview)
@@ -341,6 +346,17 @@ def _overview_plan(book: WorkbookLike, fetched: list[Fetched]) -> tuple[pd.DataF
     shape = existing_shape(book, FETCHED_SHEET, FETCHED)
     anchor = shape.ref.split(":")[0] if shape is not None else TABLE_ANCHOR
     return rows, book.check_table(FETCHED_SHEET, FETCHED, rows, anchor).split(":")[0]
+
+
+def _about(target: Target, frames: Frames, period: Period | None) -> str:
+    """Which period a data set is for, in words for its stamp: " for the period ending 2026-10-31", " for the
+    periods ending 2025-11-30 to 2026-10-31" (the margin's range), or nothing (a list such as Periods)."""
+    if target.uses_period and period is not None:
+        return f" for the period ending {period}"
+    if target.key == "margin" and len(frames[1]):
+        ends = pd.to_datetime(frames[1]["period_end"])
+        return f" for the periods ending {ends.min().date()} to {ends.max().date()}"
+    return ""
 
 
 def _period_of(target: Target, frames: Frames, period: Period | None) -> tuple[date | None, bool | None]:
