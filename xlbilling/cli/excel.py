@@ -17,7 +17,7 @@ from xlbilling.errors import XlbillingError
     "--only",
     metavar="NAMES",
     help="Comma-separated tables to refresh: periods, customers, summary, detail, invoice_lines, analysis, "
-    "xarios_invoices, changes, reconciliation. Default: all but reconciliation.",
+    "xarios_invoices, changes, built_invoices, reconciliation. Default: all but reconciliation.",
 )
 def refresh(workbook: Path, only: str | None) -> None:
     """Refresh the tables of a closed .xlsx/.xlsm WORKBOOK (no Excel needed), reading the Control sheet.
