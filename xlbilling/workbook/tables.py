@@ -3,10 +3,11 @@
 Parameters come from the Control sheet (``xlbilling.workbook.control``). Each data set is written
 as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
 from where and how many rows (``A2``, printed atop each page, what and for which period), and so does its
-row of the Fetched sheet's table (``xlbilling.workbook.fetched``), which the Overview's figures read. Some sheets get further tables beside the
-first (the Reconciliation sheet lists unmapped tenants, unmapped products and each Xarios invoice's own check),
-each titled above it. The Reconciliation lists its differences first. Every table is checked for room before
-anything is written. Nothing else in the workbook is touched.
+row of the Fetched sheet's table (``xlbilling.workbook.fetched``), which the Overview's figures read. Some
+sheets get further tables beside the first (the Reconciliation sheet lists unmapped tenants, unmapped
+products and each Xarios invoice's own check), each titled above it. The Reconciliation lists its
+differences first. Every table is checked for room before anything is written. Nothing else in the
+workbook is touched.
 """
 
 from __future__ import annotations

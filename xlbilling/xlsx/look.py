@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.image import Image
@@ -202,24 +202,23 @@ class Sheet:
             pages_tall=0 if scale else pages_tall, scale=scale, footer=footer, centred=centred,
         )  # fmt: skip
 
-    def print_setup(
-        self,
-        *,
-        area: str | None = None,
-        title_rows: str | None = None,
-        title_columns: str | None = None,
-        landscape: bool = False,
-        pages_tall: int = 0,
-        scale: int | None = None,
-        footer: str = "&F",
-        centred: bool = False,
-        margin: float = 0.5,
-    ) -> None:
+    def print_setup(self, **settings: Unpack[PrintSettings]) -> None:
         """How the sheet prints: see ``print_setup``."""
-        print_setup(
-            self.ws, area=area, title_rows=title_rows, title_columns=title_columns, landscape=landscape,
-            pages_tall=pages_tall, scale=scale, footer=footer, centred=centred, margin=margin,
-        )  # fmt: skip
+        print_setup(self.ws, **settings)
+
+
+class PrintSettings(TypedDict, total=False):
+    """``print_setup``'s settings, by name."""
+
+    area: str | None
+    title_rows: str | None
+    title_columns: str | None
+    landscape: bool
+    pages_tall: int
+    scale: int | None
+    footer: str
+    centred: bool
+    margin: float
 
 
 CHART_TEXT = 11
