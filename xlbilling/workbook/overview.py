@@ -39,7 +39,8 @@ POINTS = '+0.0" points";-0.0" points";"no change"'
 TITLE = Look(bold=True, size=16, colour=NAVY)
 HEADING = Look(bold=True, size=12, colour=NAVY, bottom=Line("thin", NAVY))
 VALUE = Look(bold=True, align="right")
-WORDS = Look(colour=GREY)
+WORDS = Look(colour=GREY, indent=1)
+WRAPPED = Look(colour=GREY, wrap=True, vertical="top", indent=1)
 
 FETCHED_ROW = 45
 """The first row of the "What was fetched" section: one row per data set below it."""
@@ -56,7 +57,7 @@ def build_overview(book: OpenpyxlBook) -> None:
     sheet.put("A1", "Billing overview", TITLE)
     sheet.put("A2", "Each figure is a formula over this workbook's tables, so it is right after any refresh; the "
                     "links open the sheet behind it. The buttons are on the Billing tab (listed on Control).",
-              Look(colour=GREY, wrap=True, vertical="top"))  # fmt: skip
+              Look(colour=GREY, wrap=True, vertical="top", indent=1))  # fmt: skip
     sheet.merge("A2:F2")
     sheet.row_height(1, 24)
     sheet.row_height(2, 30)
@@ -150,7 +151,7 @@ def _period(sheet: Sheet) -> None:
     sheet.put("B5", f'=IF(COUNT({TABLE}[refreshed_utc])=0,"not yet",MAX({TABLE}[refreshed_utc]))',
               Look(align="right", number_format="yyyy-mm-dd hh:mm"))  # fmt: skip
     sheet.put("D5", f'=IFERROR("from "&INDEX({TABLE}[source],MATCH(MAX({TABLE}[refreshed_utc]),'
-                    f'{TABLE}[refreshed_utc],0)),"")', Look(colour=GREY, wrap=True, vertical="top"))  # fmt: skip
+                    f'{TABLE}[refreshed_utc],0)),"")', WRAPPED)  # fmt: skip
     sheet.merge("D5:E5")
     sheet.row_height(5, 30)  # two lines: an address for each API
     sheet.link("F5", "Each data set ›", OVERVIEW, f"A{FETCHED_ROW}")
@@ -250,7 +251,7 @@ def _flagged(sheet: Sheet, top: int) -> None:
             f"D{row}",
             f'=IF({at}="","",SUBSTITUTE(INDEX({r}[category],{at}),"_"," ")&": Xarios "&'
             f'INDEX({r}[vendor_quantity],{at})&", billed "&INDEX({r}[billed_quantity],{at}))',
-            Look(colour=GREY, wrap=True, vertical="top"),
+            WRAPPED,
         )
         sheet.merge(f"D{row}:E{row}")
     flagged = f'COUNTIFS({r}[category],"<>matched",{r}[category],"<>")'

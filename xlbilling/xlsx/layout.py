@@ -25,6 +25,8 @@ WHOLE = "#,##0"
 FRACTION = "#,##0.00"
 UNIT_COST = "#,##0.0000"
 PERCENT = "0.0%"
+LABEL_ROOM = 1.3
+"""A bar chart's value axis runs this far past its longest bar, so the bar's label fits beside it."""
 
 
 def quantity_format(values: list[Any]) -> str:
@@ -44,7 +46,7 @@ def format_table(sheet: Sheet, ref: str, formats: dict[str, str], quantities: tu
         fmt = formats.get(str(header.value))
         if header.value in quantities:
             fmt = quantity_format([cell.value for cell in body])
-        header.font = Font(bold=True)  # numbers' headers sit over the numbers, on the right
+        header.font = Font(name=header.font.name, size=header.font.sz, bold=True)  # numbers' headers: on the right
         side = {"horizontal": "right"} if fmt else {"horizontal": "left", "indent": 1}  # clear of a number's header
         header.alignment = Alignment(wrap_text=True, vertical="bottom", **side)
         for cell in body:
@@ -122,8 +124,8 @@ def labelled_bars(
     cells = ws.iter_rows(min_row=min_row + 1, max_row=max_row, min_col=max_col, max_col=max_col, values_only=True)
     amounts = [float(value) for (value,) in cells if isinstance(value, int | float | Decimal)]
     chart.y_axis.scaling.min = min([0.0, *amounts])  # bars from zero: a bar twice as long is twice as much
-    if amounts and max(amounts) < 0:
-        chart.y_axis.scaling.max = 0.0
+    if amounts:  # room beyond the longest bar for its label
+        chart.y_axis.scaling.max = max(0.0, *amounts) * LABEL_ROOM
     chart.gapWidth = 60
     chart.dataLabels = DataLabelList(showVal=True, numFmt=number_format)
     for flag in ("showLegendKey", "showCatName", "showSerName", "showPercent", "showBubbleSize"):

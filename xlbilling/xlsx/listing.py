@@ -93,6 +93,6 @@ LINE_HEIGHT = 14
 """Points per line of a row of wrapped text (Calibri 11, as Excel spaces it)."""
 _WRAPPED = Alignment(wrap_text=True, vertical="top")
 _TOP = Alignment(vertical="top")  # beside a wrapped cell, a value sits on its first line
-_BOLD = Font(bold=True)
+_BOLD = Font(name="Calibri", size=11, bold=True)  # the workbook's own font, bold (not a stand-in's)
 _RIGHT = Alignment(horizontal="right", vertical="bottom", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="bottom", wrap_text=True)
