@@ -21,6 +21,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.real_workbooks import libreoffice_convert
 
+PRINT_TIMEOUT = 900.0
+"""Seconds LibreOffice may take to print a workbook: the demo's billing workbook is some 300 pages (about 20 s
+alone, minutes on a machine shared with other test runs)."""
 SMALLEST = 7.0
 """The smallest text a printed page may hold, in points."""
 LONGEST_CHECKED = 5
@@ -56,7 +59,7 @@ class Printed:
 
 def print_workbook(path: Path, folder: Path) -> Printed:
     """Print ``path`` with LibreOffice (headless) into ``folder`` and read each page back."""
-    pdf = libreoffice_convert(path, folder, "pdf")
+    pdf = libreoffice_convert(path, folder, "pdf", PRINT_TIMEOUT)
     if pdf is None:
         raise RuntimeError(f"LibreOffice did not print {path.name}")
     texts = subprocess.run(

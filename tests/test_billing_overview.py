@@ -16,7 +16,7 @@ import pytest
 
 from tests import xlwings_double as double
 from tests.conftest import CLOSED, TODAY
-from tests.printed import Printed, print_problems, print_workbook, problems_of
+from tests.printed import PRINT_TIMEOUT, Printed, print_problems, print_workbook, problems_of
 from tests.real_workbooks import libreoffice_values
 from xlbilling.atria import Atria
 from xlbilling.demo import SAMPLES, DemoResult, run_demo
@@ -41,10 +41,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
 
 
 @pytest.fixture(scope="module")
-def overview(demo: DemoResult) -> dict[str, list[Any]]:
-    """The Overview after LibreOffice recalculated the workbook: each row by its label in column A (the first
-    row so labelled; "fetched Margin" and so on for the rows of "What was fetched")."""
-    rows = libreoffice_values(demo.workbook, "Overview")
+def overview_rows(demo: DemoResult) -> list[list[Any]]:
+    """The Overview's rows after LibreOffice recalculated the workbook."""
+    return libreoffice_values(demo.workbook, "Overview", PRINT_TIMEOUT)
+
+
+@pytest.fixture(scope="module")
+def overview(overview_rows: list[list[Any]]) -> dict[str, list[Any]]:
+    """The Overview's rows by their label in column A (the first row so labelled; "fetched Margin" and so on
+    for the rows of "What was fetched")."""
+    rows = overview_rows
     found: dict[str, list[Any]] = {}
     prefix = ""
     for row in rows:
@@ -92,7 +98,7 @@ def test_the_invoiced_figures_are_the_manifests(demo: DemoResult, overview: dict
 
 
 def test_the_leak_and_flagged_rows_are_the_reconciliations(
-    demo: DemoResult, overview: dict, atria: Atria, xarios: Xarios
+    overview_rows: list[list[Any]], overview: dict, atria: Atria, xarios: Xarios
 ) -> None:
     found = reconcile(atria, xarios, CLOSED, mapping=MAPPING, prices=PRICES)
     assert cents(overview["Leaked: revenue not billed"][1]) == found.leaked > 0
@@ -102,7 +108,7 @@ def test_the_leak_and_flagged_rows_are_the_reconciliations(
     assert flagged[1] == len(found.flagged) and flagged[3] == f"of {found.compared} compared"
     unmapped = overview["Not compared: unmapped"]
     assert unmapped[1] == len(found.unmapped_tenants) + len(found.unmapped_products)
-    rows = libreoffice_values(demo.workbook, "Overview")
+    rows = overview_rows
     top = next(n for n, row in enumerate(rows) if row[0] == "Differences to look at")
     shown = [(row[0], row[1], cents(row[2])) for row in rows[top + 1 : top + 1 + len(found.flagged)]]
     expected = [

@@ -131,8 +131,8 @@ def _layout(book: OpenpyxlBook) -> None:
         changes.sheet, CHART_ANCHOR, "Largest changes since the prior period (billable)",
         labels=f"$A${first}:$A${last}", values=f"$E${first}:$E${last}", series="difference", rows=CHANGES_SHOWN,
     )  # fmt: skip
-    book.sheet(changes.sheet).print_setup(area=f"A2:Q{first + CHANGES_SHOWN}", title_rows=TITLE_ROWS, landscape=True,
-                                          pages_tall=1)  # fmt: skip
+    book.sheet(changes.sheet).print_setup(area=f"A2:O{first + CHANGES_SHOWN}", title_rows=TITLE_ROWS, landscape=True,
+                                          pages_tall=1)  # fmt: skip  # the chart ends in column O
 
 
 MAPPING_TABLE = "ProductMap"
@@ -157,11 +157,13 @@ def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, no
     widths = {**{column_letter(n): 12.0 for n in range(1, 5)}, **widths}  # room for the note over 4 columns or more
     layout.widths(widths)
     last = column_letter(len(widths))
-    layout.merge(f"A1:{last}1")
+    noted = [widths[column_letter(n)] for n in range(1, 5)]  # on the first page however wide the table
+    layout.merge("A1:D1")
     layout.style("A1", Look(bold=True, wrap=True, vertical="top"))
-    layout.row_height(1, 15 * wrapped_lines(note, sum(widths.values()) * 0.85))  # bold runs wider
+    layout.row_height(1, 15 * wrapped_lines(note, sum(noted) * 0.85))  # bold runs wider
     layout.freeze(FROZEN)
-    layout.print_fitted(f"A:{last}", title_rows=TITLE_ROWS, title_columns="A:A")
+    # the table prints (the note, a how-to for the screen, does not: over pages across it would be cut off)
+    layout.print_fitted(f"A:{last}", area=f"A2:{last}{LAST_ROW}", title_rows=TITLE_ROWS, title_columns="A:A")
 
 
 REGISTER_TABLE = "CustomerRegister"

@@ -56,6 +56,9 @@ if TYPE_CHECKING:
 BAR_CHART_BASE_CM = 3.0
 """A bar chart's height besides its bars: the title and the value axis."""
 BAR_CM = 0.75
+BAR_CHART_WIDTH_CM = 14.0
+"""A bar chart's width: beside a table of about 80 characters, both print on one landscape page at 7 pt or
+more."""
 """The height each bar of a bar chart gets, gap included."""
 
 
@@ -266,7 +269,7 @@ class OpenpyxlBook:
         chart.type = "bar"
         chart.title = title
         chart.legend = None
-        chart.width = 18
+        chart.width = BAR_CHART_WIDTH_CM
         chart.height = BAR_CHART_BASE_CM + BAR_CM * rows
         chart.gapWidth = 40  # bars wider than the gaps between them
         data = Reference(ws, range_string=f"'{sheet}'!{values}")
