@@ -111,8 +111,9 @@ def test_build_invoices_writes_next_to_the_workbook(formulas: Session, workbook:
     assert message.startswith(f"{len(files)} invoices for the period ending {period} written to {folder}")
     listed = pd.DataFrame(workbook.read_sheet("Built invoices")[3:], columns=workbook.read_sheet("Built invoices")[2])
     assert sorted(listed["invoice_number"]) == sorted(e["invoice_number"] for e in manifest["invoices"])
-    totals = {e["invoice_number"]: float(e["total"]) for e in manifest["invoices"]}
-    assert all(totals[number] == gross for number, gross in zip(listed["invoice_number"], listed["gross"], strict=True))
+    totals = {e["invoice_number"]: Decimal(e["total"]) for e in manifest["invoices"]}
+    grosses = zip(listed["invoice_number"], listed["gross"], strict=True)
+    assert all(totals[number] == Decimal(str(gross)) for number, gross in grosses)
     fetched = pd.DataFrame(workbook.read_sheet("Fetched")[3:], columns=workbook.read_sheet("Fetched")[2])
     (row,) = fetched[fetched["data"] == "Built invoices"].itertuples()
     assert row.period_end.date() == period.end and row.source == str(folder / "manifest.json"), "for the Overview"

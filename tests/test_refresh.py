@@ -307,8 +307,9 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
         top = ws[first]
         assert [ws.cell(top.row, top.column + i).value for i in range(len(part.columns))] == list(part.columns)
         assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == top.row + max(len(part), 1), name
-    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
-    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
+    about = f" for the period ending {period.end}"  # printed atop each page of these tables
+    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows{about}"
+    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows{about}"
     checks = ws.tables["InvoiceChecks"].ref.split(":")[0]
     assert ws[checks].offset(1, 0).value == expected.invoice_checks["invoice_id"].iloc[0]
     assert ws[note].value == "my note under the detail"
