@@ -25,7 +25,7 @@ WHOLE = "#,##0"
 FRACTION = "#,##0.00"
 UNIT_COST = "#,##0.0000"
 PERCENT = "0.0%"
-LABEL_ROOM = 1.3
+LABEL_ROOM = 1.6
 """A bar chart's value axis runs this far past its longest bar, so the bar's label fits beside it."""
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.image import Image
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
@@ -231,7 +231,8 @@ def chart_text(chart: Any, points: float = CHART_TEXT) -> None:
 
     def sized() -> RichText:
         props = CharacterProperties(sz=round(points * 100))
-        return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
+        paragraph = Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)
+        return RichText(bodyPr=RichTextProperties(wrap="none"), p=[paragraph])  # a label on one line
 
     for part in (chart.x_axis, chart.y_axis, chart.dataLabels, chart.legend):
         if part is not None:
