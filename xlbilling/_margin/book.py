@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from xlbilling._margin.run import Margin, for_sheet
+from xlbilling._values.cells import wrapped_lines
 from xlbilling._xlsx.book import OpenpyxlBook
 from xlbilling._xlsx.coords import bounds, column_letter
 from xlbilling._xlsx.layout import (
@@ -73,10 +74,12 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin, footer: str) -> None:
     first, last = result.periods[0].end.isoformat(), result.periods[-1].end.isoformat()
     sheet.put("A1", f"Margin over time: periods ending {first} to {last}", Look(bold=True, size=14))
-    row = 2
-    for note in result.notes:
+    row, last = 2, column_letter(len(SUMMARY_WIDTHS))
+    for note in result.notes:  # each across the printed width, wrapped: a long one is printed whole
         book.write(sheet.title, f"A{row}", note)
-        sheet.style(f"A{row}", Look(italic=True, colour="595959"))
+        sheet.merge(f"A{row}:{last}{row}")
+        sheet.style(f"A{row}", Look(italic=True, colour="595959", wrap=True, vertical="top"))
+        sheet.row_height(row, 15 * wrapped_lines(note, sum(SUMMARY_WIDTHS)))
         row += 1
     ref = _section(book, sheet, "Revenue, cost and margin per period", "MarginByPeriod", result.by("period"), row + 1)
     row = bounds(ref)[3] + 2
@@ -94,7 +97,6 @@ def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin, footer: str) -> N
         labelled_bars(sheet, ref, 5, len(SUMMARY_WIDTHS), rows=max(len(table) + 1, 5), number_format=PERCENT)
     wrap_long_rows(sheet, ref, SUMMARY_WIDTHS[0])
     sheet.widths({column_letter(column): width for column, width in enumerate(SUMMARY_WIDTHS, start=1)})
-    last = column_letter(len(SUMMARY_WIDTHS))
     sheet.print_fitted(f"A:{last}", area=f"A1:{last}{sheet.last_row}", centred=True, footer=footer)
 
 
