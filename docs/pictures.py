@@ -24,7 +24,7 @@ TODAY = date(2026, 11, 21)
 def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
-        result = run_demo(folder / "demo", today=TODAY, progress=lambda line: None)
+        result = run_demo(folder / "demo", today=TODAY, say=lambda line: None)
         invoices = folder / "demo" / "invoices" / str(result.period)
         invoice = sorted(invoices.glob("Northwind Channel*.xlsx"))[0]
         reconciliation = folder / "demo" / f"reconciliation-{result.period}.xlsx"
