@@ -447,14 +447,16 @@ def _private_profile() -> Path:
     return _profile
 
 
-def libreoffice_convert(path: Path, out_dir: Path, to: str) -> Path | None:
+def libreoffice_convert(path: Path, out_dir: Path, to: str, timeout: float = LIBREOFFICE_TIMEOUT) -> Path | None:
     """Have LibreOffice (headless, private profile, recalculating on load) convert ``path`` into ``out_dir``
-    with ``--convert-to to`` ("pdf", "xlsx", ...). The file it wrote, or ``None`` when it wrote none."""
+    with ``--convert-to to`` ("pdf", "xlsx", ...), within ``timeout`` seconds. The file it wrote, or ``None``
+    when it wrote none."""
     out_dir = out_dir.absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     produced = out_dir / (path.stem + "." + to.split(":", 1)[0])
     if produced == path.absolute():
         raise ValueError(f"converting {path.name} into {out_dir} would overwrite it")
+    produced.unlink(missing_ok=True)  # an earlier conversion's file never passes for this one's
     with _profile_lock:  # one LibreOffice at a time may use a profile
         command = [
             soffice(),
@@ -468,26 +470,26 @@ def libreoffice_convert(path: Path, out_dir: Path, to: str) -> Path | None:
             str(path.absolute()),
         ]
         try:
-            run_libreoffice(command, LIBREOFFICE_TIMEOUT)
+            run_libreoffice(command, timeout)
         except subprocess.TimeoutExpired:
             return None
     return produced if produced.is_file() and produced.stat().st_size > 0 else None
 
 
-def libreoffice_recalculated(path: Path, out_dir: Path) -> Path:
+def libreoffice_recalculated(path: Path, out_dir: Path, timeout: float = LIBREOFFICE_TIMEOUT) -> Path:
     """A copy of ``path`` that LibreOffice loaded (recalculating every formula) and saved as .xlsx into
     ``out_dir``; read its values with ``calamine_values`` or ``cells_outside(..., data_only=True)``."""
-    produced = libreoffice_convert(path, out_dir, "xlsx")
+    produced = libreoffice_convert(path, out_dir, "xlsx", timeout)
     if produced is None:
         raise RuntimeError(f"LibreOffice could not convert {path.name} to xlsx")
     return produced
 
 
-def libreoffice_values(path: Path, sheet: str) -> list[list[object]]:
+def libreoffice_values(path: Path, sheet: str, timeout: float = LIBREOFFICE_TIMEOUT) -> list[list[object]]:
     """The values of ``sheet`` after LibreOffice recalculated the whole workbook, row by row from A1 (read back
     with calamine from LibreOffice's .xlsx copy)."""
     with tempfile.TemporaryDirectory(prefix="xlbilling-lo-") as temp:
-        return calamine_values(libreoffice_recalculated(path, Path(temp)), sheet)
+        return calamine_values(libreoffice_recalculated(path, Path(temp), timeout), sheet)
 
 
 def libreoffice_cells(path: Path, sheet: str, ranges: Iterable[str] = ()) -> dict[str, object]:

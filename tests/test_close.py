@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.close_support import MAPPING, PRICES, close_args, files
+from tests.close_support import MAPPING, PRICES, REGISTER, close_args, files
 from tests.conftest import TODAY
 from xlbilling import Atria, Session, Xarios, load_mapping, load_prices, margin, reconcile
 from xlbilling._cli import main
@@ -82,6 +82,11 @@ def test_the_report_says_what_reconcile_margin_and_the_manifest_say_to_the_cent(
     billing = openpyxl.load_workbook(folder / "billing.xlsx")
     assert billing["Summary"]["A1"].value.endswith("refreshed by xlbilling close (report.html says when)")
     assert "for the period ending 2026-10-31" in billing["Summary"]["A1"].value
+    built = billing["Built invoices"]
+    assert built["A1"].value.startswith(f"Built invoices: {len(listed)} rows for the period ending 2026-10-31, from ")
+    assert "from invoices/manifest.json, refreshed by xlbilling close" in built["A1"].value, "no staging path"
+    numbers = {row[1] for row in built.iter_rows(min_row=4, values_only=True) if row[1]}
+    assert numbers == {e["invoice_number"] for e in listed}
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert report["headline"].replace("'", "&#x27;") in page and "Needs a person (4)" in page
 
@@ -248,3 +253,20 @@ def test_a_dry_run_says_what_it_would_fetch_write_and_notify_and_writes_nothing(
     )
     assert "would notify json://bob@127.0.0.1:9/…" in ran.stdout and "hunter22" not in ran.output
     assert not (tmp_path / "close").exists()
+
+
+@pytest.mark.usefixtures("sandbox_env")
+def test_an_e_invoice_missing_a_buyer_detail_needs_a_person_while_its_invoice_counts_as_written(
+    tmp_path: Path,
+) -> None:
+    ran = close(*close_args(tmp_path / "close", "--einvoice", "ubl", "--customer-register", str(REGISTER)))
+    report = report_of(tmp_path / "close" / OCTOBER)
+    listed = json.loads((tmp_path / "close" / OCTOBER / "invoices" / "manifest.json").read_text("utf-8"))["invoices"]
+    lacking = sorted(f"{e['bill_to_name']} ({e['account_code']})" for e in listed if e.get("einvoice") == "failed")
+    assert lacking, "the sandbox's register leaves some buyers without a detail an e-invoice needs"
+    assert ran.exit_code == 1
+    assert report["money"]["invoiced"]["failed"] == 0
+    assert report["money"]["invoiced"]["invoices"] == len(listed)
+    flagged = [need for need in report["needs"] if need["kind"] == "e-invoice"]
+    assert sorted(need["who"] for need in flagged) == lacking
+    assert all(need["what"].startswith("E-invoice not written (the workbook was): ") for need in flagged)

@@ -184,10 +184,35 @@ def test_refresh_all_writes_every_table_as_the_server_sends_it(pane: Pane) -> No
         assert_written(pane, entry)
         stamp = pane.page.evaluate("([s, c]) => window.__xlb.cell(s, c)", [entry["sheet"], entry["stamp_cell"]])
         assert stamp["value"].startswith(entry["stamp"].split(",")[0]), stamp
+        if "printed_cell" in entry:  # what the sheet holds and for which period, printed atop its pages
+            printed = pane.page.evaluate("([s, c]) => window.__xlb.cell(s, c)", [entry["sheet"], entry["printed_cell"]])
+            assert (printed["kind"], printed["value"]) == ("text", entry["printed"])
+    assert pane.table("Fetched") is None, "a workbook without the Fetched table gets none"
     hard = pane.table("Customers")["cells"]
     formula_like = [cell for row in hard for cell in row if str(cell.get("value", "")).startswith("=HYPERLINK")]
     assert formula_like and all(cell["kind"] == "text" for cell in formula_like), "API text became a formula"
     assert not pane.page.evaluate("window.__xlb.tables().filter(t => t.sheet === 'Summary').length > 1")
+
+
+def test_a_refresh_updates_its_rows_of_the_fetched_table_and_keeps_the_others(pane: Pane) -> None:
+    """The Overview's figures read the Fetched table: a refresh in the pane rewrites the rows of what it wrote, as
+    the server gives them, and keeps the rows of the other data sets (here Built invoices, which the pane never
+    refreshes), in the refresh's order."""
+    pane.sign_in()
+    pane.signed_in()
+    built = ["Built invoices", "2026-10-31", True, "invoices/2026-10-31/manifest.json", 21, "2026-11-20T16:05:00"]
+    columns = ["data", "period_end", "closed", "source", "rows", "refreshed_utc"]
+    template = {"key": "fetched", "sheet": "Fetched", "table": "Fetched", "anchor": "A3", "identity": ["data"],
+                "columns": columns, "rows": [built]}  # fmt: skip
+    pane.page.evaluate("entry => XLB_WORKBOOK.writeTables([entry])", template)
+    pane.refresh("summary")
+    rows = pane.table("Fetched")["cells"][1:]
+    assert [row[0]["value"] for row in rows] == ["Summary", "Built invoices"]
+    assert [cell.get("value") for cell in rows[1]] == [_as_written(value) for value in built]
+    assert rows[1][1]["format"] == "yyyy-mm-dd" and rows[1][5]["format"] == "yyyy-mm-dd hh:mm"
+    summary = pane.served.get(f"/api/tables?only=summary&period={PERIOD}").json()["fetched"]["rows"][0]
+    assert [cell.get("value") for cell in rows[0][:5]] == [_as_written(value) for value in summary[:5]]
+    assert summary[:4] == ["Summary", PERIOD, True, "Atria"] and rows[0][5]["format"] == "yyyy-mm-dd hh:mm"
 
 
 def test_text_stays_text_whatever_it_looks_like(pane: Pane) -> None:

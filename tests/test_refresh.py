@@ -17,7 +17,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
-from tests.real_workbooks import cells_outside, parts, with_control_sheet
+from tests.real_workbooks import cells_outside, parts, sheet_parts, with_control_sheet
 from tests.test_report_build import build
 from xlbilling import load_mapping, reconcile
 from xlbilling._apis.atria import Atria
@@ -83,7 +83,7 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb["Control"]["B3"].value.date() == period.end
     assert wb["My sheet"]["B1"].value == "=SUM(Summary!H4:H10)"
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
-    assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5", "B10"]
+    assert [str(dv.sqref) for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B4", "B5", "B10", "B12"]
     assert wb["Detail"]["A1"].value.startswith("Not refreshed yet"), "tables not asked for are left alone"
     charts_after = charts(users_workbook)
     mine = [chart for chart in charts_before if b"My trend" in chart]
@@ -216,9 +216,12 @@ def test_what_openpyxl_would_lose_is_kept_byte_for_byte(
     with zipfile.ZipFile(path) as archive:
         after = {name: archive.read(name) for name in archive.namelist()}
     assert after[part] == before[part]
-    periods = "xl/worksheets/sheet2.xml"  # the Periods sheet, and its table
+    sheets = sheet_parts(path)  # the Periods sheet and its table; the Fetched sheet and its table
+    tables = {
+        name for name in after if name.startswith("xl/tables/") and re.search(rb'name="(Periods|Fetched)"', after[name])
+    }
     changed = {name for name in before if after[name] != before[name]}
-    assert changed <= {periods, "xl/tables/table1.xml", "xl/styles.xml", "xl/workbook.xml"}, changed
+    assert changed <= {sheets["Periods"], sheets["Fetched"], *tables, "xl/styles.xml", "xl/workbook.xml"}, changed
     assert path.with_name("fancy.xlsx.bak").read_bytes() == original
 
 
@@ -301,8 +304,9 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
         top = ws[first]
         assert [ws.cell(top.row, top.column + i).value for i in range(len(part.columns))] == list(part.columns)
         assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == top.row + max(len(part), 1), name
-    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
-    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
+    about = f" for the period ending {period.end}"  # printed atop each page of these tables
+    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows{about}"
+    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows{about}"
     checks = ws.tables["InvoiceChecks"].ref.split(":")[0]
     assert ws[checks].offset(1, 0).value == expected.invoice_checks["invoice_id"].iloc[0]
     assert ws[note].value == "my note under the detail"
@@ -381,20 +385,21 @@ def test_on_xlbillings_own_sheet_only_the_table_and_the_stamp_change(
     summary["K6"] = "merged note"
     summary.merge_cells("K6:L7")
     wb.save(path)
-    before = cells_outside(path, "Summary", ["A1", "A3:I400"])
+    before = cells_outside(path, "Summary", ["A1:A2", "A3:I400"])  # the stamps and the table
     refresh_file(path, ["summary"], session)
     after = openpyxl.load_workbook(path)["Summary"]
-    assert cells_outside(path, "Summary", ["A1", "A3:I400"]) == before
+    assert cells_outside(path, "Summary", ["A1:A2", "A3:I400"]) == before
     assert after.tables["Summary"].ref.startswith("A3:I") and "K6:L7" in after.merged_cells
     assert b'fullCalcOnLoad="1"' in parts(path)["xl/workbook.xml"], "Excel and LibreOffice recalculate K4 and L4"
 
 
 def _control_b3(path: Path, cell: str) -> Path:
     """The template with ``cell`` (raw XML) as the Control sheet's B3, written without re-saving anything else."""
+    control = sheet_parts(TEMPLATE)["Control"]
     with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(path, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
+            if item.filename == control:
                 data = re.sub(rb'<c r="B3"[^>]*?(?:/>|>.*?</c>)', cell.encode(), data, count=1, flags=re.S)
             target.writestr(item, data)
     return path

@@ -36,6 +36,7 @@ from xlbilling._invoice import Invoice
 from xlbilling._invoices import Manifest, default_template, write_invoices
 from xlbilling._invoices import build as build_module
 from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.shipped import WIDTHS
 from xlbilling._invoices.template import load_template
 from xlbilling._values.money import to_decimal
 from xlbilling._values.period import Period
@@ -355,7 +356,7 @@ def test_a_single_customer_invoice_hides_the_empty_customer_column(tmp_path: Pat
     partner = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C2")["file"])["Invoice"]
     assert not partner.column_dimensions["C"].hidden
     assert partner["C21"].value == "Willow Ltd" and partner["C24"].value == "Zürich Café GmbH"
-    assert partner.column_dimensions["C"].width == 24  # the template's width is kept
+    assert partner.column_dimensions["C"].width == WIDTHS[2]  # the template's width is kept
 
 
 def test_list_sheet_columns_fit_their_longest_header_or_value(tmp_path: Path) -> None:
@@ -407,8 +408,11 @@ def test_a_missing_price_fails_that_invoice_only_and_leaves_its_earlier_files(tm
     ok = entry_of(manifest, "C1")
     assert ok["status"] == "ok" and (tmp_path / ok["file"]).is_file() and ok["total"] == "330.25"
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
-    statuses = {index.cell(r, 1).value: index.cell(r, 13).value for r in range(2, index.max_row + 1)}
-    assert statuses == {"C1": "ok", "C2": "failed"}
+    header = [c.value for c in index[1]]
+    statuses = {
+        index.cell(r, 2).value: index.cell(r, header.index("Workbook") + 1).value for r in range(2, index.max_row + 1)
+    }
+    assert statuses == {"Acme Ltd": "written", "Northwind Channel": "failed"}
 
 
 HOSTILE = [
@@ -693,7 +697,8 @@ def test_a_pdf_stays_only_beside_the_workbook_it_was_printed_from(tmp_path: Path
     same = write_invoices(invoices(), parsed, out_dir=out)  # a rerun without --pdf, same figures
     assert entry_of(same, "C2")["pdf"] == pdf.name and pdf.is_file(), "still the print of these very bytes"
     index = openpyxl.load_workbook(out / "index.xlsx")["Invoices"]
-    assert [c.value for c in index[1]][11] == "Pdf" and pdf.name in [c.value for c in index["L"]]
+    pdfs = {row[1]: row[9] for row in index.iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in index[1]][9] == "PDF" and pdfs["Northwind Channel"] == "written"
     cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
     changed = write_invoices(invoices(prices=cheaper), parsed, out_dir=out)  # new figures, no --pdf
     assert entry_of(changed, "C2")["pdf"] is None and not pdf.exists(), "the old print showed other totals"

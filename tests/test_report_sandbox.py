@@ -42,6 +42,26 @@ def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tupl
     return build_invoices(atria, CLOSED, out_dir=out, prices=prices, workers=2, seller=seller), atria
 
 
+def test_one_sku_reads_the_same_on_every_page_of_an_invoice(invoices: tuple[Manifest, Atria]) -> None:
+    """Atria's invoice line ("Mail Archive (Assigned to Customer)") and its summary grouping ("Mail Archive
+    100 GB") name a SKU differently: an invoice shows the line's name on its lines and on its Changes page."""
+    manifest, _ = invoices
+    differing = 0
+    for entry in manifest.entries:
+        book = openpyxl.load_workbook(manifest.out_dir / str(entry.file))
+        named: dict[str, set[str]] = {}
+        for row in book["Invoice"].iter_rows(min_row=18, max_col=2, values_only=True):
+            if row[0] and row[1]:
+                named.setdefault(str(row[0]), set()).add(str(row[1]))
+        lines = {sku: set(names) for sku, names in named.items()}
+        for sku, description in book["Changes"].iter_rows(min_row=4, min_col=2, max_col=3, values_only=True):
+            if sku:
+                named.setdefault(str(sku), set()).add(str(description))
+        assert all(len(names) == 1 for names in named.values()), (entry.file, named)
+        differing += sum(1 for sku, names in lines.items() if names != {sku})
+    assert differing, "the sandbox's lines carry their own descriptions"
+
+
 def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
     manifest, atria = invoices
     lines = atria.invoice_lines(period)
@@ -126,7 +146,9 @@ def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
     assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001"]
     assert f"Wrote 1 invoice to {tmp_path}" in result.output
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
-    assert index["A2"].value == "CUST0001" and index["I2"].value == float(data["invoices"][0]["total"])
+    entry = data["invoices"][0]
+    assert [index["A1"].value, index["G1"].value] == ["Invoice number", "Gross"]
+    assert index["A2"].value == entry["invoice_number"] and index["G2"].value == float(entry["total"])
 
 
 @pytest.mark.usefixtures("sandbox_env")

@@ -1,8 +1,9 @@
 """``xlbilling demo``: the whole job against the built-in sandbox, with no account and no network.
 
-Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes a
-billing workbook with one Excel table per data set, invoices, the reconciliation and the margin over the last
-twelve closed periods, then says what it wrote (and the three customers with the lowest margin).
+Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes
+invoices (where the workbook's Build invoices button writes them), a billing workbook with one Excel table
+per data set and an Overview of them all, the reconciliation and the margin over the last twelve closed
+periods, then says what it wrote (and the three customers with the lowest margin).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from xlbilling._reconcile.text import headline
 from xlbilling._sandbox import start_sandbox
 from xlbilling._session.session import Session
 from xlbilling._values.period import Period
+from xlbilling._workbook.built import FOLDER as BUILT_FOLDER
+from xlbilling._workbook.built import period_folder
 from xlbilling._workbook.control import write_param
 from xlbilling._workbook.tables import ALL
 from xlbilling._xlsx.book import OpenpyxlBook
@@ -60,10 +63,11 @@ def run_demo(out_dir: Path, *, today: date | None = None, say: Say = print) -> D
         session = Session(Atria.connect(sandbox.url, sandbox.token), Xarios.connect(sandbox.url, sandbox.token))
         period = session.latest_closed()
         say(f"latest closed period: {period}")
+        invoices = _invoices(session, period, out_dir, say)  # first: the billing workbook lists them
         workbook = _billing_workbook(session, out_dir, say)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
-        result.lines += _invoices(session, period, out_dir, say)
+        result.lines += invoices
         result.lines += _reconciliation(session, period, out_dir, say)
         result.lines += _margin(session, out_dir, say)
     return result
@@ -95,7 +99,7 @@ def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list
         say(f"invoices without PDFs: {missing}")
     einvoice = "both" if pdf else "ubl"  # Factur-X is printed by LibreOffice too
     say("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
-    folder = out_dir / f"invoices-{period}"
+    folder = period_folder(out_dir / BUILT_FOLDER, period)  # where the workbook's Build invoices button writes
     prices, buyers = load_prices(SAMPLES[0][0]), load_register(REGISTER)
     manifest = report(session, period, prices=prices, out_dir=folder, pdf=pdf, einvoice=einvoice, register=buyers)
     written = sum(1 for entry in manifest.entries if entry.file)
@@ -108,8 +112,12 @@ def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list
         "and what to fill for them:",
     ]
     lacking: dict[str, list[str]] = {}  # what is missing (the register and account said apart) -> the accounts
-    for entry in manifest.failed:
-        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(f" of {REGISTER} for account {entry.account_code}", "")
+    for entry in manifest.einvoices_failed:
+        why = (
+            str(entry.einvoice_error)
+            .removeprefix(NOT_WRITTEN)
+            .replace(f" of {REGISTER} for account {entry.account_code}", "")
+        )
         lacking.setdefault(why, []).append(entry.account_code)
     return lines + [f"  {', '.join(accounts)}: {why}" for why, accounts in lacking.items()]
 

@@ -93,7 +93,9 @@ def report(
     ``pdf``: print each to PDF with LibreOffice. ``einvoice``: "ubl", "facturx" or "both", with the buyers
     of ``register``. ``seller``: who issues them (default: the ``[seller]`` settings; without a name the
     invoices are SAMPLES). ``workers``: processes writing invoices and printing PDFs. Invoices that cannot
-    be made or printed are listed in the manifest as failed; the others are still written.
+    be made or printed are listed in the manifest as failed (``Manifest.failed``); the others are still
+    written. An e-invoice that cannot be written does not fail its invoice: ``Manifest.einvoices_failed``
+    lists those, each ``einvoice_error`` naming what to fill.
     """
     from xlbilling._config.settings import load_settings
     from xlbilling._invoices.build import build_invoices

@@ -10,7 +10,17 @@ from xlbilling._cli import main
 from xlbilling._cli._common import say, stderr
 from xlbilling._errors import XlbillingError
 
-TABLES = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
+TABLES = (
+    "periods",
+    "customers",
+    "summary",
+    "detail",
+    "invoice_lines",
+    "analysis",
+    "xarios_invoices",
+    "changes",
+    "built_invoices",
+)
 """What a plain ``refresh`` refreshes (``xlbilling._workbook.tables.ALL``, named here so ``--help`` needs no
 pandas; tests/test_refresh.py holds the two equal)."""
 BY_NAME = ("reconciliation", "margin")

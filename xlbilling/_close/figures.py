@@ -133,16 +133,16 @@ def needs(manifest: Manifest, result: Reconciliation | None, problems: list[str]
     """What needs a person: invoices not written, e-invoices missing a buyer's detail, sample invoices, an
     invoice number taken twice, the distributor's arithmetic, open differences, unmapped lines, and steps that
     could not finish (``problems``)."""
-    from xlbilling._invoices.build import NOT_WRITTEN
-
     found = [Need("step", "", problem, "See the step's note; fix it and run the close again.") for problem in problems]
-    for entry in manifest.failed:
-        kind = "e-invoice" if (entry.error or "").startswith(NOT_WRITTEN) else "invoice"
+    for entry, kind, error in [
+        *((entry, "invoice", entry.error) for entry in manifest.failed),
+        *((entry, "e-invoice", entry.einvoice_error) for entry in manifest.einvoices_failed),
+    ]:
         found.append(
             Need(
                 kind,
                 f"{entry.bill_to_name} ({entry.account_code})",
-                entry.error or "failed",
+                error or "failed",
                 "Fill the missing details (customer register, price list), then run the close again.",
             )
         )

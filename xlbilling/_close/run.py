@@ -32,8 +32,8 @@ PAUSE_ENV = "XLBILLING_CLOSE_PAUSE"
 ``margin``, ``report``, ``commit``, ``commit 1``, ``notify``) where a close says ``paused at <checkpoint>`` on
 stderr and waits until it is killed, so a test can kill it there without racing it."""
 STEPS = (
-    ("workbook", steps.billing_workbook),
     ("invoices", steps.invoices),
+    ("workbook", steps.billing_workbook),
     ("reconciliation", steps.reconciliation),
     ("margin", steps.margin),
 )

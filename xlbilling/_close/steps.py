@@ -73,7 +73,8 @@ class Outcome:
 
 
 def billing_workbook(work: Work) -> Outcome:
-    """A copy of the billing workbook (the template, or ``[close] workbook``), refreshed for the period."""
+    """A copy of the billing workbook (the template, or ``[close] workbook``), refreshed for the period; its Built
+    invoices sheet (and the Overview's invoice figures) lists the invoices the step before wrote."""
     from xlbilling._jobs import refresh
     from xlbilling._workbook.tables import summary_line
 
@@ -106,7 +107,7 @@ def invoices(work: Work) -> Outcome:
         progress=work.progress,
     )
     said = run_summary(replace(manifest, out_dir=work.final / INVOICES), SELLER_HINT)
-    needs = bool(manifest.failed) or any(entry.sample for entry in manifest.entries)
+    needs = bool(manifest.failed or manifest.einvoices_failed) or any(entry.sample for entry in manifest.entries)
     files = [f"{INVOICES}/{name}" for e in manifest.entries for name in (e.file, e.pdf, e.xml) if name]
     return Outcome("invoices", "needs a person" if needs else "done", said.headline, files, manifest)
 

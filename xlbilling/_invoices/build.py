@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # lxml and factur-x come with the e-invoice writers, imported
     from xlbilling._inputs.register import Register
 
 NOT_WRITTEN = "E-invoice not written (the workbook was): "
-"""How a failed e-invoice's manifest error starts; the business terms to fill follow."""
+"""How a failed e-invoice's manifest ``einvoice_error`` starts; the business terms to fill follow."""
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
 Made = tuple[Entry, bytes | None]
@@ -96,7 +96,8 @@ def build_invoices(
     Peppol BIS Billing 3.0 UBL ``name.xml``, and/or the Factur-X PDF/A-3 ``name.pdf`` in place of the plain
     PDF; the buyers' details come from ``register`` (``load_register``), which
     it needs (``MissingRegister``). An invoice whose e-invoice lacks a mandatory business term is still
-    written, with status "failed" and an error naming the term and where to fill it.
+    written (status "ok"), with ``einvoice`` "failed" and an ``einvoice_error`` naming the term and where to
+    fill it.
     """
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
@@ -180,16 +181,19 @@ def write_invoices(
 
 
 def _embed_all(folder: Path, made: list[Made], progress: Progress | None) -> None:
-    """Make each printed PDF whose e-invoice passed its check a Factur-X PDF; a failure fails that entry."""
+    """Make each printed PDF whose e-invoice passed its check a Factur-X PDF; a failure (or no PDF) fails that
+    entry's e-invoice."""
     from xlbilling._einvoice.facturx import embed
 
-    todo = [(entry, cii) for entry, cii in made if cii is not None and entry.pdf]
+    todo = [(entry, cii) for entry, cii in made if cii is not None]
     for done, (entry, cii) in enumerate(todo, start=1):
         try:
+            if not entry.pdf:
+                raise DataError("its PDF was not printed.")
             embed(folder / str(entry.pdf), cii)
             entry.facturx = True
         except DataError as error:
-            entry.status, entry.error = "failed", f"The workbook and its PDF were written but not its Factur-X: {error}"
+            entry.einvoice, entry.einvoice_error = "failed", f"Factur-X not written (the workbook was): {error}"
         if progress is not None:
             progress(Step("Factur-X", done, len(todo)))
 
@@ -286,18 +290,20 @@ def _make(
 
 
 def _einvoice(entry: Entry, invoice: Invoice, path: Path, einvoice: Wanted) -> bytes | None:
-    """Write the invoice's UBL (``entry.xml``) and return the CII for its Factur-X; when its check fails,
-    ``entry`` is failed with the business terms to fill, and None is returned."""
+    """Write the invoice's UBL (``entry.xml``) and return the CII for its Factur-X; when its check fails, the
+    entry's e-invoice is failed (not the invoice) with the business terms to fill, and None is returned."""
     from xlbilling._einvoice.write import write_einvoice
 
+    entry.einvoice = "failed"
     try:
         entry.xml, cii = write_einvoice(invoice, path, einvoice)
     except EInvoiceError as error:
-        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{'; '.join(error.problems)}."
+        entry.einvoice_error = f"{NOT_WRITTEN}{'; '.join(error.problems)}."
         return None
     except DataError as error:
-        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{error}"
+        entry.einvoice_error = f"{NOT_WRITTEN}{error}"
         return None
+    entry.einvoice = "ok"
     return cii
 
 

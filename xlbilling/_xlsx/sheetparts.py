@@ -18,8 +18,9 @@ _EXT_LISTS = re.compile(rf"<(/?)({PREFIX}extLst)\b[^>]*?(/?)>".encode())
 _WORKSHEET_END = re.compile(rf"\s*</{PREFIX}worksheet\s*>\s*".encode())
 
 
-WIDEST = 50
-"""The widest a fitted table column gets, in characters; longer text wraps past the cell edge."""
+WIDEST = 100
+"""The widest a fitted table column gets, in characters: wide enough for a service's description with its
+user's address, so such text shows whole on screen and on paper (longer text runs past the cell edge)."""
 _SAMPLE_ROWS = 2000
 """How many rows a column's width is measured on (the longest of them, or of its header)."""
 

@@ -117,6 +117,7 @@ async function xlbRefresh(key) {
   const answer = await XLB_CLIENT.request("/api/tables", { only: key, ...xlbChoices() });
   xlbSay(`Writing ${answer.body.tables.length} tables…`);
   const written = await XLB_WORKBOOK.writeTables(answer.body.tables);
+  await XLB_WORKBOOK.writeFetched(answer.body.fetched);
   XLB_CLIENT.forget();
   xlbSay(written);
 }
@@ -132,7 +133,9 @@ async function xlbReviewed(key, table) {
     { only: key, ...xlbChoices(), ...range },
     { method: "POST", body: { reviews } }
   );
-  xlbSay(await XLB_WORKBOOK.writeTables(answer.body.tables));
+  const written = await XLB_WORKBOOK.writeTables(answer.body.tables);
+  await XLB_WORKBOOK.writeFetched(answer.body.fetched);
+  xlbSay(written);
 }
 
 /** Build the invoices of the chosen period in the background on the server, show progress, offer the ZIP. */

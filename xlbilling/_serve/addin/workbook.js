@@ -221,6 +221,41 @@ function xlbWrite({ entry, sheet, table, plan, was }) {
     if (plan.formulas[name]) sheet.getRange(xlbAddress(body)).formulasR1C1 = Array(rows).fill([plan.formulas[name]]);
   });
   if (entry.stamp && entry.stamp_cell) sheet.getRange(entry.stamp_cell).values = [[xlbWritten(entry.stamp)]];
+  if (entry.printed && entry.printed_cell) sheet.getRange(entry.printed_cell).values = [[xlbWritten(entry.printed)]];
+}
+
+/** Update the workbook's Fetched table, which the Overview's figures read, with the rows of the data sets just
+ * written (`fetched` of /api/tables): the other data sets' rows are kept, every row in the server's order. A
+ * workbook without that table (one made from an earlier template) is left as it is. */
+async function xlbWriteFetched(fetched) {
+  if (!fetched || !fetched.rows.length) return;
+  const old = await Excel.run(async (context) => {
+    const table = context.workbook.tables.getItemOrNullObject(fetched.table);
+    table.load("isNullObject");
+    await context.sync();
+    if (table.isNullObject) return null;
+    const range = table.getRange();
+    range.load("values, numberFormat");
+    await context.sync();
+    return { values: range.values, formats: range.numberFormat };
+  });
+  if (old === null) return;
+  const [header, ...body] = old.values;
+  const at = (name) => header.findIndex((h) => String(h).toLowerCase() === name);
+  const rows = new Map();
+  body.forEach((row, r) => {
+    const data = row[at("data")];
+    if (data === "" || data === null || at("data") < 0) return;
+    rows.set(String(data), fetched.columns.map((name) => {
+      const value = at(name) < 0 ? "" : row[at(name)];
+      const format = at(name) < 0 ? "" : String(old.formats[r + 1][at(name)]);
+      return typeof value === "number" && /y/i.test(format) ? xlbIsoMoment(value) : value; // a date as the server says one
+    }));
+  });
+  fetched.rows.forEach((row) => rows.set(String(row[0]), row));
+  const rank = (data) => (fetched.order.includes(data) ? fetched.order.indexOf(data) : fetched.order.length);
+  const ordered = [...rows.entries()].sort(([a], [b]) => rank(a) - rank(b)).map(([, row]) => row);
+  await xlbWriteTables([{ ...fetched, rows: ordered }]);
 }
 
 /** The rows of a reviewed table (Reconciliation, Margin) as the server carries their decisions: period_end as
@@ -249,4 +284,15 @@ function xlbIsoDate(serial) {
   return new Date(Date.UTC(1899, 11, 30) + Math.round(serial) * 86400000).toISOString().slice(0, 10);
 }
 
-globalThis.XLB_WORKBOOK = { writeTables: xlbWriteTables, readReviews: xlbReadReviews, Refusal: XlbRefusal };
+/** An Excel serial as the server writes a date (a whole day) or a date-time (to the second). */
+function xlbIsoMoment(serial) {
+  if (Number.isInteger(serial)) return xlbIsoDate(serial);
+  return new Date(Date.UTC(1899, 11, 30) + Math.round(serial * 86400) * 1000).toISOString().slice(0, 19);
+}
+
+globalThis.XLB_WORKBOOK = {
+  writeTables: xlbWriteTables,
+  writeFetched: xlbWriteFetched,
+  readReviews: xlbReadReviews,
+  Refusal: XlbRefusal,
+};
