@@ -1,5 +1,6 @@
 """Render the pictures the README shows from the demo's real output: an invoice, the reconciliation summary
-and the billing workbook's Dashboard, each printed by LibreOffice and turned into a PNG by pdftoppm.
+and the billing workbook's Overview (its first page), each printed by LibreOffice and turned into a PNG by
+pdftoppm.
 
 Run from the repository root: .venv/bin/python docs/pictures.py   (needs soffice and pdftoppm)
 """
@@ -12,8 +13,6 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-import openpyxl
-
 from xlbilling._demo import run_demo
 from xlbilling._invoices.pdf import find_soffice, run_libreoffice
 
@@ -25,29 +24,19 @@ TODAY = date(2026, 11, 21)
 def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
-        result = run_demo(folder / "demo", today=TODAY, progress=lambda line: None)
-        invoices = folder / "demo" / f"invoices-{result.period}"
+        result = run_demo(folder / "demo", today=TODAY, say=lambda line: None)
+        invoices = folder / "demo" / "invoices" / str(result.period)
         invoice = sorted(invoices.glob("Northwind Channel*.xlsx"))[0]
         reconciliation = folder / "demo" / f"reconciliation-{result.period}.xlsx"
-        dashboard = _only_sheet(result.workbook, "Dashboard", folder / "dashboard.xlsx")
-        for source, name in ((invoice, "invoice"), (reconciliation, "reconciliation"), (dashboard, "dashboard")):
+        for source, name in ((invoice, "invoice"), (reconciliation, "reconciliation"), (result.workbook, "overview")):
             print(_first_page(source, folder, PICTURES / f"{name}.png"))
-
-
-def _only_sheet(path: Path, sheet: str, target: Path) -> Path:
-    """A copy of the workbook at ``path`` holding only ``sheet`` (so its first printed page is that sheet)."""
-    book = openpyxl.load_workbook(path)
-    for other in list(book.sheetnames):
-        if other != sheet:
-            del book[other]
-    book.save(target)
-    return target
 
 
 def _first_page(workbook: Path, folder: Path, png: Path) -> Path:
     """The first page of ``workbook`` as printed by LibreOffice, as the PNG ``png``."""
     profile = (folder / "profile").absolute().as_uri()
-    command = [find_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+    first_page = 'pdf:calc_pdf_Export:{"PageRange":{"type":"string","value":"1"}}'  # not the 300 pages of data
+    command = [find_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", first_page,
                "--outdir", str(folder), str(workbook)]  # fmt: skip
     run_libreoffice(command, 300)
     pdf = folder / workbook.with_suffix(".pdf").name

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -10,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import olefile  # noqa: F401 - imported before any test runs, see the note below
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.einvoice_rules import Validator, rules_folder
 from tests.excel_clean import problems
 from tests.excel_support import counting_session
+from tests.officejs_support import Served, serve
 from xlbilling._apis.atria import Atria
 from xlbilling._apis.transport.client import ApiClient
 from xlbilling._apis.xarios import Xarios
@@ -23,8 +28,19 @@ from xlbilling._session import session as sessions
 from xlbilling._session.session import Session
 from xlbilling._values.period import Period
 
+# olefile (Pillow loads it to identify a picture, oletools to read VBA) walks its own globals while it is imported
+# (`list(vars().items())`). A socket an earlier test left open, found by the garbage collector during that walk,
+# raises a ResourceWarning that pytest records in those globals, and the import fails at random ("dictionary
+# changed size during iteration") in whichever test first opens a picture. Imported here, before any socket.
 TODAY = date(2026, 11, 21)
 LATEST_CLOSED = date(2026, 10, 31)
+
+# Property tests try the same examples on every run, with no time limit per example (a busy machine is not a
+# failure) and no example database: a run never depends on an earlier one. `--hypothesis-profile=explore`
+# draws fresh examples, to look for new failures on purpose.
+hypothesis_settings.register_profile("xlbilling", derandomize=True, deadline=None, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", deadline=None, database=None, print_blob=True)
+hypothesis_settings.load_profile("xlbilling")
 
 
 WORKBOOKS = ("*.xlsx", "*.xlsm", "*.xlam")
@@ -47,6 +63,40 @@ def every_workbook_written_opens_without_repair(request: pytest.FixtureRequest) 
     }
     found = {name: listed[:5] for name, listed in found.items() if listed}
     assert not found, f"workbooks Excel would repair: {found}"
+
+
+class FakeTime:
+    """A clock that only sleeping moves, for clients that wait (``sleep=t.sleep, clock=t.clock``) without
+    waiting: ``sleeps`` lists every wait asked for. Safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """A fresh ``FakeTime``: its clients share a rate-limit gate with no other test's."""
+    return FakeTime()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test: bound but not listening, so no other
+    program can start listening on it meanwhile (as it could on a port found free and let go)."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -130,6 +180,12 @@ def einvoice_rules() -> Iterator[Validator]:
     folder = rules_folder()
     with PySaxonProcessor(license=False) as saxon:
         yield Validator(folder, saxon)
+
+
+@pytest.fixture(scope="session")
+def xlbilling_server(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The real ``xlbilling serve`` on a loopback port, backed by ``sandbox``, with one user (its token)."""
+    yield from serve(sandbox, tmp_path_factory.mktemp("serve"))
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,10 @@ fails on any.
 
 Excel answers a file it cannot fully read with "We found a problem with some content..." and deletes what it
 could not read. Without Excel, these are the triggers that can be checked: parts and relationships that
-resolve, element order the schema requires, rows and cells in order, merges and tables that do not overlap,
-table headers equal to their columns, structured references that resolve, valid names, string and style
-indexes in range, valid sheet names and ranges, and well-formed XML (which also rules out the characters XML
-1.0 forbids).
+resolve and style indexes that exist (``tests/package_check.py``), element order the schema requires, rows and
+cells in order, merges and tables that do not overlap, table headers equal to their columns, structured
+references that resolve, valid names, string indexes in range, valid sheet names and ranges, and well-formed
+XML (which also rules out the characters XML 1.0 forbids).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from openpyxl.utils.cell import get_column_letter
+
+from tests.package_check import checked, parsed
+
 M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 P = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 WORKSHEET_ORDER = (
     "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection",
     "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells",
@@ -29,6 +32,11 @@ WORKSHEET_ORDER = (
     "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
     "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
     "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+WORKBOOK_ORDER = (
+    "fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets", "functionGroups",
+    "externalReferences", "definedNames", "calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+    "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst",
 )  # fmt: skip
 CELL_ORDER = ("f", "v", "is", "extLst")
 ROW_ORDER = ("c", "extLst")
@@ -54,14 +62,13 @@ class Table:
 
 @dataclass
 class Book:
-    """What the checks read once: the parts, sheets (name -> part), tables, strings and style counts."""
+    """What the checks read once: the parts, sheets (name -> part), tables, strings and differential formats."""
 
     parts: dict[str, bytes]
     sheets: dict[str, str] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
     strings: list[str] = field(default_factory=list)
     formulas: list[tuple[str, str]] = field(default_factory=list)  # (where, formula text)
-    styles: int = 1  # cell formats (cellXfs)
     dxfs: int = 0  # differential formats (conditional formats)
 
 
@@ -78,65 +85,21 @@ def problems(path: Path) -> list[str]:
     """Every repair trigger found in the workbook package at ``path``."""
     with zipfile.ZipFile(path) as archive:
         book = Book({name: archive.read(name) for name in archive.namelist() if not name.endswith("/")})
-    found: list[str] = []
-    trees = _parse_all(book, found)
+    trees, found = parsed(book.parts)
     if found:
         return found  # not well-formed: nothing else can be read
-    found += _content_types(book, trees)
-    found += _relationships(book, trees)
+    package = checked(book.parts, trees)  # relationships, content types, styles and style indexes
+    found += package.problems
+    book.dxfs = package.dxfs
     workbook = _workbook_part(trees)
     if workbook is None:
         return [*found, "no workbook part"]
     found += _sheets_and_names(book, trees, workbook)
-    found += _strings_and_styles(book, trees, workbook)
+    found += _strings(book, trees, workbook)
     for sheet, part in book.sheets.items():
         found += _worksheet(book, trees, sheet, part)
     found += _tables(book, trees)
     found += _structured_references(book)
-    return found
-
-
-def _parse_all(book: Book, found: list[str]) -> dict[str, ElementTree.Element]:
-    trees = {}
-    for name, data in book.parts.items():
-        if name.endswith((".xml", ".rels")) or name == "[Content_Types].xml":
-            try:
-                trees[name] = ElementTree.fromstring(data)  # noqa: S314 - a test reading files the tests wrote
-            except ElementTree.ParseError as error:
-                found.append(f"{name} is not well-formed XML ({error})")
-    return trees
-
-
-def _content_types(book: Book, trees: dict[str, ElementTree.Element]) -> list[str]:
-    types = trees.get("[Content_Types].xml")
-    if types is None:
-        return ["[Content_Types].xml is missing"]
-    found = []
-    overrides = {o.get("PartName", "").lstrip("/") for o in types.iter(f"{CT}Override")}
-    defaults = {d.get("Extension", "").lower() for d in types.iter(f"{CT}Default")}
-    found += [f"[Content_Types].xml names {name}, which is missing" for name in overrides if name not in book.parts]
-    for name in book.parts:
-        if name != "[Content_Types].xml" and name not in overrides and name.rsplit(".", 1)[-1].lower() not in defaults:
-            found.append(f"{name} has no content type")
-    return found
-
-
-def _relationships(book: Book, trees: dict[str, ElementTree.Element]) -> list[str]:
-    found = []
-    for name, tree in trees.items():
-        if not name.endswith(".rels"):
-            continue
-        folder = posixpath.dirname(posixpath.dirname(name))
-        ids = set()
-        for rel in tree.iter(f"{P}Relationship"):
-            if rel.get("Id") in ids:
-                found.append(f"{name} repeats the relationship id {rel.get('Id')}")
-            ids.add(rel.get("Id"))
-            if rel.get("TargetMode") == "External":
-                continue
-            target = _resolve(folder, rel.get("Target", ""))
-            if target not in book.parts:
-                found.append(f"{name}: {rel.get('Id')} points at {target}, which is missing")
     return found
 
 
@@ -148,7 +111,7 @@ def _resolve(folder: str, target: str) -> str:
 
 def _rels(book: Book, trees: dict[str, ElementTree.Element], part: str) -> dict[str, str]:
     folder, name = posixpath.split(part)
-    tree = trees.get(f"{folder}/_rels/{name}.rels")
+    tree = trees.get(posixpath.join(folder, "_rels", f"{name}.rels"))
     if tree is None:
         return {}
     return {
@@ -167,8 +130,9 @@ def _workbook_part(trees: dict[str, ElementTree.Element]) -> str | None:
 
 
 def _sheets_and_names(book: Book, trees: dict[str, ElementTree.Element], workbook: str) -> list[str]:
-    found = []
     tree = trees[workbook]
+    main = [_local(child.tag) for child in tree if child.tag.startswith(M)]  # extensions of other namespaces aside
+    found = _in_order(main, WORKBOOK_ORDER, f"{workbook} (workbook)")
     rels = _rels(book, trees, workbook)
     seen: set[str] = set()
     for sheet in tree.iter(f"{M}sheet"):
@@ -199,39 +163,15 @@ def _sheets_and_names(book: Book, trees: dict[str, ElementTree.Element], workboo
     return found
 
 
-def _strings_and_styles(book: Book, trees: dict[str, ElementTree.Element], workbook: str) -> list[str]:
+def _strings(book: Book, trees: dict[str, ElementTree.Element], workbook: str) -> list[str]:
     found = []
     for part in _rels(book, trees, workbook).values():
         tree = trees.get(part)
-        if tree is None:
-            continue
-        if tree.tag == f"{M}sst":
+        if tree is not None and tree.tag == f"{M}sst":
             book.strings = ["".join(t.text or "" for t in si.iter(f"{M}t")) for si in tree.iter(f"{M}si")]
             unique = tree.get("uniqueCount")
             if unique is not None and int(unique) != len(book.strings):
                 found.append(f"{part} says {unique} strings and holds {len(book.strings)}")
-        elif tree.tag == f"{M}styleSheet":
-            found += _styles(book, part, tree)
-    return found
-
-
-def _styles(book: Book, part: str, tree: ElementTree.Element) -> list[str]:
-    found = []
-    sizes = {}
-    groups = (("numFmts", "numFmt"), ("fonts", "font"), ("fills", "fill"), ("borders", "border"),
-              ("cellStyleXfs", "xf"), ("cellXfs", "xf"), ("cellStyles", "cellStyle"), ("dxfs", "dxf"))  # fmt: skip
-    for group, item in groups:
-        element = tree.find(f"{M}{group}")
-        if element is None:
-            continue
-        sizes[group] = len(element.findall(f"{M}{item}"))
-        if element.get("count") is not None and int(element.get("count", "0")) != sizes[group]:
-            found.append(f"{part}: {group} says {element.get('count')} and holds {sizes[group]}")
-    for xf in tree.iterfind(f"{M}cellXfs/{M}xf"):
-        for attribute, group in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
-            if int(xf.get(attribute, "0")) >= sizes.get(group, 1):
-                found.append(f"{part}: a cell style uses {attribute} {xf.get(attribute)}, beyond {group}")
-    book.styles, book.dxfs = sizes.get("cellXfs", 1), sizes.get("dxfs", 0)
     return found
 
 
@@ -254,7 +194,6 @@ def _worksheet(book: Book, trees: dict[str, ElementTree.Element], sheet: str, pa
         return [f"the sheet {sheet!r} ({part}) is missing"]
     found = _in_order([_local(child.tag) for child in tree], WORKSHEET_ORDER, f"{part} (worksheet)")
     previous_row = 0
-    styles = book.styles
     for row in tree.iterfind(f"{M}sheetData/{M}row"):
         number = int(row.get("r", previous_row + 1))
         if number <= previous_row:
@@ -263,8 +202,8 @@ def _worksheet(book: Book, trees: dict[str, ElementTree.Element], sheet: str, pa
         found += _in_order([_local(c.tag) for c in row], ROW_ORDER, f"{sheet} row {number}")
         previous_column = 0
         for cell in row.iterfind(f"{M}c"):
-            ref = cell.get("r")
-            match = _REF.match(ref or "")
+            ref = cell.get("r")  # a cell may leave its reference out: it is then the next one in its row
+            match = _REF.match(ref or f"{get_column_letter(previous_column + 1)}{number}")
             if match is None or int(match[2]) != number:
                 found.append(f"{sheet}: cell {ref} sits in row {number}")
                 continue
@@ -272,11 +211,10 @@ def _worksheet(book: Book, trees: dict[str, ElementTree.Element], sheet: str, pa
             if column <= previous_column:
                 found.append(f"{sheet}: cell {ref} comes after column {previous_column}")
             previous_column = column
+            ref = ref or match[0]
             found += _in_order([_local(c.tag) for c in cell], CELL_ORDER, f"{sheet}!{ref}")
-            if int(cell.get("s", "0")) >= styles:
-                found.append(f"{sheet}!{ref} uses style {cell.get('s')} of {styles}")
             value = cell.findtext(f"{M}v")
-            if cell.get("t") == "s" and value is not None and not int(value) < len(book.strings):
+            if cell.get("t") == "s" and value and not int(value) < len(book.strings):
                 found.append(f"{sheet}!{ref} uses shared string {value} of {len(book.strings)}")
             formula = cell.find(f"{M}f")
             if formula is not None and formula.text:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TODAY
 from tests.einvoice_rules import Validator
 from xlbilling._apis.atria import Atria
 from xlbilling._config.seller import SAMPLE_SELLER
@@ -175,7 +176,7 @@ def test_the_register_reads_csv_and_says_which_row_is_wrong(tmp_path: Path) -> N
 
 def test_the_shipped_register_is_the_sandboxs_own() -> None:
     """``customers.csv`` is what ``python -m xlbilling._sandbox.register`` writes for the default data set."""
-    assert SHIPPED.read_text(encoding="utf-8") == register_csv(Dataset(seed=1))
+    assert SHIPPED.read_text(encoding="utf-8") == register_csv(Dataset(seed=1, today=TODAY))
 
 
 def negated(invoice: Invoice) -> Invoice:

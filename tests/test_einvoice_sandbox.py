@@ -91,19 +91,42 @@ def test_each_file_holds_its_own_buyer_only(run: tuple[Path, dict, str, int]) ->
 
 def test_missing_buyer_data_fails_only_that_e_invoice_and_the_run_exits_1(run: tuple[Path, dict, str, int]) -> None:
     out, manifest, output, code = run
-    failed = [entry for entry in manifest["invoices"] if entry["status"] == "failed"]
+    failed = [entry for entry in manifest["invoices"] if entry["einvoice"] == "failed"]
     assert code == 1 and 1 <= len(failed) <= 6
     for entry in failed:
+        assert entry["status"] == "ok" and entry["error"] is None  # the invoice itself is good: only its e-invoice
         assert entry["file"] and (out / entry["file"]).is_file()  # the workbook is still written
+        assert entry["pdf"] and (out / entry["pdf"]).is_file()  # and its PDF, a plain one
         assert entry["xml"] is None and not (out / entry["file"]).with_suffix(".xml").exists()
         assert entry["facturx"] is False
-        assert re.search(r"BT-(49|10) buyer", entry["error"]) and f"of {SHIPPED}" in entry["error"]
+        assert re.search(r"BT-(49|10) buyer", entry["einvoice_error"]) and f"of {SHIPPED}" in entry["einvoice_error"]
         assert (
-            f"failed: {entry['bill_to_name']} ({entry['bill_to_code']}): E-invoice not written (the workbook was): BT-"
-            in output
+            f"no e-invoice: {entry['bill_to_name']} ({entry['bill_to_code']}): E-invoice not written (the workbook "
+            "was): BT-" in output
         )
-    assert "invoices failed (see manifest.json); fix them and run again." in output
+    assert "failed:" not in output and "invoices failed" not in output
+    assert f"{len(failed)} e-invoices not written (their invoices were): fill what each lacks" in output
     assert re.search(r"Wrote 21 invoices, 21 PDFs \(\d+ Factur-X\) and \d+ UBL e-invoices", output)
+    assert all(entry["einvoice"] == "ok" for entry in manifest["invoices"] if entry["xml"])
+
+
+def test_the_index_gives_each_output_its_own_status(run: tuple[Path, dict, str, int]) -> None:
+    """A missing e-invoice is not a failed invoice: the index says the workbook and PDF were written."""
+    from openpyxl import load_workbook
+
+    out, manifest, _, _ = run
+    rows = list(load_workbook(out / "index.xlsx")["Invoices"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert "Sha256" not in header and "SHA-256" not in header
+    by_number = {row[header.index("Invoice number")]: row for row in body}
+    for entry in manifest["invoices"]:
+        row = by_number[entry["invoice_number"]]
+        outputs = [row[header.index(name)] for name in ("Workbook", "PDF", "E-invoice")]
+        if entry["einvoice"] == "failed":
+            assert outputs == ["written", "written", "failed"]
+            assert row[header.index("Problem")] == entry["einvoice_error"]
+        else:
+            assert outputs == ["written", "written", "UBL + Factur-X"]
 
 
 def test_the_facturx_pdf_is_pdfa3_with_en16931_xmp_and_carries_our_xml(

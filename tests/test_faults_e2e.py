@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pandas as pd
 import pytest
 
+from tests.conftest import FakeTime
 from xlbilling._apis.atria import Atria
 from xlbilling._apis.transport.client import ApiClient
 from xlbilling._apis.xarios import Xarios
@@ -16,19 +18,25 @@ from xlbilling._values.period import Period
 
 
 def client(sandbox: Sandbox, **options: Any) -> Atria:
-    return Atria(ApiClient("Atria", sandbox.url, sandbox.token, backoff=0.01, **options))
+    return Atria(ApiClient("Atria", sandbox.url, sandbox.token, backoff=0.01, jitter=lambda: 0.5, **options))
 
 
-def test_429_twice_then_success_is_retried_transparently(sandbox: Sandbox, faults: Any, period: Period) -> None:
+def test_429_twice_then_success_is_retried_transparently(
+    sandbox: Sandbox, faults: Any, period: Period, fake_time: FakeTime
+) -> None:
+    quiet = client(sandbox).summary(period)
     faults(status=429, retry_after=0, count=2, paths="/api/billing")
-    assert len(client(sandbox, retries=3).summary(period)) > 0
+    waited = client(sandbox, retries=0, sleep=fake_time.sleep, clock=fake_time.clock).summary(period)
+    pd.testing.assert_frame_equal(waited, quiet)
+    assert fake_time.sleeps == pytest.approx([0.01, 0.02])  # no Retry-After worth waiting for: the backoff, doubling
 
 
-def test_429_forever_says_to_wait(sandbox: Sandbox, faults: Any, period: Period) -> None:
+def test_429_forever_says_to_wait(sandbox: Sandbox, faults: Any, period: Period, fake_time: FakeTime) -> None:
     faults(status=429, retry_after=0, count=-1, paths="/api/billing")
     with pytest.raises(RateLimitError) as caught:
-        client(sandbox, retries=2).summary(period)
-    assert str(caught.value).startswith("Atria summary:")
+        client(sandbox, retries=2, sleep=fake_time.sleep, clock=fake_time.clock).summary(period)
+    assert caught.value.message == "Atria summary: the API kept answering 'too many requests' (HTTP 429) for 60 s"
+    assert sum(fake_time.sleeps) == 60
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])

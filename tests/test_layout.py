@@ -18,7 +18,17 @@ PACKAGE = Path(__file__).parents[1] / "xlbilling"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("doors", ("xlbilling.__main__", "xlbilling._cli", "xlbilling._excel", "xlbilling._demo", "xlbilling._serve")),
+    (
+        "doors",
+        (
+            "xlbilling.__main__",
+            "xlbilling._cli",
+            "xlbilling._excel",
+            "xlbilling._demo",
+            "xlbilling._serve",
+            "xlbilling._close",
+        ),
+    ),
     ("public API", ("xlbilling", "xlbilling._jobs")),
     ("workbook", ("xlbilling._workbook",)),
     ("session, doctor and sandbox", ("xlbilling._session", "xlbilling._doctor", "xlbilling._sandbox")),

@@ -13,9 +13,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.conftest import FakeTime
 from tests.test_reconcile_sandbox import MAPPING, PRICES, seeded
 from xlbilling import reconcile
 from xlbilling._apis.atria import Atria
+from xlbilling._apis.transport.client import ApiClient
 from xlbilling._apis.xarios import Xarios
 from xlbilling._errors import DataError, EmptyRange
 from xlbilling._inputs.mapping import load_mapping
@@ -203,10 +205,12 @@ def test_progress_hears_of_every_period_once(atria: Atria, xarios: Xarios) -> No
     assert sorted(step.done or 0 for step in heard) == [1, 2, 3] and {step.total for step in heard} == {3}
 
 
-def test_rate_limited_fetches_are_waited_for_not_lost(sandbox: Sandbox, atria: Atria, xarios: Xarios) -> None:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {sandbox.token}"}
+def test_rate_limited_fetches_are_waited_for_not_lost(sandbox: Sandbox, faults: Any, fake_time: FakeTime) -> None:
+    """Each period's invoice lines are refused (429) four times, whichever of the concurrent fetches asks
+    first: every fetch waits at the API's gate, none gives up, and the figures equal a quiet run's."""
+    waiting = {"retries": 1, "sleep": fake_time.sleep, "clock": fake_time.clock}  # waits without waiting
+    atria = Atria(ApiClient("Atria", sandbox.url, sandbox.token, **waiting))
+    xarios = Xarios(ApiClient("Xarios", sandbox.url, sandbox.token, **waiting))
 
     def lines_asked(since: int) -> int:
         return sum(r.lower().startswith("get /api/billing/20") and "/invoice" in r for r in sandbox.requests[since:])
@@ -214,12 +218,9 @@ def test_rate_limited_fetches_are_waited_for_not_lost(sandbox: Sandbox, atria: A
     start = len(sandbox.requests)
     quiet = run(atria, xarios, LAST_THREE)
     normal = lines_asked(start)
-    fault = {"status": 429, "retry_after": 0, "count": 3, "paths": "/invoice"}  # Atria's invoice lines, 3 times
-    httpx.post(f"{sandbox.url}/_sandbox/faults", json=fault, headers=headers).raise_for_status()
+    faults(status=429, retry_after=1, count=4, per_path=True, paths="/invoice")  # Atria's lines of each period
     before = len(sandbox.requests)
-    try:
-        busy = run(atria, xarios, LAST_THREE)
-    finally:
-        httpx.delete(f"{sandbox.url}/_sandbox/faults", headers=headers).raise_for_status()
-    assert lines_asked(before) == normal + 3  # each period's lines refused once (429), then asked again
+    busy = run(atria, xarios, LAST_THREE)
+    assert lines_asked(before) == normal + 4 * len(LAST_THREE)  # each period's refused 4 times, then answered
+    assert fake_time.sleeps and set(fake_time.sleeps) <= {1.0}  # the Retry-After, each wait or a part of one
     pd.testing.assert_frame_equal(busy.detail, quiet.detail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -74,6 +75,10 @@ def test_the_workbook_has_charts_formats_a_filter_and_reads_back(tmp_path: Path)
         charts = [package.read(n).decode() for n in package.namelist() if n.startswith("xl/charts/chart")]
     assert sorted(("lineChart" in c, "barDir val=\"col\"" in c, "barDir val=\"bar\"" in c) for c in charts) == [
         (False, False, True), (False, True, False), (True, False, False)]  # fmt: skip
+    (lowest,) = [chart for chart in charts if 'barDir val="bar"' in chart]
+    scale = re.search(r"valAx>.*?<scaling>(.*?)</scaling>", lowest, re.S)
+    least = re.search(r'<min val="([-\d.]+)"', scale.group(1)) if scale else None
+    assert least is not None and float(least.group(1)) <= 0, "the bars start at zero (or below, for a loss)"
     periods = summary.tables["MarginByPeriod"].ref
     first = int(periods.split(":")[0][1:]) + 1
     headers = [c.value for c in summary[first - 1]][:7]
@@ -110,4 +115,4 @@ def test_wrong_input_is_one_short_message(args: list[str], code: int, said: str)
 
 def test_a_missing_price_list_is_named(tmp_path: Path) -> None:
     result = run("margin", "--prices", str(tmp_path / "none.csv"), "--mapping", str(MAPPING))
-    assert result.exit_code == 1 and "none.csv does not exist" in result.stderr
+    assert result.exit_code == 2 and "none.csv does not exist" in result.stderr

@@ -133,7 +133,9 @@ def test_a_headless_refresh_fills_the_templates_margin_sheet(
     sheet = openpyxl.load_workbook(path)["Margin"]
     assert set(sheet.tables) == {"Margin", "MarginByPeriod", "MarginByCustomer", "MarginByProduct", "MarginClosed"}
     assert sheet.tables["Margin"].ref.endswith(str(3 + written.rows))
-    assert str(sheet["A1"].value).startswith(f"Margin: {written.rows} rows, from ")
+    range_ = "for the periods ending 2026-08-31 to 2026-10-31"  # the stamp says which periods it covers
+    assert str(sheet["A1"].value).startswith(f"Margin: {written.rows} rows {range_}, from ")
+    assert sheet["A2"].value == f"Margin {range_}" and sheet["R2"].value == f"Per period: 3 rows {range_}"
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Margin").to_python()
     header = rows[2]
     start = header.index("account_code", header.index("period_end", 1))  # the per-customer table

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from rich.cells import cell_len
 
+from xlbilling._output import Reading
 from xlbilling._output.write import emit, to_csv, to_json, to_table_text
 from xlbilling._reconcile.result import DETAIL_COLUMNS, UNMAPPED_PRODUCT_COLUMNS, Reconciliation, empty_frame
 from xlbilling._reconcile.text import as_json, as_text, headline
@@ -123,6 +124,75 @@ def test_to_table_text_with_a_width_keeps_numbers_and_money_first() -> None:
     assert "of 10 columns shown" in text
 
 
+def shown_rows(text: str) -> list[list[str]]:
+    """The rows of a boxed table, each as its cells' texts."""
+    return [[cell.strip() for cell in line.strip("│").split("│")] for line in lines(text) if line.startswith("│")]
+
+
+def header_of(text: str) -> list[str]:
+    return next(line for line in lines(text) if line.startswith("┃")).strip("┃").replace("┃", " ").split()
+
+
+def usage() -> pd.DataFrame:
+    """Two customers' SKUs, billable and not: rows that differ only by ``billable``, names wider than codes."""
+    return pd.DataFrame({
+        "customer_code": ["CUST0001"] * 3 + ["CUST0002"],
+        "customer_name": ["Hazel Legal Group Ltd"] * 3 + ["Tudor Textiles Services Ltd"],
+        "account_code": ["HAZE001"] * 3 + ["TUDO001"],
+        "sku": ["AV-EP", "AV-EP", "M365-BS", "AV-EP"],
+        "billable": [False, True, True, True],
+        "grouping": ["Endpoint Protection of a rather long name"] * 2 + ["Microsoft 365 Business Standard"] * 2,
+        "last_count": [2, 15, 4, 7], "this_count": [2, 15, 4, 8], "difference": [0, 0, 0, 1],
+    })  # fmt: skip
+
+
+SUMMARY = Reading(keys=(("customer_name", "customer_code"), "sku", "billable"))
+
+
+def test_a_narrow_table_keeps_the_columns_that_tell_its_rows_apart() -> None:
+    text = to_table_text(usage(), "Summary", limit=None, width=52, reading=SUMMARY)
+    assert max(cell_len(line) for line in lines(text)) <= 52
+    assert header_of(text)[:3] == ["customer_code", "sku", "billable"]  # a name cut below 16 would not read
+    rows = shown_rows(text)
+    assert len({tuple(row) for row in rows}) == 4 and rows[0][:3] == ["CUST0001", "AV-EP", "False"]
+    wider = to_table_text(usage(), "Summary", limit=None, width=100, reading=SUMMARY)
+    assert header_of(wider)[:3] == ["customer_name", "sku", "billable"], "a name in place of its code, with room"
+    assert "Tudor Textiles Services Ltd" in wider and "left out: customer_code" in " ".join(lines(wider))
+
+
+def test_without_a_reading_the_columns_telling_rows_apart_still_come_first() -> None:
+    text = to_table_text(usage(), "Summary", limit=None, width=60)
+    rows = shown_rows(text)
+    assert len({tuple(row) for row in rows}) == 4, "billable, or another column, tells the AV-EP rows apart"
+
+
+def test_a_name_is_not_put_for_a_code_when_two_customers_share_it() -> None:
+    twins = usage().assign(customer_name="Apex Ltd")
+    text = to_table_text(twins, "Summary", limit=None, width=100, reading=SUMMARY)
+    assert "customer_code" in header_of(text) and "CUST0002" in text
+
+
+def test_text_that_differs_at_its_end_is_cut_from_its_start() -> None:
+    domains = pd.DataFrame({
+        "customer_code": ["CUST0001"] * 2, "user_name": ["", ""], "sku": ["DOM-HOST"] * 2,
+        "line_description": [f"Domain Hosting (Assigned to Customer) - domain{n}.hazellegal.example" for n in (1, 2)],
+        "plan_name": ["Assigned to Customer, a plan with a name as long as this one"] * 2,
+    })  # fmt: skip
+    reading = Reading(keys=("customer_code", "user_name", "sku"))
+    text = to_table_text(domains, "Detail", limit=None, width=70, reading=reading)
+    assert max(cell_len(line) for line in lines(text)) <= 70
+    cells = [row[-1] for row in shown_rows(text)]
+    assert cells[0].startswith("…") and cells[0] != cells[1] and cells[0].endswith("domain1.hazellegal.example")
+
+
+def test_a_column_empty_in_every_row_is_left_out_and_said() -> None:
+    frame = usage().assign(customer_code="", customer_name="", account_code="")
+    text = to_table_text(frame, "Summary", limit=None, width=200, reading=SUMMARY)
+    assert "customer_name" not in header_of(text)
+    assert "6 of 9 columns shown (empty: customer_code, customer_name, account_code)." in text
+    assert "customer_name" in header_of(to_table_text(frame, "Summary", limit=None))  # a file keeps them all
+
+
 def test_a_table_that_fits_is_unchanged_and_has_no_note(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "100")
     text = to_table_text(priced(), "Priced", limit=None, width=100)
@@ -154,13 +224,14 @@ def reconciliation() -> Reconciliation:
         "account_code": "HAZE001", "customer_name": "Hazel Legal", "sku": "EXO-P1", "part_number": "XDM1",
         "vendor_quantity": Decimal(12), "billed_quantity": Decimal(10), "difference": Decimal(2),
         "unit_cost": Decimal("4.1235"), "unit_price": Decimal("4320.75"), "money_at_stake": Decimal("8641.5"),
-        "category": "under_billed", "match_basis": "account_code",
+        "category": "under_billed", "match_basis": "account_code", "price_basis": "price",
     }  # fmt: skip
     products = empty_frame(UNMAPPED_PRODUCT_COLUMNS)
     products.loc[0] = ["XDM9", "Thing", "T1", Decimal(1), Decimal("12.5"), "XDM9,<Atria SKU>"]
     return Reconciliation(
-        detail=detail, unmapped_tenants=empty_frame(("value",)), unmapped_products=products, compared=1
-    )
+        detail=detail, unmapped_tenants=empty_frame(("value",)), unmapped_products=products, compared=1,
+        currencies=("GBP",),
+    )  # fmt: skip
 
 
 def test_reconcile_text_shows_money_with_two_decimals() -> None:
@@ -175,9 +246,13 @@ def test_reconcile_json_money_has_two_decimals() -> None:
     assert document["detail"][0]["unit_cost"] == "4.1235"
     assert document["unmapped_products"][0]["value"] == "12.50"
     assert document["leaked"] == "8641.50" and document["over_billed"] == "0.00"
+    assert document["currency"] == "GBP" and document["valued_at"] == {
+        "price": {"leaked": "8641.50", "over_billed": "0.00"}
+    }
 
 
-def test_reconcile_headline_shows_money_with_two_decimals() -> None:
+def test_reconcile_headline_shows_money_with_two_decimals_and_what_it_is_valued_at() -> None:
     said = "\n".join(headline(reconciliation()))
-    assert "money at stake: 8641.50 not billed (leaked), 0.00 billed" in said
-    assert "1 unmapped products (value 12.50)" in said
+    assert "leaked (charged by Xarios, not billed): 8641.50 GBP at your price" in said
+    assert "billed with no matching cost (more billed than charged): 0.00 GBP at your price" in said
+    assert "1 unmapped product (charged 12.50 at Xarios cost) was not compared" in said

@@ -89,7 +89,7 @@ def test_bad_price_lists_name_file_row_and_column(tmp_path: Path, text: str, exp
 
 
 def test_missing_and_unreadable_files_say_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):  # a usage error (exit 2), like a bad option
         load_prices(tmp_path / "nope.csv")
     fake = tmp_path / "prices.xlsx"
     fake.write_text("not a workbook")

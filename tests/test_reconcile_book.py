@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.printed import print_problems, print_workbook
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._reconcile.book import write_reconciliation
 from xlbilling._reconcile.compare import compare
@@ -58,19 +59,16 @@ def test_names_that_look_like_formulas_stay_text_and_leaks_are_charted(tmp_path:
     assert not any(p.name.endswith(".part") for p in (tmp_path / "out").iterdir())
 
 
-def test_every_sheet_but_the_summary_prints_one_page_wide(tmp_path: Path) -> None:
-    billed = pd.DataFrame({
-        "customer_code": ["C1"], "customer_name": ["Acme"], "customer_account_code": ["ACME001"],
-        "sku": ["M365-BP"], "quantity": [1.0],
-    })  # fmt: skip
-    charged = pd.DataFrame({
-        "tenant_code_ext": ["ACME001"], "tenant_name": ["Acme"], "part_number": ["XDM00003"],
-        "quantity": [D(2)], "value": [D("36.20")],
-    })  # fmt: skip
-    book = openpyxl.load_workbook(write_reconciliation(compare(billed, charged, MAP), tmp_path / "r.xlsx"))
-    for sheet in book.worksheets[1:]:  # the summary: one portrait page (below)
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
-        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), sheet.title
+def test_every_sheet_prints_readable_with_nothing_cut_off(tmp_path: Path) -> None:
+    """Printed by LibreOffice: every page's text is 7 pt or more, every column's longest text shows whole, and
+    each page's footer names the reconciliation's period, the page and the sheet."""
+    path = write_reconciliation(_leaky(), tmp_path / "r.xlsx")
+    assert print_problems(path, tmp_path / "pdf") == []
+    printed = print_workbook(path, tmp_path / "pdf")
+    assert list(dict.fromkeys(page.sheet for page in printed.pages)) == [
+        "Summary", "Detail", "Unmapped Tenants", "Unmapped Products", "Invoice Checks"]  # fmt: skip
+    assert len(printed.sheets["Summary"]) == 1
+    assert all("Reconciliation, period ending (period not given)" in page.text for page in printed.pages)
 
 
 def _leaky() -> Reconciliation:
@@ -154,19 +152,14 @@ def test_chart_sits_beside_the_largest_leaks_sized_to_them_largest_on_top(tmp_pa
     assert chart.dataLabels is not None and chart.dataLabels.showVal
 
 
-def test_summary_prints_on_one_portrait_a4_page_and_detail_one_page_wide(tmp_path: Path) -> None:
+def test_summary_prints_on_one_portrait_a4_page_and_detail_repeats_its_header_and_customer(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(write_reconciliation(_leaky(), tmp_path / "r.xlsx"))
     summary, detail = book["Summary"], book["Detail"]
     setup = summary.page_setup
     assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("portrait", 9, 1, 1)
     assert summary.sheet_properties.pageSetUpPr.fitToPage
-    area = summary.print_area[0] if isinstance(summary.print_area, list) else summary.print_area
-    last = openpyxl.utils.range_boundaries(area.split("!")[-1].replace("$", ""))[2]
-    width = sum(summary.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, last + 1))
-    assert width <= 130  # about 80% on A4 portrait or larger: readable
-    assert (detail.page_setup.orientation, detail.page_setup.fitToWidth, detail.page_setup.fitToHeight) == (
-        "landscape", 1, 0)  # fmt: skip
     assert detail.print_title_rows == "$1:$1"
+    assert detail.page_setup.fitToWidth == 1 or detail.print_title_cols == "$A:$B"  # over pages across: who it is
 
 
 def _table_rows(ws: Worksheet, name: str) -> list[list[Any]]:

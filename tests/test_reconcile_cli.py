@@ -46,10 +46,16 @@ def test_table_shows_the_money_at_stake_and_the_unmapped_lists(seeds: list[dict[
     result = run(*BASE)
     assert result.exit_code == 0, result.output
     leaked = sum((money(d) for d in seeds if money(d) > 0), Decimal(0))
-    assert f"money at stake: {leaked:.2f} not billed (leaked)" in result.stderr
+    over = -sum((money(d) for d in seeds if money(d) < 0), Decimal(0))
+    assert f"leaked (charged by Xarios, not billed): {leaked:.2f} GBP at your price" in result.stderr
+    assert f"billed with no matching cost (more billed than charged): {over:.2f} GBP at your price" in result.stderr
     assert "invoice INV-202610 arithmetic: matches" in result.stderr
-    for seed in seeds:
-        assert seed["account_code"] in result.stdout and f"{money(seed):.2f}" in result.stdout
+    per_customer, differences = result.stdout.split("Differences")[:2]
+    assert "Money at stake per customer, GBP at your price" in per_customer
+    for seed in seeds:  # per customer both amounts are positive, as the headline says them; per row, signed
+        assert seed["account_code"] in per_customer and f" {abs(money(seed)):.2f} " in per_customer
+        assert seed["account_code"] in differences and f" {money(seed):.2f} " in differences
+    assert "money_at_stake: positive = leaked, negative = billed with no matching cost" in differences
     assert "Unmapped tenants" in result.stdout and "HLTX900" in result.stdout
     assert "part_number,sku: XDM00099,<Atria SKU>" in result.stdout
 
@@ -135,3 +141,13 @@ def test_an_invoice_with_no_item_for_the_period_says_so() -> None:
     result = run(*BASE, "--invoice", "INV-202610")
     assert result.exit_code == 0, result.stderr
     assert "Xarios invoice INV-202610: " in result.stderr and "outside the period" not in result.stderr
+
+
+def test_columns_chooses_the_columns_of_the_detail() -> None:
+    chosen = run(*BASE, "--format", "csv", "--columns", "account_code,sku,money_at_stake")
+    assert chosen.exit_code == 0 and chosen.stdout.splitlines()[0] == "account_code,sku,money_at_stake"
+    table = run(*BASE, "--columns", "sku,money_at_stake")
+    header = next(line for line in table.stdout.split("Differences")[1].splitlines() if line.startswith("┃"))
+    assert header.split() == ["┃", "sku", "┃", "money_at_stake", "┃"]
+    wrong = run(*BASE, "--columns", "sku,nope")
+    assert wrong.exit_code == 2 and "No column nope in the reconciliation's detail. Choose from: " in wrong.stderr

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import xlbilling._sandbox
-from xlbilling._errors import DataError
+from xlbilling._errors import DataError, InputError
 from xlbilling._inputs.mapping import load_mapping
 from xlbilling._inputs.prices import load_prices
 from xlbilling._sandbox.catalogue import VENDOR_ONLY
@@ -100,5 +100,5 @@ def test_conflicts_between_files_and_missing_files_are_errors(tmp_path: Path) ->
     (tmp_path / "b.csv").write_text("part_number,sku\nXDM00001,M365-BS\n")
     with pytest.raises(DataError, match="gives part number XDM00001 twice: M365-BB and M365-BS"):
         load_mapping(tmp_path / "a.csv", tmp_path / "b.csv")
-    with pytest.raises(DataError, match="does not exist"):
+    with pytest.raises(InputError, match="does not exist"):
         load_mapping(tmp_path / "missing.csv")

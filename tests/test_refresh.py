@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
 from tests.excel_support import counting_session
-from tests.real_workbooks import cells_outside, parts, with_control_sheet
+from tests.real_workbooks import cells_outside, parts, sheet_parts, with_control_sheet
 from tests.test_report_build import build
 from xlbilling import load_mapping, reconcile
 from xlbilling._apis.atria import Atria
@@ -84,7 +83,7 @@ def test_refresh_updates_the_tables_and_keeps_everything_else(
     assert wb["Control"]["B3"].value.date() == period.end
     assert wb["My sheet"]["B1"].value == "=SUM(Summary!H4:H10)"
     assert wb.defined_names["MyNumbers"].attr_text == "'My sheet'!$A$1:$A$5"
-    assert [dv.sqref for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B5", "B10"]
+    assert [str(dv.sqref) for dv in wb["Control"].data_validations.dataValidation] == ["B3", "B4", "B5", "B10", "B12"]
     assert wb["Detail"]["A1"].value.startswith("Not refreshed yet"), "tables not asked for are left alone"
     charts_after = charts(users_workbook)
     mine = [chart for chart in charts_before if b"My trend" in chart]
@@ -137,10 +136,6 @@ def _before_end(text: str) -> Edit:
     return lambda data: re.sub(rb"(</[\w:]+>)\s*$", lambda m: text.encode() + m[1], data)
 
 
-def _drop_chart_relationship(data: bytes) -> bytes:
-    return re.sub(rb"<Relationship [^>]*/chart\"[^>]*/>", b"", data)
-
-
 SHAPE = (  # its own xmlns:a: openpyxl declares it on the root only when it writes without lxml
     '<twoCellAnchor xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
     "<from><col>10</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
@@ -157,6 +152,11 @@ CHART_EXTENSION = (
     '<c16r3:dataDisplayOptions16><c16r3:dispNaAsBlank val="1"/></c16r3:dataDisplayOptions16></ext></extLst>'
 )
 STYLE_TYPE = "application/vnd.ms-office.chartstyle+xml"
+
+
+def _shapes_only(data: bytes) -> bytes:
+    """The drawing with its chart's anchor replaced by a text box (its relationship to the chart stays, unused)."""
+    return re.sub(rb"<oneCellAnchor>.*?</oneCellAnchor>", SHAPE.encode(), data, flags=re.S)
 
 
 def test_excel_made_chart_parts_and_shapes_next_to_a_chart_are_kept_byte_for_byte(
@@ -196,7 +196,7 @@ def test_excel_made_chart_parts_and_shapes_next_to_a_chart_are_kept_byte_for_byt
 @pytest.mark.parametrize(
     ("part", "edit"),
     [
-        ("xl/drawings/_rels/drawing1.xml.rels", _drop_chart_relationship),  # a drawing of shapes only
+        ("xl/drawings/drawing1.xml", _shapes_only),  # a drawing of shapes only
         ("xl/worksheets/sheet1.xml",
          _before_end('<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}" '
                      'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
@@ -216,17 +216,17 @@ def test_what_openpyxl_would_lose_is_kept_byte_for_byte(
     with zipfile.ZipFile(path) as archive:
         after = {name: archive.read(name) for name in archive.namelist()}
     assert after[part] == before[part]
-    periods = "xl/worksheets/sheet2.xml"  # the Periods sheet, and its table
+    sheets = sheet_parts(path)  # the Periods sheet and its table; the Fetched sheet and its table
+    tables = {
+        name for name in after if name.startswith("xl/tables/") and re.search(rb'name="(Periods|Fetched)"', after[name])
+    }
     changed = {name for name in before if after[name] != before[name]}
-    assert changed <= {periods, "xl/tables/table1.xml", "xl/styles.xml", "xl/workbook.xml"}, changed
+    assert changed <= {sheets["Periods"], sheets["Fetched"], *tables, "xl/styles.xml", "xl/workbook.xml"}, changed
     assert path.with_name("fancy.xlsx.bak").read_bytes() == original
 
 
-def test_an_outage_leaves_the_file_untouched(tmp_path: Path, sandbox: Sandbox) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    down, _ = counting_session(f"http://127.0.0.1:{port}", sandbox.token)
+def test_an_outage_leaves_the_file_untouched(tmp_path: Path, sandbox: Sandbox, closed_port: int) -> None:
+    down, _ = counting_session(f"http://127.0.0.1:{closed_port}", sandbox.token)
     path = tmp_path / "billing.xlsx"
     shutil.copyfile(TEMPLATE, path)
     with pytest.raises(ApiUnreachable):
@@ -304,8 +304,9 @@ def test_the_reconciliation_sheet_lists_unmapped_entities_and_invoice_checks_bes
         top = ws[first]
         assert [ws.cell(top.row, top.column + i).value for i in range(len(part.columns))] == list(part.columns)
         assert int(last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == top.row + max(len(part), 1), name
-    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows"
-    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows"
+    about = f" for the period ending {period.end}"  # printed atop each page of these tables
+    assert ws["S2"].value == f"Unmapped tenants: {len(expected.unmapped_tenants)} rows{about}"
+    assert ws["AA2"].value == f"Unmapped products: {len(expected.unmapped_products)} rows{about}"
     checks = ws.tables["InvoiceChecks"].ref.split(":")[0]
     assert ws[checks].offset(1, 0).value == expected.invoice_checks["invoice_id"].iloc[0]
     assert ws[note].value == "my note under the detail"
@@ -384,20 +385,21 @@ def test_on_xlbillings_own_sheet_only_the_table_and_the_stamp_change(
     summary["K6"] = "merged note"
     summary.merge_cells("K6:L7")
     wb.save(path)
-    before = cells_outside(path, "Summary", ["A1", "A3:I400"])
+    before = cells_outside(path, "Summary", ["A1:A2", "A3:I400"])  # the stamps and the table
     refresh_file(path, ["summary"], session)
     after = openpyxl.load_workbook(path)["Summary"]
-    assert cells_outside(path, "Summary", ["A1", "A3:I400"]) == before
+    assert cells_outside(path, "Summary", ["A1:A2", "A3:I400"]) == before
     assert after.tables["Summary"].ref.startswith("A3:I") and "K6:L7" in after.merged_cells
     assert b'fullCalcOnLoad="1"' in parts(path)["xl/workbook.xml"], "Excel and LibreOffice recalculate K4 and L4"
 
 
 def _control_b3(path: Path, cell: str) -> Path:
     """The template with ``cell`` (raw XML) as the Control sheet's B3, written without re-saving anything else."""
+    control = sheet_parts(TEMPLATE)["Control"]
     with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(path, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
+            if item.filename == control:
                 data = re.sub(rb'<c r="B3"[^>]*?(?:/>|>.*?</c>)', cell.encode(), data, count=1, flags=re.S)
             target.writestr(item, data)
     return path

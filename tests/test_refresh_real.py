@@ -15,9 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.package_check import package_problems
 from tests.real_workbooks import (
+    CALAMINE_MISCOUNTS_STYLES,
     CORPUS,
-    OPENPYXL_CANNOT_LOAD,
+    OPENPYXL_CANNOT_READ,
     calamine_values,
     changed_parts,
     libreoffice_cells,
@@ -26,6 +28,7 @@ from tests.real_workbooks import (
     parts,
     registration_parts,
     sheet_parts,
+    styles_part,
     with_control_sheet,
 )
 from xlbilling._errors import InputError
@@ -50,7 +53,7 @@ def session(formulas: Session) -> Session:
 @pytest.mark.parametrize("source", [p for p in CORPUS if refreshable(p)], ids=lambda p: p.name)
 def test_a_refresh_changes_nothing_but_its_own_tables(tmp_path: Path, session: Session, source: Path) -> None:
     path = with_control_sheet(source, tmp_path / source.name)
-    before = parts(path)
+    before, broken = parts(path), set(package_problems(path))
     refresh_file(path, KEYS, session)
     after = parts(path)
     ours = {sheet_parts(after)[name] for name in ("Periods", "Customers", "Summary")}
@@ -58,15 +61,18 @@ def test_a_refresh_changes_nothing_but_its_own_tables(tmp_path: Path, session: S
     assert ours <= new, "xlbilling's sheets are added"
     rels = {f"{part.rpartition('/')[0]}/_rels/{part.rpartition('/')[2]}.rels" for part in ours}
     tables = {name for name in new if name.rpartition("/")[0].endswith("/tables") or name.startswith("tables/")}
-    assert new - ours == rels | tables and len(tables) == 3, "each new sheet has its table and nothing more"
-    styles = next(name for name in before if name.endswith("styles.xml"))
+    styles = styles_part(before)
+    made = set() if styles else {styles_part(after)}  # a workbook without styles gets them
+    assert new - ours == rels | tables | made and len(tables) == 3, "each new sheet has its table and nothing more"
     assert changed_parts(before, after) - new <= registration_parts(before) | {styles}, "no other part changes"
+    assert set(package_problems(path)) <= broken, "every relationship resolves and every style index exists"
     assert path.with_name(path.name + ".bak").read_bytes() != path.read_bytes()
-    periods = calamine_values(path, "Periods")
+    read = libreoffice_values if source.name in CALAMINE_MISCOUNTS_STYLES else calamine_values
+    periods = read(path, "Periods")
     assert periods[2] == ["period_start", "period_end", "name", "is_closed"]
     assert periods[3][:2] == [date(2025, 11, 1), date(2025, 11, 30)] and len(periods) == 3 + 13
     assert str(periods[0][0]).startswith("Periods: 13 rows, from http://127.0.0.1:")
-    if source.name not in OPENPYXL_CANNOT_LOAD:
+    if source.name not in OPENPYXL_CANNOT_READ:
         book = openpyxl.load_workbook(path)
         assert book["Summary"].tables["Summary"].ref.startswith("A3:I")
         assert book["Control"]["B3"].value == "2026-10-31"
@@ -74,7 +80,8 @@ def test_a_refresh_changes_nothing_but_its_own_tables(tmp_path: Path, session: S
     again = refresh_file(path, ["summary"], session)  # a second refresh rewrites that sheet and its table only
     table = next(name for name in tables if name.rpartition("/")[2] == _table_of(after, summary))
     assert changed_parts(after, parts(path)) <= {summary, table}
-    if source.name not in OPENPYXL_CANNOT_LOAD:
+    assert set(package_problems(path)) <= broken
+    if source.name not in OPENPYXL_CANNOT_READ:
         assert again[0].ref == openpyxl.load_workbook(path)["Summary"].tables["Summary"].ref
 
 

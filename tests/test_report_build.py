@@ -36,6 +36,7 @@ from xlbilling._invoice import Invoice
 from xlbilling._invoices import Manifest, default_template, write_invoices
 from xlbilling._invoices import build as build_module
 from xlbilling._invoices.pricing import Invoices
+from xlbilling._invoices.shipped import WIDTHS
 from xlbilling._invoices.template import load_template
 from xlbilling._values.money import to_decimal
 from xlbilling._values.period import Period
@@ -355,7 +356,7 @@ def test_a_single_customer_invoice_hides_the_empty_customer_column(tmp_path: Pat
     partner = openpyxl.load_workbook(tmp_path / entry_of(manifest, "C2")["file"])["Invoice"]
     assert not partner.column_dimensions["C"].hidden
     assert partner["C21"].value == "Willow Ltd" and partner["C24"].value == "Zürich Café GmbH"
-    assert partner.column_dimensions["C"].width == 24  # the template's width is kept
+    assert partner.column_dimensions["C"].width == WIDTHS[2]  # the template's width is kept
 
 
 def test_list_sheet_columns_fit_their_longest_header_or_value(tmp_path: Path) -> None:
@@ -407,8 +408,11 @@ def test_a_missing_price_fails_that_invoice_only_and_leaves_its_earlier_files(tm
     ok = entry_of(manifest, "C1")
     assert ok["status"] == "ok" and (tmp_path / ok["file"]).is_file() and ok["total"] == "330.25"
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
-    statuses = {index.cell(r, 1).value: index.cell(r, 13).value for r in range(2, index.max_row + 1)}
-    assert statuses == {"C1": "ok", "C2": "failed"}
+    header = [c.value for c in index[1]]
+    statuses = {
+        index.cell(r, 2).value: index.cell(r, header.index("Workbook") + 1).value for r in range(2, index.max_row + 1)
+    }
+    assert statuses == {"Acme Ltd": "written", "Northwind Channel": "failed"}
 
 
 HOSTILE = [
@@ -693,11 +697,45 @@ def test_a_pdf_stays_only_beside_the_workbook_it_was_printed_from(tmp_path: Path
     same = write_invoices(invoices(), parsed, out_dir=out)  # a rerun without --pdf, same figures
     assert entry_of(same, "C2")["pdf"] == pdf.name and pdf.is_file(), "still the print of these very bytes"
     index = openpyxl.load_workbook(out / "index.xlsx")["Invoices"]
-    assert [c.value for c in index[1]][11] == "Pdf" and pdf.name in [c.value for c in index["L"]]
+    pdfs = {row[1]: row[9] for row in index.iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in index[1]][9] == "PDF" and pdfs["Northwind Channel"] == "written"
     cheaper = {**PRICES, "M365-BP": Price("M365-BP", Decimal("20.00"), "GBP", None, Decimal("0.20"))}
     changed = write_invoices(invoices(prices=cheaper), parsed, out_dir=out)  # new figures, no --pdf
     assert entry_of(changed, "C2")["pdf"] is None and not pdf.exists(), "the old print showed other totals"
     assert entry_of(changed, "C2")["status"] == "ok"
+
+
+COUNTING_SOFFICE = """#!{python}
+import os
+import sys
+from pathlib import Path
+args = sys.argv[1:]
+out = Path(args[args.index("--outdir") + 1])
+with open({calls!r}, "a") as calls:
+    calls.write(" ".join(Path(name).name for name in args[args.index("--outdir") + 2:]) + "\\n")
+for name in args[args.index("--outdir") + 2:]:
+    (out / Path(name).with_suffix(".pdf").name).write_bytes(b"%PDF-1.4 printed by process " + str(os.getpid()).encode())
+"""
+
+
+def test_a_rerun_with_pdfs_prints_only_what_changed_and_keeps_the_other_prints_byte_for_byte(tmp_path: Path) -> None:
+    calls = tmp_path / "calls.txt"
+    soffice = tmp_path / "soffice"
+    soffice.write_text(COUNTING_SOFFICE.format(python=sys.executable, calls=str(calls)))
+    soffice.chmod(0o755)
+    out, parsed = tmp_path / "out", load_template(default_template())
+    write_invoices(invoices(), parsed, out_dir=out, soffice=str(soffice))
+    printed = {path.name: path.read_bytes() for path in out.glob("*.pdf")}
+    assert len(printed) == 2 and len(calls.read_text().splitlines()) == 1
+    again = write_invoices(invoices(), parsed, out_dir=out, soffice=str(soffice))  # same figures, --pdf again
+    assert {path.name: path.read_bytes() for path in out.glob("*.pdf")} == printed
+    assert len(calls.read_text().splitlines()) == 1, "LibreOffice was not run again"
+    assert sorted(str(entry_of(again, code)["pdf"]) for code in ("C1", "C2")) == sorted(printed)
+    cheaper = {**PRICES, "TRAIN": Price("TRAIN", Decimal("8.99"), "GBP", "Training", Decimal("0.05"))}  # C2's only
+    changed = write_invoices(invoices(prices=cheaper), parsed, out_dir=out, soffice=str(soffice))
+    partner, acme = str(entry_of(changed, "C2")["pdf"]), str(entry_of(changed, "C1")["pdf"])
+    assert calls.read_text().splitlines()[1] == partner.replace(".pdf", ".xlsx"), "only the changed invoice printed"
+    assert (out / partner).read_bytes() != printed[partner] and (out / acme).read_bytes() == printed[acme]
 
 
 def test_libreoffice_that_cannot_run_fails_every_pdf_but_writes_the_manifest(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from tests.test_report_build import cell_of, recalculate
 from xlbilling._apis.atria import Atria
 from xlbilling._cli import main
 from xlbilling._config.seller import Seller
-from xlbilling._errors import TemplateError
+from xlbilling._errors import NotBillTo, TemplateError
 from xlbilling._inputs.prices import load_prices
 from xlbilling._invoices import Manifest, build_invoices
 from xlbilling._sandbox import Sandbox
@@ -40,6 +40,26 @@ def invoices(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tupl
     seller = Seller(name="Test Seller Ltd")  # configured: not SAMPLES (tests/test_seller.py covers those)
     prices = load_prices(PRICES).at(CLOSED.end)
     return build_invoices(atria, CLOSED, out_dir=out, prices=prices, workers=2, seller=seller), atria
+
+
+def test_one_sku_reads_the_same_on_every_page_of_an_invoice(invoices: tuple[Manifest, Atria]) -> None:
+    """Atria's invoice line ("Mail Archive (Assigned to Customer)") and its summary grouping ("Mail Archive
+    100 GB") name a SKU differently: an invoice shows the line's name on its lines and on its Changes page."""
+    manifest, _ = invoices
+    differing = 0
+    for entry in manifest.entries:
+        book = openpyxl.load_workbook(manifest.out_dir / str(entry.file))
+        named: dict[str, set[str]] = {}
+        for row in book["Invoice"].iter_rows(min_row=18, max_col=2, values_only=True):
+            if row[0] and row[1]:
+                named.setdefault(str(row[0]), set()).add(str(row[1]))
+        lines = {sku: set(names) for sku, names in named.items()}
+        for sku, description in book["Changes"].iter_rows(min_row=4, min_col=2, max_col=3, values_only=True):
+            if sku:
+                named.setdefault(str(sku), set()).add(str(description))
+        assert all(len(names) == 1 for names in named.values()), (entry.file, named)
+        differing += sum(1 for sku, names in lines.items() if names != {sku})
+    assert differing, "the sandbox's lines carry their own descriptions"
 
 
 def test_every_bill_to_customer_gets_its_lines(invoices: tuple[Manifest, Atria], period: Period) -> None:
@@ -126,7 +146,9 @@ def test_cli_writes_invoices_and_a_manifest(tmp_path: Path) -> None:
     assert [e["bill_to_code"] for e in data["invoices"]] == ["CUST0001"]
     assert f"Wrote 1 invoice to {tmp_path}" in result.output
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
-    assert index["A2"].value == "CUST0001" and index["I2"].value == float(data["invoices"][0]["total"])
+    entry = data["invoices"][0]
+    assert [index["A1"].value, index["G1"].value] == ["Invoice number", "Gross"]
+    assert index["A2"].value == entry["invoice_number"] and index["G2"].value == float(entry["total"])
 
 
 @pytest.mark.usefixtures("sandbox_env")
@@ -251,15 +273,36 @@ def test_cli_takes_any_day_of_the_period_and_a_customer_by_name(tmp_path: Path) 
 
 
 @pytest.mark.usefixtures("sandbox_env")
-def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(atria: Atria, tmp_path: Path) -> None:
+def test_report_names_a_customer_that_does_not_pay_or_does_not_exist(
+    atria: Atria, sandbox: Sandbox, tmp_path: Path
+) -> None:
     nobody = run(
         "--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "a"), "--customer", "NOBODY"
     )
     assert nobody.exit_code == 2 and "Atria has no customer 'NOBODY'" in nobody.output
     assert "`xlbilling customers` lists codes and names" in nobody.output
     zurich = atria.customer_code("Zürich Café GmbH")
+    lines = atria.invoice_lines(Period(date(2026, 10, 1), date(2026, 10, 31), "October 2026", True), zurich)
+    payer_name, payer_account = lines.loc[0, "bill_to_name"], lines.loc[0, "bill_to_account_code"]
+    start = len(sandbox.requests)
     payer = run("--period", "2026-10-15", "--prices", str(PRICES), "--out", str(tmp_path / "b"),
                 "--customer", "zürich café gmbh")  # fmt: skip
     assert payer.exit_code == 2
-    assert f"No invoice to make for {zurich}: not a Bill To customer" in payer.output
+    assert f"Zürich Café GmbH ({zurich}) has no invoice of its own: {payer_name} ({payer_account}) bills it" in (
+        payer.stderr
+    )
+    assert f"Pass --customer {payer_account}, the customer who pays" in payer.stderr
+    asked = {request.split("?")[0] for request in sandbox.requests[start:]}
+    assert asked == {"GET /api/Billing/parameters"}, "said from the customer list, before any period's data"
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_the_lines_name_who_pays_for_a_customer_asked_for(atria: Atria, period: Period, tmp_path: Path) -> None:
+    """Without the customer list's word (building from the lines alone), the period's lines name the payer."""
+    zurich = atria.customer_code("Zürich Café GmbH")
+    with pytest.raises(NotBillTo) as caught:
+        build_invoices(atria, period, out_dir=tmp_path, prices=load_prices(PRICES).at(period.end), customers=[zurich])
+    listed = atria.customers().set_index("customer_name")
+    payer = listed.loc["Zürich Café GmbH", "billed_by"]  # who the customer list says bills it
+    assert caught.value.payers == {zurich: ("Zürich Café GmbH", payer, listed.loc[payer, "account_code"])}
+    assert not tmp_path.joinpath("manifest.json").exists()

@@ -176,4 +176,4 @@ def test_reconcile_applies_last_months_decisions(tmp_path: Path, sandbox_env: No
     assert tuple(now.loc[c, ["review", "note"]]) == ("open", "")  # fixed last month: not this month's decision
     assert set(now["period_end"]) == {"2026-10-31"} and (now["review"] == "open").sum() == len(now) - 1
     missing = CliRunner().invoke(main, [*base, "--reviews", str(tmp_path / "none.csv")])
-    assert missing.exit_code == 1 and "none.csv does not exist" in missing.stderr
+    assert missing.exit_code == 2 and "none.csv does not exist" in missing.stderr

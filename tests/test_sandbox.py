@@ -593,11 +593,11 @@ def test_fault_latency_makes_a_short_timeout_expire(api: httpx.Client) -> None:
 
 def test_fault_slow_body_sends_headers_then_stalls(api: httpx.Client) -> None:
     whole = api.get("/api/Billing/parameters").content
-    arm(api, slow_body=3.0)
-    with api.stream("GET", "/api/Billing/parameters", timeout=2.0) as response:
+    arm(api, slow_body=1.0)  # ten pieces 0.1 s apart: read whole within a timeout far above that
+    with api.stream("GET", "/api/Billing/parameters", timeout=30) as response:
         assert response.status_code == 200
         assert response.read() == whole
-    arm(api, slow_body=3.0)
+    arm(api, slow_body=3.0)  # the first piece comes after 0.3 s: a 0.1 s timeout always expires first
     with api.stream("GET", "/api/Billing/parameters", timeout=0.1) as response, pytest.raises(httpx.ReadTimeout):
         assert response.status_code == 200
         response.read()

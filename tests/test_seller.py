@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from tests.test_report_build import CUSTOMERS, PERIOD, PRICES, cell_of, frames, invoices
+from tests.test_report_build import CUSTOMERS, PERIOD, PRICES, Customer, cell_of, frames, invoices
 from xlbilling._cli import main
 from xlbilling._config.seller import SAMPLE_SELLER, Seller
 from xlbilling._config.settings import load_settings
@@ -80,7 +81,7 @@ def test_a_configured_seller_is_shown_on_every_invoice_and_the_sample_nowhere(tm
             f"12-34-56, account 87654321, IBAN GB00EXMP12345687654321, quoting {entry.invoice_number}."
         )
         shown = "\n".join(texts(path))
-        assert "Northwind Managed" not in shown and "00-00-00" not in shown and "123 4567 89" not in shown
+        assert "Example MSP" not in shown and "00-00-00" not in shown and "123 4567 89" not in shown
         assert logo_of(path) != shipped("templates", "logo.png").read_bytes(), "the sample logo is gone"
 
 
@@ -108,12 +109,12 @@ def test_without_a_seller_invoices_are_marked_sample(tmp_path: Path, seller: Sel
     book = openpyxl.load_workbook(tmp_path / str(manifest.entries[0].file))
     sheet = book["Invoice"]
     assert sheet["A6"].value == SAMPLE_TITLE == "SAMPLE - seller details not set"
-    assert sheet["D1"].value == SAMPLE_SELLER.name == "Northwind Managed Services Ltd"
+    assert sheet["D1"].value == SAMPLE_SELLER.name == "Example MSP Ltd"
     assert sheet["D4"].value == "VAT registration GB 123 4567 89"
     assert cell_of(book, "InvoiceNumber").value == "ACME001-202610"
     index = openpyxl.load_workbook(tmp_path / "index.xlsx")["Invoices"]
     header = [c.value for c in index[1]]
-    assert [row[header.index("Sample")].value for row in index.iter_rows(min_row=2)] == [True, True]
+    assert [row[header.index("Workbook")].value for row in index.iter_rows(min_row=2)] == ["SAMPLE", "SAMPLE"]
 
 
 def test_an_open_period_without_a_seller_is_both_draft_and_sample(tmp_path: Path) -> None:
@@ -122,6 +123,26 @@ def test_an_open_period_without_a_seller_is_both_draft_and_sample(tmp_path: Path
     (entry, *_) = manifest.entries
     assert (entry.status, entry.sample, entry.file) == ("draft", True, "Acme Ltd - ACME001 (DRAFT, SAMPLE).xlsx")
     assert openpyxl.load_workbook(tmp_path / str(entry.file))["Invoice"]["A6"].value == SAMPLE_DRAFT_TITLE
+
+
+LONG_NAME = "Ünïcødé Kunde GmbH " + "x" * 101  # 120 characters
+
+
+@pytest.mark.parametrize(("is_closed", "marks"), [(True, "(SAMPLE)"), (False, "(DRAFT, SAMPLE)")])
+def test_a_long_name_is_shortened_before_the_account_code_and_the_marks(
+    tmp_path: Path, is_closed: bool, marks: str
+) -> None:
+    period = Period(PERIOD.start, PERIOD.end, PERIOD.name, is_closed=is_closed)
+    long_ones = [
+        Customer("L1", LONG_NAME, "FORG001", "L1", {"M365-BP": 1}),
+        Customer("L2", LONG_NAME, "FORG001", "L2", {"AV-EP": 2}),
+    ]
+    manifest = build(tmp_path, None, Invoices(period, *frames(long_ones), PRICES))
+    names = [str(entry.file) for entry in manifest.entries]
+    assert len(LONG_NAME) == 120 and all(len(name) <= 80 for name in names), names
+    assert names[0].endswith(f" - FORG001 {marks}.xlsx") and names[1].endswith(f" - FORG001 (2) {marks}.xlsx")
+    assert all(name.startswith("Ünïcødé Kunde GmbH xxx") for name in names)
+    assert [path.name for path in sorted(tmp_path.glob("*FORG001*.xlsx"))] == sorted(names)
 
 
 def test_an_unknown_seller_placeholder_is_refused_naming_it(tmp_path: Path) -> None:
@@ -195,3 +216,42 @@ def test_report_says_the_invoices_are_samples_until_a_seller_is_set(tmp_path: Pa
     assert entry["sample"] is False and "SAMPLE" not in entry["file"]
     sheet = openpyxl.load_workbook(tmp_path / "real" / entry["file"])["Invoice"]
     assert (sheet["D1"].value, sheet["A6"].value) == ("Kestrel IT Partners Ltd", "Tax invoice")
+
+
+@pytest.mark.parametrize(
+    ("footer", "said"),
+    [("&L{{ seller.nope }}", "the footer of Invoice has an unknown placeholder {{ seller.nope }}"),
+     ("&L{{ line.sku }}", "the footer of Invoice has {{ line.* }} placeholders, which repeat rows")],
+)  # fmt: skip
+def test_a_footer_holds_only_the_whole_invoices_placeholders(tmp_path: Path, footer: str, said: str) -> None:
+    book = openpyxl.load_workbook(default_template())
+    book["Invoice"].oddFooter.left.text = footer.removeprefix("&L")
+    path = tmp_path / "template.xlsx"
+    book.save(path)
+    with pytest.raises(TemplateError) as raised:
+        load_template(path)
+    assert said in str(raised.value)
+
+
+def test_a_footer_fills_its_placeholders_with_an_ampersand_doubled(tmp_path: Path) -> None:
+    """A footer's "&" starts a code ("&P": the page): "Smith & Co" is written "Smith && Co", printed as "&"."""
+    book = openpyxl.load_workbook(default_template())
+    book["Invoice"].oddFooter.left.text = "{{ seller.name }}: {{ invoice.number }}"
+    template = tmp_path / "template.xlsx"
+    book.save(template)
+    manifest = write_invoices(
+        invoices(), load_template(template), out_dir=tmp_path / "out", seller=Seller(name="Smith & Co")
+    )
+    with zipfile.ZipFile(manifest.out_dir / str(manifest.entries[0].file)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "&amp;LSmith &amp;&amp; Co: ACME001-202610&amp;R" in xml
+
+
+def test_the_sample_seller_is_named_unlike_any_sandbox_customer() -> None:
+    """A SAMPLE invoice's seller never reads like the customer it bills (the sandbox's "Northwind Channel Ltd")."""
+    from xlbilling._sandbox.dataset import MSP_NAME, Dataset
+
+    customers = [customer.name for customer in Dataset(seed=1, today=date(2026, 11, 21)).customers]
+    assert SAMPLE_SELLER.name == MSP_NAME
+    first = str(SAMPLE_SELLER.name).split()[0].lower()
+    assert customers and not [name for name in customers if first in name.lower().split()]

@@ -36,8 +36,8 @@ def test_a_token_from_users_add_reads_the_summary_the_command_line_prints(sandbo
         assert http.get("/api/me").json() == {"user": "alice"}
         for query, options in (
             ("period=2026-10-31", ["--period", "2026-10-31"]),
-            ("period=2026-10-15&billable_only=true&by_customer=false",
-             ["--period", "2026-10-15", "--billable-only", "--all-customers"]),
+            ("period=2026-10-15&billable_only=true&per_sku=true",
+             ["--period", "2026-10-15", "--billable-only", "--per-sku"]),
         ):  # fmt: skip
             answer = http.get(f"/api/summary?{query}")
             printed = xlbilling("summary", *options, "--format", "json")

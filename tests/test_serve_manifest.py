@@ -15,7 +15,7 @@ from xlbilling._sandbox import Sandbox
 from xlbilling._serve.lint import NS, parsed, problems, urls
 from xlbilling._serve.manifest import manifest_id, render
 from xlbilling._serve.server import notes, open_server, served_here
-from xlbilling._serve.settings import public_origin
+from xlbilling._serve.settings import ADDIN, public_origin
 
 #: The functions the add-in's taskpane.js associates (SERVE_CONTRACT.md, from the add-in's engineer).
 ACTIONS = ["refreshAll", "refreshPeriods", "refreshCustomers", "refreshSummary", "refreshDetail",
@@ -32,19 +32,16 @@ def test_every_url_is_https_on_the_public_host_and_the_manifest_is_clean() -> No
 
 
 def test_every_url_of_the_manifest_is_served(sandbox: Sandbox, tmp_path: Path) -> None:
-    """The add-in's own files come from its branch; here each file the manifest names is a stand-in, and the
-    running server must serve each path the manifest names, from that folder, without a token."""
+    """The running server serves each path the manifest names, from the add-in's shipped folder, without a
+    token: the shipped files themselves, byte for byte."""
     paths = sorted({urlsplit(url).path or "/" for url in urls(parsed(render(PUBLIC)))})
     assert paths == ["/", "/addin/functions.js", "/addin/functions.json", "/addin/icon-16.png", "/addin/icon-32.png",
                      "/addin/icon-80.png", "/addin/taskpane.html"]  # fmt: skip
-    (tmp_path / "addin").mkdir()
-    for path in paths[1:]:
-        (tmp_path / path.lstrip("/")).write_bytes(f"stand-in for {path}".encode())
-    with serving(sandbox, tmp_path) as running, client(running, None) as http:
+    with serving(sandbox, tmp_path, addin=ADDIN) as running, client(running, None) as http:
         answers = {path: http.get(path) for path in paths}
         manifest = http.get("/manifest.xml")
     assert {path: answer.status_code for path, answer in answers.items()} == dict.fromkeys(paths, 200)
-    assert all(answers[path].content == f"stand-in for {path}".encode() for path in paths[1:])
+    assert all(answers[path].content == (ADDIN / path.removeprefix("/addin/")).read_bytes() for path in paths[1:])
     assert manifest.headers["content-type"] == "application/xml"
     assert manifest.text == render(PUBLIC)
     assert problems(manifest.text, PUBLIC, lambda path: answers[path].status_code == 200) == []

@@ -33,8 +33,9 @@ SAME = [
     ("/api/customers", ["customers"]),
     ("/api/summary?period=2026-10-31", ["summary", "--period", "2026-10-31"]),
     ("/api/summary?period=", ["summary"]),  # the latest closed period
-    ("/api/summary?period=46326&billable_only=1&by_customer=false",
-     ["summary", "-p", "46326", "--billable-only", "--all-customers"]),
+    ("/api/summary?period=46326&billable_only=1&per_sku=true",
+     ["summary", "-p", "46326", "--billable-only", "--per-sku"]),
+    ("/api/summary?period=2026-10-31&all_customers=true", ["summary", "-p", "2026-10-31", "--all-customers"]),
     ("/api/detail?period=2026-10-31&customer=CUST0001&billable_only=true",
      ["detail", "--period", "2026-10-31", "--customer", "CUST0001", "--billable-only"]),
     ("/api/detail?period=2026-09-30&service=Teams%20Phone&user=will",

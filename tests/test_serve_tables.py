@@ -40,15 +40,20 @@ def cell(value: Any) -> Any:
     return value
 
 
+SERVED = [key for key in ALL if key != "built_invoices"]
+"""What the pane's "Every table" gets: all a plain refresh writes but Built invoices (a run's manifest.json
+beside a workbook, which a server does not have)."""
+
+
 def test_the_tables_are_those_the_refresh_writes(http: httpx.Client, sandbox: Sandbox, tmp_path: Path) -> None:
     workbook = tmp_path / "billing.xlsx"
     shutil.copy(TEMPLATE, workbook)
-    refresh_file(workbook, [*ALL, "reconciliation"], sandbox_session(sandbox))
+    refresh_file(workbook, [*SERVED, "reconciliation"], sandbox_session(sandbox))
     book = OpenpyxlBook.open(workbook)
-    answer = http.get(f"/api/tables?only={','.join([*ALL, 'reconciliation'])}")
+    answer = http.get(f"/api/tables?only={','.join([*SERVED, 'reconciliation'])}")
     assert answer.status_code == 200, answer.text
     tables = answer.json()["tables"]
-    expected = [(key, part.table) for key in [*ALL, "reconciliation"] for part in TARGETS[key].parts()]
+    expected = [(key, part.table) for key in [*SERVED, "reconciliation"] for part in TARGETS[key].parts()]
     assert [(entry["key"], entry["table"]) for entry in tables] == expected
     for entry in tables:
         target = TARGETS[entry["key"]]
@@ -59,12 +64,46 @@ def test_the_tables_are_those_the_refresh_writes(http: httpx.Client, sandbox: Sa
                  for row in entry["rows"]]  # fmt: skip
         assert shown == [[cell(value) for value in row] for row in written.itertuples(index=False)], entry["table"]
         stamp = book.read(target.sheet, entry["stamp_cell"])
-        assert re.sub(r"from \S+, refreshed .*", "", stamp) == re.sub(r"from \S+, refreshed .*", "", entry["stamp"])
+        assert re.sub(r"from .+, refreshed .*", "", stamp) == re.sub(r"from .+, refreshed .*", "", entry["stamp"])
+        if entry["table"] == target.table:  # what the sheet holds and for which period, printed atop its pages
+            assert entry["printed_cell"] == "A2" and book.read(target.sheet, "A2") == entry["printed"]
     summary = next(entry for entry in tables if entry["table"] == "Summary")
     assert re.fullmatch(
         r"Summary: \d+ rows for the period ending 2026-10-31, from Atria, refreshed \d{4}-\d\d-\d\d \d\d:\d\d UTC",
         summary["stamp"],
     )
+    reconciled = next(entry for entry in tables if entry["table"] == "Reconciliation")
+    assert " from Atria and Xarios, refreshed " in reconciled["stamp"], "the APIs by name, never their addresses"
+    assert sandbox.url not in answer.text
+
+
+def test_the_fetched_rows_are_those_the_refresh_writes(http: httpx.Client, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The Overview reads the Fetched table: the pane gets the rows a refresh writes there, sources named by API."""
+    workbook = tmp_path / "billing.xlsx"
+    shutil.copy(TEMPLATE, workbook)
+    refresh_file(workbook, ["periods", "summary", "xarios_invoices"], sandbox_session(sandbox))
+    written = existing_table(OpenpyxlBook.open(workbook), "Fetched", "Fetched")
+    fetched = http.get("/api/tables?only=periods,summary,xarios_invoices").json()["fetched"]
+    assert (fetched["sheet"], fetched["table"], fetched["identity"]) == ("Fetched", "Fetched", ["data"])
+    assert fetched["columns"] == list(written.columns)
+    assert fetched["order"] == [target.title for target in TARGETS.values()]
+    rows = [dict(zip(fetched["columns"], row, strict=True)) for row in fetched["rows"]]
+    assert [row["data"] for row in rows] == list(written["data"]) == ["Periods", "Summary", "Xarios invoices"]
+    assert [row["source"] for row in rows] == ["Atria", "Atria", "Xarios"]
+    for row, kept in zip(rows, written.itertuples(index=False), strict=True):
+        assert (row["period_end"], row["closed"], row["rows"]) == (cell(kept.period_end), cell(kept.closed), kept.rows)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", row["refreshed_utc"]), row
+    assert rows[1]["period_end"] == "2026-10-31" and rows[1]["closed"] is True
+
+
+def test_the_built_invoices_are_not_served(http: httpx.Client) -> None:
+    """They list an invoice run's manifest.json in the folder beside a workbook: "Every table" leaves them out and
+    naming them is told why."""
+    every = http.get("/api/tables").json()["tables"]
+    assert [entry["key"] for entry in every if entry["stamp_cell"] == "A1"] == SERVED
+    named = http.get("/api/tables?only=built_invoices")
+    assert named.status_code == 400
+    assert named.json()["error"].startswith("built_invoices is not served: it lists an invoice run's manifest.json")
 
 
 def test_text_excel_would_run_as_a_formula_is_sent_behind_an_apostrophe(http: httpx.Client) -> None:

@@ -100,6 +100,7 @@ url = "https://api.eu.myreports.cloud"
 [http]
 timeout = 12
 retries = 5
+rate_limit_wait = 90
 """,
         encoding="utf-8",
     )
@@ -117,7 +118,7 @@ def test_environment_beats_config_file_beats_keyring_beats_default(
     assert settings.atria_token == FILE_TOKEN
     assert settings.xarios_url == "https://api.eu.myreports.cloud"
     assert settings.xarios_token == KEYRING_TOKEN
-    assert (settings.timeout, settings.retries, settings.ca_bundle) == (12.0, 1, None)
+    assert (settings.timeout, settings.retries, settings.rate_limit_wait, settings.ca_bundle) == (12.0, 1, 90.0, None)
     assert dict(settings.sources) == {
         "atria_url": "environment XLBILLING_ATRIA_URL",
         "atria_token": f"config file {config_file}",
@@ -126,6 +127,7 @@ def test_environment_beats_config_file_beats_keyring_beats_default(
         "ca_bundle": "not set",
         "timeout": f"config file {config_file}",
         "retries": "environment XLBILLING_RETRIES",
+        "rate_limit_wait": f"config file {config_file}",
     }
 
 
@@ -138,6 +140,7 @@ def test_an_environment_token_beats_the_file_and_an_empty_variable_counts_as_uns
 def test_nothing_set_gives_defaults(tmp_path: Path, no_keyring: KeyringBackend) -> None:
     settings = load_settings({}, tmp_path / "missing.toml")
     assert (settings.atria_url, settings.atria_token, settings.timeout, settings.retries) == (None, None, 30.0, 3)
+    assert settings.rate_limit_wait == 60.0
     assert settings.sources["atria_token"] == "not set"
     assert settings.sources["timeout"] == "default"
 
@@ -178,6 +181,8 @@ def test_a_wrong_value_names_the_setting_and_where_it_came_from(tmp_path: Path) 
         load_settings({}, path, use_keyring=False)
     with pytest.raises(ConfigError, match="XLBILLING_RETRIES must be a whole number from 0 to 10, not 'lots'"):
         load_settings({"XLBILLING_RETRIES": "lots"}, tmp_path / "none.toml", use_keyring=False)
+    with pytest.raises(ConfigError, match="XLBILLING_RATE_LIMIT_WAIT must be a number of seconds above 0, not '0'"):
+        load_settings({"XLBILLING_RATE_LIMIT_WAIT": "0"}, tmp_path / "none.toml", use_keyring=False)
 
 
 def test_an_unknown_key_in_the_file_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -301,6 +306,7 @@ def test_config_shows_each_value_and_source_but_never_a_token(
     assert lines["xarios_token"].endswith("keyring")
     assert "https://atria.from-file.example" in lines["atria_url"]
     assert lines["timeout"].split()[1:3] == ["12.0", "config"]
+    assert lines["rate_limit_wait"].split()[1:3] == ["90.0", "config"]
     for token in (ENV_TOKEN, FILE_TOKEN, KEYRING_TOKEN):
         assert not shows_secret(token, result.output)
 

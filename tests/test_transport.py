@@ -19,8 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import FakeTime
 from xlbilling._apis.transport.checks import retry_after_seconds
 from xlbilling._apis.transport.client import ApiClient
+from xlbilling._config.settings import load_settings
 from xlbilling._errors import (
     ApiError,
     ApiTimeout,
@@ -32,6 +34,7 @@ from xlbilling._errors import (
     RateLimitError,
     ServerError,
 )
+from xlbilling._sandbox import Sandbox
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.SIGNATURE-7f3a"
 Reply = Callable[[httpx.Request], httpx.Response]
@@ -61,25 +64,17 @@ def fail(error: type[httpx.TransportError]) -> Reply:
     return reply
 
 
-class Clock:
-    """A clock the test moves by hand, so cool-downs are checked without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def sleeps(fake_time: FakeTime) -> list[float]:
+    """Every wait the test's clients asked for (none of them really waits)."""
+    return fake_time.sleeps
 
 
 @pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def make(sleeps: list[float]) -> Callable[..., ApiClient]:
+def make(fake_time: FakeTime) -> Callable[..., ApiClient]:
     def make(script: Script, api: str = "Atria", **options: Any) -> ApiClient:
-        options.setdefault("sleep", sleeps.append)
+        options.setdefault("sleep", fake_time.sleep)
+        options.setdefault("clock", fake_time.clock)
         options.setdefault("jitter", lambda: 0.5)  # the middle of the jitter range: delays are exact
         return ApiClient(api, "https://atria.test/base", TOKEN, transport=httpx.MockTransport(script), **options)
 
@@ -159,8 +154,12 @@ def test_a_huge_retry_after_is_capped(make: Callable[..., ApiClient], sleeps: li
 
 
 def test_retry_after_as_an_http_date() -> None:
-    in_20_s = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=20)
-    assert 15 <= (retry_after_seconds(format_datetime(in_20_s, usegmt=True), 60) or 0) <= 20
+    now = dt.datetime(2026, 11, 21, 9, 30, tzinfo=dt.UTC)
+    in_20_s = format_datetime(now + dt.timedelta(seconds=20), usegmt=True)
+    assert in_20_s == "Sat, 21 Nov 2026 09:30:20 GMT"
+    assert retry_after_seconds(in_20_s, 60, now) == 20.0
+    assert retry_after_seconds(in_20_s, 15, now) == 15.0
+    assert retry_after_seconds(in_20_s, 60, now + dt.timedelta(minutes=1)) == 0.0  # a date gone by: no wait
     assert retry_after_seconds("soon", 60) is None
     assert retry_after_seconds(None, 60) is None
 
@@ -184,12 +183,68 @@ def test_gateway_errors_give_up_after_the_retries(make: Callable[..., ApiClient]
     assert "try again later" in caught.value.hint
 
 
-def test_rate_limit_gives_up_after_the_retries(make: Callable[..., ApiClient]) -> None:
-    script = Script(answer(429))
+def test_twelve_429s_in_a_row_are_waited_out_whatever_the_retries(
+    make: Callable[..., ApiClient], sleeps: list[float]
+) -> None:
+    script = Script(*[answer(429, headers={"Retry-After": "1"})] * 12, answer(200, json={"ok": True}))
+    assert make(script, retries=1).get_json("summary", "/s") == {"ok": True}
+    assert sleeps == [1.0] * 12
+    assert len(script.requests) == 13
+
+
+def test_a_persistent_429_gives_up_after_the_total_wait_and_says_so(
+    make: Callable[..., ApiClient], sleeps: list[float]
+) -> None:
+    script = Script(answer(429))  # no Retry-After: the backoff doubles, and the last wait ends at 60 s
     with pytest.raises(RateLimitError) as caught:
         make(script, retries=1).get_json("summary", "/s")
-    assert len(script.requests) == 2
-    assert "HTTP 429" in caught.value.message and "fewer calls at once" in caught.value.hint
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 28.5]
+    assert len(script.requests) == 8  # one more try once the 60 s are over
+    assert caught.value.message == "Atria summary: the API kept answering 'too many requests' (HTTP 429) for 60 s"
+    assert "fewer calls at once" in caught.value.hint and "XLBILLING_RATE_LIMIT_WAIT" in caught.value.hint
+
+
+def test_the_rate_limit_wait_is_a_setting(tmp_path: Path, fake_time: FakeTime) -> None:
+    env = {"XLBILLING_ATRIA_URL": "https://atria.test", "XLBILLING_ATRIA_TOKEN": TOKEN}
+    settings = load_settings({**env, "XLBILLING_RATE_LIMIT_WAIT": "5"}, tmp_path / "config.toml", use_keyring=False)
+    script = Script(answer(429, headers={"Retry-After": "2"}))
+    client = settings.atria_client(transport=httpx.MockTransport(script), sleep=fake_time.sleep, clock=fake_time.clock)
+    with pytest.raises(RateLimitError) as caught:
+        client.get_json("summary", "/s")
+    assert caught.value.message.endswith("(HTTP 429) for 5 s")
+    assert fake_time.sleeps == [2.0, 2.0, 1.0]
+
+
+def test_429s_do_not_use_up_the_retries_of_a_gateway_error(make: Callable[..., ApiClient], sleeps: list[float]) -> None:
+    limited = answer(429, headers={"Retry-After": "1"})
+    script = Script(limited, answer(503), limited, limited, answer(200, json={"ok": True}))
+    assert make(script, retries=1, backoff=0.5).get_json("summary", "/s") == {"ok": True}
+    assert sleeps == [1.0, 0.5, 1.0, 1.0]
+
+
+def test_a_429_pauses_every_client_of_that_api_at_that_host(
+    make: Callable[..., ApiClient], fake_time: FakeTime
+) -> None:
+    """While one request waits out a 429, another client of the same API and host (as a concurrent fetch
+    would) waits as long before it asks; the other API and another host are not held up."""
+    same, xarios, elsewhere = Script(answer(200, json=1)), Script(answer(200, json=2)), Script(answer(200, json=3))
+    others = [
+        make(same),
+        make(xarios, api="Xarios"),
+        ApiClient("Atria", "https://other.test", TOKEN, transport=httpx.MockTransport(elsewhere),
+                  sleep=fake_time.sleep, clock=fake_time.clock),
+    ]  # fmt: skip
+    seen: list[tuple[Any, list[float]]] = []
+
+    def meanwhile(seconds: float) -> None:  # the limited request's wait, during which the others ask
+        for client in others:
+            before = len(fake_time.sleeps)
+            seen.append((client.get_json("summary", "/s"), fake_time.sleeps[before:]))
+
+    limited = make(Script(answer(429, headers={"Retry-After": "5"}), answer(200, json=0)), sleep=meanwhile)
+    assert limited.get_json("summary", "/s") == 0
+    assert seen == [(1, [5.0]), (2, []), (3, [])]
+    assert [len(s.requests) for s in (same, xarios, elsewhere)] == [1, 1, 1]  # none was refused itself
 
 
 def test_500_is_not_retried_and_shows_the_servers_message(make: Callable[..., ApiClient]) -> None:
@@ -362,22 +417,21 @@ def test_a_ca_bundle_that_is_not_a_certificate_is_a_config_error(tmp_path: Path)
 
 
 def test_after_an_unreachable_host_calls_fail_at_once_until_the_cooldown_ends(
-    make: Callable[..., ApiClient],
+    make: Callable[..., ApiClient], fake_time: FakeTime
 ) -> None:
-    clock = Clock()
     script = Script(fail(httpx.ConnectError))
-    client = make(script, retries=1, cooldown=10.0, clock=clock)
+    client = make(script, retries=1, cooldown=10.0)
     with pytest.raises(ApiUnreachable):
         client.get_json("summary", "/s")
     assert len(script.requests) == 2
-    clock.now += 9
+    fake_time.now += 9
     with pytest.raises(ApiUnreachable) as caught:
         client.get_json("detail", "/d")
     assert len(script.requests) == 2  # no new attempt
     assert caught.value.message == (
         "Atria detail: cannot reach atria.test (simulated) a moment ago; not trying again for 1 s"
     )
-    clock.now += 2
+    fake_time.now += 2
     script.replies = [answer(200, json={"back": True})]
     assert client.get_json("summary", "/s") == {"back": True}
 
@@ -397,15 +451,8 @@ class Counting(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def test_a_closed_port_is_unreachable_and_later_calls_fail_fast() -> None:
-    port = free_port()
+def test_a_closed_port_is_unreachable_and_later_calls_fail_fast(closed_port: int) -> None:
+    port = closed_port
     transport = Counting()
     client = ApiClient("Atria", f"http://127.0.0.1:{port}", TOKEN, retries=2, sleep=lambda s: None, transport=transport)
     with pytest.raises(ApiUnreachable) as caught:
@@ -537,8 +584,10 @@ def faults(sandbox: Any) -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture
-def sandbox_client(sandbox: Any, sleeps: list[float]) -> Iterator[ApiClient]:
-    with ApiClient("Atria", sandbox.url, sandbox.token, retries=2, sleep=sleeps.append) as client:
+def sandbox_client(sandbox: Any, fake_time: FakeTime) -> Iterator[ApiClient]:
+    with ApiClient(
+        "Atria", sandbox.url, sandbox.token, retries=2, sleep=fake_time.sleep, clock=fake_time.clock
+    ) as client:
         yield client
 
 
@@ -557,6 +606,28 @@ def test_sandbox_429_waits_the_retry_after_it_sends(
     faults(status=429, count=1, retry_after=3)
     assert "customers" in sandbox_client.get_json("parameters", "/api/Billing/parameters")
     assert sleeps == [3.0]
+
+
+def test_sandbox_twelve_429s_in_a_row_are_outlasted_by_one_request(
+    sandbox: Any, sandbox_client: ApiClient, faults: Callable[..., None], sleeps: list[float]
+) -> None:
+    expected = sandbox_client.get_json("parameters", "/api/Billing/parameters")
+    start = len(sandbox.requests)
+    faults(status=429, count=12, retry_after=1)
+    assert sandbox_client.get_json("parameters", "/api/Billing/parameters") == expected
+    assert sleeps == [1.0] * 12
+    assert [r for r in sandbox.requests[start:] if r.startswith("GET ")] == ["GET /api/Billing/parameters"] * 13
+
+
+def test_sandbox_persistent_429_ends_in_one_line_after_the_total_wait(
+    sandbox_client: ApiClient, faults: Callable[..., None], sleeps: list[float]
+) -> None:
+    faults(status=429, count=-1, retry_after=7)
+    with pytest.raises(RateLimitError) as caught:
+        sandbox_client.get_json("parameters", "/api/Billing/parameters")
+    assert caught.value.message == "Atria parameters: the API kept answering 'too many requests' (HTTP 429) for 60 s"
+    assert "\n" not in str(caught.value)
+    assert sleeps == [7.0] * 8 + [4.0]
 
 
 @pytest.mark.parametrize(
@@ -608,3 +679,18 @@ def test_a_token_shorter_than_8_characters_is_refused(token: str) -> None:
         ApiClient("Atria", "https://atria.test", token)
     assert f"it is {len(token)} characters long, and a token has at least 8" in str(caught.value)
     assert token not in str(caught.value).replace("characters", "")
+
+
+def test_a_client_nobody_closed_lets_go_of_its_connection_when_dropped(sandbox: Sandbox) -> None:
+    """A script (or a test) that never closes its client leaves no socket to a later garbage collection, where
+    its ResourceWarning can land in the middle of someone else's import."""
+    import gc
+    import warnings
+
+    client = ApiClient("Atria", sandbox.url, sandbox.token)
+    assert client.get_json("parameters", "/api/billing/parameters")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del client
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

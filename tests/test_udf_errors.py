@@ -8,7 +8,6 @@ read through the add-in's own VBA (``XlbErrorValue`` in ``xlwings_udfs``, the te
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,12 +47,6 @@ def in_cell(result: Any, vba: str) -> Any:
 def cell(address: str = "B7") -> double.Range:
     """A cell of a live workbook, as xlwings passes the calling cell (``caller``) or a Range argument."""
     return double.Book(r"C:\Users\ann\billing.xlsx", ["Quantities"]).sheets["Quantities"].range(address)
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -104,9 +97,14 @@ def test_a_xarios_total_that_cannot_be_had_is_an_excel_error(formulas: Session, 
 
 @pytest.mark.parametrize("formula", [udfs.XLB_QUANTITY, udfs.XLB_CHANGE, udfs.XLB_XARIOS_TOTAL])
 def test_with_the_api_down_every_number_formula_is_na(
-    sandbox: Sandbox, elsewhere: Callable[[str, str], Session], period: Period, vba: str, formula: Any
+    sandbox: Sandbox,
+    elsewhere: Callable[[str, str], Session],
+    period: Period,
+    vba: str,
+    formula: Any,
+    closed_port: int,
 ) -> None:
-    elsewhere(f"http://127.0.0.1:{closed_port()}", sandbox.token)
+    elsewhere(f"http://127.0.0.1:{closed_port}", sandbox.token)
     args = ["INV-000001", "total"] if formula is udfs.XLB_XARIOS_TOTAL else [period.end, "CUST0001", "M365-BP"]
     assert in_cell(formula(*args, cell()), vba) == NA
     assert "cannot reach 127.0.0.1" in udfs.XLB_ERROR(cell())

@@ -1,8 +1,9 @@
 """``xlbilling demo``: the whole job against the built-in sandbox, with no account and no network.
 
-Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes a
-billing workbook with one Excel table per data set, invoices, the reconciliation and the margin over the last
-twelve closed periods, then says what it wrote (and the three customers with the lowest margin).
+Starts the sandbox on a free loopback port, pulls the latest closed period from both APIs and writes
+invoices (where the workbook's Build invoices button writes them), a billing workbook with one Excel table
+per data set and an Overview of them all, the reconciliation and the margin over the last twelve closed
+periods, then says what it wrote (and the three customers with the lowest margin).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from xlbilling._sandbox import start_sandbox
 from xlbilling._session.session import Session
 from xlbilling._session.stored import Store
 from xlbilling._values.period import Period
+from xlbilling._workbook.built import FOLDER as BUILT_FOLDER
+from xlbilling._workbook.built import period_folder
 from xlbilling._workbook.control import write_param
 from xlbilling._workbook.tables import ALL
 from xlbilling._xlsx.book import OpenpyxlBook
@@ -64,10 +67,11 @@ def run_demo(out_dir: Path, *, today: date | None = None, say: Say = print) -> D
         session = Session(*clients, store=Store(Path(kept)))
         period = session.latest_closed()
         say(f"latest closed period: {period}")
+        invoices = _invoices(session, period, out_dir, say)  # first: the billing workbook lists them
         workbook = _billing_workbook(session, out_dir, say)
         result = DemoResult(period, workbook)
         result.lines.append(f"billing workbook: {workbook} (refreshed copy of templates/billing.xlsx)")
-        result.lines += _invoices(session, period, out_dir, say)
+        result.lines += invoices
         result.lines += _reconciliation(session, period, out_dir, say)
         result.lines += _margin(session, out_dir, say)
     return result
@@ -86,6 +90,7 @@ def _billing_workbook(session: Session, out_dir: Path, say: Say) -> Path:
     book.save(workbook)
     for refreshed in refresh(workbook, only=[*ALL, "reconciliation", "margin"], session=session):
         say(f"  {refreshed.sheet}: table {refreshed.table}, {refreshed.rows} rows")
+    workbook.with_name(workbook.name + ".bak").unlink()  # the refresh's copy of the blank template: nothing to keep
     return workbook
 
 
@@ -98,7 +103,7 @@ def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list
         say(f"invoices without PDFs: {missing}")
     einvoice = "both" if pdf else "ubl"  # Factur-X is printed by LibreOffice too
     say("building invoice workbooks" + (" and PDFs" if pdf else "") + f", e-invoices ({einvoice})")
-    folder = out_dir / f"invoices-{period}"
+    folder = period_folder(out_dir / BUILT_FOLDER, period)  # where the workbook's Build invoices button writes
     prices, buyers = load_prices(SAMPLES[0][0]), load_register(REGISTER)
     manifest = report(session, period, prices=prices, out_dir=folder, pdf=pdf, einvoice=einvoice, register=buyers)
     written = sum(1 for entry in manifest.entries if entry.file)
@@ -107,12 +112,18 @@ def _invoices(session: Session, period: Period, out_dir: Path, say: Say) -> list
     lines = [
         f"invoices: {written} workbooks{' and PDFs' if pdf else ''} in {folder} (index: {folder / 'index.xlsx'})",
         f"e-invoices: {ubl} Peppol UBL (.xml){f', {facturx} Factur-X PDFs' if pdf else ''}; the sample register "
-        f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs fail and say what to fill",
+        f"{REGISTER.name} leaves a few buyers' details out on purpose, so theirs are not written; the accounts "
+        "and what to fill for them:",
     ]
-    for entry in manifest.failed:  # the line above names the register: each says what to fill in it
-        why = str(entry.error).removeprefix(NOT_WRITTEN).replace(str(REGISTER), REGISTER.name)
-        lines.append(f"  no e-invoice for {entry.bill_to_name} ({entry.account_code}): {why}")
-    return lines
+    lacking: dict[str, list[str]] = {}  # what is missing (the register and account said apart) -> the accounts
+    for entry in manifest.einvoices_failed:
+        why = (
+            str(entry.einvoice_error)
+            .removeprefix(NOT_WRITTEN)
+            .replace(f" of {REGISTER} for account {entry.account_code}", "")
+        )
+        lacking.setdefault(why, []).append(entry.account_code)
+    return lines + [f"  {', '.join(accounts)}: {why}" for why, accounts in lacking.items()]
 
 
 def _reconciliation(session: Session, period: Period, out_dir: Path, say: Say) -> list[str]:

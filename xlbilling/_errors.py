@@ -150,14 +150,25 @@ class UnknownCustomer(InputError):
 
 
 class NotBillTo(InputError):
-    """Invoices were asked for customers who pay for nothing this period (``codes``)."""
+    """Invoices were asked for customers who pay for nothing this period (``codes``); ``payers`` says, for those
+    another customer pays for, who they are and who pays: code -> (its name, the payer's name, the payer's
+    account code or code)."""
 
-    def __init__(self, codes: list[str]) -> None:
-        super().__init__(
-            f"No invoice to make for {', '.join(codes)}: not a Bill To customer with billable lines this period.",
-            "Give the customer who pays (a channel partner bills its customers).",
-        )
-        self.codes = codes
+    def __init__(self, codes: list[str], payers: dict[str, tuple[str, str, str]] | None = None) -> None:
+        self.codes, self.payers = codes, payers or {}
+        if self.payers:
+            message = "; ".join(
+                f"{name} ({code}) has no invoice of its own: {payer} ({account}) bills it, and its lines are on that "
+                "invoice"
+                for code, (name, payer, account) in self.payers.items()
+            )
+            hint = f"Give the customer who pays: {', '.join(dict.fromkeys(p[2] for p in self.payers.values()))}."
+        else:
+            message = (
+                f"No invoice to make for {', '.join(codes)}: not a Bill To customer with billable lines this period."
+            )
+            hint = "Give the customer who pays (a channel partner bills its customers)."
+        super().__init__(message, hint)
 
 
 class MissingMapping(InputError):

@@ -170,7 +170,7 @@ def _registration(seller: Seller) -> str:
 
 
 def _bank(seller: Seller) -> str:
-    """The bank details line: "Northwind Ltd, Barclays, sort code 00-00-00, account 00000000, IBAN ..."."""
+    """The bank details line: "Example MSP Ltd, Barclays, sort code 00-00-00, account 00000000, IBAN ..."."""
     return _joined(
         ", ",
         seller.account_name or seller.name,

@@ -86,17 +86,24 @@ def report(
     """One invoice workbook per Bill To customer of ``period`` in ``out_dir`` (default
     ``invoices/<period end>``), with ``manifest.json`` and ``index.xlsx``; returns the manifest.
 
-    ``customers``: only these Bill To customer codes. ``template``: an .xlsx invoice template (default: the
+    ``customers``: only these Bill To customer codes (``NotBillTo`` naming who pays, for one another customer
+    bills). ``template``: an .xlsx invoice template (default: the
     shipped one). ``proration``: "none" (quantities at period end) or "daily" (the sum of DurationPercent).
     ``tax_rate``: the rate of SKUs whose price row has none. ``allow_open``: invoice an open period as DRAFTs.
     ``pdf``: print each to PDF with LibreOffice. ``einvoice``: "ubl", "facturx" or "both", with the buyers
     of ``register``. ``seller``: who issues them (default: the ``[seller]`` settings; without a name the
     invoices are SAMPLES). ``workers``: processes writing invoices and printing PDFs. Invoices that cannot
-    be made or printed are listed in the manifest as failed; the others are still written.
+    be made or printed are listed in the manifest as failed (``Manifest.failed``); the others are still
+    written. An e-invoice that cannot be written does not fail its invoice: ``Manifest.einvoices_failed``
+    lists those, each ``einvoice_error`` naming what to fill.
     """
     from xlbilling._config.settings import load_settings
     from xlbilling._invoices.build import build_invoices
+    from xlbilling._invoices.payers import check_billed_by
 
+    if customers is not None:  # one billed by a channel partner is named before the period's lines are fetched
+        customers = list(customers)
+        check_billed_by(session.atria().customers(), customers)
     if seller is None:
         seller = load_settings(use_keyring=False).seller  # the seller only: tokens come with the session
     return build_invoices(
@@ -113,6 +120,8 @@ def refresh(
     only: Sequence[str] | None = None,
     session: Session | None = None,
     progress: Progress | None = None,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Refresh the tables of the billing workbook file ``workbook`` (closed, no Excel needed) as its Control
     sheet says: every table but Reconciliation and Margin, or those named in ``only`` (``periods``,
@@ -120,7 +129,9 @@ def refresh(
     ``reconciliation``, ``margin``). Everything else in the file is kept, byte for byte; the previous file
     is kept as ``WORKBOOK.bak``. Data comes through ``session`` (default: the user's settings, with the URLs
     the workbook's ``_xlbilling.conf`` sheet sets). Nothing is fetched before the file is known to be
-    refreshable; on any error the file is left as it was."""
+    refreshable; on any error the file is left as it was. ``period``: refresh for this period, written on the
+    Control sheet first (default: the period the Control sheet names). ``stamped``: what each table's stamp
+    says after "refreshed" (default: the time now), so that the same data gives the same bytes."""
     from xlbilling._workbook.headless import refresh_file
 
-    return refresh_file(workbook, only, session, progress=progress)
+    return refresh_file(workbook, only, session, progress=progress, period=period, stamped=stamped)

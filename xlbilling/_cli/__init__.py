@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "addin": "excel",
     "analysis": "data",
     "cache": "cache",
+    "close": "close",
     "config": "config",
     "customers": "data",
     "demo": "demo",

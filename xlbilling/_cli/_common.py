@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pandas, rich and the clients are imported when a command ru
     import pandas as pd
     from rich.console import Console
 
+    from xlbilling._output import Reading
     from xlbilling._progress import Progress, Step
     from xlbilling._session.session import Session
     from xlbilling._values.period import Period
@@ -46,6 +47,15 @@ class _Stderr:
 stderr = _Stderr()
 
 
+def say(*lines: str) -> None:
+    """Say ``lines`` on stderr, each wrapped to the terminal's width (continuations indented)."""
+    from xlbilling._output.lines import terminal_width, wrapped
+
+    width = terminal_width()
+    for line in lines:
+        stderr.print(wrapped(line, width))
+
+
 def period_option(func: F) -> F:
     """``--period DATE``: the billing period's end date; the latest closed period when left out."""
     return click.option(
@@ -63,7 +73,7 @@ def output_options(func: F) -> F:
     @functools.wraps(func)
     def chosen(*args: Any, fmt: str | None, output: Path | None, columns: str | None, **options: Any) -> Any:
         if columns is not None:
-            click.get_current_context().meta[_COLUMNS] = [name.strip() for name in columns.split(",") if name.strip()]
+            click.get_current_context().meta[COLUMNS] = [name.strip() for name in columns.split(",") if name.strip()]
         return func(*args, fmt=output_format(fmt, output), output=output, **options)
 
     command = click.option(
@@ -81,8 +91,8 @@ def output_options(func: F) -> F:
     )(command)  # fmt: skip
 
 
-_COLUMNS = "xlbilling.columns"
-"""Where ``--columns`` is kept for ``show`` in the command's click context."""
+COLUMNS = "xlbilling.columns"
+"""Where ``--columns`` is kept for ``show`` (and a command writing its own tables) in the click context."""
 EXTENSIONS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
 """The output file extensions and the format each one means."""
 
@@ -126,7 +136,7 @@ def refresh_option(func: F) -> F:
 
 def resolve_period(session: Session, period: str | None) -> Period:
     """The period containing the day the user named, or the latest closed period (said on stderr either
-    way when it is not the day typed)."""
+    way when it is not the day typed; a period still open is said to be)."""
     from xlbilling._values.dates import parse_period
 
     if period is None:
@@ -137,6 +147,8 @@ def resolve_period(session: Session, period: str | None) -> Period:
     found = session.period(day)
     if found.end != day:
         stderr.print(f"period: {found} (the period containing {day.isoformat()})")
+    if not found.is_closed:
+        say(f"period: {found} is still open: its numbers may change until it closes.")
     return found
 
 
@@ -183,11 +195,15 @@ def progress_lines(message: str) -> Iterator[Progress | None]:
         yield heard
 
 
-def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> None:
-    """Write ``df`` (only the ``--columns`` asked for, when given) and say where it went."""
+def show(
+    df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str, reading: Reading | None = None
+) -> None:
+    """Write ``df`` (only the ``--columns`` asked for, when given) and say where it went; on a narrow
+    terminal, the columns ``reading`` names first (those asked for, in order, when ``--columns`` chose them)."""
+    from xlbilling._output import Reading
     from xlbilling._output.write import emit
 
-    chosen = click.get_current_context().meta.get(_COLUMNS)
+    chosen = click.get_current_context().meta.get(COLUMNS)
     if chosen:
         unknown = [name for name in chosen if name not in df.columns]
         if unknown:
@@ -195,6 +211,7 @@ def show(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_n
                 f"No column {', '.join(unknown)} in {title}.", f"Choose from: {', '.join(map(str, df.columns))}."
             )
         df = df.loc[:, chosen]
-    said = emit(df, fmt, output, title=title, table_name=table_name)
+        reading = Reading(first=tuple(chosen), drop_empty=False)
+    said = emit(df, fmt, output, title=title, table_name=table_name, reading=reading)
     if said:
         stderr.print(said)

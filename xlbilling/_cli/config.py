@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import click
 
@@ -16,6 +17,10 @@ from xlbilling._config.settings import (
     mask_token,
     store_token,
 )
+from xlbilling._output.lines import terminal_width, wrapped
+
+VALUE_WIDTH = 40
+"""The value column's width: a longer value (a URL) pushes its source along rather than every line."""
 
 
 @main.group(invoke_without_command=True)
@@ -32,26 +37,39 @@ def config(ctx: click.Context, path_only: bool) -> None:
     settings = load_settings()
     file = settings.config_file or config_path()
     click.echo(f"config file: {file}{'' if file.is_file() else ' (none yet)'}")
+    rows: list[tuple[str, str, str] | str] = []
     for name in ENV_VARS:
         value = getattr(settings, name)
-        if value is None:
-            shown = "-"
-        elif name in TOKENS:
-            shown = mask_token(value)
-        else:
-            shown = str(value)
-        click.echo(f"{name:<13} {shown:<40} {settings.sources.get(name, 'not set')}")
-    shapes = [line for api in ("atria", "xarios") for line in settings.shape(api).settings()]
-    name_width, value_width = (max(len(line[part]) for line in shapes) for part in (0, 1))
-    for name, value, source in shapes:
-        click.echo(f"{name:<{name_width}} {value:<{value_width}} {source}")
+        shown = "-" if value is None else mask_token(value) if name in TOKENS else str(value)
+        rows.append((name, shown, settings.sources.get(name, "not set")))
+    rows += [line for api in ("atria", "xarios") for line in settings.shape(api).settings()]
     seller = settings.seller
     state = "" if seller.configured else " (not set: invoices are written as SAMPLES; set name under [seller])"
-    click.echo(f"[seller]{state}")
+    rows.append(f"[seller]{state}")
     for key in SELLER_KEYS:
         value = getattr(seller, key)
-        shown = "; ".join(value) if isinstance(value, tuple) else "-" if value is None else str(value)
-        click.echo(f"seller.{key:<14} {shown:<40} {settings.seller_sources.get(key, 'not set')}")
+        shown = ("; ".join(value) or "-") if isinstance(value, tuple) else "-" if value is None else str(value)
+        rows.append((f"seller.{key}", shown, settings.seller_sources.get(key, "not set")))
+    for line in aligned(rows, terminal_width()):
+        click.echo(line)
+
+
+def aligned(rows: list[tuple[str, str, str] | str], width: int | None) -> list[str]:
+    """Each setting as ``name value source`` in three aligned columns (a text row as it is), a line too long
+    for ``width`` wrapped under its value."""
+    settings = [row for row in rows if isinstance(row, tuple)]
+    names = max((len(name) for name, _, _ in settings), default=0)
+    values = min(max((len(value) for _, value, _ in settings), default=0), VALUE_WIDTH)
+    lines = []
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(wrapped(row, width))
+            continue
+        line = f"{row[0]:<{names}}  {row[1]:<{values}}  {row[2]}"
+        if width is not None and len(line) > width:
+            line = textwrap.fill(line, width, subsequent_indent=" " * (names + 2), break_long_words=False)
+        lines.append(line)
+    return lines
 
 
 @config.command("set-token")

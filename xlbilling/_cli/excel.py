@@ -7,8 +7,25 @@ from pathlib import Path
 import click
 
 from xlbilling._cli import main
-from xlbilling._cli._common import stderr
+from xlbilling._cli._common import say, stderr
 from xlbilling._errors import XlbillingError
+
+TABLES = (
+    "periods",
+    "customers",
+    "summary",
+    "detail",
+    "invoice_lines",
+    "analysis",
+    "xarios_invoices",
+    "changes",
+    "built_invoices",
+)
+"""What a plain ``refresh`` refreshes (``xlbilling._workbook.tables.ALL``, named here so ``--help`` needs no
+pandas; tests/test_refresh.py holds the two equal)."""
+BY_NAME = ("reconciliation", "margin")
+"""The tables refreshed only when named: they need the product mapping (and the margin the price list) that
+the Control sheet names."""
 
 
 @main.command()
@@ -16,8 +33,8 @@ from xlbilling._errors import XlbillingError
 @click.option(
     "--only",
     metavar="NAMES",
-    help="Comma-separated tables to refresh: periods, customers, summary, detail, invoice_lines, analysis, "
-    "xarios_invoices, changes, reconciliation. Default: all but reconciliation.",
+    help=f"Comma-separated tables to refresh: {', '.join(TABLES + BY_NAME)}. Default: all but "
+    f"{' and '.join(BY_NAME)} (they need the product mapping and price list the Control sheet names).",
 )
 def refresh(workbook: Path, only: str | None) -> None:
     """Refresh the tables of a closed .xlsx/.xlsm WORKBOOK (no Excel needed), reading the Control sheet.
@@ -27,6 +44,7 @@ def refresh(workbook: Path, only: str | None) -> None:
     WORKBOOK.bak.
     """
     from xlbilling._jobs import refresh
+    from xlbilling._output.lines import terminal_width, wrapped
     from xlbilling._workbook.hints import for_control
     from xlbilling._workbook.tables import summary_line
 
@@ -35,7 +53,12 @@ def refresh(workbook: Path, only: str | None) -> None:
         written = refresh(workbook, only=keys, progress=lambda step: stderr.print(f"{step}…"))
     except XlbillingError as error:  # the workbook's Control sheet asked: say what to change there
         raise for_control(error) from None
-    click.echo(f"{workbook}: {summary_line(written)}")
+    click.echo(wrapped(f"{workbook}: {summary_line(written)}", terminal_width()))
+    if keys is None:
+        say(
+            f"not refreshed: {' and '.join(name.capitalize() for name in BY_NAME)} (they need the product mapping "
+            f"and price list the Control sheet names); refresh them with --only {','.join(BY_NAME)}."
+        )
     stderr.print(f"previous version kept as {workbook.name}.bak")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from xlbilling._errors import (
     BadTaxRate,
     EmptyRange,
+    InputError,
     MissingMapping,
     MissingRegister,
     MissingTaxRateError,
@@ -30,6 +31,22 @@ from xlbilling._reconcile.result import NothingCompared
 
 _SAMPLE_MAPPING = Path(__file__).resolve().parents[1] / "_sandbox" / "data" / "product-map.csv"
 _SAMPLE_REGISTER = _SAMPLE_MAPPING.with_name("customers.csv")
+SAMPLE_PRICES = _SAMPLE_MAPPING.with_name("prices.csv")
+
+
+def margin_inputs(no_prices: bool, no_mapping: bool) -> InputError:
+    """What ``xlbilling margin`` says when its price list or product mapping was not given: the options it
+    needs, and where the sandbox's samples of them are."""
+    wanted = [
+        (option, sample) for option, sample, missing in (
+            ("--prices PATH (your price list: sku,unit_price,currency)", SAMPLE_PRICES, no_prices),
+            ("--mapping PATH (Xarios part numbers to SKUs: part_number,sku)", _SAMPLE_MAPPING, no_mapping),
+        ) if missing
+    ]  # fmt: skip
+    return InputError(
+        f"The margin needs {' and '.join(option for option, _ in wanted)}.",
+        f"The sandbox's sample{'s are' if len(wanted) > 1 else ' is'} {' and '.join(str(s) for _, s in wanted)}.",
+    )
 
 
 def _not_found(error: NotFoundError) -> tuple[str, None]:
@@ -60,8 +77,11 @@ _WORDS: Words = {
     NoClosedPeriod: lambda _: ("Name a period with --period, or wait for one to close.", None),
     EmptyRange: lambda _: ("Give --from and --to days of closed periods; `xlbilling periods` lists them.", None),
     UnknownCustomer: _customer,
-    NotBillTo: lambda _: (
-        "Give the customer who pays (a channel partner bills its customers); `xlbilling customers` lists them.",
+    NotBillTo: lambda error: (
+        f"Pass --customer {' --customer '.join(dict.fromkeys(payer for _, _, payer in error.payers.values()))}, "
+        "the customer who pays (`xlbilling customers` says who bills whom)."
+        if error.payers
+        else "Give the customer who pays (a channel partner bills its customers); `xlbilling customers` lists them.",
         None,
     ),
     OpenPeriodError: lambda _: (

@@ -9,12 +9,14 @@ import click
 
 from xlbilling._cli import main
 from xlbilling._cli._common import (
+    COLUMNS,
     fetch,
     new_session,
     output_options,
     period_option,
     refresh_option,
     resolve_period,
+    say,
     stderr,
 )
 
@@ -61,11 +63,13 @@ def reconcile_command(
     reviews: Path | None, refresh: bool, fmt: str, output: Path | None,
 ) -> None:  # fmt: skip
     """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
-    stake. Exits 1 when nothing could be compared (never reported as "no leaks")."""
+    stake. --columns chooses the detail's columns (the Differences table, the CSV, the JSON's detail). Exits 1
+    when nothing could be compared (never reported as "no leaks")."""
     from xlbilling._errors import MissingMapping
     from xlbilling._inputs.mapping import load_mapping
     from xlbilling._inputs.prices import load_prices
     from xlbilling._jobs import reconcile
+    from xlbilling._output.lines import terminal_width
     from xlbilling._reconcile.result import NothingCompared
     from xlbilling._reconcile.text import headline, render, unmapped_text
     from xlbilling._workbook.reviews import load_reviews
@@ -85,11 +89,11 @@ def reconcile_command(
             ),
         )
     except NothingCompared as error:
-        sys.stderr.write(unmapped_text(error.reconciliation))
+        sys.stderr.write(unmapped_text(error.reconciliation, terminal_width()))
         raise
-    for line in headline(result):
-        stderr.print(line)
-    text = render(result, fmt, output)
+    say(*headline(result))
+    columns = click.get_current_context().meta.get(COLUMNS, ())
+    text = render(result, fmt, output, terminal_width() if output is None else None, columns)
     if text is None:
         stderr.print(f"wrote {output}")
     else:

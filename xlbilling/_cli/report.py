@@ -88,7 +88,7 @@ def report_command(
     earlier run is left as it was. --allow-open writes DRAFT invoices: "-DRAFT" numbers, "(DRAFT)" files.
     The seller's details come from [seller] in the config file; without them invoices are SAMPLES.
     --einvoice writes e-invoices with the buyers of --customer-register; one that lacks a mandatory business
-    term is listed with the term and where to fill it, and the command exits 1."""
+    term is listed with the term and where to fill it (its invoice is still written), and the command exits 1."""
     from xlbilling._config.settings import load_settings
     from xlbilling._inputs.prices import load_prices, parse_tax_rate
     from xlbilling._inputs.register import load_register
@@ -110,7 +110,7 @@ def report_command(
             seller=settings.seller, workers=workers, progress=progress,
         )  # fmt: skip
     _summary(manifest, settings.config_file)
-    if manifest.failed:
+    if manifest.failed or manifest.einvoices_failed:
         sys.exit(1)
 
 
@@ -133,6 +133,8 @@ def _summary(manifest: Manifest, config_file: Path | None = None) -> None:
 
     for entry in manifest.failed:
         click.echo(f"failed: {entry.bill_to_name} ({entry.bill_to_code}): {entry.error}", err=True)
+    for entry in manifest.einvoices_failed:
+        click.echo(f"no e-invoice: {entry.bill_to_name} ({entry.bill_to_code}): {entry.einvoice_error}", err=True)
     where = f" in {config_file}" if config_file else " in the config file (`xlbilling config --path`)"
     said = run_summary(
         manifest, f"Set name, address, vat_id, bank details... under [seller]{where}; `xlbilling config` shows them."

@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING
 import click
 
 from xlbilling._cli import main
-from xlbilling._cli._common import fetch, output_options, show, stderr
+from xlbilling._cli._common import fetch, output_options, say, show, stderr
 from xlbilling._config import clients as connect
+from xlbilling._output import Reading
+
+INVOICES = Reading(keys=("invoice_id",), first=("period_end", "invoice_value"))
+ITEMS = Reading(
+    keys=(("tenant_name", "tenant_code_ext"), "user_name", ("product_name", "part_number")),
+    first=("quantity", "value", "unit_cost"),
+)
 
 if TYPE_CHECKING:  # pandas and msgspec come with xlbilling._apis.xarios: imported when a command runs
     from xlbilling._apis.xarios import XariosInvoice
@@ -25,9 +32,8 @@ def xarios() -> None:
 def list_invoices(fmt: str, output: Path | None) -> None:
     """List every invoice with its period and value."""
     client = connect.xarios()
-    show(
-        fetch("Fetching invoices…", client.invoices), fmt, output, title="Xarios Invoices", table_name="XariosInvoices"
-    )
+    invoices = fetch("Fetching invoices…", client.invoices)
+    show(invoices, fmt, output, title="Xarios Invoices", table_name="XariosInvoices", reading=INVOICES)
 
 
 @xarios.command("show")
@@ -39,8 +45,8 @@ def show_invoice(invoice_id: str, fmt: str, output: Path | None) -> None:
     client = connect.xarios()
     invoice = fetch(f"Fetching invoice {invoice_id}…", lambda: client.invoice(invoice_id))
     _describe(invoice)
-    show(invoice.items, fmt, output, title=f"Invoice {invoice_id}", table_name="XariosItems")
-    stderr.print(f"arithmetic of invoice {invoice_id}: {invoice.check.message}")
+    show(invoice.items, fmt, output, title=f"Invoice {invoice_id}", table_name="XariosItems", reading=ITEMS)
+    say(f"arithmetic of invoice {invoice_id}: {invoice.check.message}")
     if not invoice.check.ok:
         raise click.exceptions.Exit(1)
 
@@ -54,7 +60,7 @@ def detail_invoice(invoice_id: str, fmt: str, output: Path | None) -> None:
     detail = fetch(f"Fetching the detail of invoice {invoice_id}…", lambda: client.invoice_detail(invoice_id))
     _describe(detail.invoice)
     stderr.print(f"detail: {detail.message}")
-    show(detail.csv_items, fmt, output, title=f"Detail {invoice_id}", table_name="XariosDetail")
+    show(detail.csv_items, fmt, output, title=f"Detail {invoice_id}", table_name="XariosDetail", reading=ITEMS)
     if not detail.agrees:
         raise click.exceptions.Exit(1)
 
@@ -74,7 +80,7 @@ def pdf_invoice(invoice_id: str, output: Path) -> None:
 def _describe(invoice: XariosInvoice) -> None:
     header = invoice.header
     period = f"{_day(header.period_start)} to {_day(header.period_end)}"
-    stderr.print(
+    say(
         f"invoice {header.invoice_id} ({header.invoice_number or 'no number'}) for {header.account_name or '?'}, "
         f"{period}: value {header.invoice_value}; arithmetic {invoice.check.message}"
     )

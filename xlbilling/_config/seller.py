@@ -67,21 +67,22 @@ class Seller:
         return bool(self.name) and not self.sample
 
 
-#: The example seller of the shipped template, used (and marked SAMPLE) while no seller is configured. Its
-#: e-invoice details are examples too (a GLN that passes its check digit), so sample e-invoices validate.
+#: The example seller of the shipped template, used (and marked SAMPLE) while no seller is configured: the
+#: sandbox's MSP, named unlike any customer. Its e-invoice details are examples too (a GLN that passes its check
+#: digit), so sample e-invoices validate.
 SAMPLE_SELLER = Seller(
-    name="Northwind Managed Services Ltd",
+    name="Example MSP Ltd",
     address=("12 Harbour Road",),
     city="Leeds",
     postal_code="LS1 4AB",
     country="United Kingdom",
     country_code="GB",
     vat_id="GB 123 4567 89",
-    email="billing@northwind.example",
+    email="billing@msp.example",
     phone="+44 113 496 0000",
     electronic_address="5060000000009",
     electronic_address_scheme="0088",
-    account_name="Northwind Managed Services Ltd",
+    account_name="Example MSP Ltd",
     sort_code="00-00-00",
     account_number="00000000",
     sample=True,

@@ -1,9 +1,9 @@
 """Where xlbilling's settings come from, and the API clients built from them.
 
 First found wins: environment variables (``XLBILLING_ATRIA_URL``...), then the TOML config file
-(``[atria] url/token``, ``[xarios] url/token``, ``[http] ca_bundle/timeout/retries``), then the OS keyring
-(tokens only: service ``xlbilling``, users ``atria_token`` / ``xarios_token``), then defaults. A workbook's
-``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
+(``[atria] url/token``, ``[xarios] url/token``, ``[http] ca_bundle/timeout/retries/rate_limit_wait``), then
+the OS keyring (tokens only: service ``xlbilling``, users ``atria_token`` / ``xarios_token``), then defaults.
+A workbook's ``_xlbilling.conf`` sheet may set URLs and timeouts (``settings_from_mapping``) but never a token.
 ``xlbilling config`` shows every value and where it came from, with tokens masked.
 
 How each API words its answers (``[atria.fields.<endpoint>]``, ``[atria.params]``, the path prefix, the
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from xlbilling._apis.spelling import FILE_KEYS as SHAPE_KEYS
 from xlbilling._apis.spelling import SUB_TABLES, ApiShape, read_shapes
+from xlbilling._config.close import CLOSE_KEYS, NOTIFY_KEYS, CloseSettings, read_close
 from xlbilling._config.seller import SAMPLE_SELLER as SAMPLE_SELLER  # re-exported: the sample belongs with the settings
 from xlbilling._config.seller import SELLER_KEYS, Seller, load_seller, seller_value, text_setting
 from xlbilling._errors import ConfigError
@@ -45,6 +46,7 @@ ENV_VARS = {
     "ca_bundle": "XLBILLING_CA_BUNDLE",
     "timeout": "XLBILLING_TIMEOUT",
     "retries": "XLBILLING_RETRIES",
+    "rate_limit_wait": "XLBILLING_RATE_LIMIT_WAIT",
 }
 #: Setting name -> (table, key) in the config file.
 FILE_KEYS = {
@@ -55,19 +57,20 @@ FILE_KEYS = {
     "ca_bundle": ("http", "ca_bundle"),
     "timeout": ("http", "timeout"),
     "retries": ("http", "retries"),
+    "rate_limit_wait": ("http", "rate_limit_wait"),
 }
 TOKENS = ("atria_token", "xarios_token")
 #: The keys of the ``[serve]`` table, read by ``xlbilling serve`` (``xlbilling._serve.settings``).
 SERVE_KEYS = ("public_url", "mapping", "prices", "register", "template", "out", "db", "rate_limit")
 #: What a workbook's ``_xlbilling.conf`` sheet may set.
 WORKBOOK_KEYS = ("atria_url", "xarios_url", "timeout", "retries")
-DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3}
+DEFAULTS: dict[str, Any] = {"timeout": 30.0, "retries": 3, "rate_limit_wait": 60.0}
 CONFIG_ENV = "XLBILLING_CONFIG"
 _APIS = {"atria": "Atria", "xarios": "Xarios"}
 
 
 def _seconds(value: Any, where: str) -> float:
-    """A timeout in seconds: a number above 0."""
+    """A number of seconds above 0 (a timeout, the rate-limit wait)."""
     try:
         seconds = float(str(value).strip()) if not isinstance(value, bool) else math.nan
     except ValueError:
@@ -96,6 +99,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "ca_bundle": text_setting,
     "timeout": _seconds,
     "retries": _count,
+    "rate_limit_wait": _seconds,
 }
 
 
@@ -117,6 +121,8 @@ class Settings:
     ca_bundle: str | None = None
     timeout: float = DEFAULTS["timeout"]
     retries: int = DEFAULTS["retries"]
+    #: Seconds a request waits in all while the API answers 429 ("too many requests") before giving up.
+    rate_limit_wait: float = DEFAULTS["rate_limit_wait"]
     sources: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     seller: Seller = field(default_factory=Seller)
@@ -124,6 +130,8 @@ class Settings:
     seller_sources: Mapping[str, str] = field(default_factory=dict)
     #: ``"atria"`` / ``"xarios"`` -> how that API words its answers (the built-in tables when not configured).
     shapes: Mapping[str, ApiShape] = field(default_factory=dict)
+    #: The month-end close's ``[close]`` and ``[notify]`` settings (``xlbilling._config.close``).
+    close: CloseSettings = field(default_factory=CloseSettings)
 
     def shape(self, name: str) -> ApiShape:
         """How the API ``name`` ("atria" or "xarios") words its answers, as the config file says."""
@@ -156,6 +164,7 @@ class Settings:
             )
         options.setdefault("timeout", self.timeout)
         options.setdefault("retries", self.retries)
+        options.setdefault("rate_limit_wait", self.rate_limit_wait)
         options.setdefault("ca_bundle", self.ca_bundle)
         options.setdefault(
             "token_help",
@@ -200,6 +209,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     known = {*FILE_KEYS.values(), *SHAPE_KEYS, *(("seller", key) for key in SELLER_KEYS)}
     known |= {(api, table) for api in ("atria", "xarios") for table in SUB_TABLES}
     known |= {("serve", key) for key in SERVE_KEYS}
+    known |= {("close", key) for key in CLOSE_KEYS} | {("notify", key) for key in NOTIFY_KEYS}
     for table, values in data.items():
         if not isinstance(values, dict):
             logger.warning("config file %s: %r is not a [table]; ignored", path, table)
@@ -207,7 +217,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         for key in values:
             if (table, key) not in known:
                 logger.warning("config file %s: unknown setting %s under [%s]; ignored", path, key, table)
-    found: dict[str, Any] = {"shapes": read_shapes(data, text, path)}
+    found: dict[str, Any] = {"shapes": read_shapes(data, text, path), "close": read_close(data, path)}
     for name, (table, key) in FILE_KEYS.items():
         section = data.get(table)
         if isinstance(section, dict) and key in section:
@@ -284,6 +294,7 @@ def load_settings(
         seller=seller,
         seller_sources=seller_sources,
         shapes=from_file.get("shapes", {}),
+        close=from_file.get("close", CloseSettings()),
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from xlbilling._errors import InputError, XlbillingError
 from xlbilling._excel.live import XlwingsBook
 from xlbilling._session import session as sessions
+from xlbilling._workbook.built import period_folder
 from xlbilling._workbook.conf import workbook_session
 from xlbilling._workbook.control import PARAMETERS, control_period, control_seller, read_params
 from xlbilling._workbook.hints import for_control
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("xlbilling._excel")
 
 TITLE = "xlbilling"
-OUTPUT_FOLDER = "invoices"
 Action = Callable[[WorkbookLike], str]
 
 
@@ -78,15 +78,17 @@ def refresh_action(keys: Sequence[str]) -> Action:
 
 
 def output_folder(book: WorkbookLike) -> Path:
-    """Where invoices for ``book`` go: an ``invoices`` folder next to the workbook."""
-    path = book.file_path()
-    if path is None:
+    """Where invoices for ``book`` go: the Control sheet's "Invoices folder", by default an ``invoices`` folder
+    next to the workbook."""
+    folder = read_params(book).invoices
+    if folder is None:
         raise InputError("This workbook has not been saved yet.", "Save it first: invoices go next to it.")
-    return path.parent / OUTPUT_FOLDER
+    return Path(folder)
 
 
 def build_invoices_action(book: WorkbookLike) -> str:
-    """Build the invoice workbooks for the Control sheet's period into the output folder. A period that is
+    """Build the invoice workbooks for the Control sheet's period into the output folder's folder for that
+    period end, and list them on the Built invoices sheet (which the Overview adds up). A period that is
     still open is refused unless the Control sheet's "Allow open period" is TRUE; its invoices are then
     marked DRAFT. The Control sheet's "Tax rate" goes to SKUs the price list gives none; without it such
     SKUs stop the build with a message saying to fill it. The seller's details come from [seller] in the
@@ -107,11 +109,12 @@ def build_invoices_action(book: WorkbookLike) -> str:
         )
     session = workbook_session(book)
     period = control_period(book, session, params)
+    folder = period_folder(output_folder(book), period)
     settings = load_settings(use_keyring=False)  # for the seller only
     manifest = report(
         session,
         period,
-        out_dir=output_folder(book) / period.end.isoformat(),
+        out_dir=folder,
         prices=load_prices(params.prices),
         tax_rate=params.tax_rate,
         allow_open=params.allow_open,
@@ -119,6 +122,7 @@ def build_invoices_action(book: WorkbookLike) -> str:
         einvoice=params.einvoice,
         register=params.register if isinstance(params.register, Register | None) else load_register(params.register),
     )
+    refresh(book, ["built_invoices"], session)  # the Built invoices sheet and the Overview's invoice figures
     hint = (
         "Fill the Seller rows on the Control sheet, or set name, address, vat_id and bank details under [seller] "
         f"in {settings.config_file} (`xlbilling config` shows them), and build again."

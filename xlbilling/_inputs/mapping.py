@@ -15,7 +15,6 @@ DataFrame (a sheet of the live workbook, read by the Excel layer).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from xlbilling._errors import DataError
+from xlbilling._inputs.files import csv_rows, named_file
 from xlbilling._values.cells import clean_text
 
 PRODUCT_COLUMNS = ("part_number", "sku")
@@ -105,7 +105,7 @@ class Mapping:
 def load_mapping(*sources: str | Path | pd.DataFrame) -> Mapping:
     """Read and merge the mapping tables in ``sources`` (CSV paths, .xlsx paths or DataFrames).
 
-    Raises ``DataError`` naming the file, row and column for a missing file, a table with neither
+    Raises ``InputError`` for a missing file, ``DataError`` naming the file, row and column for a table with neither
     header, an empty value, or a part number or tenant code listed twice with different targets.
     """
     if not sources:
@@ -130,18 +130,12 @@ def _tables(source: str | Path | pd.DataFrame) -> list[_Table]:
         about = source.attrs
         name = about.get(_NAME, "the mapping sheet")
         return [_Table(name, rows, about.get(_HEADER_ROW, 1), about.get(_SHEET_HINT, _HINT))]
-    path = Path(source)
-    if not path.is_file():
-        raise DataError(f"Mapping file {path} does not exist.", "Pass the path of a CSV or .xlsx mapping.")
+    path = named_file(source, "Mapping file", "Pass the path of a CSV or .xlsx mapping.")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from xlbilling._xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
 
         return [_Table(f"{path}, first sheet", list(xlsx_rows(path)))]
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [_Table(str(path), list(csv.reader(handle)))]
-    except UnicodeDecodeError:
-        raise DataError(f"{path} is not a UTF-8 text file.", "Save the mapping as CSV UTF-8.") from None
+    return [_Table(str(path), list(csv_rows(path, "the mapping")))]
 
 
 def _kind(header: Iterable[Any]) -> tuple[str, str] | None:

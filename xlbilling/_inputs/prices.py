@@ -15,7 +15,6 @@ invoices and the reconciliation today).
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from xlbilling._errors import BadTaxRate, DataError, InputError
+from xlbilling._inputs.files import csv_rows, named_file
 from xlbilling._values.cells import clean_text
 from xlbilling._values.dates import parse_period
 from xlbilling._values.money import to_decimal
@@ -59,6 +59,11 @@ class PriceList:
         """Whether the list says from when its prices hold (a ``valid_from`` column with a value)."""
         return any(price.valid_from is not None for price in self.rows)
 
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies the list prices in, sorted (one, in a sound list)."""
+        return tuple(sorted({price.currency for price in self.rows}))
+
     def at(self, day: date) -> dict[str, Price]:
         """The prices in force on ``day``, keyed by SKU: each SKU's latest row starting on or before it (a
         SKU whose every row starts later has no price that day)."""
@@ -73,13 +78,12 @@ def load_prices(path: str | Path) -> PriceList:
     """Read a price list (CSV or .xlsx) with every row kept; SKUs are matched exactly, surrounding spaces
     dropped.
 
-    Raises ``DataError`` naming the file, the row number (as a spreadsheet shows it) and the column when
-    the file is missing, has no such column, or holds a value that is not a valid SKU, price, currency,
-    tax rate or date, or the same SKU twice from the same day.
+    Raises ``InputError`` when the file is missing, and ``DataError`` naming the file, the row number (as a
+    spreadsheet shows it) and the column when it has no such column, or holds a value that is not a valid SKU,
+    price, currency, tax rate or date, or the same SKU twice from the same day (a CSV separated by ``;`` is
+    said to be, see ``xlbilling._inputs.files``).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Price list {path} does not exist.", "Pass the path of a CSV or .xlsx price list.")
+    path = named_file(path, "Price list", "Pass the path of a CSV or .xlsx price list.")
     return PriceList(_parse(path, table_rows(path)))
 
 
@@ -109,15 +113,7 @@ def table_rows(path: Path) -> Iterator[list[Any]]:
         from xlbilling._xlsx.rows import xlsx_rows  # openpyxl is imported only when an .xlsx is read
 
         return xlsx_rows(path)
-    return _csv_rows(path)
-
-
-def _csv_rows(path: Path) -> Iterator[list[Any]]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            yield from csv.reader(handle)
-    except UnicodeDecodeError:
-        raise DataError(f"{path} is not a UTF-8 text file.", "Save it as CSV UTF-8.") from None
+    return csv_rows(path)
 
 
 def _parse(path: Path, rows: Iterable[list[Any]]) -> tuple[Price, ...]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from xlbilling._errors import DataError
+from xlbilling._inputs.files import named_file
 from xlbilling._inputs.prices import cell, table_rows
 from xlbilling._values.cells import clean_text
 
@@ -47,11 +48,10 @@ class Register:
 
 
 def load_register(path: str | Path) -> Register:
-    """Read a register file (CSV or .xlsx); ``DataError`` naming the file, the row (as a spreadsheet numbers
-    it) and the column when it is missing, has no ``account_code`` column or lists an account code twice."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"Customer register {path} does not exist.", "Pass the path of a CSV or .xlsx register.")
+    """Read a register file (CSV or .xlsx); ``InputError`` when it is missing, ``DataError`` naming the file,
+    the row (as a spreadsheet numbers it) and the column when it has no ``account_code`` column or lists an
+    account code twice."""
+    path = named_file(path, "Customer register", "Pass the path of a CSV or .xlsx register.")
     return register_from_rows(table_rows(path), str(path))
 
 

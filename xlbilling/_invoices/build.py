@@ -22,7 +22,6 @@ from xlbilling._errors import (
     MissingPriceError,
     MissingRegister,
     MissingTaxRateError,
-    NotBillTo,
     OpenPeriodError,
     XlbillingError,
 )
@@ -33,6 +32,7 @@ from xlbilling._invoices import pdf as pdf_export
 from xlbilling._invoices.logo import with_seller_logo
 from xlbilling._invoices.manifest import Entry, Manifest, printed_from, write_manifest
 from xlbilling._invoices.names import inside, invoice_stems
+from xlbilling._invoices.payers import not_billed_to
 from xlbilling._invoices.pricing import PRORATIONS, Invoices
 from xlbilling._invoices.render import render
 from xlbilling._invoices.template import Template, load_template
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # lxml and factur-x come with the e-invoice writers, imported
     from xlbilling._inputs.register import Register
 
 NOT_WRITTEN = "E-invoice not written (the workbook was): "
-"""How a failed e-invoice's manifest error starts; the business terms to fill follow."""
+"""How a failed e-invoice's manifest ``einvoice_error`` starts; the business terms to fill follow."""
 Job = tuple[str, Path, str | None]
 """One invoice to make: its Bill To code, its workbook's path, and the hash its earlier PDF was printed from."""
 Made = tuple[Entry, bytes | None]
@@ -96,7 +96,8 @@ def build_invoices(
     Peppol BIS Billing 3.0 UBL ``name.xml``, and/or the Factur-X PDF/A-3 ``name.pdf`` in place of the plain
     PDF; the buyers' details come from ``register`` (``load_register``), which
     it needs (``MissingRegister``). An invoice whose e-invoice lacks a mandatory business term is still
-    written, with status "failed" and an error naming the term and where to fill it.
+    written (status "ok"), with ``einvoice`` "failed" and an ``einvoice_error`` naming the term and where to
+    fill it.
     """
     if proration not in PRORATIONS:
         raise InputError(f"Unknown proration {proration!r}.", "Use none or daily.")
@@ -161,10 +162,8 @@ def write_invoices(
     earlier = printed_from(folder)  # which earlier PDF was printed from which workbook
     for listing in (manifest.path, manifest.index_path):
         remove(listing)
-    stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)])
-    marks = ", ".join(["DRAFT"] * invoices.period.draft + ["SAMPLE"] * chosen.sample)
-    if marks:
-        stems = [f"{stem} ({marks})" for stem in stems]
+    marks = ["DRAFT"] * invoices.period.draft + ["SAMPLE"] * chosen.sample
+    stems = invoice_stems([(b.name, b.account_code) for b in map(invoices.bill_to, invoices.codes)], marks)
     paths = [inside(folder, stem + ".xlsx") for stem in stems]
     facturx = einvoice is not None and einvoice.facturx
     if facturx:
@@ -173,7 +172,7 @@ def write_invoices(
     made = _make_all(invoices, template, chosen, einvoice, jobs, workers, progress)
     manifest.entries = [entry for entry, _ in made]
     if soffice:
-        printed = [entry for entry in manifest.entries if entry.file]
+        printed = [entry for entry in manifest.entries if entry.file and not entry.pdf]  # not those kept (``_make``)
         _print_pdfs(soffice, folder, printed, workers, progress, pdfa=facturx)
     if facturx:
         _embed_all(folder, made, progress)
@@ -182,16 +181,19 @@ def write_invoices(
 
 
 def _embed_all(folder: Path, made: list[Made], progress: Progress | None) -> None:
-    """Make each printed PDF whose e-invoice passed its check a Factur-X PDF; a failure fails that entry."""
+    """Make each printed PDF whose e-invoice passed its check a Factur-X PDF; a failure (or no PDF) fails that
+    entry's e-invoice."""
     from xlbilling._einvoice.facturx import embed
 
-    todo = [(entry, cii) for entry, cii in made if cii is not None and entry.pdf]
+    todo = [(entry, cii) for entry, cii in made if cii is not None]
     for done, (entry, cii) in enumerate(todo, start=1):
         try:
+            if not entry.pdf:
+                raise DataError("its PDF was not printed.")
             embed(folder / str(entry.pdf), cii)
             entry.facturx = True
         except DataError as error:
-            entry.status, entry.error = "failed", f"The workbook and its PDF were written but not its Factur-X: {error}"
+            entry.einvoice, entry.einvoice_error = "failed", f"Factur-X not written (the workbook was): {error}"
         if progress is not None:
             progress(Step("Factur-X", done, len(todo)))
 
@@ -200,7 +202,7 @@ def _print_pdfs(
     soffice: str, folder: Path, entries: list[Entry], workers: int, progress: Progress | None, *, pdfa: bool = False
 ) -> None:
     """Print each entry's workbook to PDF; an entry whose PDF could not be made gets status "failed" and
-    the reason (a PDF from an earlier run is still there only when it was printed from the same workbook)."""
+    the reason. (A PDF an earlier run printed from the same workbook bytes is kept, not printed again.)"""
     if not entries:
         return
     workbooks = [folder / str(entry.file) for entry in entries]
@@ -211,8 +213,6 @@ def _print_pdfs(
             entry.pdf = made.name
             continue
         entry.status, entry.error = "failed", f"The workbook was written but not its PDF: {made}"
-        if entry.pdf:
-            entry.error += f" Its PDF from an earlier run, printed from this same workbook, was kept: {entry.pdf}."
 
 
 def _make_all(
@@ -290,18 +290,20 @@ def _make(
 
 
 def _einvoice(entry: Entry, invoice: Invoice, path: Path, einvoice: Wanted) -> bytes | None:
-    """Write the invoice's UBL (``entry.xml``) and return the CII for its Factur-X; when its check fails,
-    ``entry`` is failed with the business terms to fill, and None is returned."""
+    """Write the invoice's UBL (``entry.xml``) and return the CII for its Factur-X; when its check fails, the
+    entry's e-invoice is failed (not the invoice) with the business terms to fill, and None is returned."""
     from xlbilling._einvoice.write import write_einvoice
 
+    entry.einvoice = "failed"
     try:
         entry.xml, cii = write_einvoice(invoice, path, einvoice)
     except EInvoiceError as error:
-        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{'; '.join(error.problems)}."
+        entry.einvoice_error = f"{NOT_WRITTEN}{'; '.join(error.problems)}."
         return None
     except DataError as error:
-        entry.status, entry.error = "failed", f"{NOT_WRITTEN}{error}"
+        entry.einvoice_error = f"{NOT_WRITTEN}{error}"
         return None
+    entry.einvoice = "ok"
     return cii
 
 
@@ -364,5 +366,5 @@ def _bill_to_codes(lines: pd.DataFrame, codes: list[str]) -> set[str]:
     payers = set(lines["bill_to_code"].astype("string").fillna(lines["customer_code"]))
     unknown = [code for code in codes if code not in payers]
     if unknown:
-        raise NotBillTo(unknown)
+        raise not_billed_to(lines, unknown)
     return set(codes)

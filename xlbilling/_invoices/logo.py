@@ -16,7 +16,7 @@ BOX = (560, 160)
 
 
 def with_seller_logo(template: Template, seller: Seller) -> Template:
-    """``template`` with the shipped sample logo (the Northwind badge) replaced by ``seller.logo``, fitted into
+    """``template`` with the shipped sample logo (the Example MSP badge) replaced by ``seller.logo``, fitted into
     the same box, or by nothing when the seller has no logo. A sample seller, or a template with a logo of its
     own, is left as it is. ``ConfigError`` when the logo file cannot be read as a picture."""
     if seller.sample:

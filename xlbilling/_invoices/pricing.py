@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -167,10 +167,14 @@ def _price_invoice(
     error = " ".join(errors)
     if error:
         return FailedInvoice(bill_to, customers, ",".join(currencies), len(rows), error)
+    described: dict[str, str] = {}  # one description per SKU on the whole invoice: its first line's
+    for row in rows:
+        described.setdefault(row.sku, row.description or prices[row.sku].description or row.sku)
+    changes = tuple(replace(change, description=_described(change, described, prices)) for change in changes)
     groups: list[Group] = []
     for code in dict.fromkeys(row.customer_code for row in rows):
         own = [row for row in rows if row.customer_code == code]
-        group_lines = tuple(_line(row, prices[row.sku]) for row in own)
+        group_lines = tuple(_line(row, prices[row.sku], described[row.sku]) for row in own)
         subtotal = sum((line.net for line in group_lines), Decimal(0))
         groups.append(Group(code, own[0].customer_name, own[0].account_code, group_lines, subtotal))
     taxes = _taxes(line for group in groups for line in group.lines)
@@ -198,13 +202,19 @@ def _price_invoice(
     )
 
 
-def _line(row: _Quantity, price: Price) -> Line:
+def _described(change: ChangeLine, described: dict[str, str], prices: dict[str, Price]) -> str:
+    """A Changes row's description: its SKU's on the invoice lines, else the price list's, else Atria's."""
+    price = prices.get(change.sku)
+    return described.get(change.sku) or (price.description if price else None) or change.description
+
+
+def _line(row: _Quantity, price: Price, description: str) -> Line:
     assert price.tax_rate is not None, "an invoice with a SKU without a tax rate fails before its lines are made"
     return Line(
         customer_code=row.customer_code,
         customer_name=row.customer_name,
         sku=row.sku,
-        description=row.description or price.description or row.sku,
+        description=description,
         quantity=row.quantity,
         unit_price=price.unit_price,
         tax_rate=price.tax_rate,

@@ -21,10 +21,11 @@ from xml.sax.saxutils import escape
 
 from xlbilling._invoice import FIELDS, Invoice, LineContext
 from xlbilling._invoices.refs import Local, Ref, RowMap, parse_formula, parse_ref, render_formula
-from xlbilling._invoices.template import Block, Cell, Row, Sheet, Template
-from xlbilling._values.cells import clean_text
+from xlbilling._invoices.template import HEADER_FOOTER, PLACEHOLDER, Block, Cell, Row, Sheet, Template
+from xlbilling._values.cells import clean_text, wrapped_lines
 from xlbilling._values.dates import to_excel_serial
 from xlbilling._xlsx.columns import with_columns
+from xlbilling._xlsx.look import paper
 from xlbilling._xlsx.package import FIXED_TIME
 
 _DEFINED_NAME = re.compile(r"(<definedName\b[^>]*>)([^<]*)(</definedName>)")
@@ -32,9 +33,16 @@ _FILTER_DATABASE = 'name="_xlnm._FilterDatabase"'
 _SQREF = re.compile(r'(\s(?:sqref|ref)=")([^"]+)(")')
 _BREAK = re.compile(r'(<brk id=")(\d+)(")')
 _DRAWING_ROW = re.compile(r"(<(?:\w+:)?row>)(\d+)(</(?:\w+:)?row>)")
-FIT_PADDING = 3  # characters of room beside the longest header or value of a fitted column
-FIT_MAX = 60  # the widest a fitted column gets; longer text runs on past the cell edge
+FIT_PADDING = 2  # characters of room beside the longest header or value of a fitted column
+FIT_MAX = 30  # the widest a fitted column gets (and padding); longer text wraps at its spaces
+WORD_MAX = 40  # ... unless one word is longer: up to this many characters, a word is not broken
 DATE_LENGTH = 11  # "dd mmm yyyy"
+LINE_HEIGHT = 14  # points per line of a row's wrapped text (10 or 11 pt type)
+DEFAULT_WIDTH = 8.43  # a column's width in characters when the template sets none (Excel's default)
+_FIT_TO_PAGE = re.compile(r'\sfitToPage="1"')
+_PAGE_SETUP = re.compile(r"<((?:\w+:)?pageSetup)\b([^>]*?)(/?)>")
+_SCALE = re.compile(r'\s(?:scale|pageOrder)="[^"]*"')
+_ROW_HEIGHT = re.compile(r'\s(?:ht|customHeight)="[^"]*"')
 _CORE = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -145,13 +153,21 @@ def _footer_rule(item_row: int, footer: int, out: int, first: int, last: int) ->
 
 def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]], maps: dict[str, RowMap]) -> str:
     rowmap = maps[sheet.name]
-    head = with_columns(_move(sheet.head, sheet.name, maps), *_layout(sheet, invoice, entries))
+    fitted, hidden = _layout(sheet, invoice, entries)
+    head = with_columns(_move(sheet.head, sheet.name, maps), fitted, hidden)
+    widths = {**sheet.widths, **fitted}
+    scale = paper(sum(widths.values()))[1] if fitted else None  # a list too wide for one readable page
+    if scale is not None:
+        head = _FIT_TO_PAGE.sub(' fitToPage="0"', head)
     parts = [head, "<sheetData>"]
     for out, entry in entries:
         cells = "".join(_cell(cell, out, entry, invoice, sheet.name, maps) for cell in entry.row.cells)
-        parts.append(f'<row r="{out}"{entry.row.attrs}>{cells}</row>')
+        parts.append(f'<row r="{out}"{_row_attrs(sheet, entry, invoice, widths)}>{cells}</row>')
     parts.append("</sheetData>")
     tail = _move(sheet.tail, sheet.name, maps)
+    tail = HEADER_FOOTER.sub(lambda m: _page_text(m, invoice), tail)
+    if scale is not None:  # printed at a readable scale over pages across, each row band across first
+        tail = _PAGE_SETUP.sub(lambda m: _scaled(m, scale), tail, count=1)
     tail = _BREAK.sub(lambda m: f"{m.group(1)}{rowmap.end(int(m.group(2)))}{m.group(3)}", tail)
     merges = _merges(sheet, entries, maps)
     merged = f'<mergeCells count="{len(merges)}">{"".join(merges)}</mergeCells>' if merges else ""
@@ -160,12 +176,45 @@ def _sheet_xml(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]],
     return "".join(parts)
 
 
+def _row_attrs(sheet: Sheet, entry: Entry, invoice: Invoice, widths: dict[str, float]) -> str:
+    """A row's attributes; a repeated row whose text wraps gets a height that shows every line of it (Excel
+    and LibreOffice keep the height a row is written with)."""
+    columns = sheet.wrapped.get(entry.row.number, ())
+    if entry.item is None or not columns:
+        return entry.row.attrs
+    lines = max(
+        (wrapped_lines(_as_text(_fill(cell, invoice, entry.item)), widths.get(cell.column, DEFAULT_WIDTH))
+         for cell in entry.row.cells if cell.column in columns),
+        default=1,
+    )  # fmt: skip
+    if lines < 2:
+        return entry.row.attrs
+    return _ROW_HEIGHT.sub("", entry.row.attrs) + f' ht="{LINE_HEIGHT * lines:g}" customHeight="1"'
+
+
+def _scaled(match: re.Match[str], scale: int) -> str:
+    """A ``pageSetup`` element printing at ``scale`` percent, each row band across before the next."""
+    attributes = _SCALE.sub("", match.group(2))
+    return f'<{match.group(1)}{attributes} scale="{scale}" pageOrder="overThenDown"{match.group(3)}>'
+
+
+def _page_text(match: re.Match[str], invoice: Invoice) -> str:
+    """A page header or footer (XML text) with its placeholders filled: each value escaped for XML, an
+    ampersand doubled (a single one starts a code such as ``&P``)."""
+
+    def filled(found: re.Match[str]) -> str:
+        return escape(_as_text(_field((found.group(1), found.group(2)), invoice, None)).replace("&", "&&"))
+
+    return f"<{match.group(1)}>{PLACEHOLDER.sub(filled, match.group(2))}</{match.group(1)}>"
+
+
 def _layout(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]]) -> tuple[dict[str, float], set[str]]:
     """Column widths fitted to the list rows, and the line columns that are empty on every invoice line.
 
     A Customer column is empty on an invoice whose lines are all the Bill To's own, so it is hidden there.
     """
     longest = {column: len(header) for fitted in sheet.fitted.values() for column, header in fitted.items()}
+    word = dict.fromkeys(longest, 0)  # the longest word: a column is never narrower (no word is broken)
     filled: set[str] = set()
     lines = 0
     for _, entry in entries:
@@ -175,10 +224,15 @@ def _layout(sheet: Sheet, invoice: Invoice, entries: list[tuple[int, Entry]]) ->
         lines += entry.row.collection == "line"
         for cell in entry.row.cells:
             if fitted is not None and cell.column in fitted:
-                longest[cell.column] = max(longest[cell.column], _shown_length(_fill(cell, invoice, entry.item)))
+                value = _fill(cell, invoice, entry.item)
+                longest[cell.column] = max(longest[cell.column], _shown_length(value))
+                word[cell.column] = max([word[cell.column], *map(len, _as_text(value).split())])
             elif entry.row.collection == "line" and cell.column in sheet.line_columns:
                 filled.update([cell.column] if _fill(cell, invoice, entry.item) not in (None, "") else [])
-    widths = {column: float(min(FIT_MAX, length + FIT_PADDING)) for column, length in longest.items()}
+    widths = {
+        column: float(max(min(FIT_MAX, length), min(WORD_MAX, word[column])) + FIT_PADDING)
+        for column, length in longest.items()
+    }
     return widths, (set(sheet.line_columns) - filled) if lines else set()
 
 

@@ -17,7 +17,7 @@ from PIL import ImageDraw, ImageFont
 
 from xlbilling._files import atomic_path
 from xlbilling._xlsx.book import OpenpyxlBook
-from xlbilling._xlsx.look import Line, Look, Sheet
+from xlbilling._xlsx.look import Line, Look, Sheet, footer_text
 
 NAVY = "1F3864"
 PALE = "E8EDF5"
@@ -32,6 +32,13 @@ SELLER = (
     "{{ seller.registration }}",
 )
 THIN = Line("thin", "8EA0C0")
+WIDTHS = (10, 32, 20, 9, 13, 10, 12)
+"""The invoice sheet's columns A to G: about 106 characters, so its 10 pt text prints at 7 pt or more on A4
+portrait even in a wider stand-in font (LibreOffice without Calibri)."""
+MARGIN = 0.4
+"""Left and right page margins, in inches."""
+FOOTER = footer_text("{{ invoice.number }}  ·  {{ bill_to.name }}  ·  {{ invoice.period_name }}")
+"""Every printed page names the invoice, whom it bills and the period (never the workbook's file name)."""
 TEXT = Look(font=FONT, size=10)
 HEADER = Look(font=FONT, size=10, bold=True, colour="FFFFFF", fill=NAVY)
 
@@ -41,8 +48,8 @@ def make_logo(path: Path) -> None:
     image = PilImage.new("RGBA", (560, 160), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, 160, 160), radius=28, fill="#" + NAVY)
-    draw.text((80, 82), "NW", fill="white", font=ImageFont.load_default(size=80), anchor="mm")
-    draw.text((185, 45), "NORTHWIND", fill="#" + NAVY, font=ImageFont.load_default(size=58), anchor="lm")
+    draw.text((80, 82), "EX", fill="white", font=ImageFont.load_default(size=80), anchor="mm")
+    draw.text((185, 45), "EXAMPLE MSP", fill="#" + NAVY, font=ImageFont.load_default(size=50), anchor="lm")
     draw.text((187, 112), "managed services", fill="#5A6B8C", font=ImageFont.load_default(size=34), anchor="lm")
     with atomic_path(path) as temp:
         image.save(temp, format="PNG")
@@ -81,20 +88,22 @@ def _put(sheet: Sheet, ref: str, value: object, **look: object) -> None:
 
 
 def _invoice_sheet(sheet: Sheet, logo: Path) -> None:
-    sheet.widths(dict(zip("ABCDEFG", (14, 42, 24, 10, 12, 10, 14), strict=True)))
+    sheet.widths(dict(zip("ABCDEFG", WIDTHS, strict=True)))
     sheet.picture(logo, "A1", 210, 60)
     for row, text in enumerate(SELLER, start=1):
         sheet.merge(f"D{row}:G{row}")
-        _put(sheet, f"D{row}", text, align="right", size=11 if row == 1 else 9, bold=row == 1,
+        _put(sheet, f"D{row}", text, align="right", size=11 if row == 1 else 10, bold=row == 1,
              colour=NAVY if row == 1 else "404040")  # fmt: skip
     _put(sheet, "A6", "{{ invoice.title }}", size=22, bold=True, colour=NAVY)
     sheet.row_height(6, 32)
-    label = {"size": 9, "colour": "5A6B8C"}
+    label = {"size": 10, "colour": "5A6B8C"}
     _put(sheet, "A8", "BILL TO", bold=True, **label)
     sheet.merge("A9:C9")
     _put(sheet, "A9", "{{ bill_to.name }}", size=11, bold=True)
     sheet.merge("A10:C13")
     _put(sheet, "A10", "{{ bill_to.address }}", wrap=True, vertical="top")
+    for row in range(10, 14):  # room for six address lines (a unit, a street, town, county, post code, country)
+        sheet.row_height(row, 18)
     _put(sheet, "A14", "Account {{ bill_to.account_code }}", **label)
     details = (
         ("Invoice number", "{{ invoice.number }}", None),
@@ -109,7 +118,7 @@ def _invoice_sheet(sheet: Sheet, logo: Path) -> None:
         sheet.merge(f"F{row}:G{row}")
         _put(sheet, f"F{row}", value, align="left", bold=row == 8, number_format=number_format or "General")
     sheet.merge("A15:G15")
-    _put(sheet, "A15", "Billing basis: {{ invoice.basis }}.", size=9, italic=True)
+    _put(sheet, "A15", "Billing basis: {{ invoice.basis }}.", italic=True)
     titles = ("SKU", "Description", "Customer", "Quantity", "Unit price", "VAT rate", "Net")
     for column, title in zip("ABCDEFG", titles, strict=True):
         sheet.put(f"{column}17", title, replace(HEADER, align="right" if column > "C" else "left"))
@@ -141,14 +150,14 @@ def _invoice_sheet(sheet: Sheet, logo: Path) -> None:
     _put(sheet, "A26", "Notes", bold=True)
     notes = (
         "Please pay by the due date by bank transfer to {{ seller.bank }}, quoting {{ invoice.number }}.",
-        "Users and services are listed on the Users sheet; changes since last period on the Changes sheet.",
+        "The users and services of the period (Users) and the changes since last period (Changes) are attached.",
     )
     for row, text in enumerate(notes, start=27):
         sheet.merge(f"A{row}:G{row}")
         _put(sheet, f"A{row}", text, wrap=True, vertical="top")
         sheet.row_height(row, 28)
     sheet.hide_gridlines()
-    sheet.print_setup(area="A1:G28", title_rows="17:17", file_name_footer=True, centred=True)
+    sheet.print_setup(area="A1:G28", title_rows="17:17", footer=FOOTER, centred=True, margin=MARGIN)
 
 
 def _list_sheet(sheet: Sheet, title: str, columns: list[tuple[str, int, str, str | None]]) -> None:
@@ -159,10 +168,11 @@ def _list_sheet(sheet: Sheet, title: str, columns: list[tuple[str, int, str, str
         sheet.widths({column: width})
         # text one indent in from the left, so it never runs into a right-aligned number before it
         align = {"align": "left", "indent": 1 if index else 0} if number_format is None else {"align": "right"}
-        sheet.put(f"{column}3", name, replace(HEADER, **align))
-        _put(sheet, f"{column}4", value, number_format=number_format or "General", bottom=THIN, **align)
+        sheet.put(f"{column}3", name, replace(HEADER, size=11, **align))
+        _put(sheet, f"{column}4", value, number_format=number_format or "General", bottom=THIN, size=11,
+             vertical="top", wrap=number_format is None, **align)  # fmt: skip
     sheet.freeze("A4")
-    sheet.print_setup(area=f"A1:{last}4", title_rows="3:3", landscape=True, file_name_footer=True, centred=True)
+    sheet.print_setup(area=f"A1:{last}4", title_rows="3:3", landscape=True, footer=FOOTER, centred=True, margin=MARGIN)
 
 
 def main() -> None:

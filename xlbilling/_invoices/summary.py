@@ -1,6 +1,6 @@
 """What a run of invoices did, worded once for every door (``xlbilling report``, the Build Invoices button,
 the server's jobs): a headline saying what was written where, then one sentence per thing that needs a
-person (drafts, samples, failures)."""
+person (drafts, samples, failed invoices, e-invoices not written beside their invoices)."""
 
 from __future__ import annotations
 
@@ -54,4 +54,10 @@ def run_summary(manifest: Manifest, seller_hint: str) -> RunSummary:
     if failed:
         them = "it" if failed == 1 else "them"
         needs.append(f"{counted(failed, 'invoice')} failed (see {manifest.path.name}); fix {them} and run again.")
+    missing = len(manifest.einvoices_failed)
+    if missing:  # a missing e-invoice does not fail its invoice: the workbook (and PDF) can be sent
+        needs.append(
+            f"{counted(missing, 'e-invoice')} not written (their invoices were): fill what each lacks (the Problem "
+            f"column of {manifest.index_path.name} says what) and run again."
+        )
     return RunSummary(headline, tuple(needs))

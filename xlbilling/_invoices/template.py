@@ -13,6 +13,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -24,6 +25,9 @@ from xlbilling._xlsx.normalise import Grid, UnreadableWorkbook, normalise
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}")
 REQUIRED_NAMES = ("InvoiceNumber", "InvoiceSubtotal", "InvoiceTax", "InvoiceTotal")
+HEADER_FOOTER = re.compile(r"<((?:\w+:)?(?:odd|even|first)(?:Header|Footer))>(.*?)</\1>", re.S)
+"""A page header or footer in a sheet's XML: it may hold ``invoice``, ``bill_to`` and ``seller`` placeholders."""
+PAGE_FIELDS = ("invoice", "bill_to", "seller")
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -100,6 +104,10 @@ class Sheet:
     line_columns: tuple[str, ...] = ()
     # list rows (``user``, ``change``) whose columns are fitted to their content: row -> column -> header text
     fitted: dict[int, dict[str, str]] = field(default_factory=dict)
+    # repeated rows' columns whose text wraps (row -> columns): such a row grows to show all of it
+    wrapped: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # the columns' widths the template sets (letter -> characters)
+    widths: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,8 +134,10 @@ def load_template(path: str | Path) -> Template:
     except UnreadableWorkbook as error:
         raise TemplateError(f"Template {path} cannot be read as an .xlsx workbook ({error}).") from None
     blocks: dict[str, list[Block]] = {}
+    workbook = book.parts["xl/workbook.xml"].decode()
     for sheet in book.sheets:
         blocks[sheet.title] = _scan_sheet(sheet, problems)
+        _check_header_footer(sheet.title, book.parts[_sheet_path(book.parts, workbook, sheet.title)].decode(), problems)
     problems += [f"the defined name {name} is missing" for name in REQUIRED_NAMES if name not in book.names]
     if not any(block.collection == "line" for sheet_blocks in blocks.values() for block in sheet_blocks):
         problems.append("no row has {{ line.* }} placeholders, so invoice lines have nowhere to go")
@@ -228,6 +238,15 @@ def _check_placeholders(text: str, where: str, problems: list[str]) -> set[str]:
     return collections
 
 
+def _check_header_footer(title: str, xml: str, problems: list[str]) -> None:
+    """Placeholders in the sheet's page headers and footers: only those of the whole invoice."""
+    for match in HEADER_FOOTER.finditer(xml):
+        where = f"the {'header' if 'Header' in match.group(1) else 'footer'} of {title}"
+        for collection in _check_placeholders(unescape(match.group(2)), where, problems):
+            if collection not in PAGE_FIELDS:
+                problems.append(f"{where} has {{{{ {collection}.* }}}} placeholders, which repeat rows")
+
+
 def _check_layout(sheet: Grid, blocks: list[Block], problems: list[str]) -> None:
     """Merged cells may sit inside one repeated row or outside; pictures may not sit on repeated rows."""
     for merged in sheet.merges:
@@ -266,15 +285,18 @@ def _parse_sheet(parts: dict[str, bytes], workbook: str, sheet: Grid, blocks: li
     by_number = {row.number: row for row in rows}
     line_columns: tuple[str, ...] = ()
     fitted: dict[int, dict[str, str]] = {}
+    wrapped: dict[int, tuple[str, ...]] = {}
     for block in blocks:
         cells = by_number[block.item].cells
+        wrapped[block.item] = tuple(c.column for c in cells if f"{c.column}{block.item}" in sheet.wrapped)
         if block.collection == "line":
             line_columns = tuple(c.column for c in cells if c.whole and c.whole[0] == "line")
         elif block.collection in ("user", "change"):
             above = [sheet.value(f"{c.column}{block.item - 1}") for c in cells]
             fitted[block.item] = {c.column: str(v or "") for c, v in zip(cells, above, strict=True) if c.kind == "text"}
     drawing = _drawing_path(parts, path)
-    return Sheet(sheet.title, path, head, tail, rows, blocks, merges, drawing, line_columns, fitted)
+    widths = sheet.widths or {}
+    return Sheet(sheet.title, path, head, tail, rows, blocks, merges, drawing, line_columns, fitted, wrapped, widths)
 
 
 def _parse_cell(sheet: Grid, match: re.Match[str]) -> Cell:

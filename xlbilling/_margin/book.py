@@ -2,9 +2,11 @@
 
 Sheets: **Summary** (what the figures cover and leave out; revenue, cost and margin per period with a chart
 of them over time; the leak per period with its own chart; the ten customers with the lowest margin % beside
-a bar chart of them; printed on one portrait A4 page), **Customers** and **Products** (the totals),
+a bar chart of them (bars from zero); printed on portrait A4), **Customers** and **Products** (the totals),
 **Detail** (every period, customer and product, filterable, header frozen). Money is in currency format,
-margins as percentages.
+margins as percentages. Every sheet prints with text of 7 pt or more, its header row on every page and a
+footer naming the margin's periods, the sheet and the page; a table too wide for one page prints over several
+pages across, its first columns repeated at the left of each.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from xlbilling._margin.run import Margin, for_sheet
+from xlbilling._values.cells import wrapped_lines
 from xlbilling._xlsx.book import OpenpyxlBook
 from xlbilling._xlsx.coords import bounds, column_letter
 from xlbilling._xlsx.layout import (
@@ -25,7 +28,7 @@ from xlbilling._xlsx.layout import (
     series_chart,
     wrap_long_rows,
 )  # fmt: skip
-from xlbilling._xlsx.look import Look, Sheet
+from xlbilling._xlsx.look import Look, Sheet, footer_text
 
 LOWEST = 10
 HEADERS = {
@@ -36,14 +39,18 @@ HEADERS = {
 }  # fmt: skip
 FORMATS = {**dict.fromkeys(("Unit price", "Revenue", "Cost", "Margin", "Leak"), CURRENCY), "Margin %": PERCENT}
 QUANTITIES = ("Billed quantity", "Lines left out")
-SUMMARY_WIDTHS = (34, 13, 13, 13, 10, 11, 10, 12, 12, 12)
+SUMMARY_WIDTHS = (30, 12, 12, 12, 10, 11, 11)
 CHART_ROWS = 16
+TITLE_COLUMNS = {"Customers": "A:B", "Products": "A:A", "Detail": "A:C"}
+"""The columns repeated at the left of each page when a sheet prints over several pages across."""
 
 
 def write_margin(result: Margin, path: str | Path) -> Path:
     """Write ``result`` to ``path`` (through a temporary file) and return the path."""
     book = OpenpyxlBook.new()
-    _summary(book, book.sheet("Summary"), result)
+    first, last = result.periods[0].end.isoformat(), result.periods[-1].end.isoformat()
+    footer = footer_text(f"Margin, periods ending {first} to {last}")
+    _summary(book, book.sheet("Summary"), result, footer)
     for title, name, frame in (
         ("Customers", "MarginByCustomer", result.by("customer")),
         ("Products", "MarginByProduct", result.by("product")),
@@ -56,7 +63,8 @@ def write_margin(result: Margin, path: str | Path) -> Path:
         format_table(sheet, ref, FORMATS, QUANTITIES, rows=long)
         sheet.freeze("A2")
         fit_widths(sheet, rows=long)
-        sheet.print_setup(title_rows="1:1", landscape=True)
+        sheet.print_fitted(f"A:{column_letter(bounds(ref)[2])}", title_rows="1:1", title_columns=TITLE_COLUMNS[title],
+                           footer=footer)  # fmt: skip
     return book.save(path)
 
 
@@ -65,13 +73,15 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
     return for_sheet(frame).rename(columns=HEADERS)
 
 
-def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin) -> None:
+def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin, footer: str) -> None:
     first, last = result.periods[0].end.isoformat(), result.periods[-1].end.isoformat()
     sheet.put("A1", f"Margin over time: periods ending {first} to {last}", Look(bold=True, size=14))
-    row = 2
-    for note in result.notes:
+    row, last = 2, column_letter(len(SUMMARY_WIDTHS))
+    for note in result.notes:  # each across the printed width, wrapped: a long one is printed whole
         book.write(sheet.title, f"A{row}", note)
-        sheet.style(f"A{row}", Look(italic=True, colour="595959"))
+        sheet.merge(f"A{row}:{last}{row}")
+        sheet.style(f"A{row}", Look(italic=True, colour="595959", wrap=True, vertical="top"))
+        sheet.row_height(row, 15 * wrapped_lines(note, sum(SUMMARY_WIDTHS)))
         row += 1
     ref = _section(book, sheet, "Revenue, cost and margin per period", "MarginByPeriod", result.by("period"), row + 1)
     row = bounds(ref)[3] + 2
@@ -86,10 +96,10 @@ def _summary(book: OpenpyxlBook, sheet: Sheet, result: Margin) -> None:
                           "Margin": lowest["margin"], "Margin %": lowest["margin_pct"]})  # fmt: skip
     ref = _section(book, sheet, f"The {LOWEST} customers with the lowest margin %", "LowestMargin", table, row)
     if len(table):
-        labelled_bars(sheet, ref, 5, 10, rows=max(len(table) + 1, 5), number_format=PERCENT)
+        labelled_bars(sheet, ref, 5, len(SUMMARY_WIDTHS), rows=max(len(table) + 1, 5), number_format=PERCENT)
     wrap_long_rows(sheet, ref, SUMMARY_WIDTHS[0])
     sheet.widths({column_letter(column): width for column, width in enumerate(SUMMARY_WIDTHS, start=1)})
-    sheet.print_setup(area=f"A1:{column_letter(len(SUMMARY_WIDTHS))}{sheet.last_row}", centred=True)
+    sheet.print_fitted(f"A:{last}", area=f"A1:{last}{sheet.last_row}", centred=True, footer=footer)
 
 
 def _section(book: OpenpyxlBook, sheet: Sheet, heading: str, name: str, frame: pd.DataFrame, row: int) -> str:

@@ -84,6 +84,8 @@ class Margin:
     left_out: tuple[Period, ...] = ()
     dated_prices: bool = False
     no_cost: tuple[Period, ...] = field(default=())
+    currencies: tuple[str, ...] = ()
+    """The price list's currencies: revenue is in them (Xarios's answers name no currency)."""
 
     def by(self, what: str) -> pd.DataFrame:
         """The ``detail``, or the totals per ``customer``, ``product`` or ``period``."""
@@ -113,7 +115,17 @@ class Margin:
             said.append(f"No price for {', '.join(self.unpriced)}: revenue and margin not shown for those lines.")
         if not self.dated_prices:
             said.append("Prices: today's price list for every period (it has no valid_from column).")
+        said.append(
+            f"Money in {self.currency}, the price list's currency; cost is what Xarios charged, taken to be in "
+            f"{self.currency} too (its invoices name no currency); leak is what Xarios charged and was not billed, "
+            "at your price (at Xarios cost for a SKU with no price)."
+        )
         return said
+
+    @property
+    def currency(self) -> str:
+        """The currency of the money, as a title says it (``GBP``; ``GBP/EUR`` for a list in two)."""
+        return "/".join(self.currencies) or "the price list's currency"
 
 
 def margin(
@@ -150,6 +162,7 @@ def margin(
         periods=tuple(ordered),
         dated_prices=prices.dated,
         no_cost=tuple(p for p, (_, costed) in zip(ordered, done, strict=True) if not costed),
+        currencies=prices.currencies,
     )
 
 

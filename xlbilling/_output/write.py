@@ -3,16 +3,14 @@
 CSV text that looks like a formula gets Excel's apostrophe prefix; money (``Decimal``) shows at least two
 decimals everywhere (``"1234.50"``, never rounded: a unit cost keeps its four places) and JSON keeps it exact as
 strings; float columns whose values are all whole show as integers (``12``, not ``12.0``); dates are ISO text.
-A table on the terminal shows only the columns that fit its width and says which were left out; files are
-written atomically and keep every column.
+A table on the terminal shows only the columns that fit its width, those that tell its rows apart first
+(``xlbilling._output.fit``), and says which were left out; files are written atomically and keep every column.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 import sys
-import textwrap
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -26,14 +24,14 @@ from rich.table import Table
 
 from xlbilling._errors import InputError
 from xlbilling._files import write_atomically
-from xlbilling._output import FORMATS
+from xlbilling._output import FORMATS, Reading
+from xlbilling._output.fit import fit, table_width
+from xlbilling._output.lines import terminal_width, wrapped
 from xlbilling._values.cells import clean_text, neutralize
 from xlbilling._values.money import CENT
+from xlbilling._values.wording import counted
 
 TERMINAL_ROWS = 200
-NARROW_TEXT = 30
-"""On a terminal too narrow for every column, a text column is cut to this many characters (with "…")
-before columns are left out."""
 
 
 PERCENT_SUFFIX = "_pct"
@@ -41,10 +39,12 @@ PERCENT_SUFFIX = "_pct"
 keep the exact fraction."""
 
 
-def emit(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str) -> str:
+def emit(
+    df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_name: str, reading: Reading | None = None
+) -> str:
     """Write ``df`` as ``fmt`` to ``output`` (or stdout) and return a one-line description of what was
     written, for the terminal. ``xlsx`` needs ``output``; ``title`` names the sheet and ``table_name`` the
-    Excel table."""
+    Excel table; ``reading`` says which columns a terminal too narrow for all of them keeps."""
     if fmt == "xlsx":
         if output is None:
             raise InputError("An Excel file cannot go to the terminal.", "Add -o FILE.xlsx.")
@@ -56,7 +56,7 @@ def emit(df: pd.DataFrame, fmt: str, output: Path | None, *, title: str, table_n
         return f"wrote {len(df)} rows to {output} (sheet {title}, table {table_name})"
     if fmt == "table":
         if output is None:
-            text = to_table_text(df, title, limit=TERMINAL_ROWS, width=terminal_width())
+            text = to_table_text(df, title, limit=TERMINAL_ROWS, width=terminal_width(), reading=reading)
         else:
             text = to_table_text(df, title, limit=None)
     elif fmt == "csv":
@@ -134,75 +134,63 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def terminal_width() -> int | None:
-    """The width to fit a table on stdout: ``COLUMNS`` when set, else the terminal's; ``None`` when stdout
-    is not a terminal (a pipe or file gets every column)."""
-    columns = shutil.get_terminal_size(fallback=(0, 0)).columns
-    return columns if columns > 0 else None
+MORE = "--columns to choose, or --format csv or -o FILE for all."
+"""What a person can do to see the columns a terminal table left out (a command with other outputs says its own)."""
 
 
-def to_table_text(df: pd.DataFrame, title: str, limit: int | None, width: int | None = None) -> str:
+def to_table_text(
+    df: pd.DataFrame,
+    title: str,
+    limit: int | None,
+    width: int | None = None,
+    reading: Reading | None = None,
+    *,
+    note: str | None = None,
+    more: str = MORE,
+) -> str:
     """A boxed text table; with ``limit``, only that many rows and a line saying how many were left out.
 
-    With ``width`` (a terminal's), long text is cut and columns are left out until the table fits, and a
-    line says which; without it every column is shown in full."""
+    With ``width`` (a terminal's), the columns are chosen as ``reading`` says (``xlbilling._output.fit``),
+    long text is cut, columns empty in every row are left out, and a line says which were left out and
+    ``more`` (how to see them); without it every column is shown in full. ``note`` is said under it."""
     frame = whole_floats(df)
     shown = frame if limit is None else frame.head(limit)
     cells = {
         column: [_cell_text(value, str(column).endswith(PERCENT_SUFFIX)) for value in shown[column]]
         for column in frame.columns
     }
-    natural = {column: max([cell_len(str(column)), *(cell_len(c) for c in cells[column])]) for column in cells}
     right = {column: _is_right_aligned(frame[column]) for column in frame.columns}
-    limits: dict[Any, int] = {}
-    columns = list(frame.columns)
-    if width is not None and _table_width(natural.values()) > width:
-        limits = {c: NARROW_TEXT for c in columns if not right[c] and natural[c] > NARROW_TEXT}
-        fitted = {c: min(natural[c], limits.get(c, natural[c])) for c in columns}
-        columns = _columns_that_fit(columns, fitted, right, width)
-    table = Table(title=f"{title} ({len(df)} rows)", show_lines=False)
-    for column in columns:
-        cap = limits.get(column)
+    fitted = fit(cells, right, width, reading or Reading())
+    heading = f"{title} ({counted(len(df), 'row')})"
+    table = Table(title=heading, show_lines=False)
+    for column in fitted.columns:
+        cap = fitted.caps.get(column)
         table.add_column(
             str(column),
             justify="right" if right[column] else "left",
-            overflow="ellipsis" if cap else "fold",
+            overflow="crop" if cap else "fold",
             no_wrap=bool(cap),
             max_width=cap,
         )
     for index in range(len(shown)):
-        table.add_row(*(cells[column][index] for column in columns))
+        table.add_row(*(fitted.text(column, cells[column][index]) for column in fitted.columns))
     buffer = io.StringIO()
-    needed = max(_table_width(natural[c] for c in columns), cell_len(f"{title} ({len(df)} rows)"), 80)
+    needed = max(table_width(fitted.widths.values()), cell_len(heading), 80)
     console_width = needed if width is None else min(width, needed)
     Console(file=buffer, width=console_width, highlight=False, markup=False, emoji=False).print(table)
+    notes = [note] if note else []
     if limit is not None and len(df) > limit:
-        buffer.write(f"... {len(df) - limit} more rows: use --format csv, json or xlsx with -o FILE for all.\n")
-    if len(columns) < len(frame.columns):
-        left_out = ", ".join(str(c) for c in frame.columns if c not in columns)
-        note = (
-            f"{len(columns)} of {len(frame.columns)} columns shown (left out: {left_out}); "
-            "--columns to choose, or --format csv or -o FILE for all."
+        notes.append(f"... {len(df) - limit} more rows: use --format csv, json or xlsx with -o FILE for all.")
+    if fitted.left_out or fitted.empty:
+        said = [f"{what}: {', '.join(map(str, columns))}" for what, columns in
+                (("left out", fitted.left_out), ("empty", fitted.empty)) if columns]  # fmt: skip
+        notes.append(
+            f"{len(fitted.columns)} of {len(frame.columns)} columns shown ({'; '.join(said)})"
+            + (f"; {more}" if fitted.left_out else ".")
         )
-        buffer.write(textwrap.fill(note, width or 100, break_on_hyphens=False) + "\n")
+    for note in notes:
+        buffer.write(wrapped(note, width or 100, hang="") + "\n")
     return buffer.getvalue()
-
-
-def _table_width(widths: Any) -> int:
-    """The width of a boxed table with columns of ``widths``: one space each side and a border between."""
-    widths = list(widths)
-    return 1 + sum(w + 3 for w in widths)
-
-
-def _columns_that_fit(columns: list[Any], widths: dict[Any, int], right: dict[Any, bool], width: int) -> list[Any]:
-    """The columns to show in ``width``: the first column (what a row is), then the numbers and money, then
-    the other columns in order, each taken when it still fits; returned in their original order."""
-    order = columns[:1] + [c for c in columns[1:] if right[c]] + [c for c in columns[1:] if not right[c]]
-    chosen: list[Any] = []
-    for column in order:
-        if _table_width(widths[c] for c in [*chosen, column]) <= width or not chosen:
-            chosen.append(column)
-    return [c for c in columns if c in chosen]
 
 
 def _is_right_aligned(series: pd.Series) -> bool:
@@ -230,4 +218,7 @@ def _cell_text(value: Any, percent: bool = False) -> str:
     return clean_text(str(value))
 
 
-__all__ = ["FORMATS", "emit", "money_text", "terminal_width", "to_csv", "to_json", "to_table_text", "whole_floats"]
+__all__ = [
+    "FORMATS", "MORE", "Reading", "emit", "money_text", "terminal_width", "to_csv", "to_json", "to_table_text",
+    "whole_floats",
+]  # fmt: skip

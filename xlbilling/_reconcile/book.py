@@ -5,7 +5,9 @@ category, the largest leaks beside a bar chart of them, then the money at stake 
 one portrait A4 page), **Detail** (every customer and SKU, flagged rows first with the largest money at
 stake on top, each row coloured by its category, filterable, header frozen), **Unmapped Tenants** and
 **Unmapped Products** (with the mapping row to add) and **Invoice Checks** (each Xarios invoice's own
-arithmetic).
+arithmetic). Every sheet prints with text of 7 pt or more, its header row on every page and a footer naming
+the reconciliation, its period, the sheet and the page; a table too wide for one page prints over several
+pages across, the customer repeated at the left of each.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from xlbilling._xlsx.layout import (
     labelled_bars,
     wrap_long_rows,
 )  # fmt: skip
-from xlbilling._xlsx.look import Look, Sheet
+from xlbilling._xlsx.look import Look, Sheet, footer_text
 
 # Fill colours per category (matched rows are left plain).
 CATEGORY_FILLS = {
@@ -51,7 +53,7 @@ QUANTITIES += ("Xarios charged", "Atria billed")
 MONEY: tuple[str, ...] = ("unit_price", "money_at_stake", "value", "subtotal", "tax", "total", "Money at stake")
 MONEY += ("Leaked", *CATEGORY_NAMES.values())
 FORMATS = {**dict.fromkeys(MONEY, CURRENCY), "unit_cost": UNIT_COST}
-SUMMARY_WIDTHS = (34, 14, 13, 13, 13, 13, 13, 16)  # A: labels and customers; the columns of the widest table
+SUMMARY_WIDTHS = (33, 10, 10, 11, 11, 11, 11, 13)  # A: labels and customers; the columns of the widest table
 CHART_COLUMNS = (6, 8)  # F to H, beside the largest leaks (A to E)
 SUMMARY_ROWS_ON_ONE_PAGE = 60  # a longer summary prints on more pages rather than shrinking to unreadable
 
@@ -59,8 +61,10 @@ SUMMARY_ROWS_ON_ONE_PAGE = 60  # a longer summary prints on more pages rather th
 def write_reconciliation(result: Reconciliation, path: str | Path) -> Path:
     """Write ``result`` to ``path`` (through a temporary file) and return the path."""
     book = OpenpyxlBook.new()
-    _summary_sheet(book, book.sheet("Summary"), result)
-    _detail_sheet(book, result)
+    period = result.period_end.isoformat() if result.period_end else "(period not given)"
+    footer = footer_text(f"Reconciliation, period ending {period}")
+    _summary_sheet(book, book.sheet("Summary"), result, footer)
+    _detail_sheet(book, result, footer)
     for title, name, frame in (
         ("Unmapped Tenants", "UnmappedTenants", result.unmapped_tenants),
         ("Unmapped Products", "UnmappedProducts", result.unmapped_products),
@@ -70,7 +74,7 @@ def write_reconciliation(result: Reconciliation, path: str | Path) -> Path:
         sheet = book.sheet(title)
         format_table(sheet, ref, FORMATS, QUANTITIES)
         fit_widths(sheet)
-        sheet.print_setup(title_rows="1:1", landscape=True)
+        sheet.print_fitted(f"A:{column_letter(bounds(ref)[2])}", title_rows="1:1", title_columns="A:A", footer=footer)
     return book.save(path)
 
 
@@ -79,7 +83,7 @@ def detail_order(result: Reconciliation) -> pd.DataFrame:
     return pd.concat([result.flagged, result.detail[result.detail["category"] == "matched"]], ignore_index=True)
 
 
-def _detail_sheet(book: OpenpyxlBook, result: Reconciliation) -> None:
+def _detail_sheet(book: OpenpyxlBook, result: Reconciliation, footer: str) -> None:
     """Every row, flagged first, each coloured by its category; the header stays in view."""
     detail = detail_order(result)
     ref = book.write_long_table("Detail", "ReconciliationDetail", detail)
@@ -88,7 +92,7 @@ def _detail_sheet(book: OpenpyxlBook, result: Reconciliation) -> None:
     colour_rows(sheet, ref, list(detail.columns).index("category"), CATEGORY_FILLS)
     sheet.freeze("A2")
     fit_widths(sheet, rows=detail)
-    sheet.print_setup(title_rows="1:1", landscape=True)
+    sheet.print_fitted(f"A:{column_letter(bounds(ref)[2])}", title_rows="1:1", title_columns="A:B", footer=footer)
 
 
 def valuation(result: Reconciliation) -> str:
@@ -103,7 +107,7 @@ def valuation(result: Reconciliation) -> str:
     return ", ".join(f"at {basis} ({n} row{'s' if n != 1 else ''})" for basis, n in found.items())
 
 
-def _summary_sheet(book: OpenpyxlBook, sheet: Sheet, result: Reconciliation) -> None:
+def _summary_sheet(book: OpenpyxlBook, sheet: Sheet, result: Reconciliation, footer: str) -> None:
     period = result.period_end.isoformat() if result.period_end else "(not given)"
     invoices = ", ".join(str(i) for i in result.invoice_checks["invoice_id"]) or "(not given)"
     facts: list[tuple[str, object]] = [
@@ -145,11 +149,10 @@ def _summary_sheet(book: OpenpyxlBook, sheet: Sheet, result: Reconciliation) -> 
     sheet.widths({column_letter(column): width for column, width in enumerate(SUMMARY_WIDTHS, start=1)})
     for ref in (counts_ref, leaks_ref, customers_ref):
         wrap_long_rows(sheet, ref, SUMMARY_WIDTHS[0])
-    sheet.print_setup(
-        area=f"A1:{column_letter(len(SUMMARY_WIDTHS))}{sheet.last_row}",
-        pages_tall=1 if sheet.last_row <= SUMMARY_ROWS_ON_ONE_PAGE else 0,
-        centred=True,
-    )
+    sheet.print_fitted(
+        f"A:{column_letter(len(SUMMARY_WIDTHS))}", area=f"A1:{column_letter(len(SUMMARY_WIDTHS))}{sheet.last_row}",
+        pages_tall=1 if sheet.last_row <= SUMMARY_ROWS_ON_ONE_PAGE else 0, centred=True, footer=footer,
+    )  # fmt: skip
 
 
 def _heading(sheet: Sheet, cell: str, text: str, size: int = 12) -> None:

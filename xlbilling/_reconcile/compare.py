@@ -87,6 +87,7 @@ def compare(
     sides = _vendor_side(matched).merge(_billed_side(lines[in_scope]), on=["key", "sku"], how="outer", sort=False)
     detail = _detail(sides, on_invoice, directory, _parts_by_sku(mapping), prices or {})
     compared = int((detail["match_basis"] != NOT_ON_INVOICE).sum())
+    priced = detail["price_basis"] == "price"  # the rows valued at a price: their currencies are the money's
     result = Reconciliation(
         detail=detail,
         unmapped_tenants=unmapped_tenants,
@@ -94,6 +95,7 @@ def compare(
         compared=compared,
         not_supplied=int((~in_scope).sum()),
         charges=_charges(items, directory),
+        currencies=tuple(sorted({(prices or {})[sku].currency for sku in detail.loc[priced, "sku"]})),
     )
     if compared == 0:
         raise NothingCompared(

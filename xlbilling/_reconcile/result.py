@@ -64,6 +64,9 @@ class Reconciliation:
     charges: pd.DataFrame = field(default_factory=lambda: empty_frame(CHARGE_COLUMNS))
     decided_before: pd.DataFrame | None = None
     """With a review trail (``reviewed``): the rows decided before that this period's data no longer has."""
+    currencies: tuple[str, ...] = ()
+    """The currencies of the prices that valued rows at the MSP's price (from the price list: Xarios's
+    answers name none); empty when no row was valued at a price."""
 
     def reviewed(self, decisions: pd.DataFrame) -> Reconciliation:
         """This result with each detail row's ``review`` and ``note`` carried from ``decisions`` (earlier
@@ -96,6 +99,18 @@ class Reconciliation:
     def over_billed(self) -> Decimal:
         """Billing with no matching cost: the sum of the negative money at stake, as a positive amount."""
         return -cents(sum((m for m in self.detail["money_at_stake"] if isinstance(m, Decimal) and m < 0), ZERO))
+
+    def valued_at(self) -> dict[str, tuple[Decimal, Decimal]]:
+        """What was leaked and over billed (both positive, as ``leaked`` and ``over_billed``) per valuation:
+        ``price`` (the MSP's price list) and ``cost`` (Xarios's unit cost, for SKUs with no price); only the
+        valuations some money at stake was valued at."""
+        money = self.detail["money_at_stake"].map(lambda m: m if isinstance(m, Decimal) else ZERO)
+        found: dict[str, tuple[Decimal, Decimal]] = {}
+        for basis in ("price", "cost"):
+            at = money[(self.detail["price_basis"] == basis) & (money != 0)]
+            if len(at):
+                found[basis] = (cents(sum(at[at > 0], ZERO)), -cents(sum(at[at < 0], ZERO)))
+        return found
 
     @property
     def unpriced(self) -> int:

@@ -163,7 +163,9 @@ class Dataset:
         self.by_account: dict[str, Customer] = {c.account_code: c for c in self.customers}
         self.instances: list[Instance] = [i for c in self.customers for i in self._make_instances(c)]
         self._cache: dict[tuple[str, date], object] = {}
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
+        self.extra_charges: dict[tuple[date, str, str], int] = {}
+        """Units Xarios alone charges on top, by (period end, customer code, SKU): ``xlbilling._sandbox.adjust``."""
         self.reissues: dict[date, list[bool]] = {}  # period end -> each reissue of its invoice (same total?)
 
     # --- lookups ------------------------------------------------------------------------------
@@ -185,7 +187,7 @@ class Dataset:
     def cached(self, kind: str, period: Period, build: Callable[[], T]) -> T:
         """Return ``build()`` for ``(kind, period)``, computing it once."""
         key = (kind, period.end)
-        with self._lock:
+        with self.lock:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]  # type: ignore[return-value]
@@ -193,10 +195,16 @@ class Dataset:
     def reissue(self, period: Period, same_total: bool) -> None:
         """Issue ``period``'s Xarios invoice again, changed (``xlbilling._sandbox.reissue``): what was built of
         it is built anew."""
-        with self._lock:
+        with self.lock:
             self.reissues.setdefault(period.end, []).append(same_total)
             for kind in ("invoice", "items", "zip", "pdf"):
                 self._cache.pop((kind, period.end), None)
+
+    def forget(self, keep: tuple[str, ...] = ()) -> None:
+        """Forget everything derived from the data but the kinds ``keep`` (after ``xlbilling._sandbox.adjust``
+        changed it)."""
+        with self.lock:
+            self._cache = {key: value for key, value in self._cache.items() if key[0] in keep}
 
     # --- per-period views -----------------------------------------------------------------------
 

@@ -2,11 +2,12 @@
 
 ``POST /_sandbox/faults`` arms one fault; ``DELETE /_sandbox/faults`` disarms it. A fault applies to the
 next ``count`` requests whose path contains ``paths`` (any API path when null; -1 = until reset) and whose
-query contains ``query`` (when given: ``page=2`` faults the second page only).
+query contains ``query`` (when given: ``page=2`` faults the second page only); with ``per_path`` to the
+first ``count`` requests of each path, so which thread asks first does not change what each request meets.
 Sandbox control routes and the docs are never faulted.
 
 - ``latency``: wait that many seconds before answering (combines with the others).
-- ``status``: answer 429 (with ``Retry-After: retry_after``) or 500/502/503/504 instead.
+- ``status``: answer 429 (with ``Retry-After: retry_after``, seconds, fractions allowed) or 500/502/503/504.
 - ``malformed``: ``json`` = 200 with broken JSON, ``html`` = 200 with an HTML error page,
   ``truncated`` = the real body cut to its first half (Content-Length matches what is sent).
 - ``slow_body``: send the real body in ten pieces spread over that many seconds.
@@ -38,7 +39,8 @@ class Fault(BaseModel):
     latency: float = Field(0, ge=0, le=120, description="Seconds to wait before answering.")
     status: Literal[429, 500, 502, 503, 504] | None = Field(None, description="Status to answer instead.")
     count: int = Field(1, ge=-1, description="How many matching requests to fault; -1 until reset.")
-    retry_after: int = Field(1, ge=0, description="Retry-After seconds sent with a 429.")
+    retry_after: float = Field(1, ge=0, le=3600, description="Retry-After seconds sent with a 429.")
+    per_path: bool = Field(False, description="Fault the first `count` requests of each path, not of all.")
     malformed: Literal["json", "html", "truncated"] | None = None
     slow_body: float = Field(0, ge=0, le=120, description="Seconds over which to stream the body.")
     paths: str | None = Field(None, description="Only requests whose path contains this text.")
@@ -51,17 +53,18 @@ class FaultSwitch:
     def __init__(self) -> None:
         self._fault: Fault | None = None
         self._left = 0
+        self._per_path: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def arm(self, fault: Fault) -> None:
         """Fault the next ``fault.count`` matching requests."""
         with self._lock:
-            self._fault, self._left = fault, fault.count
+            self._fault, self._left, self._per_path = fault, fault.count, {}
 
     def reset(self) -> None:
         """Disarm: every request is served normally again."""
         with self._lock:
-            self._fault, self._left = None, 0
+            self._fault, self._left, self._per_path = None, 0, {}
 
     def take(self, path: str, query: str = "") -> Fault | None:
         """The fault to apply to a request for ``path?query`` (using up one of its count), or None."""
@@ -73,7 +76,12 @@ class FaultSwitch:
                 return None
             if fault.query and fault.query.lower() not in unquote(query).lower():
                 return None
-            if self._left > 0:
+            if fault.per_path:
+                taken = self._per_path.get(path.lower(), 0)
+                if taken == fault.count:
+                    return None
+                self._per_path[path.lower()] = taken + 1
+            elif self._left > 0:
                 self._left -= 1
             return fault
 
@@ -94,7 +102,7 @@ class FaultMiddleware:
         if fault.latency:
             await asyncio.sleep(fault.latency)
         if fault.status is not None:
-            headers = [(b"retry-after", str(fault.retry_after).encode())] if fault.status == 429 else []
+            headers = [(b"retry-after", f"{fault.retry_after:g}".encode())] if fault.status == 429 else []
             body = orjson.dumps({"message": HTTPStatus(fault.status).phrase})
             await send_body(send, fault.status, body, b"application/json", headers)
         elif fault.malformed == "json":

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xlbilling._errors import InputError
 from xlbilling._sandbox import atria_json, xarios_json
+from xlbilling._sandbox.adjust import Adjustment, adjust
 from xlbilling._sandbox.archive import detail_zip
 from xlbilling._sandbox.background import Background, start_in_thread
 from xlbilling._sandbox.dataset import Customer, Dataset, Period
@@ -221,6 +222,15 @@ def build_app(
     def plain_dialect() -> Response:
         """Speak the sandbox's own dialect again."""
         speaking.set(Dialect())
+        return Response(status_code=204)
+
+    @app.post("/_sandbox/adjust", tags=["Sandbox"], status_code=204)
+    def change_data(change: Adjustment) -> Response:
+        """Change the data while it runs: more units of a SKU for one customer (see xlbilling._sandbox.adjust)."""
+        try:
+            adjust(dataset, change)
+        except InputError as error:
+            raise _Failure(400, {"message": error.message}) from None
         return Response(status_code=204)
 
     @app.post("/_sandbox/reissue", tags=["Sandbox"], status_code=204)

@@ -112,6 +112,10 @@ def _build(dataset: Dataset, period: Period) -> VendorInvoice:
     for d in for_period(dataset, period):
         tenant = tenants[d.account_code]
         wanted[(tenant.code, d.product.sku)] = Charge(tenant, d.product, d.vendor_quantity)
+    for (end, code, sku), extra in dataset.extra_charges.items():  # POST /_sandbox/adjust with api "xarios"
+        if end == period.end:
+            had = wanted[(code, sku)].quantity if (code, sku) in wanted else 0
+            wanted[(code, sku)] = Charge(dataset.by_code[code], BY_SKU[sku], had + extra)
     charges = sorted(
         (c for c in wanted.values() if c.quantity > 0), key=lambda c: (c.tenant.tenant_code, c.product.part_number)
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from xlbilling._errors import InputError
 from xlbilling._serve.errors import respond
 from xlbilling._serve.query import command, read_query
 from xlbilling._serve.state import Server, server_of
@@ -47,8 +48,14 @@ def _customers(server: Server) -> Answer:
     return framed(server, server.session.atria().customers())
 
 
-def _summary(server: Server, period: str | None, billable_only: bool, by_customer: bool) -> Answer:
-    return framed(server, server.session.atria().summary(server.period(period), billable_only, by_customer))
+def _summary(
+    server: Server, period: str | None, billable_only: bool, per_sku: bool, all_customers: bool, by_customer: bool
+) -> Answer:
+    """``per_sku`` as the command line reads it: ``all_customers`` is its first name, ``by_customer`` the default."""
+    if (per_sku or all_customers) and by_customer:
+        raise InputError("per_sku adds every customer together: leave out by_customer.")
+    chosen = server.period(period)
+    return framed(server, server.session.atria().summary(chosen, billable_only, not (per_sku or all_customers)))
 
 
 def _detail(

@@ -3,13 +3,19 @@
 names, columns, stamps and review trail.
 
 ``GET /api/tables?only=summary,detail&period=D&customer=C&billable_only=true&service=S&user=U&from=D&to=D``
-answers ``{"tables": [...]}``, one entry per table (the first table of a sheet, then each table beside it):
-``key``, ``sheet``, ``table``, ``anchor`` (where a new table goes), ``stamp_cell`` and ``stamp`` (what the
-refresh writes above it), ``identity``, ``columns`` and ``rows``. Cells are what Excel should hold: dates as
-ISO text, money as numbers, missing values as ``""``, text that Excel would run as a formula behind an
-apostrophe. ``POST`` the same with ``{"reviews": [...]}`` (the Reconciliation or Margin table's rows as they
-are, each with ``period_end``, ``account_code``, ``sku``, the quantities, ``review`` and ``note``), or
-``{"reviews": {"reconciliation": [...], "margin": [...]}}``, carries the decisions over as a refresh does.
+answers ``{"tables": [...], "fetched": {...}}``: one entry per table (the first table of a sheet, then each
+table beside it): ``key``, ``sheet``, ``table``, ``anchor`` (where a new table goes), ``stamp_cell`` and
+``stamp`` (what the refresh writes above it), for a sheet's first table ``printed_cell`` and ``printed`` (the
+line printed atop its pages), ``identity``, ``columns`` and ``rows``; and the rows of the Fetched table (which
+the Overview reads) for the data sets answered, with the order of its rows, for the pane to update that table.
+Stamps name the APIs, never their addresses. Cells are what Excel should hold: dates as ISO text, money as
+numbers, missing values as ``""``, text that Excel would run as a formula behind an apostrophe. The Built
+invoices table is not served: it lists a run's ``manifest.json`` in the invoices folder beside a workbook,
+which a server does not have (the pane's invoice runs are downloaded as a zip).
+
+``POST`` the same with ``{"reviews": [...]}`` (the Reconciliation or Margin table's rows as they are, each with
+``period_end``, ``account_code``, ``sku``, the quantities, ``review`` and ``note``), or ``{"reviews":
+{"reconciliation": [...], "margin": [...]}}``, carries the decisions over as a refresh does.
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from xlbilling._serve.state import Server, server_of
 if TYPE_CHECKING:
     import pandas as pd
 
-    from xlbilling._workbook.tables import Target
+    from xlbilling._workbook.fetched import Fetched
+    from xlbilling._workbook.target import Target
 
 QUERY = ("only", "period", "customer", "billable_only", "service", "user", "from", "to")
 MAX_BODY = 8 * 1024 * 1024
 """The largest reviews body taken (bytes)."""
 REVIEWED = ("reconciliation", "margin")
+NOT_SERVED = "built_invoices"
 
 
 def pane_value(value: Any) -> Any:
@@ -99,6 +107,13 @@ def tables(server: Server, pairs: list[tuple[str, str]], reviews: Any = None) ->
 
     given = _query(pairs)
     targets = resolve(given["only"].split(",") if "only" in given else None)
+    if any(target.key == NOT_SERVED for target in targets):
+        if "only" in given:
+            raise InputError(
+                f"{NOT_SERVED} is not served: it lists an invoice run's manifest.json beside a workbook.",
+                "Build invoices in the pane and open index.xlsx in the zip, or refresh it with xlbilling refresh.",
+            )
+        targets = [target for target in targets if target.key != NOT_SERVED]
     keys = [target.key for target in targets]
     old = _reviews(reviews, [key for key in keys if key in REVIEWED])
     files = server.files
@@ -119,37 +134,57 @@ def tables(server: Server, pairs: list[tuple[str, str]], reviews: Any = None) ->
     )
     period = server.period(given.get("period")) if any(target.uses_period for target in targets) else None
     when = datetime.now(UTC)
-    entries = []
+    entries, fetched = [], []
     for target in targets:
         frames = target.load(server.session, params, period if target.uses_period else None)
         if target.reviewed:
             frames = with_reviews(frames, old.get(target.key, pd.DataFrame()))
         entries += _entries(target, frames, period, when)
-    return {"tables": entries}
+        fetched.append(target.fetched(frames, period, target.source({}), when))
+    return {"tables": entries, "fetched": _fetched(fetched)}
 
 
 def _entries(target: Target, frames: tuple[pd.DataFrame, ...], period: Any, when: datetime) -> list[dict[str, Any]]:
-    from xlbilling._workbook.tables import STAMP_CELL, source_api, stamp, title_cell
+    from xlbilling._workbook.target import PRINTED_STAMP, STAMP_CELL, title_cell
 
+    about = target.about(frames, period)
     entries = []
     for (part, anchor), frame in zip(target.layout(), frames, strict=True):
-        first = part.table == target.table
         rows = frame.astype(object).itertuples(index=False, name=None)
-        said = stamp(target, len(frame), period, source_api(target), when) if first else part.line(len(frame))
-        entries.append(
-            {
-                "key": target.key,
-                "sheet": target.sheet,
-                "table": part.table,
-                "anchor": anchor,
-                "stamp_cell": STAMP_CELL if first else title_cell(anchor),
-                "stamp": said,
-                "identity": list(part.identity),
-                "columns": [str(column) for column in frame.columns],
-                "rows": [[pane_value(value) for value in row] for row in rows],
-            }
-        )
+        entry = {
+            "key": target.key,
+            "sheet": target.sheet,
+            "table": part.table,
+            "anchor": anchor,
+            "stamp_cell": title_cell(anchor),
+            "stamp": part.line(len(frame), about),
+            "identity": list(part.identity),
+            "columns": [str(column) for column in frame.columns],
+            "rows": [[pane_value(value) for value in row] for row in rows],
+        }
+        if part.table == target.table:  # the APIs by name: a browser is never told their addresses
+            stamp = target.stamp(len(frame), about, target.source({}), when)
+            entry.update(stamp_cell=STAMP_CELL, stamp=stamp, printed_cell=PRINTED_STAMP, printed=target.printed(about))
+        entries.append(entry)
     return entries
+
+
+def _fetched(fetched: list[Fetched]) -> dict[str, Any]:
+    """The Fetched table's rows of the data sets answered, as the refresh writes them, and the order of that
+    table's rows (the rows of data sets not answered are the pane's to keep)."""
+    from xlbilling._workbook import fetched as table
+    from xlbilling._workbook.tables import TARGETS
+
+    rows = [[pane_value(item.row()[column]) for column in table.COLUMNS] for item in fetched]
+    return {
+        "sheet": table.SHEET,
+        "table": table.TABLE,
+        "anchor": "A3",
+        "identity": ["data"],
+        "columns": list(table.COLUMNS),
+        "order": [target.title for target in TARGETS.values()],
+        "rows": rows,
+    }
 
 
 def _reviews(body: Any, reviewed: list[str]) -> dict[str, pd.DataFrame]:

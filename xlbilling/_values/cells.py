@@ -3,6 +3,7 @@
 A customer called ``=HYPERLINK(...)`` must show up as that text, never run as a formula (OWASP
 CSV/formula injection), and control characters that break files or terminals are removed. A yes/no typed
 in a cell (the Control sheet, a formula argument) is read by ``flag`` alone, so both accept the same words.
+``wrapped_lines`` says how many lines a wrapped cell's text takes, for the rows written tall enough to show it.
 """
 
 from __future__ import annotations
@@ -54,3 +55,17 @@ def flag(value: Any) -> bool | None:
         return bool(value)
     text = value.strip().lower() if isinstance(value, str) else None
     return True if text in _TRUE else False if text in _FALSE else None
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped at spaces in a column ``width`` characters wide: a width counts
+    digits, and text runs about a tenth narrower (with a character to spare for the cell's padding)."""
+    per_line = max(int(width * 1.1) - 1, 1)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > per_line:
+            lines, used = lines + 1, 0
+        used += (1 if used else 0) + len(word)
+        while used > per_line:  # a word longer than a line breaks within it
+            lines, used = lines + 1, used - per_line
+    return lines

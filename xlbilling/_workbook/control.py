@@ -26,6 +26,7 @@ from xlbilling._session.session import Session
 from xlbilling._values.cells import flag
 from xlbilling._values.dates import parse_period
 from xlbilling._values.period import Period
+from xlbilling._workbook.built import FOLDER as BUILT_FOLDER
 from xlbilling._xlsx.sheetxml import UnsavedFormula
 from xlbilling._xlsx.tablecells import WorkbookLike
 
@@ -66,6 +67,7 @@ PARAMETERS = {
     "margin_from": "Margin from",
     "margin_to": "Margin to",
     **{f"seller_{field}": label for field, label in SELLER_FIELDS},
+    "invoices": "Invoices folder",
 }
 SELLER_PREFIX = "seller_"
 """Control rows whose key starts so give the seller of Build invoices (over the settings' ``[seller]``)."""
@@ -75,7 +77,7 @@ FLAGS = ("billable_only", "allow_open")
 
 DATES = ("period", "margin_from", "margin_to")
 """Parameters that are a day (of a billing period)."""
-FILES = ("prices", "mapping", "register")
+FILES = ("prices", "mapping", "register", "invoices")
 """Parameters that name a file; a relative path is taken relative to the workbook's folder."""
 
 
@@ -106,6 +108,9 @@ class Params:
     """Any day of the Margin sheet's first period (None: twelve closed periods back)."""
     margin_to: date | None = None
     """Any day of the Margin sheet's last period (None: the latest closed one)."""
+    invoices: str | None = None
+    """The folder Build invoices writes into, one folder per period end (default: ``invoices`` next to the
+    workbook; None while the workbook was never saved)."""
 
 
 def param_cell(book: WorkbookLike, key: str) -> str:
@@ -155,6 +160,8 @@ def read_params(book: WorkbookLike) -> Params:
         (key.removeprefix(SELLER_PREFIX), found.pop(key)) for key in list(found) if key.startswith(SELLER_PREFIX)
     )
     home = book.file_path()
+    if "invoices" not in found and home is not None:
+        found["invoices"] = BUILT_FOLDER
     for key in FILES:
         if key in found and home is not None and not Path(found[key]).expanduser().is_absolute():
             found[key] = str(home.parent / found[key])  # a bare file name means: next to the workbook

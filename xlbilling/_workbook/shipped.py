@@ -1,11 +1,17 @@
 """Build ``templates/billing.xlsx``, the workbook a billing person starts from.
 
-- Control: the parameters every refresh reads (the period is picked from a list fed by the Periods table).
+- Overview (first, and open when the workbook opens): the answer at a glance, as formulas over the tables
+  (``xlbilling._workbook.overview``).
+- Control: the parameters every refresh reads, each with a line of help and drop-downs, and the Billing tab's
+  buttons (``xlbilling._workbook.controlsheet``).
 - One sheet per table (empty until the first refresh), each stamped in ``A1`` after a refresh.
 - Dashboard: the largest changes since the prior period, as a table and a bar chart.
+- Built invoices: what Build invoices wrote for the period, a status per output.
 - Margin: every margin line of the Control sheet's margin range, and its totals per period, customer, product.
 - Mapping: the Xarios-to-Atria product mapping Reconcile uses, filled with the sandbox's example.
 - Formulas: the ``XLB_...`` formulas with what each does, ready to copy into a sheet.
+
+Every sheet prints on A4 at 7 pt or more with its title and header rows on each page.
 
 Run ``python -m xlbilling._workbook.shipped [PATH]`` to rebuild it (default ``templates/billing.xlsx``).
 """
@@ -17,46 +23,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from xlbilling._workbook.control import CONTROL, MAPPING_SHEET, PARAMETERS, REGISTER_SHEET, SELLER_FIELDS
+from xlbilling._values.cells import wrapped_lines
+from xlbilling._workbook.control import MAPPING_SHEET, REGISTER_SHEET
+from xlbilling._workbook.controlsheet import build_control
+from xlbilling._workbook.overview import build_overview
 from xlbilling._workbook.tables import CHANGES_SHOWN, STAMP_CELL, TABLE_ANCHOR, TARGETS
 from xlbilling._xlsx.book import OpenpyxlBook
-from xlbilling._xlsx.coords import split_cell
-from xlbilling._xlsx.look import Look
-from xlbilling._xlsx.tablecells import DATE_FORMAT
+from xlbilling._xlsx.coords import column_letter, split_cell
+from xlbilling._xlsx.look import LAST_ROW, Look
 
 FORMULAS_SHEET = "Formulas"
 BOLD = Look(bold=True)
 NOT_YET = "Not refreshed yet: use the Billing tab in Excel, or `xlbilling refresh THIS_FILE`."
-
-#: Control-sheet help, per parameter (column C).
-HELP = {
-    "period": "Any day of the billing period (the list has their end dates; refresh Periods first). "
-    "Empty: latest closed period.",
-    "customer": "Optional customer code, account code or name for Detail, Invoice lines and Analysis. "
-    "Empty: every customer.",
-    "billable_only": "TRUE to keep billable items only (Summary, Detail).",
-    "service": "Optional service name for Detail, e.g. Microsoft 365.",
-    "user": "Optional part of a user name for Detail.",
-    "prices": "Price list (CSV or .xlsx) for Build invoices, Reconcile and Margin. A billed SKU it lacks stops Build "
-    "invoices before writing anything (each such SKU listed once).",
-    "mapping": f"Xarios-to-Atria product mapping for Reconcile: empty (or {MAPPING_SHEET}) uses the "
-    f"{MAPPING_SHEET} sheet; or the path of a CSV or .xlsx file.",
-    "allow_open": "TRUE to let Build invoices write a period that is still open, as DRAFT invoices.",
-    **{
-        f"seller_{field}": f"Optional: the seller's {label.removeprefix('Seller ')} on the invoices Build invoices "
-        "writes, over [seller] in the settings" + (" (lines separated by ;)" if field == "address" else "") + "."
-        for field, label in SELLER_FIELDS
-    },
-    "einvoice": "Optional: ubl, facturx or both: Build invoices also writes each invoice's e-invoice (Peppol UBL "
-    ".xml, Factur-X PDF/A-3 .pdf) with the buyers of the customer register. Empty: none.",
-    "register": f"Customer register for e-invoices: empty (or {REGISTER_SHEET}) uses the {REGISTER_SHEET} sheet; "
-    "or the path of a CSV or .xlsx file keyed by account_code.",
-    "margin_from": "Optional: any day of the Margin sheet's first period. Empty: twelve closed periods back.",
-    "margin_to": "Optional: any day of the Margin sheet's last period. Empty: the latest closed one (open periods "
-    "are always left out).",
-    "tax_rate": "Optional tax rate for Build invoices, for SKUs the price list gives none: 0.20 or 20%; 0 if "
-    "exempt. Empty: Build invoices stops before writing anything and lists the SKUs without a rate.",
-}
 
 #: Example formulas and what they show (Control!$B$3 is the period cell).
 EXAMPLES = (
@@ -92,7 +70,7 @@ EXAMPLES = (
 def build_template(path: str | Path) -> Path:
     """Write the billing template to ``path`` (atomically) and return the path."""
     book = OpenpyxlBook.new()
-    _control(book)
+    build_control(book)
     for target in TARGETS.values():
         for part, anchor in target.layout():
             book.write_table(target.sheet, part.table, pd.DataFrame(columns=list(part.columns)), anchor)
@@ -104,27 +82,48 @@ def build_template(path: str | Path) -> Path:
     _formulas(book)
     _example_sheet(book, MAPPING_SHEET, MAPPING_TABLE, EXAMPLE_MAPPING, MAPPING_NOTE)
     _example_sheet(book, REGISTER_SHEET, REGISTER_TABLE, EXAMPLE_REGISTER, REGISTER_NOTE)
+    build_overview(book)
     return book.save(path)
 
 
-TITLE_ROWS = f"1:{TABLE_ANCHOR[1:]}"
-"""The rows printed atop every page of a table sheet: the stamp and the table's header row."""
+TITLE_ROWS = f"2:{TABLE_ANCHOR[1:]}"
+"""The rows printed atop every page of a table sheet: what it holds and for which period (``A2``) and the
+table's header row. The stamp in ``A1`` (with where from and when, longer than a page) is not printed: the
+Fetched sheet prints it."""
 FROZEN = f"A{int(TABLE_ANCHOR[1:]) + 1}"
 """Where a table sheet's panes are frozen: below the header row, so it stays in view."""
-WIDE = 6
-"""A table sheet with more columns than this prints in landscape."""
 CHART_ANCHOR = "G3"
 """The Dashboard chart's top-left cell: one empty column right of the Changes table."""
+PRINTED = {
+    "Periods": ("A:D", "A:B", 60), "Customers": ("A:D", "A:B", 100), "Summary": ("A:I", "A:B", 165),
+    "Detail": ("A:O", "A:E", 320), "Invoice lines": ("A:K", "A:B", 260), "Analysis": ("A:X", "A:B", 520),
+    "Xarios invoices": ("A:G", "A:B", 100), "Built invoices": ("A:K", "A:C", 144),
+    "Reconciliation": ("A:Q", "A:C", 290),
+}  # fmt: skip
+"""How each table sheet prints: its columns, the columns repeated at the left of each page when it prints over
+several pages across, and about how many characters wide its columns are once a refresh fits them to the data
+(which decides: one page wide, or readable over several pages across). Built invoices prints its statuses;
+each invoice's problem is on screen, in manifest.json and in index.xlsx, which prints it in full."""
+MARGIN_TOTALS = ("R", "X"), ("Z", "AH"), ("AJ", "AP")
+"""The Margin sheet prints its totals per period, customer and product (each from a new page); its thousands of
+lines are for the screen and the margin workbook's Detail sheet."""
 
 
 def _layout(book: OpenpyxlBook) -> None:
-    """Freeze the header rows of every table sheet and set how each prints: one page wide with the title
-    rows on every page; the Dashboard (its table and chart) on one landscape page."""
+    """Freeze the header rows of every table sheet and set how each prints (see ``PRINTED``): the stamp and
+    header rows on every page, a footer naming the workbook, page and sheet; the Dashboard (its table and chart)
+    on one landscape page."""
     for target in TARGETS.values():
-        width = sum(len(part.columns) + 1 for part, _ in target.layout()) - 1
         sheet = book.sheet(target.sheet)
         sheet.freeze(FROZEN)
-        sheet.print_setup(title_rows=TITLE_ROWS, landscape=width > WIDE)
+        if target.sheet in PRINTED:
+            columns, titles, width = PRINTED[target.sheet]
+            left, right = columns.split(":")
+            area = f"{left}2:{right}{LAST_ROW}"
+            sheet.print_fitted(columns, area=area, title_rows=TITLE_ROWS, title_columns=titles, width=width)
+    margin = book.sheet(TARGETS["margin"].sheet)
+    areas = ",".join(f"{first}2:{last}{LAST_ROW}" for first, last in MARGIN_TOTALS)
+    margin.print_fitted("Z:AH", area=areas, title_rows=TITLE_ROWS, width=166)
     changes = TARGETS["changes"]
     first = int(TABLE_ANCHOR[1:]) + 1
     last = first + CHANGES_SHOWN - 1
@@ -132,7 +131,8 @@ def _layout(book: OpenpyxlBook) -> None:
         changes.sheet, CHART_ANCHOR, "Largest changes since the prior period (billable)",
         labels=f"$A${first}:$A${last}", values=f"$E${first}:$E${last}", series="difference", rows=CHANGES_SHOWN,
     )  # fmt: skip
-    book.sheet(changes.sheet).print_setup(title_rows=TITLE_ROWS, landscape=True, pages_tall=1)
+    book.sheet(changes.sheet).print_setup(area=f"A2:O{first + CHANGES_SHOWN}", title_rows=TITLE_ROWS, landscape=True,
+                                          pages_tall=1)  # fmt: skip  # the chart ends in column O
 
 
 MAPPING_TABLE = "ProductMap"
@@ -144,13 +144,26 @@ MAPPING_NOTE = (
 
 
 def _example_sheet(book: OpenpyxlBook, sheet: str, table: str, example: Path, note: str) -> None:
-    """A sheet holding ``note`` in A1 and the sandbox's ``example`` CSV as the table ``table``."""
+    """A sheet holding ``note`` in A1 (wrapped over the table's width) and the sandbox's ``example`` CSV as the
+    table ``table``, its columns as wide as their longest value (it is never refreshed, so never refitted)."""
     rows = pd.read_csv(example, dtype=str, keep_default_na=False)
+    layout = book.sheet(sheet)
     book.write(sheet, "A1", note)
     book.write_table(sheet, table, rows, TABLE_ANCHOR)
-    book.sheet(sheet).style("A1", BOLD)
-    book.sheet(sheet).freeze(FROZEN)
-    book.sheet(sheet).print_setup(title_rows=TITLE_ROWS, landscape=len(rows.columns) > WIDE)
+    widths = {
+        column_letter(n): float(max([len(str(header)) + 4, *map(len, rows[header])]) + 2)
+        for n, header in enumerate(rows.columns, start=1)
+    }
+    widths = {**{column_letter(n): 12.0 for n in range(1, 5)}, **widths}  # room for the note over 4 columns or more
+    layout.widths(widths)
+    last = column_letter(len(widths))
+    noted = [widths[column_letter(n)] for n in range(1, 5)]  # on the first page however wide the table
+    layout.merge("A1:D1")
+    layout.style("A1", Look(bold=True, wrap=True, vertical="top"))
+    layout.row_height(1, 15 * wrapped_lines(note, sum(noted) * 0.85))  # bold runs wider
+    layout.freeze(FROZEN)
+    # the table prints (the note, a how-to for the screen, does not: over pages across it would be cut off)
+    layout.print_fitted(f"A:{last}", area=f"A2:{last}{LAST_ROW}", title_rows=TITLE_ROWS, title_columns="A:A")
 
 
 REGISTER_TABLE = "CustomerRegister"
@@ -161,27 +174,6 @@ REGISTER_NOTE = (
 )
 
 
-def _control(book: OpenpyxlBook) -> None:
-    book.write(CONTROL, "A1", "Billing workbook: set the parameters, then use the Billing tab to refresh.")
-    control = book.sheet(CONTROL)
-    control.style("A1", BOLD)
-    for row, (key, label) in enumerate(PARAMETERS.items(), start=3):
-        book.write(CONTROL, f"A{row}", label)
-        book.write(CONTROL, f"C{row}", HELP[key])
-    control.style(f"A3:A{2 + len(PARAMETERS)}", BOLD)
-    control.style("B3", Look(number_format=DATE_FORMAT))
-    control.widths({"A": 18, "B": 24, "C": 90})
-    period_row = 3 + list(PARAMETERS).index("period")
-    periods = TARGETS["periods"].table
-    book.validate_list(
-        CONTROL, f"B{period_row}", f'=INDIRECT("{periods}[period_end]")', "Pick a billing period's end date."
-    )
-    for key, prompt in (("billable_only", "TRUE: billable items only."), ("allow_open", "TRUE: DRAFT invoices.")):
-        row = 3 + list(PARAMETERS).index(key)
-        book.write(CONTROL, f"B{row}", False)
-        book.validate_list(CONTROL, f"B{row}", "TRUE,FALSE", prompt)
-
-
 def _formulas(book: OpenpyxlBook) -> None:
     book.write(FORMULAS_SHEET, "A1", "Type any of these into an empty cell with room below and to the right:")
     book.write(FORMULAS_SHEET, "A2", "tables spill with a header row. Needs the xlbilling add-in.")
@@ -190,8 +182,13 @@ def _formulas(book: OpenpyxlBook) -> None:
     for row, (example, what) in enumerate(EXAMPLES, start=5):
         book.write(FORMULAS_SHEET, f"A{row}", example)  # stored as text: copy it into a cell to run it
         book.write(FORMULAS_SHEET, f"B{row}", what)
-    book.sheet(FORMULAS_SHEET).style("A4:B4", BOLD)
-    book.sheet(FORMULAS_SHEET).widths({"A": 55, "B": 80})
+    sheet = book.sheet(FORMULAS_SHEET)
+    sheet.style("A4:B4", BOLD)
+    for row, (example, what) in enumerate(EXAMPLES, start=5):
+        sheet.style(f"A{row}:B{row}", Look(wrap=True, vertical="top"))
+        sheet.row_height(row, 15 * max(wrapped_lines(example, 60), wrapped_lines(what, 48)))
+    sheet.widths({"A": 60, "B": 48})
+    sheet.print_fitted("A:B", title_rows="4:4")
 
 
 if __name__ == "__main__":

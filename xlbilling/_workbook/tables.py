@@ -2,16 +2,20 @@
 
 Parameters come from the Control sheet (``xlbilling._workbook.control``). Each data set is written
 as a named Excel table on its own sheet, at ``A3``, resized to fit; cell ``A1`` of that sheet says when,
-from where and how many rows. Some sheets get further tables beside the first (the Reconciliation sheet
-lists unmapped tenants, unmapped products and each Xarios invoice's own check), each titled above it.
-Every table is checked for room before anything is written. Nothing else in the workbook is touched.
+from where and how many rows (``A2``, printed atop each page, what and for which period), and so does its
+row of the Fetched sheet's table (``xlbilling._workbook.fetched``), which the Overview's figures read (what
+each says: ``xlbilling._workbook.target``). Some
+sheets get further tables beside the first (the Reconciliation sheet lists unmapped tenants, unmapped
+products and each Xarios invoice's own check), each titled above it. The Reconciliation lists its
+differences first. Every table is checked for room before anything is written. Nothing else in the
+workbook is touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,7 +24,7 @@ from xlbilling._apis.atria import CHANGE_COLUMNS, largest_changes
 from xlbilling._errors import InputError
 from xlbilling._inputs.mapping import Mapping, load_mapping
 from xlbilling._inputs.prices import load_prices
-from xlbilling._inputs.reviews import CLOSED_COLUMNS, NOTE, REVIEW, carry
+from xlbilling._inputs.reviews import carry
 from xlbilling._margin.compute import DETAIL_COLUMNS as MARGIN_COLUMNS
 from xlbilling._margin.compute import TOTAL_MONEY, TOTALS
 from xlbilling._margin.run import for_sheet
@@ -33,6 +37,7 @@ from xlbilling._reconcile.result import (
 )
 from xlbilling._session.session import Session
 from xlbilling._values.period import Period
+from xlbilling._workbook import built
 from xlbilling._workbook.control import (
     CONTROL,
     MAPPING_SHEET,
@@ -42,84 +47,26 @@ from xlbilling._workbook.control import (
     control_period,
     control_range,
     read_params,
+    write_param,
+)
+from xlbilling._workbook.fetched import SHEET as FETCHED_SHEET
+from xlbilling._workbook.fetched import TABLE as FETCHED
+from xlbilling._workbook.fetched import Fetched, fetched_table
+from xlbilling._workbook.target import (
+    PRINTED_STAMP,
+    STAMP_CELL,
+    TABLE_ANCHOR,
+    Beside,
+    Frames,
+    Refreshed,
+    Target,
+    title_cell,
 )
 from xlbilling._workbook.usercols import check_columns, existing_shape, with_user_columns
-from xlbilling._xlsx.coords import column_letter, split_cell
 from xlbilling._xlsx.tablecells import WorkbookLike
 
-TABLE_ANCHOR = "A3"
-STAMP_CELL = "A1"
 CHANGES_SHOWN = 10
 """How many of the largest changes the Dashboard's Changes table (and its chart) shows."""
-Frames = tuple[pd.DataFrame, ...]
-Load = Callable[[Session, Params, Period | None], Frames]
-
-
-@dataclass(frozen=True)
-class Beside:
-    """A further table on a target's sheet, to the right of the one before it."""
-
-    title: str
-    table: str
-    columns: tuple[str, ...]
-    identity: tuple[str, ...] = ()
-    """The columns that tell one row from another: a user's value beside a row follows them (all of the
-    table's columns when empty)."""
-
-    def line(self, rows: int) -> str:
-        """The title line above the table: ``Unmapped tenants: 3 rows``."""
-        return f"{self.title}: {rows} rows"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One refreshable sheet: its table, any tables beside it, and how their data is fetched
-    (``load`` returns one frame per table, the first table's first)."""
-
-    key: str
-    title: str
-    sheet: str
-    table: str
-    columns: tuple[str, ...]
-    load: Load
-    """Fetches the frames; given the Control sheet's period when ``uses_period``, else ``None``."""
-    uses_period: bool = True
-    beside: tuple[Beside, ...] = ()
-    uses_customer: bool = False
-    identity: tuple[str, ...] = ()
-    """The columns that tell one of the first table's rows from another (see ``Beside.identity``)."""
-    reviewed: bool = False
-    """Whether the first table carries the user's ``review`` and ``note`` per row (``xlbilling._inputs.reviews``),
-    kept across refreshes, with the rows that vanished in a "Closed differences" table at the end."""
-
-    def parts(self) -> tuple[Beside, ...]:
-        """Every table of the sheet, the first first."""
-        if not self.reviewed:
-            return (Beside(self.title, self.table, self.columns, self.identity), *self.beside)
-        closed = Beside("Closed differences", f"{self.table}Closed", CLOSED_COLUMNS)
-        first = Beside(self.title, self.table, (*self.columns, REVIEW, NOTE), self.identity)
-        return (first, *self.beside, closed)
-
-    def layout(self) -> list[tuple[Beside, str]]:
-        """Every table of the sheet with where a new one goes: the first at ``A3``, each further one
-        two columns right of the one before (one empty column between), so none can grow into another."""
-        placed = []
-        column = 1
-        for part in self.parts():
-            placed.append((part, f"{column_letter(column)}{TABLE_ANCHOR[1:]}"))
-            column += len(part.columns) + 1
-        return placed
-
-
-@dataclass(frozen=True)
-class Refreshed:
-    """What one refresh wrote."""
-
-    key: str
-    sheet: str
-    table: str
-    rows: int
-    ref: str
 
 
 def _given(period: Period | None) -> Period:
@@ -151,7 +98,8 @@ def _reconciliation(session: Session, params: Params, period: Period | None) -> 
     chosen = _given(period)
     prices = load_prices(params.prices) if params.prices is not None else None
     result = session.reconcile(chosen, mapping=_mapping(params), prices=prices)
-    detail = result.detail.copy()
+    matched = result.detail[result.detail["category"] == "matched"]
+    detail = pd.concat([result.flagged, matched]).reset_index(drop=True)  # differences first, largest on top
     detail.insert(0, "period_end", pd.Timestamp(chosen.end))
     return detail, result.unmapped_tenants, result.unmapped_products, result.invoice_checks
 
@@ -165,6 +113,13 @@ def _margin(session: Session, params: Params, period: Period | None) -> Frames:
     mapping, prices = _mapping(params), load_prices(params.prices)
     found = session.margin(*control_range(session, params), mapping=mapping, prices=prices)
     return tuple(for_sheet(found.by(by)) for by in ("detail", "period", "customer", "product"))
+
+
+def _folder(params: Params) -> Path | None:
+    return Path(params.invoices) if params.invoices else None
+
+
+API_PAIR = ("Atria", "Xarios")
 
 
 def _columns(*tables: tuple[fields.Field, ...]) -> tuple[str, ...]:
@@ -192,10 +147,14 @@ TARGETS: dict[str, Target] = {
                lambda s, p, d: (s.atria().analysis(_given(d), p.customer),), uses_customer=True),
         Target("xarios_invoices", "Xarios invoices", "Xarios invoices", "XariosInvoices",
                _columns(fields.XARIOS_INVOICE_LIST), lambda s, p, d: (s.xarios().invoices(),), False,
-               identity=("invoice_id",)),
+               identity=("invoice_id",), apis=("Xarios",)),
         Target("changes", "Largest changes", "Dashboard", "Changes", CHANGE_COLUMNS, _changes,
                identity=("sku", "grouping")),
-        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, beside=(
+        Target("built_invoices", "Built invoices", built.SHEET, built.TABLE, built.COLUMNS,
+               lambda s, p, d: (built.built_rows(_folder(p), _given(d)),), identity=("invoice_number", "account_code"),
+               apis=()),
+        Target("margin", "Margin", "Margin", "Margin", MARGIN_COLUMNS, _margin, False, reviewed=True, apis=API_PAIR,
+               beside=(
                    Beside("Per period", "MarginByPeriod", ("period_end", *TOTAL_MONEY), ("period_end",)),
                    Beside("Per customer", "MarginByCustomer", (*TOTALS["customer"], *TOTAL_MONEY), TOTALS["customer"]),
                    Beside("Per product", "MarginByProduct", (*TOTALS["product"], *TOTAL_MONEY), TOTALS["product"]),
@@ -205,13 +164,23 @@ TARGETS: dict[str, Target] = {
                    Beside("Unmapped tenants", "UnmappedTenants", UNMAPPED_TENANT_COLUMNS, ("tenant_code_ext",)),
                    Beside("Unmapped products", "UnmappedProducts", UNMAPPED_PRODUCT_COLUMNS, ("part_number",)),
                    Beside("Xarios invoice checks", "InvoiceChecks", CHECK_COLUMNS, ("invoice_id",)),
-               ), identity=("period_end", "account_code", "sku", "part_number")),
+               ), identity=("period_end", "account_code", "sku", "part_number"), apis=API_PAIR),
     )
 }  # fmt: skip
 
-ALL = ("periods", "customers", "summary", "detail", "invoice_lines", "analysis", "xarios_invoices", "changes")
+ALL = (
+    "periods",
+    "customers",
+    "summary",
+    "detail",
+    "invoice_lines",
+    "analysis",
+    "xarios_invoices",
+    "changes",
+    "built_invoices",
+)
 """What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
-their own buttons, as they need a product mapping)."""
+their own buttons, as they need a product mapping; the built invoices are read from the invoices folder)."""
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
@@ -252,10 +221,14 @@ def refresh(
     session: Session,
     now: datetime | None = None,
     progress: Progress | None = None,
+    *,
+    period: Period | None = None,
+    stamped: str | None = None,
 ) -> list[Refreshed]:
     """Fetch every chosen data set, check every table has room, then write each table with a stamp;
     returns what was written (the first table of each sheet); ``progress`` hears of each table as it is
-    fetched.
+    fetched. ``period`` (written on the Control sheet) replaces the Control sheet's period; ``stamped`` is
+    what the stamps say after "refreshed" (default: ``now``, or the time now, as ``2026-11-01 06:00 UTC``).
 
     All data is fetched and every table's room checked before anything is written, so a failing API call
     or a user's cell in the way leaves the workbook as it was.
@@ -268,7 +241,10 @@ def refresh(
     params = read_params(book)
     if any(t.uses_customer for t in targets):
         params = control_customer(book, session, params)
-    period = control_period(book, session, params) if any(t.uses_period for t in targets) else None
+    if period is not None:
+        write_param(book, "period", period.end)
+    elif any(t.uses_period for t in targets):
+        period = control_period(book, session, params)
     loaded = []
     for target in targets:
         if progress is not None:
@@ -281,36 +257,56 @@ def refresh(
         for (part, anchor), fetched in zip(target.layout(), frames, strict=True)
         for frame in [with_user_columns(book, target.sheet, part.table, fetched, part.identity)]
     ]
-    when = now or datetime.now(UTC)
+    when: datetime | str = stamped or now or datetime.now(UTC)
     sources = session.sources()
+    said = {
+        target.key: (target.about(frames, period), source(target, params, period, sources, book.file_path()))
+        for target, frames in loaded
+    }
+    moment = when if isinstance(when, datetime) else None
+    fetched = [target.fetched(frames, period, said[target.key][1], moment) for target, frames in loaded]
+    overview = _overview_plan(book, fetched)
     written = []
     for target, part, frame, planned in plan:
         ref = book.write_table(target.sheet, part.table, frame, planned.split(":")[0])
+        about, where = said[target.key]
         if part.table != target.table:
-            book.write(target.sheet, title_cell(ref), part.line(len(frame)))
+            book.write(target.sheet, title_cell(ref), part.line(len(frame), about))
             continue
-        api = source_api(target)
-        book.write(target.sheet, STAMP_CELL, stamp(target, len(frame), period, sources.get(api, api), when))
+        book.write(target.sheet, STAMP_CELL, target.stamp(len(frame), about, where, when))
+        book.write(target.sheet, PRINTED_STAMP, target.printed(about))
         written.append(Refreshed(target.key, target.sheet, target.table, len(frame), ref))
+    if overview is not None:
+        book.write_table(FETCHED_SHEET, FETCHED, *overview)
     return written
 
 
-def source_api(target: Target) -> str:
-    """The API a target's data comes from, as its stamp names it."""
-    return "Xarios" if target.key == "xarios_invoices" else "Atria"
+def _overview_plan(book: WorkbookLike, fetched: list[Fetched]) -> tuple[pd.DataFrame, str] | None:
+    """The Fetched table's rows after this refresh and where they go (room checked); ``None`` for a workbook
+    without that table (one made from an earlier template)."""
+    if FETCHED.lower() not in map(str.lower, book.table_names(FETCHED_SHEET)):
+        return None
+    order = [target.title for target in TARGETS.values()]
+    rows = fetched_table(existing_table(book, FETCHED_SHEET, FETCHED), fetched, order)
+    shape = existing_shape(book, FETCHED_SHEET, FETCHED)
+    anchor = shape.ref.split(":")[0] if shape is not None else TABLE_ANCHOR
+    return rows, book.check_table(FETCHED_SHEET, FETCHED, rows, anchor).split(":")[0]
 
 
-def stamp(target: Target, rows: int, period: Period | None, source: str, when: datetime) -> str:
-    """What cell ``A1`` of a target's sheet says: ``Summary: 120 rows for the period ending 2026-10-31, from
-    https://atria.example.com, refreshed 2026-12-05 09:31 UTC``."""
-    about = f" for the period ending {period}" if target.uses_period and period else ""
-    return f"{target.title}: {rows} rows{about}, from {source}, refreshed {when:%Y-%m-%d %H:%M} UTC"
-
-
-def title_cell(ref: str) -> str:
-    """Where a table beside the first one has its title line: the cell above the table's top-left cell."""
-    column, row = split_cell(ref.split(":")[0])
-    return f"{column}{max(row - 1, 1)}"
+def source(
+    target: Target, params: Params, period: Period | None, sources: dict[str, str], home: Path | None = None
+) -> str:
+    """Where a data set comes from: its APIs' addresses in ``sources`` (see ``Target.source``), or, for the
+    built invoices, the manifest file it was read from (relative to the workbook ``home`` when beside it)."""
+    if target.apis:
+        return target.source(sources)
+    folder = _folder(params)
+    if not folder or not period:
+        return "no folder"
+    manifest = built.manifest_folder(folder, period) / "manifest.json"
+    if home is not None and manifest.is_relative_to(home.parent):
+        return manifest.relative_to(home.parent).as_posix()
+    return str(manifest)
 
 
 def _reviewed(book: WorkbookLike, target: Target, frames: Frames) -> Frames:

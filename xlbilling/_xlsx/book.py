@@ -34,7 +34,7 @@ from xlbilling._errors import DataError, InputError
 from xlbilling._files import atomic_path
 from xlbilling._values.cells import is_formula_like
 from xlbilling._xlsx.coords import bounds, taller
-from xlbilling._xlsx.look import Sheet
+from xlbilling._xlsx.look import Sheet, chart_text
 from xlbilling._xlsx.tablecells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 BAR_CHART_BASE_CM = 3.0
 """A bar chart's height besides its bars: the title and the value axis."""
 BAR_CM = 0.75
+BAR_CHART_WIDTH_CM = 14.0
+"""A bar chart's width: beside a table of about 80 characters, both print on one landscape page at 7 pt or
+more."""
 """The height each bar of a bar chart gets, gap included."""
 
 
@@ -293,7 +296,7 @@ class OpenpyxlBook:
         chart.type = "bar"
         chart.title = title
         chart.legend = None
-        chart.width = 18
+        chart.width = BAR_CHART_WIDTH_CM
         chart.height = BAR_CHART_BASE_CM + BAR_CM * rows
         chart.gapWidth = 40  # bars wider than the gaps between them
         data = Reference(ws, range_string=f"'{sheet}'!{values}")
@@ -308,11 +311,21 @@ class OpenpyxlBook:
         chart.y_axis.numFmt = NumFmt(formatCode="0", sourceLinked=False)
         chart.y_axis.majorUnit = 1
         chart.y_axis.majorGridlines = ChartLines()
+        chart_text(chart)
         ws.add_chart(chart, anchor)
 
     def sheet(self, title: str) -> Sheet:
         """The sheet ``title`` (made when it does not exist yet), to lay out."""
         return Sheet(self._sheet(title))
+
+    def show_first(self, title: str) -> None:
+        """Make the sheet ``title`` the first tab and the one the workbook opens on."""
+        ws = self._sheet(title)
+        self._drop_placeholder_sheet()
+        self.workbook.move_sheet(ws, offset=-self.workbook.index(ws))
+        for sheet in self.workbook.worksheets:
+            sheet.sheet_view.tabSelected = sheet is ws
+        self.workbook.active = 0
 
     def define_name(self, name: str, ref: str) -> None:
         """Name the cells ``ref`` (``Invoice!$F$8``) in the whole workbook."""

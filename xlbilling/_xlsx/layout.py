@@ -16,7 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from xlbilling._xlsx.coords import bounds, column_letter
-from xlbilling._xlsx.look import Sheet
+from xlbilling._xlsx.look import Sheet, chart_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +28,8 @@ WHOLE = "#,##0"
 FRACTION = "#,##0.00"
 UNIT_COST = "#,##0.0000"
 PERCENT = "0.0%"
+LABEL_ROOM = 1.6
+"""A bar chart's value axis runs this far past its longest bar, so the bar's label fits beside it."""
 
 
 def quantity_format(values: list[Any]) -> str:
@@ -52,7 +54,7 @@ def format_table(
         fmt = formats.get(str(header.value))
         if header.value in quantities:
             fmt = quantity_format(list(rows.iloc[:, column - min_col]) if rows is not None else [c.value for c in body])
-        header.font = Font(bold=True)  # numbers' headers sit over the numbers, on the right
+        header.font = Font(name=header.font.name, size=header.font.sz, bold=True)  # numbers' headers: on the right
         side = {"horizontal": "right"} if fmt else {"horizontal": "left", "indent": 1}  # clear of a number's header
         header.alignment = Alignment(wrap_text=True, vertical="bottom", **side)
         for cell in body:
@@ -123,8 +125,8 @@ def labelled_bars(
     sheet: Sheet, ref: str, first_column: int, last_column: int, rows: int, number_format: str = FRACTION
 ) -> None:
     """A bar per row of the table at ``ref`` (labels in its first column, amounts in its last), from
-    ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each labelled
-    with its amount in ``number_format``."""
+    ``first_column`` to ``last_column`` and ``rows`` rows tall; the first row's bar on top, each bar starting
+    at zero and labelled with its amount in ``number_format``."""
     ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
     chart = BarChart()
@@ -136,10 +138,16 @@ def labelled_bars(
     chart.x_axis.delete = False
     chart.y_axis.delete = True  # each bar carries its amount
     chart.y_axis.majorGridlines = None
+    cells = ws.iter_rows(min_row=min_row + 1, max_row=max_row, min_col=max_col, max_col=max_col, values_only=True)
+    amounts = [float(value) for (value,) in cells if isinstance(value, int | float | Decimal)]
+    chart.y_axis.scaling.min = min([0.0, *amounts])  # bars from zero: a bar twice as long is twice as much
+    if amounts:  # room beyond the longest bar for its label
+        chart.y_axis.scaling.max = max(0.0, *amounts) * LABEL_ROOM
     chart.gapWidth = 60
     chart.dataLabels = DataLabelList(showVal=True, numFmt=number_format)
     for flag in ("showLegendKey", "showCatName", "showSerName", "showPercent", "showBubbleSize"):
         setattr(chart.dataLabels, flag, False)
+    chart_text(chart)
     _place(sheet, chart, first_column, last_column, min_row, rows)
 
 
@@ -172,6 +180,7 @@ def series_chart(
     chart.legend.position = "b"
     if columns:
         chart.gapWidth = 60
+    chart_text(chart)
     first_column, last_column, row, rows = place
     _place(sheet, chart, first_column, last_column, row, rows)
 

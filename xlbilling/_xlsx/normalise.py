@@ -36,13 +36,16 @@ class Merge:
 @dataclass(frozen=True)
 class Grid:
     """One sheet's content as values: every non-empty cell (a formula as its ``=...`` text) in row order,
-    the cells holding array or data-table formulas, merged ranges and the rows pictures are anchored on."""
+    the cells holding array or data-table formulas, merged ranges, the rows pictures are anchored on, the
+    cells whose text wraps and the columns' widths (letter -> characters, where set)."""
 
     title: str
     cells: dict[str, Any]
     arrays: tuple[str, ...]
     merges: tuple[Merge, ...]
     picture_rows: tuple[int, ...]
+    wrapped: frozenset[str] = frozenset()
+    widths: dict[str, float] | None = None
 
     def value(self, cell: str) -> Any:
         """The value of ``cell`` (``None`` when empty)."""
@@ -88,13 +91,17 @@ def normalise(path: Path) -> Normalised:
 def _grid(sheet: Any) -> Grid:
     cells: dict[str, Any] = {}
     arrays: list[str] = []
+    wrapped: set[str] = set()
     for row in sheet.iter_rows():
         for cell in row:
             cell.style_id  # noqa: B018 - registers the cell's style before the workbook is saved
+            if cell.alignment.wrap_text:
+                wrapped.add(cell.coordinate)
             if isinstance(cell.value, ArrayFormula | DataTableFormula):
                 arrays.append(cell.coordinate)
             elif cell.value is not None:
                 cells[cell.coordinate] = cell.value
     merges = tuple(Merge(m.coord, m.min_row, m.max_row) for m in sheet.merged_cells.ranges)
     pictures = tuple(image.anchor._from.row + 1 for image in sheet._images)
-    return Grid(sheet.title, cells, tuple(arrays), merges, pictures)
+    widths = {letter: float(dim.width) for letter, dim in sheet.column_dimensions.items() if dim.customWidth}
+    return Grid(sheet.title, cells, tuple(arrays), merges, pictures, frozenset(wrapped), widths)

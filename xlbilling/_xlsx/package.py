@@ -3,7 +3,10 @@ same bytes, in the same order, with the same compression.
 
 ``Package`` finds the workbook part, its sheets and their relationships, and adds what a new sheet or table
 needs (a part, a relationship, a content type) by inserting text into the raw XML of the parts that list
-them, so nothing else in those parts changes either.
+them, so nothing else in those parts changes either. What it inserts speaks the package's own language: the
+namespace prefix of the element it goes into, and the conformance class of the workbook (Transitional, or
+Strict with its ``purl.oclc.org`` namespaces and relationship types). Part names are compared without regard
+to case, as the Open Packaging Conventions compare them.
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_RELS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 OFFICE_DOCUMENT = "/officeDocument"
-WORKSHEET_TYPE = f"{DOC_RELS_NS}/worksheet"
-TABLE_TYPE = f"{DOC_RELS_NS}/table"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 TABLE_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 RELS_CONTENT = "application/vnd.openxmlformats-package.relationships+xml"
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+STYLES_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 MAX_PART_BYTES = 512 * 1024 * 1024
 """The largest part read into memory (a sheet of several million cells); a larger one is refused."""
 
@@ -57,6 +60,25 @@ def resolve(source: str, target: str) -> str:
 
 
 @dataclass(frozen=True)
+class Conformance:
+    """The namespaces a workbook's parts are written in: SpreadsheetML's main namespace, and the namespace of
+    relationship ids (``r:id``), whose URI also begins every relationship type of the class."""
+
+    main: str
+    rels: str
+
+    def type(self, kind: str) -> str:
+        """The relationship type ``kind`` (``worksheet``, ``table``, ``styles``) in this class."""
+        return f"{self.rels}/{kind}"
+
+
+TRANSITIONAL = Conformance(MAIN_NS, DOC_RELS_NS)
+STRICT = Conformance(
+    "http://purl.oclc.org/ooxml/spreadsheetml/main", "http://purl.oclc.org/ooxml/officeDocument/relationships"
+)
+
+
+@dataclass(frozen=True)
 class Relationship:
     """One internal relationship of a part: its id, type and target part."""
 
@@ -79,16 +101,28 @@ class Parts(MutableMapping[str, bytes]):
                 f"{path.name} is not a readable Excel workbook ({error}).",
                 "Open it in Excel and save it as .xlsx or .xlsm.",
             ) from None
+        self._spelled = {name.lower(): name for name in reversed(self.infos)}  # the first of a clash wins
         self._read: dict[str, bytes] = {}
         self.changed: dict[str, bytes] = {}
         self.streams: dict[str, Callable[[], Iterable[bytes]]] = {}
 
+    def spelled(self, name: str) -> str:
+        """The name the package gives the part ``name`` (part names are equal without regard to case)."""
+        return name if name in self.infos else self._spelled.get(name.lower(), name)
+
     def stream(self, name: str, make: Callable[[], Iterable[bytes]]) -> None:
         """Give ``name`` the content ``make()`` yields, made only while the package is written."""
+        name = self._new(name)
         self.streams[name] = make
         self.changed.pop(name, None)
 
+    def _new(self, name: str) -> str:
+        name = self.spelled(name)
+        self._spelled.setdefault(name.lower(), name)
+        return name
+
     def __getitem__(self, name: str) -> bytes:
+        name = self.spelled(name)
         if name in self.streams:
             self.changed[name] = b"".join(self.streams.pop(name)())
         if name in self.changed:
@@ -105,6 +139,7 @@ class Parts(MutableMapping[str, bytes]):
         return self._read[name]
 
     def __setitem__(self, name: str, data: bytes) -> None:
+        name = self._new(name)
         self.streams.pop(name, None)
         self.changed[name] = data
 
@@ -119,6 +154,9 @@ class Parts(MutableMapping[str, bytes]):
         return sum(1 for _ in self)
 
     def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        name = self.spelled(name)
         return name in self.infos or name in self.changed or name in self.streams
 
 
@@ -131,11 +169,23 @@ class Package:
         self._tables: dict[str, dict[str, str]] = {}
         try:
             self.workbook = next(r.target for r in self.relationships("") if r.type.endswith(OFFICE_DOCUMENT))
+            self.conformance = (
+                STRICT if _xml(self.parts[self.workbook]).tag == f"{{{STRICT.main}}}workbook" else TRANSITIONAL
+            )
             self.sheets = self._sheets()
         except (StopIteration, KeyError, ElementTree.ParseError):
             raise DataError(
                 f"{path.name} is not a readable Excel workbook (its workbook part is missing or broken).",
                 "Open it in Excel and save it as .xlsx or .xlsm.",
+            ) from None
+
+    def xml(self, part: str) -> ElementTree.Element:
+        """The part ``part`` parsed; ``DataError`` naming it when it is not well-formed XML."""
+        try:
+            return _xml(self.parts[part])
+        except ElementTree.ParseError as error:
+            raise DataError(
+                f"{self.name}: the part {part} cannot be read ({error}).", "Open and save it in Excel."
             ) from None
 
     def relationships(self, part: str) -> list[Relationship]:
@@ -144,9 +194,11 @@ class Package:
         if name not in self.parts:
             return []
         return [
-            Relationship(rel.get("Id", ""), rel.get("Type", ""), resolve(part, rel.get("Target", "")))
-            for rel in elements(self.parts[name], "Relationship")
-            if rel.get("TargetMode") != "External"
+            Relationship(
+                rel.get("Id", ""), rel.get("Type", ""), self.parts.spelled(resolve(part, rel.get("Target", "")))
+            )
+            for rel in self.xml(name).iter()
+            if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("TargetMode") != "External"
         ]
 
     def related(self, part: str, kind: str) -> str | None:
@@ -177,26 +229,27 @@ class Package:
             found = {}
             for rel in self.relationships(sheet_part):
                 if rel.type.endswith("/table") and rel.target in self.parts:
-                    root = _xml(self.parts[rel.target])
+                    root = self.xml(rel.target)
                     found[str(root.get("displayName") or root.get("name"))] = rel.target
             self._tables[sheet_part] = found
         return dict(self._tables[sheet_part])
 
     def add_part(self, name: str, data: bytes, content_type: str) -> None:
-        """A new part, listed in ``[Content_Types].xml``."""
+        """A new part, listed in ``[Content_Types].xml`` (unless an ``Override`` there names it already)."""
         self.parts[name] = data
-        override = f'<Override PartName="/{name}" ContentType="{content_type}"/>'
-        self.parts[TYPES] = insert_before_end(self.parts[TYPES], "Types", override)
+        if any(
+            (o.get("PartName") or "").lower() == f"/{name}".lower() for o in elements(self.parts[TYPES], "Override")
+        ):
+            return
+        override = f'Override PartName="/{name}" ContentType="{content_type}"/>'
+        self.parts[TYPES] = insert_before_end(self.parts[TYPES], "Types", lambda prefix: f"<{prefix}{override}")
 
     def add_relationship(self, source: str, rel_type: str, target: str) -> str:
         """A new relationship from ``source`` to the part ``target``; returns its id."""
         self._tables.pop(source, None)  # the part may list one more table now
         name = rels_part(source)
         if name not in self.parts:
-            empty = (
-                b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
-            )
+            empty = f'{XML_DECLARATION}<Relationships xmlns="{RELS_NS}"></Relationships>'.encode()
             if self._has_content_type(name):
                 self.parts[name] = empty
             else:  # a package that lists each part (no Default for .rels) lists this one too
@@ -206,22 +259,27 @@ class Package:
         while f"rId{number}" in taken:
             number += 1
         relative = posixpath.relpath(target, posixpath.dirname(source) or ".")
-        entry = f'<Relationship Id="rId{number}" Type="{rel_type}" Target="{relative}"/>'
-        self.parts[name] = insert_before_end(self.parts[name], "Relationships", entry)
+        entry = f'Relationship Id="rId{number}" Type="{rel_type}" Target="{relative}"/>'
+        self.parts[name] = insert_before_end(self.parts[name], "Relationships", lambda prefix: f"<{prefix}{entry}")
         return f"rId{number}"
 
     def _has_content_type(self, name: str) -> bool:
         """Whether ``[Content_Types].xml`` gives ``name`` a type, by its extension or by name."""
         extension = name.rsplit(".", 1)[-1].lower()
         return any(
-            (item.get("Extension") or "").lower() == extension or item.get("PartName") == f"/{name}"
+            (item.get("Extension") or "").lower() == extension
+            or (item.get("PartName") or "").lower() == f"/{name}".lower()
             for kind in ("Default", "Override")
             for item in elements(self.parts[TYPES], kind)
         )
 
-    def free_name(self, pattern: str) -> str:
-        """The first part name ``pattern.format(n)`` (n = 1, 2, ...) not in the package."""
-        taken = {name.lower() for name in self.parts}
+    def free_name(self, pattern: str, first: str | None = None) -> str:
+        """``first`` when it is free, else the first part name ``pattern.format(n)`` (n = 1, 2, ...) that no part
+        of the package, nor any name ``[Content_Types].xml`` lists, has without regard to case."""
+        listed = (item.get("PartName") or "" for item in elements(self.parts[TYPES], "Override"))
+        taken = {name.lower() for name in self.parts} | {name.lstrip("/").lower() for name in listed}
+        if first is not None and first.lower() not in taken:
+            return first
         number = 1
         while pattern.format(number).lower() in taken:
             number += 1
@@ -250,17 +308,29 @@ class Package:
                     shutil.copyfileobj(reader, writer, 1024 * 1024)
 
 
-def insert_before_end(data: bytes, element: str, text: str) -> bytes:
-    """``data`` with ``text`` inserted just before the closing tag of its root ``element`` (any prefix);
-    an empty root element (``<Types/>``) is opened first."""
-    end = re.search(rf"</(?:\w+:)?{element}>\s*$".encode(), data)
+def insert_before_end(data: bytes, element: str, make: Callable[[str], str]) -> bytes:
+    """``data`` with the XML ``make(prefix)`` inserted just before the closing tag of its root ``element``, where
+    ``prefix`` is that element's namespace prefix with its colon (``"ns0:"`` in an ``<ns0:Types>``, else ``""``),
+    so what goes in lands in the element's namespace; an empty root element (``<Types/>``) is opened first."""
+    end = re.search(rf"</({PREFIX}{element})\s*>\s*$".encode(), data)
     if end is not None:
-        return data[: end.start()] + text.encode() + data[end.start() :]
-    empty = re.search(rf"<((?:\w+:)?{element})\b([^>]*?)/>\s*$".encode(), data)
+        return data[: end.start()] + make(prefix_of(end.group(1))).encode() + data[end.start() :]
+    empty = re.search(rf"<({PREFIX}{element})\b([^>]*?)/>\s*$".encode(), data)
     if empty is None:
         raise DataError(f"The package part listing {element} cannot be read.", "Open and save the file in Excel.")
     tag = empty.group(1)
-    return data[: empty.start()] + b"<" + tag + empty.group(2) + b">" + text.encode() + b"</" + tag + b">"
+    inner = make(prefix_of(tag)).encode()
+    return data[: empty.start()] + b"<" + tag + empty.group(2) + b">" + inner + b"</" + tag + b">"
+
+
+PREFIX = r"(?:[A-Za-z_][\w.\-]*:)?"
+"""A namespace prefix and its colon, if any, in a regular expression."""
+
+
+def prefix_of(tag: bytes | str) -> str:
+    """The namespace prefix with its colon (``"x:"``, or ``""``) of a tag name such as ``x:cellXfs``."""
+    text = tag.decode() if isinstance(tag, bytes) else tag
+    return text.rpartition(":")[0] + ":" if ":" in text else ""
 
 
 _STAMPED = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")

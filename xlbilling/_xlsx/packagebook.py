@@ -13,13 +13,12 @@ from __future__ import annotations
 import posixpath
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
@@ -30,14 +29,14 @@ from xlbilling._values.dates import to_excel_serial
 from xlbilling._xlsx.coords import taller
 from xlbilling._xlsx.kept import kept_styles, row_styles, totals_row
 from xlbilling._xlsx.package import (
-    DOC_RELS_NS,
-    MAIN_NS,
+    STYLES_CONTENT,
     TABLE_CONTENT,
-    TABLE_TYPE,
+    TYPES,
     WORKSHEET_CONTENT,
-    WORKSHEET_TYPE,
+    XML_DECLARATION,
     Package,
     elements,
+    insert_before_end,
 )
 from xlbilling._xlsx.sheetparts import fitted, fitted_chart, laid_out, with_table_parts
 from xlbilling._xlsx.sheetxml import Block, Box, SheetXml, cell_xml
@@ -54,17 +53,12 @@ from xlbilling._xlsx.tablecells import (
     table_rows,
 )
 from xlbilling._xlsx.tablepart import TABLE_ID, TABLE_REF, new_table, resized, shape_of
+from xlbilling._xlsx.workbookpart import recalculating, sheets_end, with_sheet
 
-_CALC_PR = re.compile(rb"<(?:\w+:)?calcPr\b([^>]*?)/?>")
-_FULL_CALC = re.compile(rb'\s+fullCalcOnLoad="[^"]*"')
-_WORKBOOK_AFTER = re.compile(rb"</(?:\w+:)?(?:sheets|functionGroups|externalReferences|definedNames)>")
-_SHEETS_END = re.compile(rb"</(?:\w+:)?sheets>")
-_SHEET_ID = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bsheetId="(\d+)"')
-_ROOT_PREFIX = re.compile(rb"<(?:(\w+):)?workbook\b")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-_EMPTY_SHEET = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}"><sheetData/></worksheet>'
-).encode()
+_DAYS_1900_TO_1904 = 1462
+"""How many days a date's serial is smaller in the 1904 date system (Excel for Mac's old default)."""
+_DATE_1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*?\bdate1904="(?:1|true)"')
 
 
 class PackageBook:
@@ -79,6 +73,8 @@ class PackageBook:
         self._tables: dict[str, dict[str, tuple[str, list[str], bool]]] = {}  # sheet -> table -> ref, headers, totals
         self._styles: Styles | None = None
         self._widths: dict[str, dict[str, float]] = {}  # sheet -> column letter -> fitted width
+        # a workbook counting dates from 1904 gets the dates it is given in its own system
+        self.date1904 = _DATE_1904.search(self.package.parts[self.package.workbook]) is not None
 
     # --- reading ----------------------------------------------------------------------------------------
 
@@ -124,6 +120,18 @@ class PackageBook:
         return self.read_block(sheet, used.ref) if used else []
 
     # --- planning what to write ------------------------------------------------------------------------
+
+    def check_writable(self, sheets: Iterable[str]) -> None:
+        """Check, before anything is fetched, all that writing xlbilling's ``sheets`` needs of the file besides
+        room for their tables: ``DataError`` when the styles part cannot be read or extended, the workbook
+        lists no sheets, the content types cannot be read, or one of ``sheets`` that exists has no cell data."""
+        self._stylesheet()
+        sheets_end(self.package.parts[self.package.workbook], self.package.name)
+        self.package.xml(TYPES)
+        insert_before_end(self.package.parts[TYPES], "Types", str)
+        for sheet in sheets:
+            if sheet in self.package.sheets:
+                self._sheet(sheet)
 
     def check_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
         """The range ``write_table`` would give the table; ``DataError`` when it would overlap another table,
@@ -200,7 +208,7 @@ class PackageBook:
             return "".join(
                 _empty(prefix, f"{letter}{number}", style)  # keeping its column's look, as openpyxl writes it
                 if look_kept and styled and (value is None or value == "")
-                else cell_xml(prefix, f"{letter}{number}", _number(value), style if styled else header)
+                else cell_xml(prefix, f"{letter}{number}", _number(value, self.date1904), style if styled else header)
                 for letter, value, style, header in zip(letters, values, styles, on_top, strict=True)
             )
 
@@ -223,7 +231,8 @@ class PackageBook:
         )
 
         def render(number: int, values: list[object]) -> str:
-            return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", _number(values[0]), style)
+            value = _number(values[0], self.date1904)
+            return cell_xml(prefix, f"{get_column_letter(box.left)}{number}", value, style)
 
         self._blocks.setdefault(sheet, []).append(Block(box.top, box.left, 1, 1, lambda: iter([[plain]]), render))
 
@@ -238,14 +247,17 @@ class PackageBook:
             xml = self._sheet(sheet)
             tables = self._tables.get(sheet, {}).items()
             added = [rel for name, planned in tables if (rel := self._table_part(part, name, *planned))]
-            tail = partial(with_table_parts, added, xml.prefix)
+            tail = partial(with_table_parts, added, self.package.conformance.rels)
             header = min((Box.of(ref).top for ref, _, _ in self._tables.get(sheet, {}).values()), default=None)
             head = partial(laid_out, self._widths.get(sheet, {}), xml.prefix, header)
             self.package.parts.stream(part, partial(xml.edited, blocks, tail, head))
             self._fit_charts(sheet, part)
-        if self._styles is not None:
-            self.package.parts[self._styles_part()] = self._styles.data
-        self._recalculate_on_open()
+        if self._styles is not None and self._styles.changed:
+            self._save_styles(self._styles.data)
+        book, data = self.package.workbook, self.package.parts[self.package.workbook]
+        marked = recalculating(data)
+        if marked != data:
+            self.package.parts[book] = marked
         with atomic_path(target) as temp:
             self.package.save(temp)
             if target.exists():
@@ -275,45 +287,26 @@ class PackageBook:
             body = taller(ref, -1) if totals else None
             self.package.parts[table] = resized(self.package.parts[table], ref, headers, body)
             return None
-        taken = [int(i) for p in self.package.parts if "/tables/" in p for i in TABLE_ID.findall(self.package.parts[p])]
+        taken = [
+            int(i)
+            for p in self.package.parts
+            if "/tables/" in p.lower()
+            for i in TABLE_ID.findall(self.package.parts[p])
+        ]
         table = self.package.free_name(self._folder + "/tables/table{}.xml")
-        self.package.add_part(table, new_table(1 + max([0, *taken]), name, ref, headers), TABLE_CONTENT)
-        return self.package.add_relationship(part, TABLE_TYPE, table)
+        data = new_table(1 + max([0, *taken]), name, ref, headers, self.package.conformance.main)
+        self.package.add_part(table, data, TABLE_CONTENT)
+        return self.package.add_relationship(part, self.package.conformance.type("table"), table)
 
     def _new_sheet(self, sheet: str) -> str:
+        conformance = self.package.conformance
         part = self.package.free_name(self._folder + "/worksheets/sheet{}.xml")
-        self.package.add_part(part, _EMPTY_SHEET, WORKSHEET_CONTENT)
-        rel = self.package.add_relationship(self.package.workbook, WORKSHEET_TYPE, part)
-        data = self.package.parts[self.package.workbook]
-        prefix = _prefix_of(_ROOT_PREFIX, data)
-        number = 1 + max([0, *(int(n) for n in _SHEET_ID.findall(data))])
-        entry = f'<{prefix}sheet xmlns:r="{DOC_RELS_NS}" name={quoteattr(sheet)} sheetId="{number}" r:id="{rel}"/>'
-        end = _SHEETS_END.search(data)
-        if end is None:
-            raise DataError(f"{self.package.name} lists no sheets.", "Open and save the workbook in Excel.")
-        self.package.parts[self.package.workbook] = data[: end.start()] + entry.encode() + data[end.start() :]
+        self.package.add_part(part, _empty_sheet(conformance.main), WORKSHEET_CONTENT)
+        rel = self.package.add_relationship(self.package.workbook, conformance.type("worksheet"), part)
+        book = self.package.workbook
+        self.package.parts[book] = with_sheet(self.package.parts[book], self.package.name, sheet, rel, conformance.rels)
         self.package.sheets[sheet] = part
         return part
-
-    def _recalculate_on_open(self) -> None:
-        """Ask Excel and LibreOffice to recalculate every formula when the workbook is next opened."""
-        data = self.package.parts[self.package.workbook]
-        found = _CALC_PR.search(data)
-        if found is not None:
-            element = found.group(0)
-            if b'fullCalcOnLoad="1"' in element:
-                return
-            name_end = element.index(b"calcPr") + len(b"calcPr")
-            element = element[:name_end] + b' fullCalcOnLoad="1"' + _FULL_CALC.sub(b"", element[name_end:])
-            self.package.parts[self.package.workbook] = data[: found.start()] + element + data[found.end() :]
-            return
-        after = list(_WORKBOOK_AFTER.finditer(data))
-        if after:
-            prefix = _prefix_of(_ROOT_PREFIX, data)
-            at = after[-1].end()
-            self.package.parts[self.package.workbook] = (
-                data[:at] + f'<{prefix}calcPr fullCalcOnLoad="1"/>'.encode() + data[at:]
-            )
 
     # --- parts ----------------------------------------------------------------------------------------------
 
@@ -322,7 +315,7 @@ class PackageBook:
         if part is None:
             part = f"new:{sheet}"
             if part not in self._xml:
-                self._xml[part] = SheetXml(_EMPTY_SHEET, self._string)
+                self._xml[part] = SheetXml(_empty_sheet(self.package.conformance.main), self._string)
             return self._xml[part]
         if part not in self._xml:
             self._xml[part] = SheetXml(self.package.parts[part], self._string)
@@ -353,18 +346,32 @@ class PackageBook:
             self._strings = _shared_strings(self.package.parts[part]) if part else []
         return self._strings[index] if 0 <= index < len(self._strings) else ""
 
-    def _styles_part(self) -> str:
-        part = self.package.related(self.package.workbook, "/styles")
+    def _stylesheet(self) -> Styles:
+        """The workbook's styles, read once; a workbook without a styles part (the standard allows it) gets
+        Excel's defaults, written as a new part if a cell format is added."""
+        if self._styles is None:
+            part = self.package.related(self.package.workbook, "/styles")
+            data = self.package.parts[part] if part else b""
+            self._styles = Styles(data, self.package.conformance.main, self.package.name)
+        return self._styles
+
+    def _save_styles(self, data: bytes) -> None:
+        """Write the styles: into the styles part, or a new one; a workbook naming a styles part the file lacks
+        gets it there, so that readers, which take the first styles relationship, find it."""
+        book = self.package.workbook
+        part = self.package.related(book, "/styles")
+        if part is not None:
+            self.package.parts[part] = data
+            return
+        named = (r.target for r in self.package.relationships(book) if r.type.endswith("/styles"))
+        part = next((name for name in named if not name.startswith(("../", "/"))), None)
         if part is None:
-            raise DataError(f"{self.package.name} has no styles part.", "Open and save the workbook in Excel.")
-        return part
+            part = self.package.free_name(self._folder + "/styles{}.xml", first=self._folder + "/styles.xml")
+            self.package.add_relationship(book, self.package.conformance.type("styles"), part)
+        self.package.add_part(part, data, STYLES_CONTENT)
 
     def _style(self, code: str | None) -> int | None:
-        if code is None:
-            return None
-        if self._styles is None:
-            self._styles = Styles(self.package.parts[self._styles_part()])
-        return self._styles.format_index(code)
+        return self._stylesheet().format_index(code) if code is not None else None
 
 
 def _empty(prefix: str, ref: str, style: int | None) -> str:
@@ -372,12 +379,14 @@ def _empty(prefix: str, ref: str, style: int | None) -> str:
     return f'<{prefix}c r="{ref}" s="{style}"/>' if style else ""
 
 
-def _number(value: object) -> object:
-    """A cell value as the number Excel stores: dates as serials, Decimal kept exact."""
+def _number(value: object, date1904: bool) -> object:
+    """A cell value as the number Excel stores: dates as serials (counted from 1904 in a workbook that uses the
+    1904 date system), Decimal kept exact."""
+    shift = _DAYS_1900_TO_1904 if date1904 else 0
     if isinstance(value, datetime):
-        return (value - _EXCEL_EPOCH).total_seconds() / 86400
+        return (value - _EXCEL_EPOCH).total_seconds() / 86400 - shift
     if isinstance(value, date):
-        return to_excel_serial(value)
+        return to_excel_serial(value) - shift
     return value
 
 
@@ -390,9 +399,9 @@ def _inside(inner: Box, outer: Box) -> bool:
     )
 
 
-def _prefix_of(pattern: re.Pattern[bytes], data: bytes) -> str:
-    found = pattern.search(data)
-    return (found.group(1).decode() + ":") if found and found.group(1) else ""
+def _empty_sheet(main: str) -> bytes:
+    """A new worksheet part with no cells, in the SpreadsheetML namespace ``main``."""
+    return f'{XML_DECLARATION}<worksheet xmlns="{main}"><sheetData/></worksheet>'.encode()
 
 
 def _shared_strings(data: bytes) -> list[str]:

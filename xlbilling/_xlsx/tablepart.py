@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import quoteattr, unescape
 
-from xlbilling._xlsx.package import MAIN_NS, elements
+from xlbilling._xlsx.package import elements
 from xlbilling._xlsx.tablecells import TABLE_STYLE, TableShape
 
 TABLE_REF = re.compile(rb'(<(?:\w+:)?(?:table|autoFilter)\b[^>]*?\bref=")([^"]*)(")')
@@ -38,12 +38,13 @@ def shape_of(data: bytes) -> TableShape:
     return TableShape(table.get("ref", ""), headers, formulas, totals)
 
 
-def new_table(number: int, name: str, ref: str, headers: list[str]) -> bytes:
-    """A new table part: id ``number``, xlbilling's style, a filter on its header row."""
+def new_table(number: int, name: str, ref: str, headers: list[str], main: str) -> bytes:
+    """A new table part: id ``number``, xlbilling's style, a filter on its header row, in the SpreadsheetML
+    namespace ``main`` (Transitional, or Strict for a Strict workbook)."""
     columns = "".join(f'<tableColumn id="{n}" name={quoteattr(h)}/>' for n, h in enumerate(headers, 1))
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<table xmlns="{MAIN_NS}" id="{number}" name={quoteattr(name)} displayName={quoteattr(name)} ref="{ref}" '
+        f'<table xmlns="{main}" id="{number}" name={quoteattr(name)} displayName={quoteattr(name)} ref="{ref}" '
         f'totalsRowShown="0"><autoFilter ref="{ref}"/><tableColumns count="{len(headers)}">{columns}'
         f'</tableColumns><tableStyleInfo name="{TABLE_STYLE}" showFirstColumn="0" showLastColumn="0" '
         'showRowStripes="1" showColumnStripes="0"/></table>'

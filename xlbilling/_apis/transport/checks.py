@@ -1,5 +1,6 @@
 """What the HTTP transport (``client``) reads and writes at the edges: query values, ``Retry-After``,
-a server's own error message, a web page where JSON was expected, connection failures, URLs and TLS."""
+a server's own error message, a web page where JSON was expected, broken JSON, a refused token, connection
+failures, URLs and TLS."""
 
 from __future__ import annotations
 
@@ -21,6 +22,35 @@ from xlbilling._errors import BadResponse, ConfigError
 MIN_TOKEN_LENGTH = 8
 """The shortest token accepted: real Atria and Xarios tokens are far longer, and a shorter one is a typo or
 a placeholder (and would be hard to keep out of messages)."""
+
+
+TOKEN_HELP = {
+    "Atria": (
+        "Create a new External API token in Atria, signed in as a user with the "
+        '"Service Provider Developer" permission (disabling that user disables its tokens).'
+    ),
+    "Xarios": (
+        "Get a new OAuth token from login.xarios.cloud (tokens expire; the user needs the "
+        '"REST API Administrator" and "Billing Administrator" roles).'
+    ),
+}
+"""What to do about a rejected token, per API (where each API's tokens are made)."""
+
+
+def refusal(status: int, token_sent: bool) -> str:
+    """Why the API answered 401 or 403 (``status``), in a user's words."""
+    if not token_sent:
+        return f"no token was sent (HTTP {status})"
+    if status == 401:
+        return "the token was rejected (HTTP 401): it is wrong, expired or revoked"
+    return "the token was rejected (HTTP 403): its user lacks the permission for this"
+
+
+def json_problem(error: orjson.JSONDecodeError, body: bytes) -> str:
+    """What is wrong with the JSON answer ``body`` that ``orjson`` could not read: cut off, or malformed."""
+    if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
+        return f"the JSON answer stops in the middle (cut off after {human_size(len(body))})"
+    return f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
 
 
 def token_problem(token: str) -> str | None:
@@ -60,15 +90,16 @@ def query(params: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: query_value(value) for key, value in (params or {}).items() if value is not None}
 
 
-def retry_after_seconds(value: str | None, cap: float) -> float | None:
-    """The wait a ``Retry-After`` header asks for (seconds or HTTP date), at most ``cap``; None if absent."""
+def retry_after_seconds(value: str | None, cap: float, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for (seconds, or an HTTP date counted from ``now``, by default
+    the present), at most ``cap``; None if absent."""
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
         try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            seconds = (parsedate_to_datetime(value) - (now or datetime.now(UTC))).total_seconds()
         except (TypeError, ValueError, IndexError):
             return None
     if not math.isfinite(seconds):

@@ -1,4 +1,4 @@
-"""The only module that talks HTTP: one ``ApiClient`` per API, with auth, timeouts, retries and fail-fast.
+"""The only module that talks HTTP: one ``ApiClient`` per API, with auth, timeouts, retries, rate limits and fail-fast.
 
 Every failure leaves this module as an ``xlbilling._errors`` class whose message says what went wrong and
 what to do. TLS verification is always on. The token is sent only in the ``Authorization`` header and
@@ -12,6 +12,7 @@ import logging
 import math
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, NoReturn, TypeVar
@@ -20,20 +21,24 @@ import httpx
 import orjson
 
 from xlbilling._apis.transport.checks import (
+    TOKEN_HELP,
     check_base_url,
     connect_reason,
     error_start,
     human_size,
     is_certificate_error,
+    json_problem,
     looks_like_html,
     query,
     redacted,
+    refusal,
     retry_after_seconds,
     same_origin,
     server_message,
     tls_context,
     token_problem,
 )
+from xlbilling._apis.transport.ratelimit import Patience, gate_for
 from xlbilling._errors import (
     ApiError,
     ApiTimeout,
@@ -54,20 +59,9 @@ _E = TypeVar("_E", bound=ApiError)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _JSON = {"Accept": "application/json"}
 
-_TOKEN_HELP = {
-    "Atria": (
-        "Create a new External API token in Atria, signed in as a user with the "
-        '"Service Provider Developer" permission (disabling that user disables its tokens).'
-    ),
-    "Xarios": (
-        "Get a new OAuth token from login.xarios.cloud (tokens expire; the user needs the "
-        '"REST API Administrator" and "Billing Administrator" roles).'
-    ),
-}
-
 
 class _Retryable(Exception):
-    """Internal: an attempt failed in a way worth trying again; ``error`` is raised once retries run out."""
+    """Internal: an attempt failed in a way worth retrying (``wait``: a 429's Retry-After); ``error`` is final."""
 
     def __init__(self, error: ApiError, wait: float | None = None) -> None:
         super().__init__(str(error))
@@ -78,10 +72,12 @@ class _Retryable(Exception):
 class ApiClient:
     """A connection to one API (``api`` is "Atria" or "Xarios") at ``base_url`` with a bearer ``token``.
 
-    ``call`` names the call in messages (``"summary"``, ``"invoice 123"``). Connection errors, timeouts,
-    429 and 502/503/504 are retried ``retries`` times with exponential backoff and jitter (429 waits for
-    ``Retry-After``, at most ``max_wait`` seconds). Once the host proved unreachable, calls fail at once
-    with ``ApiUnreachable`` for ``cooldown`` seconds, so a sheet of formulas does not wait on every cell.
+    ``call`` names the call in messages (``"summary"``, ``"invoice 123"``). Connection errors, timeouts and
+    502/503/504 are retried ``retries`` times with exponential backoff and jitter. A 429 pauses every request
+    to this API at this host, in every thread and client (``transport.ratelimit``), for its ``Retry-After``
+    (at most ``max_wait`` seconds; the backoff without one); a request gives up once it has waited
+    ``rate_limit_wait`` seconds in all. Once the host proved unreachable, calls fail at once with
+    ``ApiUnreachable`` for ``cooldown`` seconds, so a sheet of formulas does not wait on every cell.
     ``sleep``, ``clock`` and ``jitter`` can be replaced in tests.
     """
 
@@ -95,6 +91,7 @@ class ApiClient:
         connect_timeout: float = 5.0,
         retries: int = 3,
         backoff: float = 0.5,
+        rate_limit_wait: float = 60.0,
         ca_bundle: str | None = None,
         transport: httpx.BaseTransport | None = None,
         token_help: str = "",
@@ -116,13 +113,15 @@ class ApiClient:
         self._timeout = timeout
         self._cooldown = cooldown
         self._max_wait = max_wait
+        self._rate_limit_wait = rate_limit_wait
         self._max_json_bytes = max_json_bytes
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
-        self._token_help = " ".join(s for s in (_TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
+        self._token_help = " ".join(s for s in (TOKEN_HELP.get(api, "Create a new API token."), token_help) if s)
         self._down_until = -math.inf
         self._down_error: ApiUnreachable | None = None
+        self._gate = gate_for(api, f"{self._url.scheme}://{self._url.netloc.decode('ascii')}", clock)
         self.observe: Callable[[str, dict[str, Any], int, str, bytes], None] | None = None  # doctor: each answer
         headers = {"User-Agent": f"xlbilling/{__version__}"}
         if token is not None:
@@ -135,6 +134,8 @@ class ApiClient:
             transport=transport,
             follow_redirects=True,
         )
+        # a client nobody closed lets go of its connections when it is dropped, not at some later collection
+        weakref.finalize(self, self._client.close)
 
     # --- public calls ------------------------------------------------------------------------------
 
@@ -177,11 +178,7 @@ class ApiClient:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
-                message = f"the JSON answer stops in the middle (cut off after {human_size(len(body))})"
-            else:
-                message = f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
-            self._fail(BadResponse, call, message, self._later_hint())
+            self._fail(BadResponse, call, json_problem(error, body), self._later_hint())
 
     def get_bytes(
         self,
@@ -224,18 +221,26 @@ class ApiClient:
         same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
         attempt = 0
+        patience = Patience(self._gate, self._rate_limit_wait, self._sleep)
         while True:
+            patience.wait()
             try:
                 response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, headers)
                 if self.observe is not None:
                     self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
                 return response, body
             except _Retryable as retry:
+                if isinstance(retry.error, RateLimitError):
+                    pause = retry.wait or self._backoff_delay(patience.refusals)
+                    logger.debug("GET %s: HTTP 429, every %s request waits %.2f s", path, self.api, pause)
+                    if patience.refused(pause):
+                        continue
+                    raise retry.error from None
                 if attempt >= self._retries:
                     if isinstance(retry.error, ApiUnreachable):
                         self._mark_down(retry.error)
                     raise retry.error from None
-                delay = retry.wait if retry.wait is not None else self._backoff_delay(attempt)
+                delay = self._backoff_delay(attempt)
                 logger.debug("GET %s: retry %d in %.2f s (%s)", path, attempt + 1, delay, retry.error.message)
                 self._sleep(delay)
                 attempt += 1
@@ -288,13 +293,7 @@ class ApiClient:
         said = server_message(body)
         detail = f": {said}" if said else ""
         if status in (401, 403):
-            if self._token is None:
-                message = f"no token was sent (HTTP {status})"
-            elif status == 401:
-                message = "the token was rejected (HTTP 401): it is wrong, expired or revoked"
-            else:
-                message = "the token was rejected (HTTP 403): its user lacks the permission for this"
-            self._fail(AuthError, call, message, self._token_help)
+            self._fail(AuthError, call, refusal(status, self._token is not None), self._token_help)
         if status == 404:
             if said and said.lower() != "not found":
                 message = f"not found (HTTP 404){detail}"
@@ -309,8 +308,9 @@ class ApiClient:
             error = self._error(
                 RateLimitError,
                 call,
-                f"the API kept answering 'too many requests' (HTTP 429) after {self._retries + 1} attempts",
-                "Wait a minute and try again, with fewer calls at once (e.g. fewer formulas recalculating).",
+                f"the API kept answering 'too many requests' (HTTP 429) for {self._rate_limit_wait:g} s",
+                "Wait a minute and try again, with fewer calls at once (e.g. fewer formulas recalculating), "
+                "or let xlbilling wait longer (XLBILLING_RATE_LIMIT_WAIT).",
             )
             raise _Retryable(error, wait)
         if status in RETRY_STATUSES:
