@@ -132,6 +132,21 @@ def test_a_reissued_invoice_is_fetched_again_never_served_stale(
     assert sorted(invoices_asked(seen)) == ([200, 304, 304] if etags else [200])
 
 
+def test_an_invoice_changed_by_the_distributor_is_fetched_again(own: Sandbox, tmp_path: Path) -> None:
+    before = margin_of(session(own))
+    october = before.detail[(before.detail["period_end"] == OCTOBER) & before.detail["account_code"].astype(bool)]
+    row = october.iloc[0]
+    change = {"account_code": row["account_code"], "sku": row["sku"], "add": 3, "api": "xarios"}
+    control = {"Authorization": f"Bearer {own.token}"}
+    httpx.post(f"{own.url}/_sandbox/adjust", json=change, headers=control).raise_for_status()
+    seen: Seen = []
+    after = margin_of(session(own, seen))
+    fresh = margin_of(session(own, store=Store(tmp_path / "nothing kept")))
+    pd.testing.assert_frame_equal(after.detail, fresh.detail)
+    assert not after.detail.equals(before.detail)  # Xarios charges 3 more units in October
+    assert 200 in invoices_asked(seen)  # October's invoice asked for anew, not "not modified"
+
+
 @pytest.mark.usefixtures("sandbox_env")
 def test_refresh_asks_the_apis_for_everything_again(sandbox: Sandbox) -> None:
     command = ["margin", "--from", SEPTEMBER.isoformat(), "--to", OCTOBER.isoformat(), "--mapping", str(MAPPING),
