@@ -12,7 +12,7 @@ empty, so nothing is kept from before. Each ratio takes the better of the pair o
 **cached rerun**: a new session over the same closed periods with the cache folder the last margin filled,
 whose figures must equal the first run's.
 
-Run: ``.venv/bin/python -m benchmarks.floor [--customers N]`` (about ten minutes on the shared 2-core machine).
+Run: ``.venv/bin/python -m benchmarks.floor [--customers N]`` (about seven minutes on the shared 2-core machine).
 """
 
 from __future__ import annotations
