@@ -17,7 +17,8 @@ import pytest
 from tests.serve_support import sandbox_session, serving, signed_in
 from xlbilling._sandbox import Sandbox
 from xlbilling._workbook.headless import refresh_file
-from xlbilling._workbook.tables import ALL, TARGETS, existing_table
+from xlbilling._workbook.names import ALL
+from xlbilling._workbook.tables import TARGETS, existing_table
 from xlbilling._xlsx.book import OpenpyxlBook
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "billing.xlsx"

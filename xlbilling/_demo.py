@@ -38,7 +38,7 @@ from xlbilling._values.period import Period
 from xlbilling._workbook.built import FOLDER as BUILT_FOLDER
 from xlbilling._workbook.built import period_folder
 from xlbilling._workbook.control import write_param
-from xlbilling._workbook.tables import ALL
+from xlbilling._workbook.names import ALL
 from xlbilling._xlsx.book import OpenpyxlBook
 
 Say = Callable[[str], None]

@@ -9,23 +9,7 @@ import click
 from xlbilling._cli import main
 from xlbilling._cli._common import say, stderr
 from xlbilling._errors import XlbillingError
-
-TABLES = (
-    "periods",
-    "customers",
-    "summary",
-    "detail",
-    "invoice_lines",
-    "analysis",
-    "xarios_invoices",
-    "changes",
-    "built_invoices",
-)
-"""What a plain ``refresh`` refreshes (``xlbilling._workbook.tables.ALL``, named here so ``--help`` needs no
-pandas; tests/test_refresh.py holds the two equal)."""
-BY_NAME = ("reconciliation", "margin")
-"""The tables refreshed only when named: they need the product mapping (and the margin the price list) that
-the Control sheet names."""
+from xlbilling._workbook.names import ALL, BY_NAME
 
 
 @main.command()
@@ -33,7 +17,7 @@ the Control sheet names."""
 @click.option(
     "--only",
     metavar="NAMES",
-    help=f"Comma-separated tables to refresh: {', '.join(TABLES + BY_NAME)}. Default: all but "
+    help=f"Comma-separated tables to refresh: {', '.join(ALL + BY_NAME)}. Default: all but "
     f"{' and '.join(BY_NAME)} (they need the product mapping and price list the Control sheet names).",
 )
 def refresh(workbook: Path, only: str | None) -> None:

@@ -23,7 +23,8 @@ from xlbilling._workbook.built import period_folder
 from xlbilling._workbook.conf import workbook_session
 from xlbilling._workbook.control import PARAMETERS, control_period, control_seller, read_params
 from xlbilling._workbook.hints import for_control
-from xlbilling._workbook.tables import ALL, refresh, summary_line
+from xlbilling._workbook.names import ALL
+from xlbilling._workbook.tables import refresh, summary_line
 from xlbilling._xlsx.tablecells import WorkbookLike
 
 if TYPE_CHECKING:

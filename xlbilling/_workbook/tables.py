@@ -52,6 +52,7 @@ from xlbilling._workbook.control import (
 from xlbilling._workbook.fetched import SHEET as FETCHED_SHEET
 from xlbilling._workbook.fetched import TABLE as FETCHED
 from xlbilling._workbook.fetched import Fetched, fetched_table
+from xlbilling._workbook.names import ALL
 from xlbilling._workbook.target import (
     PRINTED_STAMP,
     STAMP_CELL,
@@ -167,20 +168,6 @@ TARGETS: dict[str, Target] = {
                ), identity=("period_end", "account_code", "sku", "part_number"), apis=API_PAIR),
     )
 }  # fmt: skip
-
-ALL = (
-    "periods",
-    "customers",
-    "summary",
-    "detail",
-    "invoice_lines",
-    "analysis",
-    "xarios_invoices",
-    "changes",
-    "built_invoices",
-)
-"""What "Refresh all" and ``xlbilling refresh`` without ``--only`` refresh (reconciliation and margin have
-their own buttons, as they need a product mapping; the built invoices are read from the invoices folder)."""
 
 
 def resolve(keys: Sequence[str] | None) -> list[Target]:
