@@ -99,6 +99,24 @@ def closed_port() -> Iterator[int]:
         yield held.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What module and session fixtures keep on disk (and the processes they start, such as a close), before
+    a test's own folder is set, goes to a folder of this run's, never the user's cache."""
+    folder = tmp_path_factory.mktemp("run-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XLBILLING_CACHE_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def own_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each test keeps closed periods on disk in an empty folder of its own, never the user's cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XLBILLING_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
     """The local sandbox with the default data set, seed 1, "today" fixed at 2026-11-21."""

@@ -63,12 +63,17 @@ class Served:
 
 
 def environment(sandbox: Sandbox, config: Path) -> dict[str, str]:
-    """The server's environment: the sandbox as both APIs, an empty config file, no keyring."""
+    """The server's environment: the sandbox as both APIs, an empty config file, no keyring, and a cache of
+    closed periods of its own beside the config file (never the tester's)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("XLBILLING_")}
     for api in ("ATRIA", "XARIOS"):
         env[f"XLBILLING_{api}_URL"] = sandbox.url
         env[f"XLBILLING_{api}_TOKEN"] = sandbox.token
-    env.update(XLBILLING_CONFIG=str(config), PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    env.update(
+        XLBILLING_CONFIG=str(config),
+        XLBILLING_CACHE_DIR=str(config.parent / "cache"),
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+    )
     return env
 
 

@@ -40,7 +40,8 @@ NOT_RUN = [block for block in EVERY if block.not_run is not None or block.langua
 @pytest.fixture
 def reader(sandbox: Sandbox, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     """A folder holding ``FOLDER``'s files, and the environment of a shell the sandbox's settings were pasted
-    into (with a config file of its own and no keyring, so the tester's own settings play no part)."""
+    into (with a config file and a cache folder of its own and no keyring, so the tester's own settings and
+    cache play no part)."""
     folder = tmp_path / "billing"
     folder.mkdir()
     for source in folder_files():
@@ -52,6 +53,7 @@ def reader(sandbox: Sandbox, tmp_path: Path) -> Iterator[tuple[Path, dict[str, s
     env |= {
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         "XLBILLING_CONFIG": str(tmp_path / "config.toml"),
+        "XLBILLING_CACHE_DIR": str(tmp_path / "cache"),  # the closed periods the examples keep: never the tester's
         "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
         "PYTHONUNBUFFERED": "1",
         "COLUMNS": "100",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from xlbilling._apis.xarios import InvoiceHeader, XariosInvoice
 from xlbilling._apis.xarios_arithmetic import InvoiceCheck
+from xlbilling._apis.xarios_charges import InvoiceCharges, charges_of
 from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._inputs.prices import Price
@@ -409,6 +410,9 @@ class OneMonth:
 
     def invoice(self, invoice_id: str) -> XariosInvoice:
         return self.bills[invoice_id]
+
+    def charges(self, invoice_id: str) -> InvoiceCharges:
+        return charges_of(self.bills[invoice_id])
 
 
 def test_an_explicit_invoice_gives_only_its_items_for_the_period_and_counts_the_others() -> None:

@@ -89,7 +89,7 @@ def one_session(sandbox: Sandbox) -> Session:
 
 @pytest.fixture(autouse=True)
 def shared(one_session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sessions, "Session", lambda: one_session)  # what the commands' new_session() makes
+    monkeypatch.setattr(sessions, "Session", lambda **_: one_session)  # what new_session() makes, whatever its store
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ periods, then says what it wrote (and the three customers with the lowest margin
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ from xlbilling._reconcile.book import write_reconciliation
 from xlbilling._reconcile.text import headline
 from xlbilling._sandbox import start_sandbox
 from xlbilling._session.session import Session
+from xlbilling._session.stored import Store
 from xlbilling._values.period import Period
 from xlbilling._workbook.built import FOLDER as BUILT_FOLDER
 from xlbilling._workbook.built import period_folder
@@ -57,10 +59,12 @@ class DemoResult:
 
 def run_demo(out_dir: Path, *, today: date | None = None, say: Say = print) -> DemoResult:
     """Run the demo into ``out_dir`` and return what it wrote; ``say`` receives one line per step."""
-    with start_sandbox(today=today) as sandbox:
+    with start_sandbox(today=today) as sandbox, tempfile.TemporaryDirectory(prefix="xlbilling-demo-") as kept:
         say(f"sandbox running at {sandbox.url}")
-        # one session: every step shares one fetch per data set
-        session = Session(Atria.connect(sandbox.url, sandbox.token), Xarios.connect(sandbox.url, sandbox.token))
+        # one session: every step shares one fetch per data set; this sandbox's closed periods are kept only
+        # while it runs (no later run can reach it)
+        clients = Atria.connect(sandbox.url, sandbox.token), Xarios.connect(sandbox.url, sandbox.token)
+        session = Session(*clients, store=Store(Path(kept)))
         period = session.latest_closed()
         say(f"latest closed period: {period}")
         invoices = _invoices(session, period, out_dir, say)  # first: the billing workbook lists them

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -29,29 +29,28 @@ import pandas as pd
 
 from xlbilling._apis import fields
 from xlbilling._apis.fields import Field
-from xlbilling._apis.frames import Nested, convert, find_key, object_list, read_rows, to_frame
+from xlbilling._apis.frames import Nested, find_key, object_list, read_rows, to_frame
 from xlbilling._apis.paging import ENVELOPE_KEYS, Page, pages, single
 from xlbilling._apis.safezip import read_members
 from xlbilling._apis.spelling import ApiShape
 from xlbilling._apis.transport.client import ApiClient
-from xlbilling._apis.xarios_arithmetic import InvoiceCheck, check_invoice
-from xlbilling._apis.xarios_pairs import Pairs, dict_pairs, struct_pairs
+from xlbilling._apis.xarios_charges import InvoiceCharges, charges_of
+from xlbilling._apis.xarios_invoice import BUILT_IN, Tables, XariosInvoice, header_of, invoice_of, tag_columns
+from xlbilling._apis.xarios_invoice import ITEM_COLUMNS as ITEM_COLUMNS  # where callers have always found them
+from xlbilling._apis.xarios_invoice import InvoiceHeader as InvoiceHeader
+from xlbilling._apis.xarios_pairs import dict_pairs, struct_pairs
 from xlbilling._errors import BadResponse, InputError
 from xlbilling._files import write_atomically
-from xlbilling._values.money import round_to
 
 API = "Xarios"
+_DECODING = threading.Lock()
+"""One invoice decoded at a time in a process: decoding holds the interpreter lock, so two at once take as long
+as one after the other, and twice the memory (the answers of several fetched at once wait their turn)."""
 _INVOICE_HINT = "Check the invoice id against the list of Xarios invoices."
 _RETRY = "Nothing was saved; try again."
 _ENVELOPE = "expected a JSON object with a 'data' field."
 MAX_ZIP_BYTES = 128 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
-
-ITEM_COLUMNS = (
-    "item_id", "calculation_order", "operator", "operator_value", "product_tag", "product_name",
-    "part_number", "output_tags", "is_purchase", "quantity", "value", "unit_cost", "from_date", "to_date",
-    *fields.XARIOS_STRING_VALUES, *fields.XARIOS_NUMERIC_VALUES,
-)  # fmt: skip
 
 
 class _TextPair(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -80,50 +79,6 @@ _OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 @dataclass(frozen=True)
-class Tables:
-    """The field tables a Xarios client reads an invoice with: the built-in ones, or those of ``of(shape)``."""
-
-    header: tuple[Field, ...] = fields.XARIOS_INVOICE
-    items: tuple[Field, ...] = fields.XARIOS_ITEM
-    strings: dict[str, tuple[str, ...]] = dataclass_field(default_factory=lambda: dict(fields.XARIOS_STRING_VALUES))
-    numbers: dict[str, tuple[str, ...]] = dataclass_field(default_factory=lambda: dict(fields.XARIOS_NUMERIC_VALUES))
-
-    @classmethod
-    def of(cls, shape: ApiShape) -> Tables:
-        """The tables with the keys ``[xarios.fields.invoice]`` and ``[xarios.fields.items]`` add."""
-        items = shape.table("items")
-        strings = fields.pair_names(items, fields.XARIOS_STRING_VALUES)
-        numbers = fields.pair_names(items, fields.XARIOS_NUMERIC_VALUES)
-        return cls(shape.table("invoice"), items[: len(fields.XARIOS_ITEM)], strings, numbers)
-
-
-_BUILT_IN = Tables()
-
-
-@dataclass(frozen=True)
-class InvoiceHeader:
-    """What an invoice says about itself."""
-
-    invoice_id: str
-    invoice_number: str | None
-    tenant_id: str | None
-    account_name: str | None
-    invoice_date: pd.Timestamp | None
-    period_start: pd.Timestamp | None
-    period_end: pd.Timestamp | None
-    invoice_value: Decimal | None
-
-
-@dataclass(frozen=True)
-class XariosInvoice:
-    """An invoice's header, its items (one row each, in calculation order) and its arithmetic check."""
-
-    header: InvoiceHeader
-    items: pd.DataFrame
-    check: InvoiceCheck
-
-
-@dataclass(frozen=True)
 class InvoiceDetail:
     """The detail download: the JSON invoice, the simplified CSV, and whether their item totals agree."""
 
@@ -146,6 +101,11 @@ class XariosReads(ABC):
     def invoice(self, invoice_id: str) -> XariosInvoice:
         """One invoice with its items, ``stringValues``/``numericValues`` flattened into columns."""
 
+    def charges(self, invoice_id: str) -> InvoiceCharges:
+        """One invoice with its purchase items added up per service dates, tenant and part (what a
+        reconciliation or a margin reads of it), its items let go as soon as they are added up."""
+        return charges_of(self.invoice(invoice_id))
+
 
 class Xarios(XariosReads):
     """A connection to the Xarios billing-data API (or the sandbox), reading its answers as ``shape`` says
@@ -154,7 +114,7 @@ class Xarios(XariosReads):
     def __init__(self, client: ApiClient, shape: ApiShape | None = None) -> None:
         self.client = client
         self.shape = shape or ApiShape("xarios")
-        self.tables = Tables.of(self.shape) if shape is not None else _BUILT_IN
+        self.tables = Tables.of(self.shape) if shape is not None else BUILT_IN
 
     @classmethod
     def connect(
@@ -190,7 +150,30 @@ class Xarios(XariosReads):
     def invoice(self, invoice_id: str) -> XariosInvoice:
         call = f"invoice {invoice_id}"
         body = self.client.get_json_bytes(call, self.route(invoice_id), not_found_hint=_INVOICE_HINT)
-        invoice = read_invoice(body, call, tables=self.tables)
+        with _DECODING:
+            return self._decoded(body, call)
+
+    def charges(self, invoice_id: str) -> InvoiceCharges:
+        found, _ = self.charges_unless(invoice_id, None)
+        assert found is not None  # "not modified" is an answer only to a question that names an ETag
+        return found
+
+    def charges_unless(self, invoice_id: str, etag: str | None) -> tuple[InvoiceCharges | None, str | None]:
+        """``charges``, unless the server says the invoice has not changed since it sent the ``ETag`` ``etag``:
+        ``(None, etag)`` then; otherwise the charges and the invoice's ``ETag`` (``None`` when it sends none)."""
+        call = f"invoice {invoice_id}"
+        body, tag = self.client.get_json_unless(call, self.route(invoice_id), etag, not_found_hint=_INVOICE_HINT)
+        if body is None:
+            return None, tag
+        with _DECODING:
+            invoice = self._decoded(body, call, self.tables.charged())
+            del body  # the items are all the memory needs while they are added up
+            return charges_of(invoice), tag
+
+    def _decoded(self, body: bytes, call: str, tables: Tables | None = None) -> XariosInvoice:
+        """The invoice in the JSON ``body`` of Get Invoice, read with ``tables`` (default: the client's)."""
+        tables = tables or self.tables
+        invoice = read_invoice(body, call, tables=tables)
         if invoice is None:
             payload = self.client.parse_json(call, body)
             if not isinstance(payload, dict) or find_key(payload, ENVELOPE_KEYS) is None:
@@ -198,7 +181,7 @@ class Xarios(XariosReads):
             data = single(payload)
             if not isinstance(data, dict):
                 raise BadResponse(API, call, "expected the invoice as a JSON object.")
-            invoice = parse_invoice(data, call, self.tables)
+            invoice = parse_invoice(data, call, tables)
         return invoice
 
     def invoice_detail(self, invoice_id: str) -> InvoiceDetail:
@@ -252,7 +235,7 @@ class Xarios(XariosReads):
         return blob
 
 
-def read_invoice(body: bytes, call: str, *, enveloped: bool = True, tables: Tables = _BUILT_IN) -> XariosInvoice | None:
+def read_invoice(body: bytes, call: str, *, enveloped: bool = True, tables: Tables = BUILT_IN) -> XariosInvoice | None:
     """The invoice in the JSON ``body`` of Get Invoice (``{"data": {...}}``, any case or envelope name; without
     ``enveloped``, as in the ZIP, also the ``data`` object alone), decoded without a dict per item.
 
@@ -278,14 +261,14 @@ def read_invoice(body: bytes, call: str, *, enveloped: bool = True, tables: Tabl
     if decoded is None:
         return None
     frame, (tags, strings, numbers) = decoded
-    header = _header(values, call, tables)
-    return _invoice(header, frame, _tag_columns(tags), struct_pairs(strings), struct_pairs(numbers), call, tables)
+    header = header_of(values, call, tables)
+    return invoice_of(header, frame, tag_columns(tags), struct_pairs(strings), struct_pairs(numbers), call, tables)
 
 
-def parse_invoice(data: dict[str, Any], call: str, tables: Tables = _BUILT_IN) -> XariosInvoice:
+def parse_invoice(data: dict[str, Any], call: str, tables: Tables = BUILT_IN) -> XariosInvoice:
     """Build an ``XariosInvoice`` from the parsed ``data`` object of Get Invoice (or the ZIP's JSON file): the
     exact path, taken whenever ``read_invoice`` gives way; ``BadResponse`` naming the field that does not fit."""
-    header = _header(data, call, tables)
+    header = header_of(data, call, tables)
     key = find_key(data, fields.XARIOS_ITEMS_KEYS)
     items = object_list(data.get(key) or [], API, call) if key else []
     frame = to_frame(items, tables.items, API, call)
@@ -294,7 +277,7 @@ def parse_invoice(data: dict[str, Any], call: str, tables: Tables = _BUILT_IN) -
         for values, nested_key in zip(nested, _nested_keys(tuple(item)), strict=True):
             values.append(item.get(nested_key) if nested_key else None)
     tags, strings, numbers = nested
-    return _invoice(header, frame, _tag_columns(tags), dict_pairs(strings), dict_pairs(numbers), call, tables)
+    return invoice_of(header, frame, tag_columns(tags), dict_pairs(strings), dict_pairs(numbers), call, tables)
 
 
 def _loads(raws: dict[str, msgspec.Raw], skip: str) -> dict[str, Any]:
@@ -303,73 +286,10 @@ def _loads(raws: dict[str, msgspec.Raw], skip: str) -> dict[str, Any]:
     return {name: orjson.loads(memoryview(raw)) for name, raw in raws.items() if name != skip}
 
 
-def _header(data: dict[str, Any], call: str, tables: Tables) -> InvoiceHeader:
-    record = to_frame([data], tables.header, API, call).iloc[0]
-    return InvoiceHeader(**{key: _scalar(record[key]) for key in record.index})
-
-
 @lru_cache(maxsize=256)
 def _nested_keys(keys: tuple[str, ...]) -> tuple[str | None, ...]:
     """The key of each ``_NESTED`` value in an item with ``keys`` (or None)."""
     return tuple(find_key(keys, names) for names, _ in _NESTED)
-
-
-def _invoice(
-    header: InvoiceHeader,
-    frame: pd.DataFrame,
-    tags: tuple[list[str], list[bool]],
-    strings: Pairs,
-    numbers: Pairs,
-    call: str,
-    tables: Tables,
-) -> XariosInvoice:
-    """The invoice from its header, its items' ``fields.XARIOS_ITEM`` columns, tags (see ``_tag_columns``) and
-    pairs."""
-    items = _items_frame(frame, tags, strings, numbers, call, tables)
-    return XariosInvoice(header, items, check_invoice(items, header.invoice_value))
-
-
-def _items_frame(
-    frame: pd.DataFrame, tags: tuple[list[str], list[bool]], strings: Pairs, numbers: Pairs, call: str, tables: Tables
-) -> pd.DataFrame:
-    frame["operator"] = frame["operator"].str.upper()
-    frame["output_tags"] = pd.array(tags[0], dtype="string")
-    frame["is_purchase"] = pd.array(tags[1], dtype=bool)
-    split = frame["product_tag"].str.rsplit("#", n=1)
-    frame["product_name"] = split.str[0].str.strip()
-    frame["part_number"] = split.str[1].str.strip()
-    frame["unit_cost"] = pd.array(
-        [
-            round_to(value / quantity, 4) if isinstance(quantity, Decimal) and quantity and value is not None else None
-            for value, quantity in zip(frame["value"], frame["quantity"], strict=True)
-        ],
-        dtype="object",
-    )
-    for column, values in strings.columns(tables.strings).items():
-        frame[column] = convert(values, "text")
-    for column, values in numbers.columns(tables.numbers).items():
-        try:
-            frame[column] = convert(values, "float")
-        except ValueError as error:
-            name = tables.numbers[column][0]
-            raise BadResponse(API, call, f"numericValues '{name}' has a bad value: {error}.") from None
-    frame = frame.sort_values("calculation_order", kind="stable").reset_index(drop=True)
-    return frame.loc[:, list(ITEM_COLUMNS)]
-
-
-def _tag_columns(values: Any) -> tuple[list[str], list[bool]]:
-    """Each item's tags (a list, or text with commas between them) joined by commas, and whether one of them
-    is ``PurchaseResult``."""
-    joined: list[str] = []
-    purchase: list[bool] = []
-    for value in values:
-        if isinstance(value, str):
-            tags = [part.strip() for part in value.split(",") if part.strip()]
-        else:
-            tags = [str(tag) for tag in value or []]
-        joined.append(",".join(tags))
-        purchase.append(any(tag.lower() == "purchaseresult" for tag in tags))
-    return joined, purchase
 
 
 def csv_rows(blob: bytes, call: str) -> list[dict[str, Any]]:
@@ -398,7 +318,3 @@ def _member(members: dict[str, bytes], suffix: str, call: str) -> bytes:
         if name.lower().endswith(suffix):
             return content
     raise BadResponse(API, call, f"the ZIP holds no {suffix} file (it has: {', '.join(members) or 'nothing'}).")
-
-
-def _scalar(value: Any) -> Any:
-    return None if value is None or value is pd.NaT or (not isinstance(value, Decimal) and pd.isna(value)) else value

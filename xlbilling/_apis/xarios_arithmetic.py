@@ -46,14 +46,8 @@ def check_invoice(items: pd.DataFrame, invoice_value: Decimal | None) -> Invoice
     tax = _ZERO
     differences: list[str] = []
     ordered = items.sort_values("calculation_order", kind="stable")
-    for order, operator, percent, tags, value in zip(
-        ordered["calculation_order"],
-        ordered["operator"],
-        ordered["operator_value"],
-        ordered["output_tags"],
-        ordered["value"],
-        strict=True,
-    ):
+    columns = ("calculation_order", "operator", "operator_value", "output_tags", "value")
+    for order, operator, percent, tags, value in zip(*(ordered[c].tolist() for c in columns), strict=True):
         reported = value if isinstance(value, Decimal) else _ZERO
         if not isinstance(value, Decimal):
             differences.append(f"item {order} ({operator}) has no value; counted as 0.00")

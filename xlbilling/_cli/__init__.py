@@ -22,6 +22,7 @@ from xlbilling._errors import XlbillingError
 COMMANDS: dict[str, str] = {
     "addin": "excel",
     "analysis": "data",
+    "cache": "cache",
     "close": "close",
     "config": "config",
     "customers": "data",

@@ -116,12 +116,22 @@ def output_format(fmt: str | None, output: Path | None) -> str:
     return fmt or str(by_name)
 
 
-def new_session() -> Session:
+def new_session(refresh: bool = False) -> Session:
     """The command's session: clients from the user's settings and one cache, so a command asks each API
-    once per distinct data set however many steps use it."""
+    once per distinct data set however many steps use it; ``refresh`` reads nothing kept on disk."""
     from xlbilling._session.session import Session
+    from xlbilling._session.stored import Store
 
-    return Session()
+    return Session(store=Store(refresh=refresh))
+
+
+def refresh_option(func: F) -> F:
+    """``--refresh``: ask the APIs for every closed period again instead of using what is kept on disk."""
+    return click.option(
+        "--refresh",
+        is_flag=True,
+        help="Ask the APIs again for the closed periods kept on disk by earlier runs (`xlbilling cache` says where).",
+    )(func)
 
 
 def resolve_period(session: Session, period: str | None) -> Period:

@@ -101,13 +101,16 @@ def _run(
 ) -> None:  # fmt: skip
     from xlbilling._close.run import Request, close
     from xlbilling._session.session import Session
+    from xlbilling._session.stored import Store
     from xlbilling._values.dates import parse_period
 
     inputs = _inputs(settings, given)
     command = mask(" ".join(["xlbilling", *sys.argv[1:]]))
     day = parse_period(period) if period else None
     request = Request(given.out or Path("close"), day, inputs, urls, command)
-    session = Session(settings=settings)
+    # the close is the month's record: it reads nothing kept on disk by earlier runs, so a late change in Atria
+    # is seen, and keeps what it fetched for the margins and reconciliations after it
+    session = Session(settings=settings, store=Store(refresh=True))
     if dry_run:
         from xlbilling._close.dryrun import dry_run as said
 

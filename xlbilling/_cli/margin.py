@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from xlbilling._cli import main
-from xlbilling._cli._common import new_session, output_options, progress_lines, resolve_day, say, show, stderr
+from xlbilling._cli._common import (
+    new_session,
+    output_options,
+    progress_lines,
+    refresh_option,
+    resolve_day,
+    say,
+    show,
+    stderr,
+)
 from xlbilling._output import Reading
 
 _FILE = click.Path(dir_okay=False, path_type=Path)
@@ -37,10 +46,11 @@ the money."""
               help="Product mapping (part_number,sku); repeat to add a tenant mapping. Required.")  # fmt: skip
 @click.option("--by", type=click.Choice(BY), default="customer", show_default=True,
               help="The table for table, csv and json output (an .xlsx holds them all).")  # fmt: skip
+@refresh_option
 @output_options
 def margin_command(
     first: str | None, last: str | None, customers: tuple[str, ...], prices: Path | None, mappings: tuple[Path, ...],
-    by: str, fmt: str, output: Path | None,
+    by: str, refresh: bool, fmt: str, output: Path | None,
 ) -> None:  # fmt: skip
     """Revenue (billed quantity x price), cost (what Xarios charged), margin and leak per customer and
     product over closed periods; open periods are left out, and said."""
@@ -55,7 +65,7 @@ def margin_command(
     if fmt == "xlsx" and output is None:
         raise InputError("A margin workbook cannot go to the terminal.", "Add -o FILE.xlsx.")
     product_map, price_list = load_mapping(*mappings), load_prices(prices)  # a wrong file is said before any request
-    session = new_session()
+    session = new_session(refresh)
     span = (resolve_day(session, first), resolve_day(session, last))
     codes = [session.customer(name) for name in customers]
     with progress_lines("Fetching the periods…") as heard:

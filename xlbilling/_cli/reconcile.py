@@ -14,6 +14,7 @@ from xlbilling._cli._common import (
     new_session,
     output_options,
     period_option,
+    refresh_option,
     resolve_period,
     say,
     stderr,
@@ -55,10 +56,11 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     "or a billing workbook's Reconciliation table. A dismissed difference stays dismissed while its quantities "
     "are unchanged.",
 )
+@refresh_option
 @output_options
 def reconcile_command(
     period: str | None, invoice_id: str | None, mappings: tuple[Path, ...], prices: Path | None,
-    reviews: Path | None, fmt: str, output: Path | None,
+    reviews: Path | None, refresh: bool, fmt: str, output: Path | None,
 ) -> None:  # fmt: skip
     """Compare what Xarios charged with what Atria billed, per customer and product, and show the money at
     stake. --columns chooses the detail's columns (the Differences table, the CSV, the JSON's detail). Exits 1
@@ -77,7 +79,7 @@ def reconcile_command(
     product_map = load_mapping(*mappings)
     price_list = load_prices(prices) if prices is not None else None
     decisions = load_reviews(reviews) if reviews is not None else None
-    session = new_session()
+    session = new_session(refresh)
     chosen = resolve_period(session, period)
     try:
         result = fetch(

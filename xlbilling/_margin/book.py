@@ -56,11 +56,13 @@ def write_margin(result: Margin, path: str | Path) -> Path:
         ("Products", "MarginByProduct", result.by("product")),
         ("Detail", "MarginDetail", result.detail),
     ):
-        ref = book.write_table(title, name, shown(frame))
+        table = shown(frame)
+        long = table if title == "Detail" else None  # 20,000 lines a period: written as the file is saved
+        ref = book.write_long_table(title, name, table) if long is not None else book.write_table(title, name, table)
         sheet = book.sheet(title)
-        format_table(sheet, ref, FORMATS, QUANTITIES)
+        format_table(sheet, ref, FORMATS, QUANTITIES, rows=long)
         sheet.freeze("A2")
-        fit_widths(sheet)
+        fit_widths(sheet, rows=long)
         sheet.print_fitted(f"A:{column_letter(bounds(ref)[2])}", title_rows="1:1", title_columns=TITLE_COLUMNS[title],
                            footer=footer)  # fmt: skip
     return book.save(path)

@@ -1,16 +1,18 @@
-"""Margin over time: the closed periods of a range (``choose_periods``), each fetched on a small pool of
-threads (``margin``), its lines computed (``xlbilling._margin.compute``) and added up per customer, product
-and period (``Margin``).
+"""Margin over time: the closed periods of a range (``choose_periods``), their Xarios invoices fetched on a
+small pool of threads and added up as they arrive (``XariosReads.charges``), each period's lines computed
+(``xlbilling._margin.compute``) as soon as its invoices are in, oldest first, and added up per customer,
+product and period (``Margin``).
 
-Every data set is asked for through the clients given, so with a session's clients each period's data is
-fetched once and kept as long as a closed period's (``xlbilling._session.session``); the API's rate limits are
-respected by the transport, which waits as a 429's Retry-After says.
+Memory does not grow with the number of periods: a period's Atria lines and an invoice's sums are let go once
+the last period that needs them is computed, and at most ``WORKERS`` invoices are on their way at once
+(decoded one at a time: ``xlbilling._apis.xarios``). Every data set is asked for through the clients given:
+a session's clients (``xlbilling._session``) share what other reads already hold and the closed periods kept
+on disk; the API's rate limits are respected by the transport, which waits as a 429's Retry-After says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -19,20 +21,23 @@ import pandas as pd
 
 from xlbilling._errors import DataError, EmptyRange, NoClosedPeriod, NoInvoiceItems
 from xlbilling._inputs.mapping import Mapping
-from xlbilling._inputs.prices import PriceList
+from xlbilling._inputs.prices import Price, PriceList
 from xlbilling._margin.compute import DETAIL_COLUMNS, NO_PRICE, period_lines, totals
+from xlbilling._margin.reads import PeriodReads
 from xlbilling._progress import Progress, Step
-from xlbilling._reconcile.period import reconcile_period
+from xlbilling._reconcile.period import reconciled
 from xlbilling._reconcile.result import NothingCompared
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:
     from xlbilling._apis.atria import AtriaReads
     from xlbilling._apis.xarios import XariosReads
+    from xlbilling._apis.xarios_charges import InvoiceCharges
 
 DEFAULT_PERIODS = 12
-WORKERS = 4
-"""Periods fetched at once: enough to overlap the round trips, few enough for the APIs' rate limits."""
+WORKERS = 2
+"""Invoices fetched at once: enough to keep the API busy while one is decoded, few enough for its rate limits
+and for memory (each answer is held until its turn to be decoded)."""
 
 
 @dataclass(frozen=True)
@@ -134,45 +139,49 @@ def margin(
     workers: int = WORKERS,
     progress: Progress | None = None,
 ) -> Margin:
-    """The margin of every period in ``periods`` (closed ones: see ``choose_periods``), fetched ``workers`` at
-    a time; only the lines of ``customers`` (customer codes, as consumer or as Bill To) when given.
+    """The margin of every period in ``periods`` (closed ones: see ``choose_periods``), their invoices fetched
+    ``workers`` at a time; only the lines of ``customers`` (customer codes, as consumer or as Bill To) when
+    given.
 
     ``DataError`` when those customers have no line in any of the periods.
     """
     directory = atria.customers()  # the lists every period uses, fetched once before the threads start
-    xarios.invoices()
-
-    def one(period: Period) -> tuple[pd.DataFrame, bool]:
-        prices_then = prices.at(period.end)
-        billed = atria.invoice_lines(period)
-        try:
-            found = reconcile_period(atria, xarios, period, mapping=mapping, prices=prices_then)
-        except NoInvoiceItems:
-            return period_lines(billed, prices_then, None), False
-        except NothingCompared as error:
-            found = error.reconciliation
-        return period_lines(billed, prices_then, found), True
-
-    done: dict[Period, tuple[pd.DataFrame, bool]] = {}
-    pool = ThreadPoolExecutor(max(1, min(workers, len(periods))), thread_name_prefix="margin")
-    try:
-        futures = {pool.submit(one, period): period for period in periods}
-        for count, future in enumerate(as_completed(futures), start=1):
-            done[futures[future]] = future.result()
-            if progress is not None:
-                progress(Step(f"period {futures[future]}", count, len(periods)))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
     ordered = sorted(periods, key=lambda p: p.end)
-    detail = pd.concat([done[p][0].assign(period_end=p.end) for p in ordered], ignore_index=True)
+    done: list[tuple[pd.DataFrame, bool]] = []
+    with PeriodReads(atria, xarios, ordered, workers) as reads:
+        for position, period in enumerate(ordered):
+            billed, invoices = reads.of(position, period)
+            done.append(_period(period, billed, invoices, directory, mapping, prices.at(period.end)))
+            if progress is not None:
+                progress(Step(f"period {period}", position + 1, len(ordered)))
+    detail = pd.concat([lines.assign(period_end=p.end) for p, (lines, _) in zip(ordered, done, strict=True)],
+                       ignore_index=True)  # fmt: skip
     detail = _only(detail.loc[:, list(DETAIL_COLUMNS)], directory, customers, ordered)
     return Margin(
         detail=detail,
         periods=tuple(ordered),
         dated_prices=prices.dated,
-        no_cost=tuple(p for p in ordered if not done[p][1]),
+        no_cost=tuple(p for p, (_, costed) in zip(ordered, done, strict=True) if not costed),
         currencies=prices.currencies,
     )
+
+
+def _period(
+    period: Period,
+    billed: pd.DataFrame,
+    invoices: list[InvoiceCharges],
+    directory: pd.DataFrame,
+    mapping: Mapping,
+    prices: dict[str, Price],
+) -> tuple[pd.DataFrame, bool]:
+    """One period's margin lines, and whether any Xarios invoice covers it (its cost is known)."""
+    try:
+        found = reconciled(period, billed, invoices, mapping=mapping, prices=prices, customers=directory)
+    except NoInvoiceItems:
+        return period_lines(billed, prices, None), False
+    except NothingCompared as error:
+        found = error.reconciliation
+    return period_lines(billed, prices, found), True
 
 
 def margin_between(

@@ -86,12 +86,12 @@ def detail_order(result: Reconciliation) -> pd.DataFrame:
 def _detail_sheet(book: OpenpyxlBook, result: Reconciliation, footer: str) -> None:
     """Every row, flagged first, each coloured by its category; the header stays in view."""
     detail = detail_order(result)
-    ref = book.write_table("Detail", "ReconciliationDetail", detail)
+    ref = book.write_long_table("Detail", "ReconciliationDetail", detail)
     sheet = book.sheet("Detail")
-    format_table(sheet, ref, FORMATS, QUANTITIES)
+    format_table(sheet, ref, FORMATS, QUANTITIES, rows=detail)
     colour_rows(sheet, ref, list(detail.columns).index("category"), CATEGORY_FILLS)
     sheet.freeze("A2")
-    fit_widths(sheet)
+    fit_widths(sheet, rows=detail)
     sheet.print_fitted(f"A:{column_letter(bounds(ref)[2])}", title_rows="1:1", title_columns="A:B", footer=footer)
 
 

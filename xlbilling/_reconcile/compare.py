@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
+from xlbilling._apis.xarios_charges import column_of, is_purchase
 from xlbilling._errors import DataError
 from xlbilling._inputs.mapping import Mapping, code_key, part_key
 from xlbilling._inputs.prices import Price
@@ -61,9 +63,10 @@ def compare(
 
     ``billed``: Atria invoice lines (``customer_code, customer_name, customer_account_code, sku,
     quantity``). ``charged``: Xarios invoice items (``part_number, tenant_code_ext, tenant_name, quantity,
-    value``; ``is_purchase`` and ``product_name`` when present). ``customers``: every Atria customer
-    (``customer_code, customer_name, account_code``), so a charged customer with nothing billed is still
-    recognised; without it only customers in ``billed`` are known.
+    value``; ``is_purchase`` and ``product_name`` when present), or items already added up
+    (``InvoiceCharges.items``: ``items`` says how many each row stands for). ``customers``: every Atria
+    customer (``customer_code, customer_name, account_code``), so a charged customer with nothing billed is
+    still recognised; without it only customers in ``billed`` are known.
 
     Raises ``NothingCompared`` when no invoice item matched both an Atria customer and a mapped SKU.
     """
@@ -96,13 +99,19 @@ def compare(
     )
     if compared == 0:
         raise NothingCompared(
-            f"Nothing could be compared: none of the {len(items)} charged items matched both an Atria customer "
+            f"Nothing could be compared: none of the {_count(charged)} charged items matched both an Atria customer "
             f"and a mapped SKU ({len(unmapped_tenants)} unmapped tenants, {len(unmapped_products)} unmapped "
             "part numbers).",
             "Check the unmapped lists and the mapping, or choose the invoice.",
             result,
         )
     return result
+
+
+def _count(charged: pd.DataFrame) -> int:
+    """How many purchase items ``charged`` holds (rows added up say how many items each stands for)."""
+    purchases = charged[is_purchase(charged)]
+    return int(purchases["items"].sum()) if "items" in purchases else len(purchases)
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -116,20 +125,20 @@ def normalise_name(name: Any) -> str:
     return " ".join(str(name).split()).casefold() if isinstance(name, str) else ""
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Text with missing values as ``""`` and surrounding spaces removed."""
-    return series.astype("string").fillna("").str.strip().astype(object)
-
-
-def column_of(frame: pd.DataFrame, name: str) -> pd.Series:
-    """The column ``name`` of ``frame``, or a column of ``None`` when it has none."""
-    return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+def text(series: pd.Series) -> pd.Series:
+    """Text with missing values as ``""`` and surrounding spaces removed (an object column), worked out once
+    per distinct value when the values are text already: a customer's name is on each of its lines."""
+    if series.dtype == object and infer_dtype(series, skipna=True) not in ("string", "empty"):
+        return series.astype("string").fillna("").str.strip().astype(object)
+    codes, distinct = pd.factorize(series, use_na_sentinel=False)
+    done = pd.Series(distinct).astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    return pd.Series(done[codes], index=series.index, dtype=object)
 
 
 def _billed_keys(billed: pd.DataFrame) -> pd.Series:
     """Each Atria row's customer key: its account code, or ``~`` + its customer code when it has none."""
-    codes = _text(column_of(billed, "customer_account_code")).str.upper()
-    fallback = "~" + _text(column_of(billed, "customer_code")).str.upper()
+    codes = text(column_of(billed, "customer_account_code")).str.upper()
+    fallback = "~" + text(column_of(billed, "customer_code")).str.upper()
     return codes.where(codes != "", fallback).astype(object)
 
 
@@ -142,9 +151,9 @@ def _directory(billed: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataF
         [
             pd.DataFrame(
                 {
-                    "account_code": _text(column_of(part, "account_code")),
-                    "customer_code": _text(column_of(part, "customer_code")),
-                    "customer_name": _text(column_of(part, "customer_name")),
+                    "account_code": text(column_of(part, "account_code")),
+                    "customer_code": text(column_of(part, "customer_code")),
+                    "customer_name": text(column_of(part, "customer_name")),
                 }
             )
             for part in known
@@ -181,13 +190,13 @@ def _aggregate(frame: pd.DataFrame, keys: list[str], **columns: tuple[str, str])
 def _purchases(charged: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     """The chargeable items with their SKU (None when the part number is unmapped), zeros for blanks."""
     charged = charged[is_purchase(charged)]
-    parts = _each_distinct(_text(column_of(charged, "part_number")), part_key)
+    parts = _each_distinct(text(column_of(charged, "part_number")), part_key)
     return pd.DataFrame(
         {
-            "tenant_code_ext": _text(column_of(charged, "tenant_code_ext")),
-            "tenant_name": _text(column_of(charged, "tenant_name")),
+            "tenant_code_ext": text(column_of(charged, "tenant_code_ext")),
+            "tenant_name": text(column_of(charged, "tenant_name")),
             "part_number": parts,
-            "product_name": _text(column_of(charged, "product_name")),
+            "product_name": text(column_of(charged, "product_name")),
             "sku": parts.map(mapping.products).astype(object),
             "quantity": decimals(column_of(charged, "quantity"), "charged quantity"),
             "value": decimals(column_of(charged, "value"), "charged value"),
@@ -222,12 +231,13 @@ def _match_tenants(items: pd.DataFrame, directory: pd.DataFrame, mapping: Mappin
     """One row per distinct (tenant code, tenant name): the customer key it matched, how, and if it did
     not, why and what to add to the mapping."""
     tenants = items[["tenant_code_ext", "tenant_name"]].drop_duplicates().reset_index(drop=True)
-    by_code = dict(zip(directory["account_code"].str.upper(), directory["key"], strict=True))
+    keys, codes = directory["key"].tolist(), directory["account_code"].tolist()
+    by_code = dict(zip(directory["account_code"].str.upper().tolist(), keys, strict=True))
     by_code.pop("", None)
     names: dict[str, list[str]] = {}
-    for name_key, key in zip(directory["name_key"], directory["key"], strict=True):
+    for name_key, key in zip(directory["name_key"].tolist(), keys, strict=True):
         names.setdefault(name_key, []).append(key)
-    coded = dict(zip(directory["key"], directory["account_code"], strict=True))
+    coded = dict(zip(keys, codes, strict=True))
     matches = [
         _match(code, name, by_code, names, coded, mapping.tenants)
         for code, name in zip(tenants["tenant_code_ext"], tenants["tenant_name"], strict=True)
@@ -338,7 +348,7 @@ def _vendor_side(items: pd.DataFrame) -> pd.DataFrame:
 
 def _billed_side(lines: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
-        {"key": lines["key"], "sku": _text(lines["sku"]), "quantity": decimals(lines["quantity"], "billed quantity")}
+        {"key": lines["key"], "sku": text(lines["sku"]), "quantity": decimals(lines["quantity"], "billed quantity")}
     )
     return frame.groupby(["key", "sku"], sort=False).agg(billed_quantity=("quantity", "sum")).reset_index()
 
@@ -408,10 +418,3 @@ def _usual_costs(rows: pd.DataFrame) -> dict[str, Decimal]:
 def whole_quantity(value: Decimal) -> Decimal:
     """A quantity without a meaningless ``.0`` (``12.0`` -> ``12``); fractions are kept as they are."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
-
-
-def is_purchase(items: pd.DataFrame) -> pd.Series:
-    """Which items are purchases (all of them when the frame does not say)."""
-    if "is_purchase" in items:
-        return items["is_purchase"].fillna(False).astype(bool)
-    return pd.Series(True, index=items.index)

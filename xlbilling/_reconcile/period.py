@@ -17,16 +17,18 @@ compared, and ``outside_period`` counts them.
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingType
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from xlbilling._apis.xarios_charges import InvoiceCharges, is_purchase, service_days
 from xlbilling._errors import MissingMapping, NoInvoiceItems
 from xlbilling._inputs.mapping import Mapping
 from xlbilling._inputs.prices import Price
-from xlbilling._reconcile.compare import column_of, compare, is_purchase
+from xlbilling._reconcile.compare import compare
 from xlbilling._reconcile.result import CHECK_COLUMNS, NothingCompared, Reconciliation
 
 if TYPE_CHECKING:
@@ -48,21 +50,23 @@ def candidate_invoices(invoices: pd.DataFrame, start: date, end: date) -> list[s
     return [str(i) for i in invoices.loc[chosen, "invoice_id"]]
 
 
-def period_items(invoice: XariosInvoice, start: date, end: date) -> pd.DataFrame:
-    """The invoice's purchase items counted in the period ``start`` to ``end`` (the module docstring says
-    how their service dates are read)."""
-    items = invoice.items
-    opened = _service_day(items, "from_date", invoice.header.period_start)
-    closed = _service_day(items, "to_date", invoice.header.period_end)
+def counted(opened: pd.Series, closed: pd.Series, start: date, end: date) -> pd.Series:
+    """Which items, by their first and last day of service, are counted in the period ``start`` to ``end``
+    (the module docstring says why)."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)
-    counted = (opened <= last) & (closed >= first) & ~((opened < first) & (closed < last))
-    return items[counted & is_purchase(items)]
+    return (opened <= last) & (closed >= first) & ~((opened < first) & (closed < last))
 
 
-def _service_day(items: pd.DataFrame, column: str, fallback: pd.Timestamp | None) -> pd.Series:
-    """An item date as a day, the invoice's own period date where the item has none."""
-    days = pd.to_datetime(column_of(items, column)).dt.normalize()
-    return days if fallback is None or pd.isna(fallback) else days.fillna(pd.Timestamp(fallback).normalize())
+def period_items(invoice: XariosInvoice, start: date, end: date) -> pd.DataFrame:
+    """The invoice's purchase items counted in the period ``start`` to ``end``, one by one."""
+    items = invoice.items
+    return items[counted(*service_days(items, invoice.header), start, end) & is_purchase(items)]
+
+
+def period_charges(charges: InvoiceCharges, start: date, end: date) -> pd.DataFrame:
+    """The invoice's purchase items counted in the period ``start`` to ``end``, added up (``InvoiceCharges``)."""
+    rows = charges.items
+    return rows[counted(rows["opened"], rows["closed"], start, end)]
 
 
 def reconcile_period(
@@ -80,55 +84,69 @@ def reconcile_period(
     module docstring) from the invoices around the period, or from the one invoice ``invoice_id`` only;
     that invoice's items for other periods are not compared (``outside_period`` counts them). ``prices``
     (the prices in force, by SKU) value the differences at selling price, otherwise they are valued at Xarios
-    cost.
+    cost. The invoices are read at once, each added up as it arrives (``XariosReads.charges``).
 
     Raises ``MissingMapping`` without a mapping, ``NoInvoiceItems`` when no Xarios invoice item (of
     ``invoice_id``, when given) falls in the period, and ``NothingCompared`` when nothing matched.
     """
-    start, end = period.start or period.end, period.end
     if mapping is None:
         raise MissingMapping()
+    start, end = period.start or period.end, period.end
+    ids = [invoice_id] if invoice_id else candidate_invoices(xarios.invoices(), start, end)
+    invoices = charges_of_invoices(xarios, ids)
+    return reconciled(
+        period, atria.invoice_lines(period), invoices, mapping=mapping, prices=prices, customers=atria.customers(),
+        chosen=bool(invoice_id),
+    )  # fmt: skip
+
+
+def charges_of_invoices(xarios: XariosReads, ids: list[str]) -> list[InvoiceCharges]:
+    """The charges of the invoices ``ids`` (a period's two or three), asked for at once."""
+    if len(ids) < 2:
+        return [xarios.charges(invoice_id) for invoice_id in ids]
+    with ThreadPoolExecutor(len(ids), thread_name_prefix="invoices") as pool:
+        return list(pool.map(xarios.charges, ids))
+
+
+def reconciled(
+    period: Period,
+    billed: pd.DataFrame,
+    invoices: list[InvoiceCharges],
+    *,
+    mapping: Mapping,
+    prices: MappingType[str, Price] | None,
+    customers: pd.DataFrame,
+    chosen: bool = False,
+) -> Reconciliation:
+    """``reconcile_period`` from what it reads: the period's Atria invoice lines ``billed``, the charges of the
+    invoices that may hold its items (``chosen``: the one invoice the user named, whose items for other
+    periods are counted as outside it) and every Atria customer."""
+    start, end = period.start or period.end, period.end
+    found = [(invoice, period_charges(invoice, start, end)) for invoice in invoices]
     outside = 0
-    if invoice_id:
-        chosen, items, outside = _items_of_invoice(xarios.invoice(invoice_id), start, end)
-    else:
-        chosen, items = _items_for_period(xarios, start, end)
+    if chosen:
+        ((invoice, items),) = found
+        outside = invoice.purchases - int(items["items"].sum())
+        if not len(items):
+            raise NoInvoiceItems(start, end, invoice.header.invoice_id, outside)
+    found = [(invoice, items) for invoice, items in found if len(items)]
+    if not found:
+        raise NoInvoiceItems(start, end)
+    charged = [invoice for invoice, _ in found]
     try:
-        result = compare(atria.invoice_lines(period), items, mapping, prices, customers=atria.customers())
+        result = compare(billed, pd.concat([items for _, items in found], ignore_index=True), mapping, prices,
+                         customers=customers)  # fmt: skip
     except NothingCompared as error:
-        which = ", ".join(invoice.header.invoice_id for invoice in chosen)
+        which = ", ".join(invoice.header.invoice_id for invoice in charged)
         raise NothingCompared(
             f"Period ending {end.isoformat()}, invoice {which}: {error.message}",
             error.hint,
-            replace(error.reconciliation, invoice_checks=_checks(chosen), period_end=end, outside_period=outside),
+            replace(error.reconciliation, invoice_checks=_checks(charged), period_end=end, outside_period=outside),
         ) from None
-    return replace(result, invoice_checks=_checks(chosen), period_end=end, outside_period=outside)
+    return replace(result, invoice_checks=_checks(charged), period_end=end, outside_period=outside)
 
 
-def _items_of_invoice(invoice: XariosInvoice, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame, int]:
-    """The invoice, its purchase items for the period ``start`` to ``end``, and how many of its purchase
-    items are for other periods; ``NoInvoiceItems`` when none is for this one."""
-    items = period_items(invoice, start, end)
-    outside = len(invoice.items[is_purchase(invoice.items)]) - len(items)
-    if not len(items):
-        raise NoInvoiceItems(start, end, invoice.header.invoice_id, outside)
-    return [invoice], items, outside
-
-
-def _items_for_period(xarios: XariosReads, start: date, end: date) -> tuple[list[XariosInvoice], pd.DataFrame]:
-    """The invoices holding items for the period ``start`` to ``end``, and those items."""
-    found = []
-    for invoice_id in candidate_invoices(xarios.invoices(), start, end):
-        invoice = xarios.invoice(invoice_id)
-        items = period_items(invoice, start, end)
-        if len(items):
-            found.append((invoice, items))
-    if not found:
-        raise NoInvoiceItems(start, end)
-    return [invoice for invoice, _ in found], pd.concat([items for _, items in found], ignore_index=True)
-
-
-def _checks(invoices: list[XariosInvoice]) -> pd.DataFrame:
+def _checks(invoices: list[InvoiceCharges]) -> pd.DataFrame:
     rows = [
         {
             "invoice_id": invoice.header.invoice_id,

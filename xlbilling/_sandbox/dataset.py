@@ -166,6 +166,7 @@ class Dataset:
         self.lock = threading.RLock()
         self.extra_charges: dict[tuple[date, str, str], int] = {}
         """Units Xarios alone charges on top, by (period end, customer code, SKU): ``xlbilling._sandbox.adjust``."""
+        self.reissues: dict[date, list[bool]] = {}  # period end -> each reissue of its invoice (same total?)
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -190,6 +191,14 @@ class Dataset:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]  # type: ignore[return-value]
+
+    def reissue(self, period: Period, same_total: bool) -> None:
+        """Issue ``period``'s Xarios invoice again, changed (``xlbilling._sandbox.reissue``): what was built of
+        it is built anew."""
+        with self.lock:
+            self.reissues.setdefault(period.end, []).append(same_total)
+            for kind in ("invoice", "items", "zip", "pdf"):
+                self._cache.pop((kind, period.end), None)
 
     def forget(self, keep: tuple[str, ...] = ()) -> None:
         """Forget everything derived from the data but the kinds ``keep`` (after ``xlbilling._sandbox.adjust``

@@ -67,6 +67,7 @@ class Dialect(BaseModel):
     page_size: int = Field(default=100, ge=1, le=100_000, description="Rows per page when the client names none.")
     repeat: bool = Field(default=False, description="Ignore the paging asked for: every page is the first.")
     empty_tail: bool = Field(default=False, description="End each paged list with an empty page announcing more.")
+    etags: bool = Field(default=True, description="Send an ETag with each invoice and honour If-None-Match.")
 
 
 class DialectSwitch:

@@ -37,6 +37,7 @@ from xlbilling._sandbox.discrepancies import discrepancies
 from xlbilling._sandbox.faults import Fault, FaultMiddleware, FaultSwitch
 from xlbilling._sandbox.guard import BearerAuth, RequestLog
 from xlbilling._sandbox.pdf import invoice_pdf
+from xlbilling._sandbox.reissue import Reissue, etag, unchanged
 from xlbilling._sandbox.vendor import VendorInvoice, find_invoice
 
 ATRIA_PREFIX = "/api/billing"
@@ -171,9 +172,17 @@ def build_app(
         return _json(xarios_json.invoice_list(dataset))
 
     @app.get("/api/v1.0/billingdata/{invoice_id}", tags=["Xarios"])
-    def billingdata_invoice(invoice_id: str) -> Response:
-        """One invoice with its items: PRICE items, then net SUM, VAT and total."""
-        return _json(xarios_json.invoice_envelope(dataset, xarios_invoice(invoice_id)))
+    def billingdata_invoice(invoice_id: str, request: Request) -> Response:
+        """One invoice with its items: PRICE items, then net SUM, VAT and total; ``304`` when ``If-None-Match``
+        names its ``ETag``."""
+        inv = xarios_invoice(invoice_id)
+        tag = etag(dataset, inv, speaking.dialect) if speaking.dialect.etags else None
+        if tag is not None and unchanged(request.headers.get("if-none-match"), tag):
+            return Response(status_code=304, headers={"ETag": tag})
+        answer = _json(xarios_json.invoice_envelope(dataset, inv))
+        if tag is not None:
+            answer.headers["ETag"] = tag
+        return answer
 
     @app.get("/api/v1.0/billingdata/{invoice_id}/detail", tags=["Xarios"])
     def billingdata_detail(invoice_id: str) -> Response:
@@ -222,6 +231,12 @@ def build_app(
             adjust(dataset, change)
         except InputError as error:
             raise _Failure(400, {"message": error.message}) from None
+        return Response(status_code=204)
+
+    @app.post("/_sandbox/reissue", tags=["Sandbox"], status_code=204)
+    def reissue_invoice(reissue: Reissue) -> Response:
+        """Issue a Xarios invoice again, changed (see xlbilling._sandbox.reissue)."""
+        dataset.reissue(xarios_invoice(reissue.invoice_id).period, reissue.same_total)
         return Response(status_code=204)
 
     @app.get("/_sandbox/discrepancies", tags=["Sandbox"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -119,12 +119,25 @@ def _build(dataset: Dataset, period: Period) -> VendorInvoice:
     charges = sorted(
         (c for c in wanted.values() if c.quantity > 0), key=lambda c: (c.tenant.tenant_code, c.product.part_number)
     )
+    for same_total in dataset.reissues.get(period.end, []):
+        charges = _reissued(charges, same_total)
     net = sum((c.value for c in charges), Decimal("0.00"))
     vat = cents(net * TAX_RATE)
     if period == dataset.closed_periods[-VAT_ERROR_BACK]:
         vat += Decimal("0.01")
     month = period.start
     return VendorInvoice(invoice_id(period), f"X-{month.year}-{month.month:04d}", period, charges, net, vat, net + vat)
+
+
+def _reissued(charges: list[Charge], same_total: bool) -> list[Charge]:
+    """The charges of a reissued invoice: one more licence of the first charge; with ``same_total`` also one
+    licence less of the next charge of that product (for another tenant), so the invoice's value stays."""
+    first = charges[0]
+    changed = {0: replace(first, quantity=first.quantity + 1)}
+    if same_total:
+        other = next(n for n, c in enumerate(charges) if c.product == first.product and c.quantity > 1 and n > 0)
+        changed[other] = replace(charges[other], quantity=charges[other].quantity - 1)
+    return [changed.get(n, charge) for n, charge in enumerate(charges)]
 
 
 def _items(dataset: Dataset, inv: VendorInvoice) -> list[VendorItem]:

@@ -2,7 +2,7 @@
 ``billable_only``, ``--from`` is ``from``), the same types, choices and defaults, taken from the click command
 itself, so the two doors cannot drift apart. Booleans are ``true``/``false`` (or ``1``/``0``, ``yes``/``no``);
 an empty value means the option was not given. Options naming the server's own files (a mapping, a price list,
-an output file) are not taken from a browser."""
+an output file), and ``--refresh``, are not taken from a browser."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from xlbilling._errors import InputError
 
 SERVER_SIDE = frozenset(
     {"fmt", "output", "columns", "mappings", "prices", "reviews", "template", "out_dir", "register", "workers"}
+    | {"refresh"}
 )
-"""The command line's options a request cannot give: output choices and the server's own files."""
+"""The command line's options a request cannot give: output choices, the server's own files, and ``--refresh``
+(asking the APIs again for every closed period the server keeps is the server's to decide, not a browser's)."""
 
 
 def command(*path: str) -> click.Command:

@@ -53,12 +53,13 @@ class ResultCache:
         self._inflight: dict[Hashable, Future[Any]] = {}
         self._outages: dict[str, tuple[float, ApiError]] = {}
 
-    def get(self, api: str, label: str, key: Hashable, fetch: Callable[[], T], ttl: float) -> T:
+    def get(self, api: str, label: str, key: Hashable, fetch: Callable[[], T], ttl: float, keep: bool = True) -> T:
         """The cached value for ``key``, calling ``fetch()`` only when there is none that is fresh.
 
         ``api`` names the API ``fetch`` talks to (its outages are shared by every key), ``label``
-        describes the data for ``XLB_STATUS()``. Raises whatever ``fetch`` raised when there is no
-        earlier value to fall back on.
+        describes the data for ``XLB_STATUS()``. Without ``keep`` a value fetched is handed to everyone
+        waiting for it but not kept (a value already kept is still used). Raises whatever ``fetch`` raised
+        when there is no earlier value to fall back on.
         """
         with self._guard:
             now = self._clock()
@@ -97,10 +98,17 @@ class ResultCache:
             raise
         with self._guard:
             self._outages.pop(api, None)
-            self._entries[key] = Entry(api, label, value, datetime.now(UTC), self._clock() + ttl)
+            if keep:
+                self._entries[key] = Entry(api, label, value, datetime.now(UTC), self._clock() + ttl)
             self._inflight.pop(key, None)
         future.set_result(value)
         return value
+
+    def peek(self, key: Hashable) -> Any:
+        """The value kept for ``key`` while it is fresh, else ``None``; nothing is fetched."""
+        with self._guard:
+            entry = self._entries.get(key)
+            return entry.value if entry is not None and entry.expires > self._clock() and not entry.stale else None
 
     def entries(self) -> list[Entry]:
         """Every cached result, oldest first."""

@@ -18,6 +18,7 @@ import pandas as pd
 from xlbilling._errors import InputError
 from xlbilling._session.cached import CLOSED_TTL, OPEN_TTL, CachedAtria, CachedXarios, lifetime
 from xlbilling._session.results import ResultCache
+from xlbilling._session.stored import Store
 from xlbilling._values.period import Period
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ T = TypeVar("T")
 
 class Session:
     """Atria and Xarios with one cache. ``atria``/``xarios`` may be given (``Atria.connect(url, token)``);
-    otherwise they are built when first needed from ``settings`` (default: the user's settings)."""
+    otherwise they are built when first needed from ``settings`` (default: the user's settings). ``store``
+    keeps closed periods on disk between runs (default: the user cache folder; ``Store(refresh=True)`` reads
+    nothing kept)."""
 
     def __init__(
         self,
@@ -43,8 +46,10 @@ class Session:
         xarios: Xarios | None = None,
         cache: ResultCache | None = None,
         settings: Settings | None = None,
+        store: Store | None = None,
     ) -> None:
         self._settings = settings
+        self.store = store or Store()
         self._plain_atria = atria
         self._plain_xarios = xarios
         self.cache = cache or ResultCache()
@@ -57,14 +62,14 @@ class Session:
         """Atria through this session's cache (``ConfigError`` when no URL or token is set); its ``client``
         is the plain client."""
         if self._atria is None:
-            self._atria = CachedAtria(self._atria_client(), self.cache)
+            self._atria = CachedAtria(self._atria_client(), self.cache, self.store)
         return self._atria
 
     def xarios(self) -> CachedXarios:
         """Xarios through this session's cache (``ConfigError`` when no URL or token is set); its ``client``
         is the plain client (for the detail ZIP and the PDF, which are not cached)."""
         if self._xarios is None:
-            self._xarios = CachedXarios(self._xarios_client(), self.cache)
+            self._xarios = CachedXarios(self._xarios_client(), self.cache, self.store)
         return self._xarios
 
     def _atria_client(self) -> Atria:
@@ -159,9 +164,9 @@ class Session:
             f"Margin {first} to {last}",
             ("margin", first, last, mapping.key, prices, tuple(customers)),
             CLOSED_TTL if closed else OPEN_TTL,
-            lambda: margin_between(
-                self.atria(), self.xarios(), first, last, mapping=mapping, prices=prices, customers=customers,
-                progress=progress,
+            lambda: margin_between(  # each period's data let go once its lines are computed: the margin is kept
+                self.atria().passing(), self.xarios().passing(), first, last, mapping=mapping, prices=prices,
+                customers=customers, progress=progress,
             ),
         )  # fmt: skip
 
@@ -180,9 +185,11 @@ class Session:
         return value
 
     def clear(self) -> int:
-        """Forget every cached result; returns how many there were."""
+        """Forget every cached result, also the closed periods kept on disk for these APIs; returns how many
+        results there were in memory."""
         with self._guard:
             self._derived.clear()
+        self.store.clear(self.sources().values())
         return self.cache.clear()
 
 

@@ -9,6 +9,7 @@ changed. The headless refresh of a user's file does not use it (``xlbilling._xls
 
 from __future__ import annotations
 
+import os
 import zipfile
 from copy import copy
 from datetime import date, datetime
@@ -71,6 +72,7 @@ class OpenpyxlBook:
     def __init__(self, workbook: Workbook, path: Path | None = None) -> None:
         self.workbook = workbook
         self.path = path
+        self._long: dict[tuple[str, str], pd.DataFrame] = {}  # (sheet, table) -> its rows, written by save()
 
     @classmethod
     def new(cls) -> OpenpyxlBook:
@@ -231,6 +233,15 @@ class OpenpyxlBook:
         self._drop_placeholder_sheet()
         return ref
 
+    def write_long_table(self, sheet: str, name: str, df: pd.DataFrame) -> str:
+        """``write_table`` at ``A1`` of a table of many rows, returning the whole table's range: its header and
+        first row are cells now, to be laid out as any table's (``layout.format_table`` and ``fit_widths``
+        are given ``rows=df``), and ``save`` writes every row into the file, each column formatted as its
+        first row is (``PackageBook``): 200,000 rows in seconds rather than minutes, in little memory."""
+        self.write_table(sheet, name, df.head(1))
+        self._long[(sheet, name)] = df
+        return table_ref("A1", df)
+
     def save(self, path: str | Path | None = None) -> Path:
         """Write the workbook to ``path`` (default: where it was opened) through a temporary file."""
         target = Path(path) if path is not None else self.path
@@ -239,8 +250,24 @@ class OpenpyxlBook:
         self._drop_placeholder_sheet()
         with atomic_path(target) as temp:
             self.workbook.save(temp)
+            if self._long:
+                self._write_long_tables(temp)
         self.path = target
         return target
+
+    def _write_long_tables(self, saved: Path) -> None:
+        """Every row of the long tables into the workbook file ``saved`` (see ``write_long_table``)."""
+        from xlbilling._xlsx.packagebook import PackageBook
+
+        draft = saved.with_name(saved.name + ".draft")
+        os.replace(saved, draft)
+        try:
+            rows = PackageBook(draft)
+            for (sheet, name), df in self._long.items():
+                rows.write_table(sheet, name, df, look_kept=True)
+            rows.save(saved)
+        finally:
+            draft.unlink(missing_ok=True)
 
     # -- layout, for workbooks xlbilling creates (the billing template) --
 

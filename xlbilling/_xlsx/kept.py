@@ -16,14 +16,15 @@ def kept_styles(xml: SheetXml, shape: TableShape | None) -> dict[str, int]:
     if shape is None or shape.body is None:
         return {}
     box = Box.of(shape.body)
-    cells = xml.kept(box.top)
-    found = {}
-    for offset, header in enumerate(shape.headers):
-        cell = cells.get(box.left + offset)
-        style = _STYLE.search(cell.attributes) if cell is not None else None
-        if style is not None:
-            found[header.lower()] = int(style.group(1))
-    return found
+    styles = row_styles(xml, box.top, box.left, len(shape.headers))
+    return {header.lower(): style for header, style in zip(shape.headers, styles, strict=True) if style is not None}
+
+
+def row_styles(xml: SheetXml, row: int, left: int, count: int) -> list[int | None]:
+    """The cell format of the ``count`` cells of ``row`` from column ``left`` on (``None`` where none is set)."""
+    cells = xml.kept(row)
+    found = [_STYLE.search(cells[c].attributes) if c in cells else None for c in range(left, left + count)]
+    return [int(style.group(1)) if style is not None else None for style in found]
 
 
 def totals_row(xml: SheetXml, shape: TableShape | None, headers: list[str]) -> list[object]:

@@ -7,7 +7,7 @@ Used by the reconciliation and margin workbooks on the tables ``OpenpyxlBook.wri
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.label import DataLabelList
@@ -17,6 +17,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from xlbilling._xlsx.coords import bounds, column_letter
 from xlbilling._xlsx.look import Sheet, chart_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Excel's "Currency" format with no symbol (the price list, not the workbook, knows the currency):
 # thousands separated, two decimals, negative amounts red and in brackets.
@@ -35,17 +38,22 @@ def quantity_format(values: list[Any]) -> str:
     return WHOLE if all(float(v).is_integer() for v in numbers) else FRACTION
 
 
-def format_table(sheet: Sheet, ref: str, formats: dict[str, str], quantities: tuple[str, ...] = ()) -> None:
+def format_table(
+    sheet: Sheet, ref: str, formats: dict[str, str], quantities: tuple[str, ...] = (), rows: pd.DataFrame | None = None
+) -> None:
     """Give the body of the table at ``ref`` its number formats by header: ``formats`` (header -> format)
-    and ``quantities`` (headers shown as whole numbers where they are); headers wrap and are bold."""
+    and ``quantities`` (headers shown as whole numbers where they are); headers wrap and are bold. ``rows``:
+    every row of a long table (``OpenpyxlBook.write_long_table``), whose first only is in cells yet."""
     ws = sheet.ws
     min_col, min_row, max_col, max_row = bounds(ref)
+    if rows is not None:
+        max_row = min_row + 1
     for column in range(min_col, max_col + 1):
         header = ws.cell(row=min_row, column=column)
         body = [ws.cell(row=row, column=column) for row in range(min_row + 1, max_row + 1)]
         fmt = formats.get(str(header.value))
         if header.value in quantities:
-            fmt = quantity_format([cell.value for cell in body])
+            fmt = quantity_format(list(rows.iloc[:, column - min_col]) if rows is not None else [c.value for c in body])
         header.font = Font(name=header.font.name, size=header.font.sz, bold=True)  # numbers' headers: on the right
         side = {"horizontal": "right"} if fmt else {"horizontal": "left", "indent": 1}  # clear of a number's header
         header.alignment = Alignment(wrap_text=True, vertical="bottom", **side)
@@ -64,9 +72,11 @@ def shown_width(value: Any, number_format: str) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def fit_widths(sheet: Sheet, header_row: int = 1, limit: int = 60) -> None:
+def fit_widths(sheet: Sheet, header_row: int = 1, limit: int = 60, rows: pd.DataFrame | None = None) -> None:
     """Make every column wide enough for its widest value so nothing is cut off or runs into the next
-    column (a header also needs room for its filter button); longer text than ``limit`` wraps."""
+    column (a header also needs room for its filter button); longer text than ``limit`` wraps. ``rows``: every
+    row of a long table at ``A{header_row}`` (``OpenpyxlBook.write_long_table``), measured as each column's
+    first row is formatted; a column with text longer than ``limit`` wraps."""
     ws = sheet.ws
     for cells in ws.iter_cols(max_row=ws.max_row):
         widest = 0
@@ -77,6 +87,13 @@ def fit_widths(sheet: Sheet, header_row: int = 1, limit: int = 60) -> None:
             if width > limit:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             widest = max(widest, width)
+        if rows is not None and cells[0].column <= len(rows.columns):
+            first = ws.cell(row=header_row + 1, column=cells[0].column)  # the look every row takes
+            longest = max((shown_width(v, first.number_format) for v in rows.iloc[:, cells[0].column - 1].unique()),
+                          default=0)  # fmt: skip
+            if longest > limit:
+                first.alignment = Alignment(wrap_text=True, vertical="top")
+            widest = max(widest, longest)
         ws.column_dimensions[column_letter(cells[0].column)].width = min(max(widest + 2, 8), limit)
 
 

@@ -27,7 +27,7 @@ from xlbilling._errors import DataError
 from xlbilling._files import atomic_path
 from xlbilling._values.dates import to_excel_serial
 from xlbilling._xlsx.coords import taller
-from xlbilling._xlsx.kept import kept_styles, totals_row
+from xlbilling._xlsx.kept import kept_styles, row_styles, totals_row
 from xlbilling._xlsx.package import (
     STYLES_CONTENT,
     TABLE_CONTENT,
@@ -176,8 +176,12 @@ class PackageBook:
             )
         return ref
 
-    def write_table(self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1") -> str:
-        """Plan ``df`` as the Excel table ``name`` on ``sheet`` (written by ``save``) and return its range."""
+    def write_table(
+        self, sheet: str, name: str, df: pd.DataFrame, anchor: str = "A1", *, look_kept: bool = False
+    ) -> str:
+        """Plan ``df`` as the Excel table ``name`` on ``sheet`` (written by ``save``) and return its range.
+        ``look_kept``: every column looks as the table's first row does now, its header as it does, and the
+        columns keep their widths (the rest of a table written first with its first row only)."""
         ref = self.check_table(sheet, name, df, anchor)
         headers = table_headers(df)
         old = next((r for other, r in self._table_refs(sheet).items() if other.lower() == name.lower()), None)
@@ -186,10 +190,11 @@ class PackageBook:
         xml = self._sheet(sheet) if old else None
         before = kept_styles(xml, shape) if xml is not None else {}
         totals = totals_row(xml, shape, headers) if xml is not None else []
-        styles = [
-            self._style(column_format(df[column])) or before.get(header.lower())
-            for column, header in zip(df.columns, headers, strict=True)
-        ]
+        typed = [None if look_kept else self._style(column_format(df[column])) for column in df.columns]
+        styles = [style or before.get(header.lower()) for style, header in zip(typed, headers, strict=True)]
+        on_top: list[int | None] = [None] * len(headers)  # a header written anew takes the table's own look
+        if look_kept and xml is not None:
+            on_top = row_styles(xml, box.top, box.left, len(headers))
         blank: list[list[object]] = [[None] * len(headers)] if df.empty else []  # a table keeps one body row
 
         def rows() -> Iterator[list[object]]:
@@ -201,12 +206,15 @@ class PackageBook:
         def render(number: int, values: list[object]) -> str:
             styled = number > box.top
             return "".join(
-                cell_xml(prefix, f"{letter}{number}", _number(value, self.date1904), style if styled else None)
-                for letter, value, style in zip(letters, values, styles, strict=True)
+                _empty(prefix, f"{letter}{number}", style)  # keeping its column's look, as openpyxl writes it
+                if look_kept and styled and (value is None or value == "")
+                else cell_xml(prefix, f"{letter}{number}", _number(value, self.date1904), style if styled else header)
+                for letter, value, style, header in zip(letters, values, styles, on_top, strict=True)
             )
 
         clears = [Box.of(old)] if old else []
-        self._widths.setdefault(sheet, {}).update(zip(letters, fitted(df, headers), strict=True))
+        if not look_kept:
+            self._widths.setdefault(sheet, {}).update(zip(letters, fitted(df, headers), strict=True))
         block = Block(box.top, box.left, len(headers), box.bottom - box.top + 1, rows, render, clears)
         self._blocks.setdefault(sheet, []).append(block)
         self._tables.setdefault(sheet, {})[name] = (ref, headers, totals != [])
@@ -364,6 +372,11 @@ class PackageBook:
 
     def _style(self, code: str | None) -> int | None:
         return self._stylesheet().format_index(code) if code is not None else None
+
+
+def _empty(prefix: str, ref: str, style: int | None) -> str:
+    """An empty cell with the format ``style`` (none at all without one)."""
+    return f'<{prefix}c r="{ref}" s="{style}"/>' if style else ""
 
 
 def _number(value: object, date1904: bool) -> object:

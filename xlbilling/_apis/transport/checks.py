@@ -1,5 +1,6 @@
 """What the HTTP transport (``client``) reads and writes at the edges: query values, ``Retry-After``,
-a server's own error message, a web page where JSON was expected, connection failures, URLs and TLS."""
+a server's own error message, a web page where JSON was expected, broken JSON, a refused token, connection
+failures, URLs and TLS."""
 
 from __future__ import annotations
 
@@ -34,6 +35,22 @@ TOKEN_HELP = {
     ),
 }
 """What to do about a rejected token, per API (where each API's tokens are made)."""
+
+
+def refusal(status: int, token_sent: bool) -> str:
+    """Why the API answered 401 or 403 (``status``), in a user's words."""
+    if not token_sent:
+        return f"no token was sent (HTTP {status})"
+    if status == 401:
+        return "the token was rejected (HTTP 401): it is wrong, expired or revoked"
+    return "the token was rejected (HTTP 403): its user lacks the permission for this"
+
+
+def json_problem(error: orjson.JSONDecodeError, body: bytes) -> str:
+    """What is wrong with the JSON answer ``body`` that ``orjson`` could not read: cut off, or malformed."""
+    if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
+        return f"the JSON answer stops in the middle (cut off after {human_size(len(body))})"
+    return f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
 
 
 def token_problem(token: str) -> str | None:

@@ -27,9 +27,11 @@ from xlbilling._apis.transport.checks import (
     error_start,
     human_size,
     is_certificate_error,
+    json_problem,
     looks_like_html,
     query,
     redacted,
+    refusal,
     retry_after_seconds,
     same_origin,
     server_message,
@@ -55,6 +57,7 @@ _E = TypeVar("_E", bound=ApiError)
 
 #: Statuses worth asking again for: rate limiting and a busy or restarting gateway.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_JSON = {"Accept": "application/json"}
 
 
 class _Retryable(Exception):
@@ -147,23 +150,35 @@ class ApiClient:
     ) -> bytes:
         """GET ``path`` and return its JSON body unparsed, for a caller with its own parser (``parse_json``
         gives the messages for broken JSON); an HTML page or an empty answer raises ``BadResponse``."""
-        response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, "application/json")
+        return self.get_json_unless(call, path, None, params, not_found_hint=not_found_hint)[0] or b""
+
+    def get_json_unless(
+        self,
+        call: str,
+        path: str,
+        etag: str | None,
+        params: Mapping[str, Any] | None = None,
+        *,
+        not_found_hint: str = "",
+    ) -> tuple[bytes | None, str | None]:
+        """``get_json_bytes`` unless the server still holds what it sent with the ``ETag`` ``etag``: ``(None,
+        etag)`` then (304), else the body and its ``ETag`` (``None`` if the server sends none; many do not)."""
+        asked = _JSON | ({"If-None-Match": etag} if etag else {})
+        response, body = self._get(call, path, params, self._max_json_bytes, not_found_hint, asked)
+        if response.status_code == 304:
+            return None, response.headers.get("etag") or etag
         if looks_like_html(response, body):
             self._html_page(call, response, "JSON")
         if not body.strip():
             self._fail(BadResponse, call, "the answer was empty, not JSON", self._later_hint())
-        return body
+        return body, response.headers.get("etag")
 
     def parse_json(self, call: str, body: bytes) -> Any:
         """The JSON in ``body`` parsed; ``BadResponse`` saying whether it was cut off or malformed."""
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            if error.pos >= len(body.rstrip()) or "end of data" in error.msg:
-                message = f"the JSON answer stops in the middle (cut off after {human_size(len(body))})"
-            else:
-                message = f"the answer is not valid JSON ({error.msg} at byte {error.pos})"
-            self._fail(BadResponse, call, message, self._later_hint())
+            self._fail(BadResponse, call, json_problem(error, body), self._later_hint())
 
     def get_bytes(
         self,
@@ -175,7 +190,7 @@ class ApiClient:
         not_found_hint: str = "",
     ) -> bytes:
         """GET ``path`` and return its body (a ZIP, a PDF); ``BadResponse`` past ``max_bytes`` bytes."""
-        response, body = self._get(call, path, params, max_bytes, not_found_hint, "*/*")
+        response, body = self._get(call, path, params, max_bytes, not_found_hint, {"Accept": "*/*"})
         if "html" in response.headers.get("content-type", "").lower():
             self._html_page(call, response, "a file")
         return body
@@ -199,9 +214,9 @@ class ApiClient:
         params: Mapping[str, Any] | None,
         max_bytes: int,
         not_found_hint: str,
-        accept: str,
+        headers: dict[str, str],
     ) -> tuple[httpx.Response, bytes]:
-        """Send the GET, retrying what is worth retrying; return the response and its whole body."""
+        """Send the GET with ``headers``, retrying what is worth retrying; the response and its body (none: 304)."""
         self._check_cooldown(call)
         same_origin(self.api, call, self._url, path)  # a next-page link never takes the token elsewhere
         sent = query(params)
@@ -210,7 +225,7 @@ class ApiClient:
         while True:
             patience.wait()
             try:
-                response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, accept)
+                response, body = self._attempt(call, path, sent, max_bytes, not_found_hint, headers)
                 if self.observe is not None:
                     self.observe(path, sent, response.status_code, response.headers.get("content-type", ""), body)
                 return response, body
@@ -231,18 +246,16 @@ class ApiClient:
                 attempt += 1
 
     def _attempt(
-        self, call: str, path: str, query: dict[str, Any], max_bytes: int, not_found_hint: str, accept: str
+        self, call: str, path: str, query: dict[str, Any], max_bytes: int, not_found_hint: str, headers: dict[str, str]
     ) -> tuple[httpx.Response, bytes]:
         """One GET: the response and its body, or an ``ApiError`` (``_Retryable`` when worth retrying)."""
         started = time.perf_counter()
         try:
-            with self._client.stream("GET", path, params=query or None, headers={"Accept": accept}) as response:
-                logger.debug(
-                    "GET %s -> %d in %.3f s",
-                    response.url.path,
-                    response.status_code,
-                    time.perf_counter() - started,
-                )
+            with self._client.stream("GET", path, params=query or None, headers=headers) as response:
+                elapsed = time.perf_counter() - started
+                logger.debug("GET %s -> %d in %.3f s", response.url.path, response.status_code, elapsed)
+                if response.status_code == 304 and "If-None-Match" in headers:
+                    return response, b""
                 if not response.is_success:
                     self._status_error(call, response, not_found_hint)
                 return response, self._read(call, response, max_bytes)
@@ -280,13 +293,7 @@ class ApiClient:
         said = server_message(body)
         detail = f": {said}" if said else ""
         if status in (401, 403):
-            if self._token is None:
-                message = f"no token was sent (HTTP {status})"
-            elif status == 401:
-                message = "the token was rejected (HTTP 401): it is wrong, expired or revoked"
-            else:
-                message = "the token was rejected (HTTP 403): its user lacks the permission for this"
-            self._fail(AuthError, call, message, self._token_help)
+            self._fail(AuthError, call, refusal(status, self._token is not None), self._token_help)
         if status == 404:
             if said and said.lower() != "not found":
                 message = f"not found (HTTP 404){detail}"
