@@ -39,19 +39,25 @@ def period_folder(folder: Path | None, period: Period) -> Path:
 def manifest_folder(folder: Path | None, period: Period) -> Path:
     """The folder whose ``manifest.json`` lists ``period``'s invoices: ``folder/<period end>`` as Build invoices
     writes it, or ``folder`` itself when it holds that period's run (``xlbilling close`` writes its invoices so)."""
-    dated = period_folder(folder, period)
-    if folder is not None and not (dated / "manifest.json").exists():
-        flat = read_manifest(folder)
-        if flat is not None and flat.period_end == period.end:
-            return folder
-    return dated
+    return _found(folder, period)[0]
 
 
 def built_rows(folder: Path | None, period: Period) -> pd.DataFrame:
     """The invoices written for ``period`` into ``folder`` (from its manifest), one row each; no rows when none
     were built there yet."""
-    manifest = read_manifest(manifest_folder(folder, period))
-    return frame(manifest) if manifest is not None and manifest.period_end == period.end else empty()
+    manifest = _found(folder, period)[1]
+    return frame(manifest) if manifest is not None else empty()
+
+
+def _found(folder: Path | None, period: Period) -> tuple[Path, Manifest | None]:
+    """Where ``period``'s manifest is (see ``manifest_folder``) and what it says, read once; ``None`` when no
+    run of that period was written there yet."""
+    dated = period_folder(folder, period)
+    for place in (dated, dated.parent):
+        manifest = read_manifest(place)
+        if manifest is not None and manifest.period_end == period.end:
+            return place, manifest
+    return dated, None
 
 
 def frame(manifest: Manifest) -> pd.DataFrame:

@@ -280,9 +280,7 @@ def _overview_plan(book: WorkbookLike, fetched: list[Fetched]) -> tuple[pd.DataF
     return rows, book.check_table(FETCHED_SHEET, FETCHED, rows, anchor).split(":")[0]
 
 
-def source(
-    target: Target, params: Params, period: Period | None, sources: dict[str, str], home: Path | None = None
-) -> str:
+def source(target: Target, params: Params, period: Period | None, sources: dict[str, str], home: Path | None) -> str:
     """Where a data set comes from: its APIs' addresses in ``sources`` (see ``Target.source``), or, for the
     built invoices, the manifest file it was read from (relative to the workbook ``home`` when beside it)."""
     if target.apis:
